@@ -1,0 +1,482 @@
+"""`BankStore`: every read and write of banks, entries and the change sequence.
+
+Each write records its changes in the `changes` table in the same transaction, so an index
+or an exchange can follow the store incrementally with `changes_since(seq)`. On PostgreSQL
+writers take a lock on that table, so sequence numbers become visible in commit order and a
+follower never skips a change that commits late.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import delete, func, insert, select, text, tuple_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from bastion.banks.model import (
+    Bank,
+    BankEntry,
+    NewEntry,
+    Provenance,
+    validate_bank_name,
+    validate_thresholds,
+)
+from bastion.errors import ConflictError, NotFoundError, ValidationError
+from bastion.signals import Signal
+from bastion.store import Database
+from bastion.store.models import BankRow, ChangeOp, ChangeRow, EntryRow, SignalRow, utcnow
+
+
+class IndexRow(NamedTuple):
+    """One matchable signal of an enabled entry, as an index needs it."""
+
+    signal_id: int
+    entry_id: int
+    bank_id: int
+    signal_type: str
+    value: str
+    quality: int | None
+    disabled_until: datetime | None
+
+
+@dataclass(frozen=True)
+class Change:
+    seq: int
+    op: ChangeOp
+    bank_id: int
+    entry_id: int | None
+
+
+class BankStore:
+    """Banks, entries and the change sequence, over one `Database`."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # Banks -------------------------------------------------------------------------------
+
+    def create_bank(
+        self,
+        name: str,
+        *,
+        description: str = "",
+        enabled: bool = True,
+        thresholds: dict[str, Any] | None = None,
+    ) -> Bank:
+        validate_bank_name(name)
+        checked = validate_thresholds(thresholds or {})
+        try:
+            with self.db.session() as s:
+                if s.scalar(select(BankRow.id).where(BankRow.name == name)) is not None:
+                    raise ConflictError(f"bank {name!r} already exists")
+                row = BankRow(
+                    name=name, description=description, enabled=enabled, thresholds=checked
+                )
+                s.add(row)
+                s.flush()
+                self._record(s, [(ChangeOp.BANK_UPSERT, row.id, None)])
+                return _bank(row, entry_count=0)
+        except IntegrityError:  # a concurrent create won the race
+            raise ConflictError(f"bank {name!r} already exists") from None
+
+    def get_bank(self, name: str) -> Bank:
+        with self.db.session() as s:
+            row = self._bank_row(s, name)
+            count = s.scalar(select(func.count()).where(EntryRow.bank_id == row.id)) or 0
+            return _bank(row, entry_count=count)
+
+    def list_banks(self) -> list[Bank]:
+        with self.db.session() as s:
+            counts = {
+                bank_id: n
+                for bank_id, n in s.execute(
+                    select(EntryRow.bank_id, func.count()).group_by(EntryRow.bank_id)
+                )
+            }
+            rows = s.scalars(select(BankRow).order_by(BankRow.name))
+            return [_bank(r, entry_count=counts.get(r.id, 0)) for r in rows]
+
+    def update_bank(
+        self,
+        name: str,
+        *,
+        description: str | None = None,
+        enabled: bool | None = None,
+        thresholds: dict[str, Any] | None = None,
+    ) -> Bank:
+        checked = validate_thresholds(thresholds) if thresholds is not None else None
+        with self.db.session() as s:
+            row = self._bank_row(s, name)
+            if description is not None:
+                row.description = description
+            if enabled is not None:
+                row.enabled = enabled
+            if checked is not None:
+                row.thresholds = checked
+            row.updated_at = utcnow()
+            self._record(s, [(ChangeOp.BANK_UPSERT, row.id, None)])
+            return _bank(row)
+
+    def delete_bank(self, name: str) -> int:
+        """Delete a bank and all its entries; returns how many entries went with it."""
+        with self.db.session() as s:
+            row = self._bank_row(s, name)
+            count = s.scalar(select(func.count()).where(EntryRow.bank_id == row.id)) or 0
+            # Explicit deletes rather than ORM cascade: a bank may hold millions of rows.
+            s.execute(delete(SignalRow).where(SignalRow.bank_id == row.id))
+            s.execute(delete(EntryRow).where(EntryRow.bank_id == row.id))
+            s.execute(delete(BankRow).where(BankRow.id == row.id))
+            self._record(s, [(ChangeOp.BANK_DELETE, row.id, None)])
+            return count
+
+    def banks_by_id(self) -> dict[int, Bank]:
+        with self.db.session() as s:
+            return {r.id: _bank(r) for r in s.scalars(select(BankRow))}
+
+    # Entries -----------------------------------------------------------------------------
+
+    def add_entries(
+        self,
+        bank: str,
+        entries: Iterable[NewEntry],
+        *,
+        source: str,
+        imported_from: str | None = None,
+        added_by: str | None = None,
+    ) -> list[int]:
+        """Add entries in one transaction; returns their ids (duplicates are added too)."""
+        with self.bulk_writer(
+            bank, source=source, imported_from=imported_from, added_by=added_by, dedupe=False
+        ) as writer:
+            for entry in entries:
+                writer.add(entry)
+        return writer.added_ids
+
+    @contextmanager
+    def bulk_writer(
+        self,
+        bank: str,
+        *,
+        source: str,
+        imported_from: str | None = None,
+        added_by: str | None = None,
+        dedupe: bool = True,
+        batch_size: int = 5000,
+    ) -> Iterator[BulkWriter]:
+        """A writer for many entries in one transaction: all are committed, or none."""
+        with self.db.session() as s:
+            row = self._bank_row(s, bank)
+            writer = BulkWriter(
+                self,
+                s,
+                row.id,
+                source=source,
+                imported_from=imported_from,
+                added_by=added_by,
+                dedupe=dedupe,
+                batch_size=batch_size,
+            )
+            yield writer
+            writer.flush()
+
+    def get_entry(self, entry_id: int) -> BankEntry:
+        with self.db.session() as s:
+            row = s.get(EntryRow, entry_id, options=[selectinload(EntryRow.signals)])
+            if row is None:
+                raise NotFoundError(f"no entry with id {entry_id}")
+            return _entry(row, s.get_one(BankRow, row.bank_id).name)
+
+    def update_entry(
+        self,
+        entry_id: int,
+        *,
+        enabled: bool | None = None,
+        disabled_until: datetime | None | bool = False,
+        note: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> BankEntry:
+        """Change an entry; `disabled_until=None` clears it, the default `False` leaves it."""
+        with self.db.session() as s:
+            row = s.get(EntryRow, entry_id, options=[selectinload(EntryRow.signals)])
+            if row is None:
+                raise NotFoundError(f"no entry with id {entry_id}")
+            if enabled is not None:
+                row.enabled = enabled
+            if disabled_until is not False:
+                if isinstance(disabled_until, datetime) and disabled_until.tzinfo is None:
+                    raise ValidationError("disabled_until must include a timezone")
+                row.disabled_until = disabled_until if isinstance(disabled_until, datetime) else None
+            if note is not None:
+                row.note = note
+            if metadata is not None:
+                row.meta = _checked_metadata(metadata)
+            self._record(s, [(ChangeOp.ENTRY_UPSERT, row.bank_id, row.id)])
+            return _entry(row, s.get_one(BankRow, row.bank_id).name)
+
+    def delete_entry(self, entry_id: int) -> None:
+        with self.db.session() as s:
+            row = s.get(EntryRow, entry_id)
+            if row is None:
+                raise NotFoundError(f"no entry with id {entry_id}")
+            bank_id = row.bank_id
+            s.execute(delete(SignalRow).where(SignalRow.entry_id == entry_id))
+            s.execute(delete(EntryRow).where(EntryRow.id == entry_id))
+            self._record(s, [(ChangeOp.ENTRY_DELETE, bank_id, entry_id)])
+
+    def iter_entries(self, bank: str, *, chunk: int = 2000) -> Iterator[BankEntry]:
+        """Every entry of a bank in id order, read in chunks so memory stays flat."""
+        with self.db.session() as s:
+            bank_row = self._bank_row(s, bank)
+            after = 0
+            while True:
+                rows = s.scalars(
+                    select(EntryRow)
+                    .where(EntryRow.bank_id == bank_row.id, EntryRow.id > after)
+                    .order_by(EntryRow.id)
+                    .limit(chunk)
+                    .options(selectinload(EntryRow.signals))
+                ).all()
+                if not rows:
+                    return
+                for row in rows:
+                    yield _entry(row, bank_row.name)
+                after = rows[-1].id
+                s.expunge_all()
+
+    def entries_with_signals(self, entry_ids: Sequence[int]) -> list[BankEntry]:
+        """The entries among `entry_ids` that still exist, with their signals."""
+        if not entry_ids:
+            return []
+        with self.db.session() as s:
+            names = {i: n for i, n in s.execute(select(BankRow.id, BankRow.name))}
+            found: list[BankEntry] = []
+            for start in range(0, len(entry_ids), 5000):
+                rows = s.scalars(
+                    select(EntryRow)
+                    .where(EntryRow.id.in_(entry_ids[start : start + 5000]))
+                    .options(selectinload(EntryRow.signals))
+                )
+                found.extend(_entry(r, names[r.bank_id]) for r in rows)
+            return found
+
+    def scan_index_rows(self, *, after_signal_id: int, limit: int) -> list[IndexRow]:
+        """A page of matchable signals (of enabled entries), in signal id order."""
+        with self.db.session() as s:
+            return [
+                IndexRow(*r)
+                for r in s.execute(
+                    _INDEX_ROWS.where(SignalRow.id > after_signal_id)
+                    .order_by(SignalRow.id)
+                    .limit(limit)
+                )
+            ]
+
+    def index_rows_for_entries(self, entry_ids: Sequence[int]) -> list[IndexRow]:
+        """The matchable signals of those of `entry_ids` that exist and are enabled."""
+        rows: list[IndexRow] = []
+        with self.db.session() as s:
+            for start in range(0, len(entry_ids), 5000):
+                part = entry_ids[start : start + 5000]
+                rows.extend(
+                    IndexRow(*r)
+                    for r in s.execute(_INDEX_ROWS.where(SignalRow.entry_id.in_(part)))
+                )
+        return rows
+
+    # Change sequence ----------------------------------------------------------------------
+
+    def head_seq(self) -> int:
+        """The newest sequence number (0 for an empty store)."""
+        with self.db.session() as s:
+            return s.scalar(select(func.coalesce(func.max(ChangeRow.seq), 0))) or 0
+
+    def changes_since(self, seq: int, *, limit: int = 10_000) -> list[Change]:
+        """Changes with a sequence number above `seq`, oldest first."""
+        with self.db.session() as s:
+            rows = s.execute(
+                select(ChangeRow.seq, ChangeRow.op, ChangeRow.bank_id, ChangeRow.entry_id)
+                .where(ChangeRow.seq > seq)
+                .order_by(ChangeRow.seq)
+                .limit(limit)
+            )
+            return [Change(q, ChangeOp(op), b, e) for q, op, b, e in rows]
+
+    # Internals ----------------------------------------------------------------------------
+
+    def _bank_row(self, s: Session, name: str) -> BankRow:
+        row = s.scalar(select(BankRow).where(BankRow.name == name))
+        if row is None:
+            raise NotFoundError(f"no bank named {name!r}")
+        return row
+
+    def _record(self, s: Session, changes: Sequence[tuple[ChangeOp, int, int | None]]) -> None:
+        if not changes:
+            return
+        if s.get_bind().dialect.name == "postgresql":
+            # Serialise writers so sequence numbers commit in order (see module docstring).
+            s.execute(text("LOCK TABLE changes IN SHARE ROW EXCLUSIVE MODE"))
+        now = utcnow()
+        s.execute(
+            insert(ChangeRow),
+            [{"op": op.value, "bank_id": b, "entry_id": e, "at": now} for op, b, e in changes],
+        )
+
+
+_INDEX_ROWS = (
+    select(
+        SignalRow.id,
+        SignalRow.entry_id,
+        SignalRow.bank_id,
+        SignalRow.signal_type,
+        SignalRow.value,
+        SignalRow.quality,
+        EntryRow.disabled_until,
+    )
+    .join(EntryRow, EntryRow.id == SignalRow.entry_id)
+    .where(EntryRow.enabled.is_(True))
+)
+
+
+class BulkWriter:
+    """Adds entries in batches inside one transaction (see `BankStore.bulk_writer`)."""
+
+    def __init__(
+        self,
+        store: BankStore,
+        session: Session,
+        bank_id: int,
+        *,
+        source: str,
+        imported_from: str | None,
+        added_by: str | None,
+        dedupe: bool,
+        batch_size: int,
+    ) -> None:
+        self._store = store
+        self._session = session
+        self._bank_id = bank_id
+        self._source = source
+        self._imported_from = imported_from
+        self._added_by = added_by
+        self._dedupe = dedupe
+        self._batch_size = batch_size
+        self._pending: list[NewEntry] = []
+        self._now = utcnow()
+        self.added_ids: list[int] = []
+        self.duplicates = 0
+
+    def add(self, entry: NewEntry) -> None:
+        if not entry.signals:
+            raise ValidationError("an entry needs at least one signal")
+        self._pending.append(entry)
+        if len(self._pending) >= self._batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        batch, self._pending = self._pending, []
+        if self._dedupe:
+            batch = self._without_duplicates(batch)
+        if not batch:
+            return
+        s = self._session
+        ids = list(
+            s.scalars(
+                insert(EntryRow).returning(EntryRow.id, sort_by_parameter_order=True),
+                [
+                    {
+                        "bank_id": self._bank_id,
+                        "meta": _checked_metadata(e.metadata),
+                        "note": e.note,
+                        "source": self._source,
+                        "imported_from": self._imported_from,
+                        "added_by": self._added_by,
+                        "added_at": self._now,
+                        "enabled": e.enabled,
+                        "disabled_until": e.disabled_until,
+                    }
+                    for e in batch
+                ],
+            )
+        )
+        s.execute(
+            insert(SignalRow),
+            [
+                {
+                    "entry_id": entry_id,
+                    "bank_id": self._bank_id,
+                    "signal_type": sig.type,
+                    "value": sig.value,
+                    "quality": sig.quality,
+                }
+                for entry_id, e in zip(ids, batch, strict=True)
+                for sig in e.signals
+            ],
+        )
+        self._store._record(s, [(ChangeOp.ENTRY_UPSERT, self._bank_id, i) for i in ids])
+        self.added_ids.extend(ids)
+
+    def _without_duplicates(self, batch: list[NewEntry]) -> list[NewEntry]:
+        """Drop entries all of whose signals the bank (or this batch) already holds."""
+        keys = {(sig.type, sig.value) for e in batch for sig in e.signals}
+        existing: set[tuple[str, str]] = set()
+        key_list = list(keys)
+        for start in range(0, len(key_list), 500):
+            part = key_list[start : start + 500]
+            existing.update(
+                self._session.execute(
+                    select(SignalRow.signal_type, SignalRow.value).where(
+                        SignalRow.bank_id == self._bank_id,
+                        tuple_(SignalRow.signal_type, SignalRow.value).in_(part),
+                    )
+                )
+            )
+        kept: list[NewEntry] = []
+        for entry in batch:
+            entry_keys = {(sig.type, sig.value) for sig in entry.signals}
+            if entry_keys <= existing:
+                self.duplicates += 1
+                continue
+            existing |= entry_keys
+            kept.append(entry)
+        return kept
+
+
+def _checked_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
+    if not isinstance(metadata, dict) or not all(isinstance(k, str) for k in metadata):
+        raise ValidationError("entry metadata must be a JSON object with string keys")
+    return metadata
+
+
+def _bank(row: BankRow, entry_count: int | None = None) -> Bank:
+    return Bank(
+        id=row.id,
+        name=row.name,
+        description=row.description,
+        enabled=row.enabled,
+        thresholds=dict(row.thresholds or {}),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        entry_count=entry_count,
+    )
+
+
+def _entry(row: EntryRow, bank_name: str) -> BankEntry:
+    return BankEntry(
+        id=row.id,
+        bank_id=row.bank_id,
+        bank=bank_name,
+        signals=tuple(Signal(s.signal_type, s.value, s.quality) for s in row.signals),
+        metadata=dict(row.meta or {}),
+        note=row.note,
+        provenance=Provenance(row.source, row.imported_from, row.added_by, row.added_at),
+        enabled=row.enabled,
+        disabled_until=row.disabled_until,
+    )
+
+
+__all__ = ["BankStore", "BulkWriter", "Change", "IndexRow"]

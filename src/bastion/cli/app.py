@@ -1,0 +1,79 @@
+"""The `bastion` command: hash media, keep banks, match content."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from bastion import __version__
+from bastion.cli import bank_cmd, demo_cmd, hash_cmd, match_cmd
+from bastion.cli.context import CliContext
+from bastion.errors import BastionError
+
+#: Exit codes, like grep: 0 success (or matched), 1 no match, 2 error.
+EXIT_ERROR = 2
+
+app = typer.Typer(
+    name="bastion",
+    help="Find known harmful media: hash images, keep hash banks, match content against them.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+app.add_typer(bank_cmd.app, name="bank")
+app.command("hash")(hash_cmd.hash_files)
+app.command("match")(match_cmd.match_files)
+app.command("demo")(demo_cmd.demo)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"bastion {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    data_dir: Path | None = typer.Option(
+        None, "--data-dir", help="Data directory (default: BASTION_DATA_DIR or the user data dir)."
+    ),
+    database_url: str | None = typer.Option(
+        None, "--database-url", help="Database URL (default: SQLite in the data directory)."
+    ),
+    pdq_mode: str | None = typer.Option(
+        None, "--pdq-mode", help="PDQ hashing mode: reference (bit-exact) or fast."
+    ),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    ctx.obj = CliContext(data_dir=data_dir, database_url=database_url, pdq_mode=pdq_mode)
+    ctx.call_on_close(ctx.obj.close)
+
+
+def main() -> None:
+    """Entry point: run the CLI, turning bastion errors into one line and exit status 2."""
+    try:
+        app(standalone_mode=False)
+    except BastionError as e:
+        typer.echo(f"error: {e.message}", err=True)
+        sys.exit(EXIT_ERROR)
+    except KeyboardInterrupt:
+        typer.echo("interrupted; no partial changes were committed", err=True)
+        sys.exit(130)
+    except typer.Exit as e:
+        sys.exit(e.exit_code)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(EXIT_ERROR)
+    except Exception as e:  # click usage errors
+        import click
+
+        if isinstance(e, click.ClickException):
+            e.show()
+            sys.exit(EXIT_ERROR)
+        raise

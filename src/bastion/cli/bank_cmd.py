@@ -1,0 +1,317 @@
+"""`bastion bank ...`: create, inspect, fill, import, export and delete banks."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from bastion.banks import Bank, NewEntry
+from bastion.cli.context import CliContext
+from bastion.errors import BastionError, ValidationError
+from bastion.exchange.formats import HashListFormat
+from bastion.exchange.transfer import ImportAborted, export_bank, import_file
+
+app = typer.Typer(help="Manage banks of known content.", no_args_is_help=True)
+
+THRESHOLD_HELP = "Per-signal-type match threshold override, TYPE=DISTANCE (e.g. pdq=16); repeatable."
+
+
+def _thresholds(pairs: list[str] | None) -> dict[str, Any] | None:
+    if not pairs:
+        return None
+    result: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not value.strip().lstrip("-").isdigit():
+            raise ValidationError(f"--threshold expects TYPE=DISTANCE, got {pair!r}")
+        result[name.strip()] = int(value)
+    return result
+
+
+def _bank_json(bank: Bank) -> dict[str, Any]:
+    return {
+        "name": bank.name,
+        "description": bank.description,
+        "enabled": bank.enabled,
+        "thresholds": bank.thresholds,
+        "entries": bank.entry_count,
+        "created_at": bank.created_at.isoformat(),
+        "updated_at": bank.updated_at.isoformat(),
+    }
+
+
+@app.command("create")
+def create(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Bank name: letters, digits, '_', '-', '.'."),
+    description: str = typer.Option("", "--description", "-d", help="What the bank holds."),
+    threshold: list[str] | None = typer.Option(None, "--threshold", "-t", help=THRESHOLD_HELP),
+    disabled: bool = typer.Option(False, "--disabled", help="Create the bank disabled."),
+) -> None:
+    """Create an empty bank."""
+    cli: CliContext = ctx.obj
+    bank = cli.store.create_bank(
+        name, description=description, enabled=not disabled, thresholds=_thresholds(threshold)
+    )
+    cli.out.print(f"created bank {bank.name}", markup=False)
+
+
+@app.command("update")
+def update(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Bank name."),
+    description: str | None = typer.Option(None, "--description", "-d"),
+    threshold: list[str] | None = typer.Option(None, "--threshold", "-t", help=THRESHOLD_HELP),
+    clear_thresholds: bool = typer.Option(
+        False, "--clear-thresholds", help="Remove all threshold overrides."
+    ),
+    enabled: bool | None = typer.Option(None, "--enable/--disable", help="Enable or disable."),
+) -> None:
+    """Change a bank's description, thresholds or enabled state."""
+    cli: CliContext = ctx.obj
+    thresholds = {} if clear_thresholds else _thresholds(threshold)
+    bank = cli.store.update_bank(
+        name, description=description, enabled=enabled, thresholds=thresholds
+    )
+    cli.out.print(f"updated bank {bank.name}", markup=False)
+
+
+@app.command("list")
+def list_banks(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """List banks with their entry counts."""
+    cli: CliContext = ctx.obj
+    banks = cli.store.list_banks()
+    if as_json:
+        cli.out.print(json.dumps([_bank_json(b) for b in banks], indent=2), markup=False)
+        return
+    if not banks:
+        cli.out.print("no banks yet; create one with: bastion bank create NAME", markup=False)
+        return
+    table = Table("name", "entries", "enabled", "thresholds", "description")
+    for b in banks:
+        table.add_row(
+            b.name,
+            f"{b.entry_count:,}",
+            "yes" if b.enabled else "no",
+            ", ".join(f"{k}={v}" for k, v in sorted(b.thresholds.items())) or "default",
+            b.description,
+        )
+    cli.out.print(table)
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Bank name."),
+    entries: int = typer.Option(10, "--entries", "-n", help="How many entries to list."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Show a bank and its first entries."""
+    cli: CliContext = ctx.obj
+    bank = cli.store.get_bank(name)
+    shown = []
+    for i, entry in enumerate(cli.store.iter_entries(name)):
+        if i >= entries:
+            break
+        shown.append(entry)
+    if as_json:
+        doc = _bank_json(bank)
+        doc["first_entries"] = [
+            {
+                "id": e.id,
+                "signals": [{"type": s.type, "value": s.value, "quality": s.quality} for s in e.signals],
+                "metadata": e.metadata,
+                "note": e.note,
+                "source": e.provenance.source,
+                "imported_from": e.provenance.imported_from,
+                "added_by": e.provenance.added_by,
+                "added_at": e.provenance.added_at.isoformat(),
+                "enabled": e.enabled,
+                "disabled_until": e.disabled_until.isoformat() if e.disabled_until else None,
+            }
+            for e in shown
+        ]
+        cli.out.print(json.dumps(doc, indent=2), markup=False)
+        return
+    for key, value in _bank_json(bank).items():
+        cli.out.print(f"{key + ':':<13} {value}", markup=False)
+    if shown:
+        table = Table("id", "signals", "source", "added", "enabled")
+        for e in shown:
+            table.add_row(
+                str(e.id),
+                "\n".join(f"{s.type} {s.value}" for s in e.signals),
+                e.provenance.source + (f" ({e.provenance.imported_from})" if e.provenance.imported_from else ""),
+                e.provenance.added_at.strftime("%Y-%m-%d %H:%M"),
+                "yes" if e.enabled else "no",
+            )
+        cli.out.print(table)
+
+
+@app.command("delete")
+def delete(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Bank name."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+) -> None:
+    """Delete a bank and every entry in it."""
+    cli: CliContext = ctx.obj
+    bank = cli.store.get_bank(name)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise ValidationError("refusing to delete without confirmation: pass --yes")
+        typer.confirm(f"Delete bank {name} and its {bank.entry_count:,} entries?", abort=True)
+    count = cli.store.delete_bank(name)
+    cli.out.print(f"deleted bank {name} ({count:,} entries)", markup=False)
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    bank: str = typer.Argument(..., help="Bank to add to."),
+    files: list[Path] = typer.Argument(..., help="Media files to hash into the bank."),
+    note: str = typer.Option("", "--note", help="Note stored with each new entry."),
+    added_by: str | None = typer.Option(None, "--added-by", help="Who is adding (provenance)."),
+    skip_invalid: bool = typer.Option(
+        False, "--skip-invalid", help="Add the files that hash, skip the ones that do not."
+    ),
+) -> None:
+    """Hash media files and add each as an entry (PDQ, MD5 and SHA-256 signals).
+
+    All or nothing: if any file cannot be hashed, nothing is added (unless --skip-invalid).
+    """
+    cli: CliContext = ctx.obj
+    cli.store.get_bank(bank)  # fail before hashing if the bank does not exist
+    new: list[NewEntry] = []
+    failed = 0
+    with _progress(cli, bytes_mode=False) as progress:
+        task = progress.add_task("hashing", total=len(files))
+        for path in files:
+            try:
+                content = cli.hasher.hash_file(path)
+            except BastionError as e:
+                cli.err.print(f"error: {e.message}", markup=False)
+                failed += 1
+            else:
+                new.append(
+                    NewEntry(
+                        signals=content.signals,
+                        metadata={"filename": path.name},
+                        note=note,
+                    )
+                )
+            progress.advance(task)
+    if failed and not skip_invalid:
+        raise ValidationError(
+            f"{failed} of {len(files)} files could not be hashed; nothing was added "
+            "(pass --skip-invalid to add the others)"
+        )
+    ids = cli.store.add_entries(bank, new, source="media", added_by=added_by)
+    cli.out.print(
+        f"added {len(ids)} entr{'y' if len(ids) == 1 else 'ies'} to {bank}"
+        + (f"; skipped {failed} file(s)" if failed else ""),
+        markup=False,
+    )
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    bank: str = typer.Argument(..., help="Bank to import into."),
+    file: Path = typer.Argument(..., help="Hash list: ThreatExchange CSV or local_file."),
+    fmt: HashListFormat | None = typer.Option(
+        None, "--format", "-f", help="File format (default: detected from the header)."
+    ),
+    signal_type: str | None = typer.Option(
+        None, "--signal-type", "-s", help="local_file: type of lines that hold only a hash."
+    ),
+    skip_invalid: bool = typer.Option(
+        False, "--skip-invalid", help="Import the valid rows and skip bad ones."
+    ),
+    added_by: str | None = typer.Option(None, "--added-by", help="Who is importing (provenance)."),
+) -> None:
+    """Import a hash list. All or nothing unless --skip-invalid; duplicates are skipped."""
+    cli: CliContext = ctx.obj
+    total = file.stat().st_size if file.is_file() else None
+    try:
+        with _progress(cli, bytes_mode=True) as progress:
+            task = progress.add_task(f"importing {file.name}", total=total)
+            result = import_file(
+                cli.store,
+                bank,
+                file,
+                fmt=fmt,
+                default_type=signal_type,
+                skip_invalid=skip_invalid,
+                added_by=added_by,
+                on_bytes=lambda n: progress.advance(task, n),
+            )
+    except ImportAborted as e:
+        for error in e.result.errors:
+            cli.err.print(f"{file}: {error}", markup=False)
+        if e.result.rejected > len(e.result.errors):
+            cli.err.print(f"... and {e.result.rejected - len(e.result.errors):,} more", markup=False)
+        raise
+    for error in result.errors:
+        cli.err.print(f"{file}: {error} (skipped)", markup=False)
+    cli.out.print(
+        f"{result.rows:,} rows: {result.accepted:,} accepted, {result.duplicates:,} duplicates "
+        f"skipped, {result.rejected:,} rejected",
+        markup=False,
+    )
+
+
+@app.command("export")
+def export(
+    ctx: typer.Context,
+    bank: str = typer.Argument(..., help="Bank to export."),
+    fmt: HashListFormat = typer.Option(HashListFormat.TE_CSV, "--format", "-f", help="File format."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Write to this file (atomically) instead of standard output."
+    ),
+) -> None:
+    """Export a bank as a ThreatExchange CSV or local_file hash list."""
+    cli: CliContext = ctx.obj
+    cli.store.get_bank(bank)
+    if output is None:
+        export_bank(cli.store, bank, sys.stdout, fmt)
+        return
+    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            rows = export_bank(cli.store, bank, f, fmt)
+        os.replace(tmp, output)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    cli.err.print(f"exported {rows:,} rows to {output}", markup=False)
+
+
+def _progress(cli: CliContext, *, bytes_mode: bool) -> Progress:
+    counter = DownloadColumn() if bytes_mode else MofNCompleteColumn()
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        counter,
+        TimeRemainingColumn(),
+        console=cli.err,
+        transient=True,
+    )

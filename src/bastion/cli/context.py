@@ -1,0 +1,49 @@
+"""What CLI commands share: resolved settings, and the database opened only when needed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from rich.console import Console
+
+from bastion.banks import BankStore
+from bastion.hashing import ContentHasher
+from bastion.matching import Matcher
+from bastion.settings import Settings
+from bastion.store import Database
+
+
+@dataclass
+class CliContext:
+    data_dir: Path | None = None
+    database_url: str | None = None
+    pdq_mode: str | None = None
+    out: Console = field(default_factory=lambda: Console(highlight=False, soft_wrap=True))
+    err: Console = field(default_factory=lambda: Console(stderr=True, highlight=False))
+
+    @cached_property
+    def settings(self) -> Settings:
+        return Settings.load(
+            data_dir=self.data_dir, database_url=self.database_url, pdq_mode=self.pdq_mode
+        )
+
+    @cached_property
+    def db(self) -> Database:
+        return Database.open(self.settings.database_url)
+
+    @cached_property
+    def store(self) -> BankStore:
+        return BankStore(self.db)
+
+    @cached_property
+    def hasher(self) -> ContentHasher:
+        return ContentHasher(self.settings)
+
+    def matcher(self) -> Matcher:
+        return Matcher(self.store, self.settings)
+
+    def close(self) -> None:
+        if "db" in self.__dict__:
+            self.db.close()

@@ -1,0 +1,64 @@
+"""`bastion hash FILE...`: print the signals of media files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from bastion.cli.context import CliContext
+from bastion.cli.output import content_json, dumps
+from bastion.errors import BastionError
+
+
+def hash_files(
+    ctx: typer.Context,
+    files: list[Path] = typer.Argument(..., help="Image files to hash.", show_default=False),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON array, one object per file."),
+    signal_type: str | None = typer.Option(
+        None,
+        "--signal-type",
+        "-s",
+        help="Print only this signal type as '<type> <value>' lines (ThreatExchange local_file).",
+    ),
+) -> None:
+    """Hash media files: PDQ (with quality), MD5 and SHA-256.
+
+    Exits 2 if any file could not be hashed; the others are still printed.
+    """
+    cli: CliContext = ctx.obj
+    documents = []
+    failed = 0
+    for path in files:
+        try:
+            content = cli.hasher.hash_file(path)
+        except BastionError as e:
+            cli.err.print(f"error: {e.message}", markup=False)
+            failed += 1
+            continue
+        if as_json:
+            documents.append(content_json(content))
+        elif signal_type is not None:
+            wanted = content.signal(signal_type.strip().lower())
+            if wanted is None:
+                cli.err.print(f"error: no {signal_type!r} signal for {path}", markup=False)
+                failed += 1
+                continue
+            cli.out.print(f"{wanted.type} {wanted.value}", markup=False)
+        else:
+            cli.out.print(
+                f"{path}  ({content.format} {content.width}x{content.height})", markup=False
+            )
+            for s in content.signals:
+                quality = f"  quality {s.quality}" if s.quality is not None else ""
+                cli.out.print(f"  {s.type:<7} {s.value}{quality}", markup=False)
+            if content.displayed_pdq is not None:
+                cli.out.print(
+                    f"  {'':<7} {content.displayed_pdq.value}  as displayed "
+                    f"(EXIF orientation {content.orientation})",
+                    markup=False,
+                )
+    if as_json:
+        cli.out.print(dumps(documents), markup=False)
+    if failed:
+        raise typer.Exit(2)

@@ -1,0 +1,167 @@
+"""Importing hash lists into a bank and exporting a bank as a hash list.
+
+An import is one transaction: by default any bad row aborts it after every row has been
+checked (so the user sees all the problems at once) and nothing is written. With
+`skip_invalid`, bad rows are reported and skipped and the good ones are committed.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, TextIO
+
+from bastion.banks import BankStore, NewEntry
+from bastion.errors import ImportFormatError
+from bastion.exchange.formats import (
+    HashListFormat,
+    HashRow,
+    RowError,
+    looks_like_te_csv,
+    read_local_file,
+    read_te_csv,
+    write_local_file,
+    write_te_csv,
+)
+from bastion.signals import Signal
+
+#: How many row errors an import keeps to show; the count covers all of them.
+KEPT_ERRORS = 50
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    committed: bool = False
+
+
+class ImportAborted(ImportFormatError):
+    """The import found bad rows and wrote nothing."""
+
+    def __init__(self, result: ImportResult) -> None:
+        first = result.errors[0] if result.errors else "unknown error"
+        super().__init__(
+            f"{result.rejected:,} of {result.rows:,} rows rejected, nothing imported "
+            f"(first: {first}); fix the file or pass --skip-invalid"
+        )
+        self.result = result
+
+
+class _CountingReader(io.RawIOBase):
+    """Counts bytes read from a binary stream, for progress by bytes."""
+
+    def __init__(self, raw: BinaryIO, on_read: Callable[[int], None] | None) -> None:
+        self._raw = raw
+        self._on_read = on_read
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        data = self._raw.read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        if self._on_read and n:
+            self._on_read(n)
+        return n
+
+
+def detect_format(path: Path) -> HashListFormat:
+    """CSV if the file starts with a ThreatExchange CSV header, else `local_file`."""
+    with path.open("r", encoding="utf-8", errors="replace") as f:
+        first = f.readline(4096)
+    return HashListFormat.TE_CSV if looks_like_te_csv(first) else HashListFormat.LOCAL_FILE
+
+
+def import_file(
+    store: BankStore,
+    bank: str,
+    path: Path,
+    *,
+    fmt: HashListFormat | None = None,
+    default_type: str | None = None,
+    skip_invalid: bool = False,
+    added_by: str | None = None,
+    on_bytes: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Import a hash-list file into `bank` (see module docstring for the all-or-nothing rule)."""
+    if not path.is_file():
+        raise ImportFormatError(f"{path}: no such file")
+    fmt = fmt or detect_format(path)
+    with path.open("rb") as raw:
+        text = io.TextIOWrapper(
+            io.BufferedReader(_CountingReader(raw, on_bytes), buffer_size=1 << 16),
+            encoding="utf-8-sig",
+            newline="" if fmt is HashListFormat.TE_CSV else None,
+        )
+        rows = (
+            read_te_csv(text)
+            if fmt is HashListFormat.TE_CSV
+            else read_local_file(text, default_type=default_type)
+        )
+        return import_rows(
+            store,
+            bank,
+            rows,
+            imported_from=path.name,
+            skip_invalid=skip_invalid,
+            added_by=added_by,
+        )
+
+
+def import_rows(
+    store: BankStore,
+    bank: str,
+    rows: Iterator[HashRow | RowError],
+    *,
+    imported_from: str,
+    skip_invalid: bool = False,
+    added_by: str | None = None,
+) -> ImportResult:
+    result = ImportResult()
+    with store.bulk_writer(
+        bank, source="import", imported_from=imported_from, added_by=added_by
+    ) as writer:
+        for row in _decoded(rows):
+            result.rows += 1
+            if isinstance(row, RowError):
+                result.rejected += 1
+                if len(result.errors) < KEPT_ERRORS:
+                    result.errors.append(row)
+                continue
+            if result.rejected and not skip_invalid:
+                continue  # keep checking the rest; nothing will be written
+            writer.add(
+                NewEntry(
+                    signals=(Signal(row.signal_type, row.value),), metadata=row.metadata
+                )
+            )
+        if result.rejected and not skip_invalid:
+            raise ImportAborted(result)
+        writer.flush()
+        result.duplicates = writer.duplicates
+        result.accepted = len(writer.added_ids)
+    result.committed = True
+    return result
+
+
+def _decoded(rows: Iterator[HashRow | RowError]) -> Iterator[HashRow | RowError]:
+    """Turn a text-decoding failure mid-file into a readable import error."""
+    try:
+        yield from rows
+    except UnicodeDecodeError as e:
+        raise ImportFormatError(f"file is not UTF-8 text ({e.reason} at byte {e.start})") from None
+
+
+def export_bank(store: BankStore, bank: str, stream: TextIO, fmt: HashListFormat) -> int:
+    """Write every entry of `bank` to `stream`; returns the number of rows written."""
+    entries = store.iter_entries(bank)
+    if fmt is HashListFormat.TE_CSV:
+        return write_te_csv(entries, stream)
+    return write_local_file(entries, stream)

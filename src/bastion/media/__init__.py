@@ -1,0 +1,6 @@
+"""Safe media input: reading files under byte limits and decoding images under pixel limits."""
+
+from bastion.media.image import SUPPORTED_IMAGE_FORMATS, OpenedImage, decoding, open_image
+from bastion.media.source import read_media
+
+__all__ = ["SUPPORTED_IMAGE_FORMATS", "OpenedImage", "decoding", "open_image", "read_media"]

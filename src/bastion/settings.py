@@ -1,0 +1,204 @@
+"""Settings: one declared table, defaults that work on a laptop, overridable in layers.
+
+Precedence, lowest first: the defaults in `SETTINGS`, an optional TOML config file
+(``BASTION_CONFIG`` or ``bastion.toml`` in the data directory), ``BASTION_*`` environment
+variables, then explicit keyword overrides (the CLI's options, a test's config).
+Nothing is required to start.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from bastion.errors import ConfigurationError
+
+ENV_PREFIX = "BASTION_"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One documented setting: its name, type, default and help text."""
+
+    name: str
+    type: type
+    default: Any
+    help: str
+
+    @property
+    def env_var(self) -> str:
+        return ENV_PREFIX + self.name.upper()
+
+
+def default_data_dir() -> Path:
+    """Where bastion keeps its database when no data directory is configured."""
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
+    return base / "bastion"
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "data_dir",
+        Path,
+        None,
+        "Directory for the SQLite database and other state; created on first use. "
+        "Default: the platform's user data directory (~/.local/share/bastion on Linux).",
+    ),
+    Setting(
+        "database_url",
+        str,
+        None,
+        "SQLAlchemy database URL. Default: SQLite file bastion.db in the data directory. "
+        "PostgreSQL: postgresql://user@host:5432/dbname.",
+    ),
+    Setting(
+        "pdq_mode",
+        str,
+        "reference",
+        "PDQ hashing mode: 'reference' (bit-exact with Meta's implementation) or 'fast' "
+        "(several times faster, within 10 bits of the reference on good-quality images).",
+    ),
+    Setting(
+        "pdq_threshold",
+        int,
+        31,
+        "Largest PDQ Hamming distance (0-256) counted as a match, unless a bank overrides it.",
+    ),
+    Setting(
+        "pdq_min_quality",
+        int,
+        50,
+        "PDQ hashes of lower quality (0-100) are neither stored as matchable nor matched.",
+    ),
+    Setting(
+        "match_exif_orientation",
+        bool,
+        True,
+        "When an image carries an EXIF orientation, also match the hash of the image as "
+        "displayed (derived from the same transform, at no extra cost).",
+    ),
+    Setting(
+        "max_media_bytes",
+        int,
+        100 * 1024 * 1024,
+        "Largest file, in bytes, that bastion will read for hashing.",
+    ),
+    Setting(
+        "max_image_pixels",
+        int,
+        64_000_000,
+        "Largest image, in pixels (width x height), that bastion will decode; "
+        "guards against decompression bombs.",
+    ),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings. Build with `Settings.load()`; values are immutable."""
+
+    data_dir: Path
+    database_url: str
+    pdq_mode: str
+    pdq_threshold: int
+    pdq_min_quality: int
+    match_exif_orientation: bool
+    max_media_bytes: int
+    max_image_pixels: int
+
+    @classmethod
+    def load(
+        cls,
+        *,
+        env: Mapping[str, str] | None = None,
+        config_file: Path | None = None,
+        **overrides: Any,
+    ) -> Settings:
+        """Resolve settings from defaults, config file, environment and overrides."""
+        env = os.environ if env is None else env
+        unknown = set(overrides) - set(_BY_NAME)
+        if unknown:
+            raise ConfigurationError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        explicit = {k: v for k, v in overrides.items() if v is not None}
+        from_env = {
+            s.name: _coerce(s, env[s.env_var], s.env_var) for s in SETTINGS if s.env_var in env
+        }
+        layered: dict[str, Any] = {s.name: s.default for s in SETTINGS}
+        # The data directory decides where the default config file lives, so resolve it first.
+        data_dir = explicit.get("data_dir") or from_env.get("data_dir") or default_data_dir()
+        path = config_file or (Path(env[ENV_PREFIX + "CONFIG"]) if ENV_PREFIX + "CONFIG" in env else None)
+        if path is None and (Path(data_dir) / "bastion.toml").is_file():
+            path = Path(data_dir) / "bastion.toml"
+        if path is not None:
+            layered.update(_read_config_file(path))
+        layered.update(from_env)
+        layered.update({k: _coerce(_BY_NAME[k], v, k) for k, v in explicit.items()})
+        layered["data_dir"] = Path(layered["data_dir"] or data_dir).expanduser()
+        if layered["database_url"] is None:
+            layered["database_url"] = "sqlite:///" + str(layered["data_dir"] / "bastion.db")
+        settings = cls(**layered)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if self.pdq_mode not in ("reference", "fast"):
+            raise ConfigurationError(f"pdq_mode must be 'reference' or 'fast', not {self.pdq_mode!r}")
+        if not 0 <= self.pdq_threshold <= 256:
+            raise ConfigurationError("pdq_threshold must be between 0 and 256")
+        if not 0 <= self.pdq_min_quality <= 100:
+            raise ConfigurationError("pdq_min_quality must be between 0 and 100")
+        if self.max_media_bytes <= 0 or self.max_image_pixels <= 0:
+            raise ConfigurationError("max_media_bytes and max_image_pixels must be positive")
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        updated = replace(self, **changes)
+        updated.validate()
+        return updated
+
+
+assert [f.name for f in fields(Settings)] == [s.name for s in SETTINGS], "settings table drift"
+
+
+def _coerce(setting: Setting, value: Any, source: str) -> Any:
+    if value is None or isinstance(value, setting.type):
+        return value
+    try:
+        if setting.type is bool:
+            if isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "on"):
+                return True
+            if isinstance(value, str) and value.strip().lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(value)
+        if setting.type is int and isinstance(value, bool):
+            raise ValueError(value)
+        return setting.type(value)
+    except (TypeError, ValueError):
+        raise ConfigurationError(
+            f"{source}: expected {setting.type.__name__} for {setting.name}, got {value!r}"
+        ) from None
+
+
+def _read_config_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigurationError(f"config file not found: {path}") from None
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise ConfigurationError(f"cannot read config file {path}: {e}") from None
+    unknown = set(data) - set(_BY_NAME)
+    if unknown:
+        raise ConfigurationError(f"{path}: unknown setting(s): {', '.join(sorted(unknown))}")
+    return {k: _coerce(_BY_NAME[k], v, f"{path}:{k}") for k, v in data.items()}

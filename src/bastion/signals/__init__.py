@@ -1,0 +1,52 @@
+"""Signal types: one module per hash algorithm, all behind `SignalType`.
+
+Each type's short `name` is its storage and exchange key; names are checked unique here.
+"""
+
+from __future__ import annotations
+
+from bastion.errors import UnknownSignalTypeError
+from bastion.signals.base import HexDigestSignalType, MatchKind, Signal, SignalType
+from bastion.signals.md5 import Md5Signal
+from bastion.signals.pdq import PdqSignal
+from bastion.signals.sha256 import Sha256Signal
+
+__all__ = [
+    "SIGNAL_TYPES",
+    "HexDigestSignalType",
+    "MatchKind",
+    "Md5Signal",
+    "PdqSignal",
+    "Sha256Signal",
+    "Signal",
+    "SignalType",
+    "get_signal_type",
+    "normalize_signal",
+]
+
+
+def _registry(*types: type[SignalType]) -> dict[str, type[SignalType]]:
+    registry: dict[str, type[SignalType]] = {}
+    for signal_type in types:
+        if signal_type.name in registry:
+            raise RuntimeError(f"two signal types are named {signal_type.name!r}")
+        registry[signal_type.name] = signal_type
+    return registry
+
+
+SIGNAL_TYPES: dict[str, type[SignalType]] = _registry(PdqSignal, Md5Signal, Sha256Signal)
+
+
+def get_signal_type(name: str) -> type[SignalType]:
+    """The signal type registered under `name`; raises `UnknownSignalTypeError` otherwise."""
+    try:
+        return SIGNAL_TYPES[name.strip().lower()]
+    except (KeyError, AttributeError):
+        known = ", ".join(sorted(SIGNAL_TYPES))
+        raise UnknownSignalTypeError(f"unknown signal type {name!r} (known: {known})") from None
+
+
+def normalize_signal(type_name: str, value: str) -> tuple[str, str]:
+    """Validate a (type, value) pair from outside; returns the canonical pair."""
+    signal_type = get_signal_type(type_name)
+    return signal_type.name, signal_type.normalize(value)

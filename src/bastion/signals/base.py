@@ -1,0 +1,78 @@
+"""The signal-type interface: what every hash algorithm provides to banks, indexes and matching."""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import ClassVar
+
+from bastion.errors import InvalidSignalError
+
+
+class MatchKind(StrEnum):
+    """How values of a signal type are compared, which decides the index that holds them."""
+
+    EXACT = "exact"  # equal or not: distance is 0 or "no match"
+    HAMMING = "hamming"  # fixed-width bit strings compared by Hamming distance
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """One hash of one piece of content: its type's short name, normalised value and quality."""
+
+    type: str
+    value: str
+    quality: int | None = None
+
+
+class SignalType(ABC):
+    """A hash algorithm. Subclasses are stateless; everything is a class attribute or method.
+
+    `name` is stable forever: it is the key under which values are stored and exchanged.
+    """
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    match_kind: ClassVar[MatchKind]
+    #: Largest distance counted as a match by default (0 for exact types).
+    default_threshold: ClassVar[int] = 0
+    #: Largest possible distance (the bit width for Hamming types, 0 for exact types).
+    max_distance: ClassVar[int] = 0
+
+    @classmethod
+    @abstractmethod
+    def normalize(cls, value: str) -> str:
+        """Return the canonical form of `value`, or raise `InvalidSignalError`."""
+
+    @classmethod
+    def distance(cls, a: str, b: str) -> int | None:
+        """Distance between two normalised values; None means "cannot match" for exact types."""
+        return 0 if a == b else None
+
+    @classmethod
+    @abstractmethod
+    def examples(cls) -> list[str]:
+        """Benign example values, for documentation, demos and an offline sample exchange."""
+
+
+class HexDigestSignalType(SignalType):
+    """Base for signal types whose values are fixed-length lowercase hex strings."""
+
+    hex_length: ClassVar[int]
+
+    @classmethod
+    def normalize(cls, value: str) -> str:
+        if not isinstance(value, str):
+            raise InvalidSignalError(f"{cls.name}: expected a hex string, got {type(value).__name__}")
+        text = value.strip().lower()
+        if len(text) != cls.hex_length or not _HEX.fullmatch(text):
+            shown = text if len(text) <= 80 else text[:77] + "..."
+            raise InvalidSignalError(
+                f"{cls.name}: expected {cls.hex_length} hex characters, got {shown!r}"
+            )
+        return text
+
+
+_HEX = re.compile(r"[0-9a-f]+")

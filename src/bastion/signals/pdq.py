@@ -1,0 +1,31 @@
+"""`pdq`: Meta's 256-bit perceptual image hash, compared by Hamming distance."""
+
+from __future__ import annotations
+
+from bastion.signals.base import HexDigestSignalType, MatchKind
+
+
+class PdqSignal(HexDigestSignalType):
+    name = "pdq"
+    description = (
+        "PDQ perceptual hash of an image (256 bits) with a quality score 0-100; "
+        "matches visually similar copies (re-encoded, resized, lightly edited)."
+    )
+    match_kind = MatchKind.HAMMING
+    default_threshold = 31
+    max_distance = 256
+    hex_length = 64
+    #: Hashes of lower quality describe nearly featureless images and match too broadly.
+    default_min_quality = 50
+
+    @classmethod
+    def distance(cls, a: str, b: str) -> int:
+        return (int(a, 16) ^ int(b, 16)).bit_count()
+
+    @classmethod
+    def examples(cls) -> list[str]:
+        # PDQ hashes of benign test photos (a bridge, a pen and a coaster) from Meta's PDQ tests.
+        return [
+            "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22",
+            "1f811b9d267fbc6693c0c7f30e041f9df49b836303e10f067fcdfc12c02d01f9",
+        ]

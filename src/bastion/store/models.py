@@ -1,0 +1,136 @@
+"""Database tables. SQLite and PostgreSQL share one schema, kept by Alembic migrations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit key.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+Json = JSON().with_variant(JSONB(), "postgresql")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use an aware UTC datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class BankRow(Base):
+    __tablename__ = "banks"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Per-signal-type match thresholds that override the defaults, e.g. {"pdq": 16}.
+    thresholds: Mapped[dict[str, int]] = mapped_column(Json, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    entries: Mapped[list[EntryRow]] = relationship(
+        back_populates="bank", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class EntryRow(Base):
+    __tablename__ = "bank_entries"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="CASCADE"), index=True)
+    meta: Mapped[dict[str, Any]] = mapped_column("metadata", Json, default=dict)
+    note: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(32))
+    imported_from: Mapped[str | None] = mapped_column(Text, nullable=True)
+    added_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    disabled_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+    bank: Mapped[BankRow] = relationship(back_populates="entries")
+    signals: Mapped[list[SignalRow]] = relationship(
+        back_populates="entry",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="SignalRow.id",
+    )
+
+
+class SignalRow(Base):
+    __tablename__ = "entry_signals"
+    __table_args__ = (Index("ix_entry_signals_lookup", "bank_id", "signal_type", "value"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("bank_entries.id", ondelete="CASCADE"), index=True
+    )
+    #: Denormalised from the entry so a bank's signals can be looked up without a join.
+    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="CASCADE"))
+    signal_type: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str] = mapped_column(String(512))
+    quality: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+    entry: Mapped[EntryRow] = relationship(back_populates="signals")
+
+
+class ChangeOp(StrEnum):
+    ENTRY_UPSERT = "entry_upsert"
+    ENTRY_DELETE = "entry_delete"  # a tombstone: the entry row is gone
+    BANK_UPSERT = "bank_upsert"  # name, enabled flag or thresholds changed
+    BANK_DELETE = "bank_delete"  # a tombstone for the bank and every entry in it
+
+
+class ChangeRow(Base):
+    """The change sequence: one row per change, `seq` strictly increasing in commit order.
+
+    No foreign keys: tombstones outlive the rows they describe.
+    """
+
+    __tablename__ = "changes"
+    # AUTOINCREMENT: SQLite must never reuse a sequence number, even after a purge.
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    seq: Mapped[int] = mapped_column(BigId, primary_key=True)
+    op: Mapped[str] = mapped_column(String(16))
+    bank_id: Mapped[int] = mapped_column(BigInteger)
+    entry_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

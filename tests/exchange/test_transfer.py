@@ -1,0 +1,123 @@
+"""Importing hash lists into banks and exporting them, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+import random
+from pathlib import Path
+
+import pytest
+
+from bastion.banks import BankStore, NewEntry
+from bastion.errors import ImportFormatError, NotFoundError
+from bastion.exchange.formats import HashListFormat
+from bastion.exchange.transfer import ImportAborted, export_bank, import_file
+from bastion.signals import Md5Signal, Sha256Signal, Signal
+
+HEADER = "collab,signal_type,signal_str,category,tags\n"
+
+
+def random_pdq(rng: random.Random) -> str:
+    return f"{rng.getrandbits(256):064x}"
+
+
+def csv_rows(n: int, seed: int = 0) -> str:
+    rng = random.Random(seed)
+    return "".join(
+        f"collab-{i % 3},pdq,{random_pdq(rng)},POSITIVE_CLASS,tag{i % 5} shared\n" for i in range(n)
+    )
+
+
+def test_import_then_export_round_trips_exactly(store: BankStore, tmp_path: Path) -> None:
+    source = tmp_path / "list.csv"
+    source.write_text(HEADER + csv_rows(40) + f",md5,{Md5Signal.examples()[0]},,\n")
+    store.create_bank("a")
+    result = import_file(store, "a", source)
+    assert (result.rows, result.accepted, result.rejected, result.duplicates) == (41, 41, 0, 0)
+    exported = io.StringIO()
+    assert export_bank(store, "a", exported, HashListFormat.TE_CSV) == 41
+    assert exported.getvalue() == source.read_text()
+
+    again = tmp_path / "again.csv"
+    again.write_text(exported.getvalue())
+    store.create_bank("b")
+    import_file(store, "b", again)
+    second = io.StringIO()
+    export_bank(store, "b", second, HashListFormat.TE_CSV)
+    assert second.getvalue() == exported.getvalue()
+    entry = next(store.iter_entries("b"))
+    assert entry.provenance.source == "import"
+    assert entry.provenance.imported_from == "again.csv"
+    assert entry.metadata == {"collab": "collab-0", "category": "POSITIVE_CLASS", "tags": ["tag0", "shared"]}
+
+
+def test_local_file_round_trip_and_media_entries(store: BankStore, tmp_path: Path) -> None:
+    store.create_bank("a")
+    signals = (
+        Signal("pdq", "0" * 63 + "1", 90),
+        Signal("md5", Md5Signal.examples()[1]),
+        Signal("sha256", Sha256Signal.examples()[1]),
+    )
+    store.add_entries("a", [NewEntry(signals=signals)], source="media")
+    out = io.StringIO()
+    export_bank(store, "a", out, HashListFormat.LOCAL_FILE)
+    assert out.getvalue() == "".join(f"{s.type} {s.value}\n" for s in signals)
+    path = tmp_path / "list.txt"
+    path.write_text(out.getvalue())
+    store.create_bank("b")
+    result = import_file(store, "b", path)
+    assert result.accepted == 3
+    back = io.StringIO()
+    export_bank(store, "b", back, HashListFormat.LOCAL_FILE)
+    assert back.getvalue() == out.getvalue()
+
+
+def test_bad_rows_abort_the_whole_import(store: BankStore, tmp_path: Path) -> None:
+    store.create_bank("a")
+    path = tmp_path / "bad.csv"
+    body = csv_rows(12_000).splitlines(keepends=True)
+    body[10_500] = "c,pdq,0123,,\n"  # after the first batches were written
+    body.append("c,md6,abc,,\n")
+    path.write_text(HEADER + "".join(body))
+    with pytest.raises(ImportAborted) as info:
+        import_file(store, "a", path)
+    result = info.value.result
+    assert (result.rows, result.rejected) == (12_001, 2)
+    assert [e.line for e in result.errors] == [10_502, 12_002]
+    assert "nothing imported" in str(info.value)
+    assert store.get_bank("a").entry_count == 0
+    assert store.head_seq() == 1
+
+
+def test_skip_invalid_imports_the_good_rows(store: BankStore, tmp_path: Path) -> None:
+    store.create_bank("a")
+    path = tmp_path / "bad.txt"
+    path.write_text(f"pdq {'a' * 64}\npdq xyz\npdq {'b' * 64}\npdq {'a' * 64}\n")
+    result = import_file(store, "a", path, skip_invalid=True)
+    assert (result.rows, result.accepted, result.duplicates, result.rejected) == (4, 2, 1, 1)
+    assert result.errors[0].line == 2
+    assert store.get_bank("a").entry_count == 2
+    # importing the same list again adds nothing
+    assert import_file(store, "a", path, skip_invalid=True).accepted == 0
+
+
+def test_non_utf8_and_missing_files_are_clear_errors(store: BankStore, tmp_path: Path) -> None:
+    store.create_bank("a")
+    path = tmp_path / "latin1.txt"
+    path.write_bytes(f"pdq {'a' * 64}\n".encode() + b"pdq caf\xe9\n")
+    with pytest.raises(ImportFormatError, match="not UTF-8"):
+        import_file(store, "a", path)
+    assert store.get_bank("a").entry_count == 0
+    with pytest.raises(ImportFormatError, match="no such file"):
+        import_file(store, "a", tmp_path / "missing.csv")
+    with pytest.raises(NotFoundError):
+        import_file(store, "nope", path)
+
+
+def test_progress_reports_every_byte(store: BankStore, tmp_path: Path) -> None:
+    store.create_bank("a")
+    path = tmp_path / "list.csv"
+    path.write_text(HEADER + csv_rows(3000))
+    seen: list[int] = []
+    import_file(store, "a", path, on_bytes=seen.append)
+    assert sum(seen) == path.stat().st_size

@@ -1,0 +1,68 @@
+"""Opening databases: migrations, SQLite pragmas, clear errors for bad URLs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from bastion.errors import StorageError
+from bastion.store import Database, redact
+from bastion.store.models import Base
+
+
+def test_migrations_produce_exactly_the_model_schema(db: Database) -> None:
+    with db.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+        version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+    assert version == "0001"
+
+
+def test_reopening_is_a_no_op(settings_url_db: tuple[str, Database]) -> None:
+    url, first = settings_url_db
+    first.close()
+    again = Database.open(url)
+    with again.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM alembic_version")).scalar() == 1
+    again.close()
+
+
+@pytest.fixture
+def settings_url_db(database_url: str) -> tuple[str, Database]:
+    return database_url, Database.open(database_url)
+
+
+def test_sqlite_is_created_in_a_new_data_dir_with_wal(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "nested" / "bastion.db"
+    db = Database.open(f"sqlite:///{path}")
+    with db.engine.connect() as conn:
+        assert conn.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
+    db.close()
+    assert path.is_file()
+
+
+def test_unsupported_and_malformed_urls_are_clear_errors() -> None:
+    with pytest.raises(StorageError, match="unsupported database 'mysql'"):
+        Database.open("mysql://root@127.0.0.1/test")
+    with pytest.raises(StorageError, match="not a database URL"):
+        Database.open("::::")
+
+
+def test_unreachable_postgres_error_hides_the_password() -> None:
+    url = "postgresql://bastion:s3cret-pw@127.0.0.1:1/nothing"
+    with pytest.raises(StorageError) as info:
+        Database.open(url)
+    assert "s3cret-pw" not in str(info.value)
+    assert "127.0.0.1" in str(info.value)
+    assert "s3cret-pw" not in redact(url)
+
+
+def test_unwritable_data_dir_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(StorageError, match="cannot create data directory"):
+        Database.open(f"sqlite:///{blocker / 'sub' / 'bastion.db'}")
