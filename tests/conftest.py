@@ -14,7 +14,9 @@ from bastion.settings import Settings
 from bastion.store import Database
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED_TESTDATA = Path(os.environ.get("BASTION_SHARED_DIR", REPO_ROOT.parent / "shared")) / "testdata"
+SHARED_TESTDATA = (
+    Path(os.environ.get("BASTION_SHARED_DIR", REPO_ROOT.parent / "shared")) / "testdata"
+)
 
 
 @pytest.fixture(scope="session")
@@ -28,7 +30,9 @@ def shared_testdata() -> Path:
         return SHARED_TESTDATA
     if os.environ.get("BASTION_REQUIRE_SHARED") == "1":
         pytest.fail(f"BASTION_REQUIRE_SHARED=1 but {SHARED_TESTDATA} does not exist")
-    pytest.skip(f"reference data not found at {SHARED_TESTDATA} (only CI and developers have ../shared)")
+    pytest.skip(
+        f"reference data not found at {SHARED_TESTDATA} (only CI and developers have ../shared)"
+    )
 
 
 # Databases ------------------------------------------------------------------------------

@@ -36,7 +36,8 @@ def sample_pixels(seed: int, width: int = 640, height: int = 480) -> npt.NDArray
         stripes = (np.sin(2 * np.pi * x / period) > 0.6)[..., None]
         image = np.where(stripes, image * 0.5, image)
     image += rng.normal(0, 3, size=image.shape)  # mild sensor-like noise
-    return np.clip(image, 0, 255).astype(np.uint8)
+    pixels: npt.NDArray[np.uint8] = np.clip(image, 0, 255).astype(np.uint8)
+    return pixels
 
 
 def write_samples(directory: Path, seeds: range, *, fmt: str = "JPEG") -> list[Path]:

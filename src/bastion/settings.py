@@ -138,7 +138,9 @@ class Settings:
         layered: dict[str, Any] = {s.name: s.default for s in SETTINGS}
         # The data directory decides where the default config file lives, so resolve it first.
         data_dir = explicit.get("data_dir") or from_env.get("data_dir") or default_data_dir()
-        path = config_file or (Path(env[ENV_PREFIX + "CONFIG"]) if ENV_PREFIX + "CONFIG" in env else None)
+        path = config_file or (
+            Path(env[ENV_PREFIX + "CONFIG"]) if ENV_PREFIX + "CONFIG" in env else None
+        )
         if path is None and (Path(data_dir) / "bastion.toml").is_file():
             path = Path(data_dir) / "bastion.toml"
         if path is not None:
@@ -154,7 +156,9 @@ class Settings:
 
     def validate(self) -> None:
         if self.pdq_mode not in ("reference", "fast"):
-            raise ConfigurationError(f"pdq_mode must be 'reference' or 'fast', not {self.pdq_mode!r}")
+            raise ConfigurationError(
+                f"pdq_mode must be 'reference' or 'fast', not {self.pdq_mode!r}"
+            )
         if not 0 <= self.pdq_threshold <= 256:
             raise ConfigurationError("pdq_threshold must be between 0 and 256")
         if not 0 <= self.pdq_min_quality <= 100:

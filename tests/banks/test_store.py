@@ -99,7 +99,7 @@ def test_update_and_delete_entry(store: BankStore) -> None:
     updated = store.update_entry(entry_id, enabled=False, note="false positive")
     assert (updated.enabled, updated.note) == (False, "false positive")
     with pytest.raises(ValidationError, match="timezone"):
-        store.update_entry(entry_id, disabled_until=datetime(2030, 1, 1))  # noqa: DTZ001
+        store.update_entry(entry_id, disabled_until=datetime(2030, 1, 1))
     store.delete_entry(entry_id)
     with pytest.raises(NotFoundError):
         store.get_entry(entry_id)
@@ -117,7 +117,8 @@ def test_change_sequence_is_monotonic_with_tombstones(store: BankStore) -> None:
     store.delete_bank("a")
     changes = store.changes_since(0)
     seqs = [c.seq for c in changes]
-    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+    assert seqs == sorted(seqs)
+    assert len(set(seqs)) == len(seqs)
     assert [(c.op, c.entry_id) for c in changes] == [
         (ChangeOp.BANK_UPSERT, None),
         (ChangeOp.ENTRY_UPSERT, ids[0]),
@@ -134,10 +135,15 @@ def test_change_sequence_is_monotonic_with_tombstones(store: BankStore) -> None:
 
 def test_bulk_writer_is_all_or_nothing(store: BankStore) -> None:
     store.create_bank("b")
-    with pytest.raises(RuntimeError), store.bulk_writer("b", source="import", batch_size=2) as w:
-        for value in (PDQ_A, PDQ_B, "0" * 64):
-            w.add(entry(value))  # the first two are flushed inside the transaction
-        raise RuntimeError("simulated crash")
+
+    def crash_mid_import() -> None:
+        with store.bulk_writer("b", source="import", batch_size=2) as w:
+            for value in (PDQ_A, PDQ_B, "0" * 64):
+                w.add(entry(value))  # the first two are flushed inside the transaction
+            raise RuntimeError("simulated crash")
+
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        crash_mid_import()
     assert store.get_bank("b").entry_count == 0
     assert store.head_seq() == 1  # only the bank creation
 

@@ -33,7 +33,11 @@ def test_reads_threatexchange_dataset_csv() -> None:
             2,
             "pdq",
             PDQ,
-            {"collab": "Sample Data", "category": "POSITIVE_CLASS", "tags": ["media_type_photo", "bridge"]},
+            {
+                "collab": "Sample Data",
+                "category": "POSITIVE_CLASS",
+                "tags": ["media_type_photo", "bridge"],
+            },
         ),
         HashRow(3, "md5", MD5, {"collab": "Sample Data", "category": "INVESTIGATION_SEED"}),
     ]

@@ -48,7 +48,11 @@ def test_import_then_export_round_trips_exactly(store: BankStore, tmp_path: Path
     entry = next(store.iter_entries("b"))
     assert entry.provenance.source == "import"
     assert entry.provenance.imported_from == "again.csv"
-    assert entry.metadata == {"collab": "collab-0", "category": "POSITIVE_CLASS", "tags": ["tag0", "shared"]}
+    assert entry.metadata == {
+        "collab": "collab-0",
+        "category": "POSITIVE_CLASS",
+        "tags": ["tag0", "shared"],
+    }
 
 
 def test_local_file_round_trip_and_media_entries(store: BankStore, tmp_path: Path) -> None:

@@ -10,9 +10,7 @@ from bastion.index import BruteForceHammingIndex, ExactIndex, IndexHit
 
 
 def naive(stored: dict[int, str], probe: str, threshold: int) -> list[IndexHit]:
-    hits = [
-        IndexHit((int(v, 16) ^ int(probe, 16)).bit_count(), i) for i, v in stored.items()
-    ]
+    hits = [IndexHit((int(v, 16) ^ int(probe, 16)).bit_count(), i) for i, v in stored.items()]
     return sorted(h for h in hits if h.distance <= threshold)
 
 
@@ -70,7 +68,7 @@ def test_incremental_add_remove_and_replace_match_reference() -> None:
         index.add(new_ids, values)
         stored.update(zip(new_ids, values, strict=True))
         gone = rng.sample(sorted(stored), k=min(len(stored), rng.randrange(0, 10)))
-        index.remove(gone + [10_000])  # unknown ids are ignored
+        index.remove([*gone, 10000])  # unknown ids are ignored
         for i in gone:
             del stored[i]
         assert len(index) == len(stored)
@@ -86,7 +84,7 @@ def test_rejects_malformed_values_and_duplicate_ids() -> None:
         index.add([1], ["abc"])
     with pytest.raises(ValueError, match="duplicate"):
         index.add([1, 1], ["0" * 64, "f" * 64])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="non-hexadecimal"):
         index.add([1], ["zz" * 32])
     assert len(index) == 0
 

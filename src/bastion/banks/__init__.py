@@ -3,4 +3,13 @@
 from bastion.banks.model import Bank, BankEntry, NewEntry, Provenance
 from bastion.banks.store import BankStore, BulkWriter, Change, IndexRow
 
-__all__ = ["Bank", "BankEntry", "BankStore", "BulkWriter", "Change", "IndexRow", "NewEntry", "Provenance"]
+__all__ = [
+    "Bank",
+    "BankEntry",
+    "BankStore",
+    "BulkWriter",
+    "Change",
+    "IndexRow",
+    "NewEntry",
+    "Provenance",
+]

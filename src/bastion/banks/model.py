@@ -88,7 +88,8 @@ def validate_thresholds(thresholds: dict[str, Any]) -> dict[str, int]:
             raise ValidationError(f"threshold for {signal_type.name} must be an integer")
         if not 0 <= value <= signal_type.max_distance:
             raise ValidationError(
-                f"threshold for {signal_type.name} must be 0-{signal_type.max_distance}, not {value}"
+                f"threshold for {signal_type.name} must be 0-{signal_type.max_distance}, "
+                f"not {value}"
             )
         checked[signal_type.name] = value
     return checked

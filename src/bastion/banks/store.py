@@ -12,9 +12,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import delete, func, insert, select, text, tuple_
+from sqlalchemy import Table, delete, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -92,12 +92,9 @@ class BankStore:
 
     def list_banks(self) -> list[Bank]:
         with self.db.session() as s:
-            counts = {
-                bank_id: n
-                for bank_id, n in s.execute(
-                    select(EntryRow.bank_id, func.count()).group_by(EntryRow.bank_id)
-                )
-            }
+            counts = dict(
+                s.execute(select(EntryRow.bank_id, func.count()).group_by(EntryRow.bank_id))
+            )
             rows = s.scalars(select(BankRow).order_by(BankRow.name))
             return [_bank(r, entry_count=counts.get(r.id, 0)) for r in rows]
 
@@ -171,6 +168,8 @@ class BankStore:
         """A writer for many entries in one transaction: all are committed, or none."""
         with self.db.session() as s:
             row = self._bank_row(s, bank)
+            row.updated_at = utcnow()
+            s.flush()  # the first write: on SQLite this takes the database's write lock
             writer = BulkWriter(
                 self,
                 s,
@@ -196,7 +195,7 @@ class BankStore:
         entry_id: int,
         *,
         enabled: bool | None = None,
-        disabled_until: datetime | None | bool = False,
+        disabled_until: datetime | bool | None = False,
         note: str | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> BankEntry:
@@ -210,7 +209,9 @@ class BankStore:
             if disabled_until is not False:
                 if isinstance(disabled_until, datetime) and disabled_until.tzinfo is None:
                     raise ValidationError("disabled_until must include a timezone")
-                row.disabled_until = disabled_until if isinstance(disabled_until, datetime) else None
+                row.disabled_until = (
+                    disabled_until if isinstance(disabled_until, datetime) else None
+                )
             if note is not None:
                 row.note = note
             if metadata is not None:
@@ -253,7 +254,7 @@ class BankStore:
         if not entry_ids:
             return []
         with self.db.session() as s:
-            names = {i: n for i, n in s.execute(select(BankRow.id, BankRow.name))}
+            names = dict(s.execute(select(BankRow.id, BankRow.name)))
             found: list[BankEntry] = []
             for start in range(0, len(entry_ids), 5000):
                 rows = s.scalars(
@@ -283,8 +284,7 @@ class BankStore:
             for start in range(0, len(entry_ids), 5000):
                 part = entry_ids[start : start + 5000]
                 rows.extend(
-                    IndexRow(*r)
-                    for r in s.execute(_INDEX_ROWS.where(SignalRow.entry_id.in_(part)))
+                    IndexRow(*r) for r in s.execute(_INDEX_ROWS.where(SignalRow.entry_id.in_(part)))
                 )
         return rows
 
@@ -322,10 +322,15 @@ class BankStore:
             s.execute(text("LOCK TABLE changes IN SHARE ROW EXCLUSIVE MODE"))
         now = utcnow()
         s.execute(
-            insert(ChangeRow),
+            insert(_CHANGES),
             [{"op": op.value, "bank_id": b, "entry_id": e, "at": now} for op, b, e in changes],
         )
 
+
+# Core tables for bulk inserts: many times faster than the ORM's unit of work.
+_ENTRIES = cast(Table, EntryRow.__table__)
+_SIGNALS = cast(Table, SignalRow.__table__)
+_CHANGES = cast(Table, ChangeRow.__table__)
 
 _INDEX_ROWS = (
     select(
@@ -384,27 +389,27 @@ class BulkWriter:
         if not batch:
             return
         s = self._session
-        ids = list(
-            s.scalars(
-                insert(EntryRow).returning(EntryRow.id, sort_by_parameter_order=True),
-                [
-                    {
-                        "bank_id": self._bank_id,
-                        "meta": _checked_metadata(e.metadata),
-                        "note": e.note,
-                        "source": self._source,
-                        "imported_from": self._imported_from,
-                        "added_by": self._added_by,
-                        "added_at": self._now,
-                        "enabled": e.enabled,
-                        "disabled_until": e.disabled_until,
-                    }
-                    for e in batch
-                ],
-            )
+        ids = self._allocate_entry_ids(len(batch))
+        s.execute(
+            insert(_ENTRIES),
+            [
+                {
+                    "id": entry_id,
+                    "bank_id": self._bank_id,
+                    "metadata": _checked_metadata(e.metadata),
+                    "note": e.note,
+                    "source": self._source,
+                    "imported_from": self._imported_from,
+                    "added_by": self._added_by,
+                    "added_at": self._now,
+                    "enabled": e.enabled,
+                    "disabled_until": e.disabled_until,
+                }
+                for entry_id, e in zip(ids, batch, strict=True)
+            ],
         )
         s.execute(
-            insert(SignalRow),
+            insert(_SIGNALS),
             [
                 {
                     "entry_id": entry_id,
@@ -420,21 +425,48 @@ class BulkWriter:
         self._store._record(s, [(ChangeOp.ENTRY_UPSERT, self._bank_id, i) for i in ids])
         self.added_ids.extend(ids)
 
-    def _without_duplicates(self, batch: list[NewEntry]) -> list[NewEntry]:
-        """Drop entries all of whose signals the bank (or this batch) already holds."""
-        keys = {(sig.type, sig.value) for e in batch for sig in e.signals}
-        existing: set[tuple[str, str]] = set()
-        key_list = list(keys)
-        for start in range(0, len(key_list), 500):
-            part = key_list[start : start + 500]
-            existing.update(
-                self._session.execute(
-                    select(SignalRow.signal_type, SignalRow.value).where(
-                        SignalRow.bank_id == self._bank_id,
-                        tuple_(SignalRow.signal_type, SignalRow.value).in_(part),
-                    )
+    def _allocate_entry_ids(self, count: int) -> list[int]:
+        """Reserve `count` new entry ids, so rows can be inserted without RETURNING.
+
+        (SQLite cannot return the ids of a multi-row insert in a guaranteed order, and a
+        row-at-a-time insert is many times slower.)
+        """
+        s = self._session
+        if s.get_bind().dialect.name == "postgresql":
+            return list(
+                s.scalars(
+                    text(
+                        "SELECT nextval(pg_get_serial_sequence('bank_entries', 'id')) "
+                        "FROM generate_series(1, :n)"
+                    ),
+                    {"n": count},
                 )
             )
+        # SQLite: this transaction already holds the write lock (the bank row was touched when
+        # the writer opened), so nobody else can take ids between this read and the insert.
+        last = s.scalar(text("SELECT seq FROM sqlite_sequence WHERE name = 'bank_entries'")) or 0
+        return list(range(last + 1, last + 1 + count))
+
+    def _without_duplicates(self, batch: list[NewEntry]) -> list[NewEntry]:
+        """Drop entries all of whose signals the bank (or this batch) already holds."""
+        by_type: dict[str, set[str]] = {}
+        for e in batch:
+            for sig in e.signals:
+                by_type.setdefault(sig.type, set()).add(sig.value)
+        existing: set[tuple[str, str]] = set()
+        for type_name, values in by_type.items():
+            value_list = sorted(values)
+            for start in range(0, len(value_list), 5000):
+                existing.update(
+                    (type_name, v)
+                    for v in self._session.scalars(
+                        select(SignalRow.value).where(
+                            SignalRow.bank_id == self._bank_id,
+                            SignalRow.signal_type == type_name,
+                            SignalRow.value.in_(value_list[start : start + 5000]),
+                        )
+                    )
+                )
         kept: list[NewEntry] = []
         for entry in batch:
             entry_keys = {(sig.type, sig.value) for sig in entry.signals}

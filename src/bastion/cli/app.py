@@ -55,25 +55,13 @@ def main_options(
     ctx.call_on_close(ctx.obj.close)
 
 
-def main() -> None:
-    """Entry point: run the CLI, turning bastion errors into one line and exit status 2."""
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI, turning bastion errors into one line and exit status 2.
+
+    Typer handles usage errors itself (message and exit status 2).
+    """
     try:
-        app(standalone_mode=False)
+        app(args=argv, prog_name="bastion")
     except BastionError as e:
         typer.echo(f"error: {e.message}", err=True)
         sys.exit(EXIT_ERROR)
-    except KeyboardInterrupt:
-        typer.echo("interrupted; no partial changes were committed", err=True)
-        sys.exit(130)
-    except typer.Exit as e:
-        sys.exit(e.exit_code)
-    except typer.Abort:
-        typer.echo("aborted", err=True)
-        sys.exit(EXIT_ERROR)
-    except Exception as e:  # click usage errors
-        import click
-
-        if isinstance(e, click.ClickException):
-            e.show()
-            sys.exit(EXIT_ERROR)
-        raise

@@ -28,7 +28,9 @@ from bastion.exchange.transfer import ImportAborted, export_bank, import_file
 
 app = typer.Typer(help="Manage banks of known content.", no_args_is_help=True)
 
-THRESHOLD_HELP = "Per-signal-type match threshold override, TYPE=DISTANCE (e.g. pdq=16); repeatable."
+THRESHOLD_HELP = (
+    "Per-signal-type match threshold override, TYPE=DISTANCE (e.g. pdq=16); repeatable."
+)
 
 
 def _thresholds(pairs: list[str] | None) -> dict[str, Any] | None:
@@ -137,7 +139,9 @@ def show(
         doc["first_entries"] = [
             {
                 "id": e.id,
-                "signals": [{"type": s.type, "value": s.value, "quality": s.quality} for s in e.signals],
+                "signals": [
+                    {"type": s.type, "value": s.value, "quality": s.quality} for s in e.signals
+                ],
                 "metadata": e.metadata,
                 "note": e.note,
                 "source": e.provenance.source,
@@ -159,7 +163,8 @@ def show(
             table.add_row(
                 str(e.id),
                 "\n".join(f"{s.type} {s.value}" for s in e.signals),
-                e.provenance.source + (f" ({e.provenance.imported_from})" if e.provenance.imported_from else ""),
+                e.provenance.source
+                + (f" ({e.provenance.imported_from})" if e.provenance.imported_from else ""),
                 e.provenance.added_at.strftime("%Y-%m-%d %H:%M"),
                 "yes" if e.enabled else "no",
             )
@@ -268,7 +273,9 @@ def import_(
         for error in e.result.errors:
             cli.err.print(f"{file}: {error}", markup=False)
         if e.result.rejected > len(e.result.errors):
-            cli.err.print(f"... and {e.result.rejected - len(e.result.errors):,} more", markup=False)
+            cli.err.print(
+                f"... and {e.result.rejected - len(e.result.errors):,} more", markup=False
+            )
         raise
     for error in result.errors:
         cli.err.print(f"{file}: {error} (skipped)", markup=False)
@@ -283,7 +290,9 @@ def import_(
 def export(
     ctx: typer.Context,
     bank: str = typer.Argument(..., help="Bank to export."),
-    fmt: HashListFormat = typer.Option(HashListFormat.TE_CSV, "--format", "-f", help="File format."),
+    fmt: HashListFormat = typer.Option(
+        HashListFormat.TE_CSV, "--format", "-f", help="File format."
+    ),
     output: Path | None = typer.Option(
         None, "--output", "-o", help="Write to this file (atomically) instead of standard output."
     ),

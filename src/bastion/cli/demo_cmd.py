@@ -10,12 +10,12 @@ from PIL import Image, ImageEnhance
 from rich.table import Table
 
 from bastion.banks import BankStore, NewEntry
+from bastion.cli.context import CliContext
 from bastion.hashing import ContentHasher
 from bastion.matching import Matcher
 from bastion.samples import write_samples
 from bastion.settings import Settings
 from bastion.store import Database
-from bastion.cli.context import CliContext
 
 
 def demo(
@@ -43,7 +43,7 @@ def _run(cli: CliContext, root: Path) -> None:
     altered_dir.mkdir(exist_ok=True)
     altered = []
     for path, change in zip(known[:3], ("resized", "re-encoded", "brightened"), strict=True):
-        image = Image.open(path)
+        image: Image.Image = Image.open(path)
         if change == "resized":
             image = image.resize((image.width // 2, image.height // 2), Image.Resampling.LANCZOS)
         elif change == "brightened":
@@ -56,7 +56,9 @@ def _run(cli: CliContext, root: Path) -> None:
     try:
         store = BankStore(db)
         hasher = ContentHasher(settings)
-        store.create_bank("demo-known", description="Benign sample images standing in for known content")
+        store.create_bank(
+            "demo-known", description="Benign sample images standing in for known content"
+        )
         entries = [
             NewEntry(signals=hasher.hash_file(p).signals, metadata={"filename": p.name})
             for p in known
@@ -66,10 +68,16 @@ def _run(cli: CliContext, root: Path) -> None:
 
         matcher = Matcher(store, settings)
         table = Table("query", "what it is", "result", "distance")
-        for path, what in [*((p, "altered copy of a known image") for p in altered),
-                           *((p, "unrelated image") for p in unrelated)]:
+        for path, what in [
+            *((p, "altered copy of a known image") for p in altered),
+            *((p, "unrelated image") for p in unrelated),
+        ]:
             matches = matcher.match_content(hasher.hash_file(path))
-            best = min((m for m in matches if m.signal_type == "pdq"), key=lambda m: m.distance, default=None)
+            best = min(
+                (m for m in matches if m.signal_type == "pdq"),
+                key=lambda m: m.distance,
+                default=None,
+            )
             table.add_row(
                 path.name,
                 what,

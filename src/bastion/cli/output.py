@@ -18,7 +18,11 @@ def content_json(content: HashedContent) -> dict[str, Any]:
         "bytes": content.size,
         "exif_orientation": content.orientation,
         "signals": [
-            {"type": s.type, "value": s.value, **({"quality": s.quality} if s.quality is not None else {})}
+            {
+                "type": s.type,
+                "value": s.value,
+                **({"quality": s.quality} if s.quality is not None else {}),
+            }
             for s in content.signals
         ],
     }

@@ -138,9 +138,7 @@ def import_rows(
             if result.rejected and not skip_invalid:
                 continue  # keep checking the rest; nothing will be written
             writer.add(
-                NewEntry(
-                    signals=(Signal(row.signal_type, row.value),), metadata=row.metadata
-                )
+                NewEntry(signals=(Signal(row.signal_type, row.value),), metadata=row.metadata)
             )
         if result.rejected and not skip_invalid:
             raise ImportAborted(result)

@@ -72,7 +72,8 @@ class BruteForceHammingIndex(SignalIndex):
         """Distance from `value` to every stored code, in slot order."""
         probe = hex_to_words([value], self.bits)[0]
         xor = np.bitwise_xor(self._codes[: self._size], probe)
-        return np.bitwise_count(xor).sum(axis=1, dtype=np.int64)
+        distances: npt.NDArray[np.int64] = np.bitwise_count(xor).sum(axis=1, dtype=np.int64)
+        return distances
 
     def query(self, value: str, threshold: int) -> list[IndexHit]:
         distances = self.distances(value)
@@ -82,7 +83,7 @@ class BruteForceHammingIndex(SignalIndex):
         return hits
 
     def value(self, id: int) -> str:
-        return self._codes[self._slot[id]].astype(">u8").tobytes().hex()
+        return str(self._codes[self._slot[id]].astype(">u8").tobytes().hex())
 
     def __len__(self) -> int:
         return self._size

@@ -150,7 +150,9 @@ class Matcher:
         )
         return bank.thresholds.get(signal_type.name, default)
 
-    def match_signals(self, signals: Iterable[Signal], *, now: datetime | None = None) -> list[Match]:
+    def match_signals(
+        self, signals: Iterable[Signal], *, now: datetime | None = None
+    ) -> list[Match]:
         """Matches of `signals` in enabled banks and active entries, nearest first."""
         now = now or utcnow()
         best: dict[tuple[int, str], tuple[int, Signal, str]] = {}

@@ -65,7 +65,9 @@ class HexDigestSignalType(SignalType):
     @classmethod
     def normalize(cls, value: str) -> str:
         if not isinstance(value, str):
-            raise InvalidSignalError(f"{cls.name}: expected a hex string, got {type(value).__name__}")
+            raise InvalidSignalError(
+                f"{cls.name}: expected a hex string, got {type(value).__name__}"
+            )
         text = value.strip().lower()
         if len(text) != cls.hex_length or not _HEX.fullmatch(text):
             shown = text if len(text) <= 80 else text[:77] + "..."

@@ -37,7 +37,9 @@ class Database:
                 upgrade_to_head(engine)
         except DBAPIError as e:
             engine.dispose()
-            raise StorageError(f"cannot open database {redact(url)}: {_first_line(e.orig)}") from None
+            raise StorageError(
+                f"cannot open database {redact(url)}: {_first_line(e.orig)}"
+            ) from None
         return cls(engine)
 
     @property

@@ -74,6 +74,8 @@ class BankRow(Base):
 
 class EntryRow(Base):
     __tablename__ = "bank_entries"
+    # AUTOINCREMENT: an entry id is never reused, so a tombstone names one entry forever.
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="CASCADE"), index=True)

@@ -15,7 +15,9 @@ from bastion.exchange.formats.rows import HashRow, RowError, parse_signal
 MAX_LINE = 64 * 1024
 
 
-def read_local_file(stream: TextIO, *, default_type: str | None = None) -> Iterator[HashRow | RowError]:
+def read_local_file(
+    stream: TextIO, *, default_type: str | None = None
+) -> Iterator[HashRow | RowError]:
     line_number = 0
     while True:
         line = stream.readline(MAX_LINE + 1)

@@ -26,7 +26,9 @@ class RowError:
         return f"line {self.line}: {self.message}"
 
 
-def parse_signal(line: int, type_name: str, value: str, metadata: dict[str, Any]) -> HashRow | RowError:
+def parse_signal(
+    line: int, type_name: str, value: str, metadata: dict[str, Any]
+) -> HashRow | RowError:
     """Validate and normalise one (type, value) pair read from `line`."""
     if not type_name.strip():
         return RowError(line, "missing signal type")

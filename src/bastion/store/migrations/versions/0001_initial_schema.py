@@ -41,9 +41,7 @@ def upgrade() -> None:
     op.create_table(
         "bank_entries",
         sa.Column("id", BigId, primary_key=True),
-        sa.Column(
-            "bank_id", BigId, sa.ForeignKey("banks.id", ondelete="CASCADE"), nullable=False
-        ),
+        sa.Column("bank_id", BigId, sa.ForeignKey("banks.id", ondelete="CASCADE"), nullable=False),
         sa.Column("metadata", Json, nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
         sa.Column("source", sa.String(32), nullable=False),
@@ -52,6 +50,7 @@ def upgrade() -> None:
         sa.Column("added_at", Timestamp, nullable=False),
         sa.Column("enabled", sa.Boolean(), nullable=False),
         sa.Column("disabled_until", Timestamp, nullable=True),
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_bank_entries_bank_id", "bank_entries", ["bank_id"])
     op.create_table(
@@ -63,17 +62,13 @@ def upgrade() -> None:
             sa.ForeignKey("bank_entries.id", ondelete="CASCADE"),
             nullable=False,
         ),
-        sa.Column(
-            "bank_id", BigId, sa.ForeignKey("banks.id", ondelete="CASCADE"), nullable=False
-        ),
+        sa.Column("bank_id", BigId, sa.ForeignKey("banks.id", ondelete="CASCADE"), nullable=False),
         sa.Column("signal_type", sa.String(32), nullable=False),
         sa.Column("value", sa.String(512), nullable=False),
         sa.Column("quality", sa.Integer(), nullable=True),
     )
     op.create_index("ix_entry_signals_entry_id", "entry_signals", ["entry_id"])
-    op.create_index(
-        "ix_entry_signals_lookup", "entry_signals", ["bank_id", "signal_type", "value"]
-    )
+    op.create_index("ix_entry_signals_lookup", "entry_signals", ["bank_id", "signal_type", "value"])
 
 
 def downgrade() -> None:

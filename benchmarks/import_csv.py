@@ -1,0 +1,104 @@
+"""Import a generated 1M-row ThreatExchange CSV into a fresh bank and time it.
+
+    python benchmarks/import_csv.py [--rows 1000000] [--postgres URL]
+
+Also times the anchor in the same run: Python's csv module merely reading the same file, so
+the figure can be judged against this machine's raw parsing speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import platform
+import random
+import sqlite3
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import sqlalchemy as sa
+
+import bastion
+from bastion.banks import BankStore
+from bastion.exchange.transfer import import_file
+from bastion.store import Database
+
+
+def write_csv(path: Path, rows: int) -> None:
+    rng = random.Random(42)
+    with path.open("w") as f:
+        f.write("collab,signal_type,signal_str,category,tags\n")
+        for i in range(rows):
+            f.write(f"bench-collab,pdq,{rng.getrandbits(256):064x},POSITIVE_CLASS,t{i % 7}\n")
+
+
+def time_import(url: str, path: Path) -> tuple[float, int]:
+    db = Database.open(url)
+    store = BankStore(db)
+    store.create_bank("bench")
+    start = time.perf_counter()
+    result = import_file(store, "bench", path)
+    elapsed = time.perf_counter() - start
+    db.close()
+    return elapsed, result.accepted
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--postgres", help="also time an import into this PostgreSQL database")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "hashes.csv"
+        write_csv(path, args.rows)
+        size_mb = path.stat().st_size / 1e6
+        start = time.perf_counter()
+        with path.open(newline="") as f:
+            parsed = sum(1 for _ in csv.reader(f)) - 1
+        anchor = time.perf_counter() - start
+        results = [("csv.reader only (anchor)", anchor, parsed)]
+        results.append(("bastion import, SQLite", *time_import(f"sqlite:///{tmp}/bench.db", path)))
+        if args.postgres:
+            schema = f"bench_{uuid.uuid4().hex[:8]}"
+            admin = sa.create_engine(
+                args.postgres.replace("postgresql://", "postgresql+psycopg://", 1)
+            )
+            with admin.begin() as conn:
+                conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+            url = sa.engine.make_url(args.postgres).update_query_dict(
+                {"options": f"-csearch_path={schema}"}
+            )
+            try:
+                results.append(
+                    ("bastion import, PostgreSQL", *time_import(url.render_as_string(False), path))
+                )
+            finally:
+                with admin.begin() as conn:
+                    conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+                admin.dispose()
+    print(
+        f"Machine: {cpu_model()}, {platform.machine()}, Python {platform.python_version()}, "
+        f"SQLAlchemy {sa.__version__}, SQLite {sqlite3.sqlite_version}, "
+        f"bastion {bastion.__version__}"
+    )
+    print(f"File: {args.rows:,} rows, {size_mb:.0f} MB\n")
+    print("| what | seconds | rows | rows/s |")
+    print("|---|---:|---:|---:|")
+    for name, seconds, rows in results:
+        print(f"| {name} | {seconds:.1f} | {rows:,} | {rows / seconds:,.0f} |")
+
+
+if __name__ == "__main__":
+    main()

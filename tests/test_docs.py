@@ -1,0 +1,34 @@
+"""Every setting and command is documented."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer.main
+
+from bastion.cli.app import app
+from bastion.settings import SETTINGS
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def test_every_setting_is_documented() -> None:
+    text = (DOCS / "configuration.md").read_text()
+    for setting in SETTINGS:
+        assert f"| `{setting.name}` | `{setting.env_var}` |" in text, setting.name
+
+
+def test_every_command_is_documented() -> None:
+    text = (DOCS / "cli.md").read_text()
+    group = typer.main.get_group(app)
+
+    def walk(command: object, prefix: str) -> list[str]:
+        sub = getattr(command, "commands", None)
+        if not sub:
+            return [prefix]
+        return [p for name, c in sub.items() for p in walk(c, f"{prefix} {name}")]
+
+    commands = walk(group, "bastion")
+    assert "bastion bank import" in commands
+    for command in commands:
+        assert f"## {command}" in text, command
