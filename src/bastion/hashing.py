@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bastion.media import decoding, open_image, read_media
+from bastion.media import decoding, exif_orientation, open_image, read_media
 from bastion.pdq import PdqMode, hash_image
 from bastion.settings import Settings
 from bastion.signals import Md5Signal, PdqSignal, Sha256Signal, Signal
@@ -46,17 +46,18 @@ class ContentHasher:
         opened = open_image(data, max_pixels=self.settings.max_image_pixels, name=name)
         with decoding(name):
             digest = hash_image(opened.image, self.pdq_mode)
+        orientation = exif_orientation(opened.image)
         pdq = Signal(PdqSignal.name, digest.hash, digest.quality)
         displayed = None
-        if opened.orientation != 1:
-            displayed = Signal(PdqSignal.name, digest.oriented(opened.orientation), digest.quality)
+        if orientation != 1:
+            displayed = Signal(PdqSignal.name, digest.oriented(orientation), digest.quality)
         return HashedContent(
             name=name,
             size=len(data),
             format=opened.format,
             width=opened.width,
             height=opened.height,
-            orientation=opened.orientation,
+            orientation=orientation,
             signals=(pdq, Md5Signal.hash_bytes(data), Sha256Signal.hash_bytes(data)),
             displayed_pdq=displayed,
         )

@@ -49,11 +49,9 @@ def test_hash_reports_bad_files_and_keeps_going(
     bad.write_bytes(images["known"][0].read_bytes()[:300])
     run = cli("hash", bad, images["known"][1], tmp_path / "missing.png")
     assert run.code == 2
-    assert run.err.splitlines() == [
-        f"error: {bad}: corrupt or truncated image (image file is truncated)",
-        f"error: {tmp_path / 'missing.png'}: no such file",
-    ] or all(line.startswith("error: ") for line in run.err.splitlines())
-    assert len(run.err.splitlines()) == 2
+    first, second = run.err.splitlines()
+    assert first.startswith(f"error: {bad}: corrupt or truncated image (")
+    assert second == f"error: {tmp_path / 'missing.png'}: no such file"
     assert images["known"][1].name in run.out
 
 

@@ -119,12 +119,17 @@ def test_global_threshold_and_quality_settings(
     query = hasher.hash_bytes(variants(3)["blurred"])
     strict = Matcher(store, settings.with_overrides(pdq_threshold=0))
     assert strict.match_content(query) == []
-    pdq = query.signal("pdq")
-    assert pdq is not None
-    assert pdq.quality is not None
-    picky = Matcher(store, settings.with_overrides(pdq_min_quality=pdq.quality + 1))
-    assert picky.match_content(query) == []  # the bank's hashes are now below quality too
     assert len(Matcher(store, settings).match_content(query)) == 1
+    # A washed-out copy: the same hash bits (PDQ ignores contrast) with a lower quality.
+    faint_image = ImageEnhance.Contrast(Image.fromarray(sample_pixels(3))).enhance(0.04)
+    faint = hasher.hash_bytes(jpeg(faint_image, 95)).signal("pdq")
+    assert faint is not None
+    assert faint.quality is not None
+    assert faint.quality < 100
+    at_quality = Matcher(store, settings.with_overrides(pdq_min_quality=faint.quality))
+    assert len(at_quality.match_signals([faint])) == 1
+    above = Matcher(store, settings.with_overrides(pdq_min_quality=faint.quality + 1))
+    assert above.match_signals([faint]) == []
 
 
 def test_low_quality_hashes_are_not_matched(

@@ -95,8 +95,8 @@ def test_truncated_jpeg_is_corrupt(hasher: ContentHasher) -> None:
 
 def test_png_with_damaged_data_is_corrupt(hasher: ContentHasher) -> None:
     data = bytearray(encode(Image.fromarray(sample_pixels(3)), "PNG"))
-    start = data.index(b"IDAT") + 200
-    data[start : start + 64] = bytes(64)
+    start = data.index(b"IDAT") + 4
+    data[start : start + 2] = b"\xff\xff"  # break the zlib stream's header
     with pytest.raises(CorruptMediaError):
         hasher.hash_bytes(bytes(data), name="damaged.png")
 
@@ -124,7 +124,7 @@ def png_header_only(width: int, height: int) -> bytes:
 def test_decompression_bomb_is_refused_before_decoding(hasher: ContentHasher) -> None:
     bomb = png_header_only(60_000, 60_000)  # 3.6 gigapixels in a few hundred bytes
     assert len(bomb) < 500
-    with pytest.raises(MediaTooLargeError, match="exceeds the limit"):
+    with pytest.raises(MediaTooLargeError, match="bomb.png: image dimensions are too large"):
         hasher.hash_bytes(bomb, name="bomb.png")
 
 

@@ -8,13 +8,14 @@ follower never skips a change that commits late.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, delete, func, insert, select, text
+from sqlalchemy import JSON, Table, delete, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -92,8 +93,8 @@ class BankStore:
 
     def list_banks(self) -> list[Bank]:
         with self.db.session() as s:
-            counts = dict(
-                s.execute(select(EntryRow.bank_id, func.count()).group_by(EntryRow.bank_id))
+            counts: dict[int, int] = dict(
+                s.execute(select(EntryRow.bank_id, func.count()).group_by(EntryRow.bank_id)).all()
             )
             rows = s.scalars(select(BankRow).order_by(BankRow.name))
             return [_bank(r, entry_count=counts.get(r.id, 0)) for r in rows]
@@ -254,7 +255,7 @@ class BankStore:
         if not entry_ids:
             return []
         with self.db.session() as s:
-            names = dict(s.execute(select(BankRow.id, BankRow.name)))
+            names: dict[int, str] = dict(s.execute(select(BankRow.id, BankRow.name)).all())
             found: list[BankEntry] = []
             for start in range(0, len(entry_ids), 5000):
                 rows = s.scalars(
@@ -321,8 +322,9 @@ class BankStore:
             # Serialise writers so sequence numbers commit in order (see module docstring).
             s.execute(text("LOCK TABLE changes IN SHARE ROW EXCLUSIVE MODE"))
         now = utcnow()
-        s.execute(
-            insert(_CHANGES),
+        _bulk_insert(
+            s,
+            _CHANGES,
             [{"op": op.value, "bank_id": b, "entry_id": e, "at": now} for op, b, e in changes],
         )
 
@@ -390,8 +392,9 @@ class BulkWriter:
             return
         s = self._session
         ids = self._allocate_entry_ids(len(batch))
-        s.execute(
-            insert(_ENTRIES),
+        _bulk_insert(
+            s,
+            _ENTRIES,
             [
                 {
                     "id": entry_id,
@@ -408,8 +411,9 @@ class BulkWriter:
                 for entry_id, e in zip(ids, batch, strict=True)
             ],
         )
-        s.execute(
-            insert(_SIGNALS),
+        _bulk_insert(
+            s,
+            _SIGNALS,
             [
                 {
                     "entry_id": entry_id,
@@ -476,6 +480,25 @@ class BulkWriter:
             existing |= entry_keys
             kept.append(entry)
         return kept
+
+
+def _bulk_insert(s: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows: COPY on PostgreSQL (executemany there goes row by row), else Core."""
+    if not rows:
+        return
+    if s.get_bind().dialect.name != "postgresql":
+        s.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
+    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    driver_connection = s.connection().connection.driver_connection
+    assert driver_connection is not None
+    with driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(
+                [json.dumps(row[c]) if c in json_columns else row[c] for c in columns]
+            )
 
 
 def _checked_metadata(metadata: dict[str, Any]) -> dict[str, Any]:

@@ -255,6 +255,7 @@ def import_(
 ) -> None:
     """Import a hash list. All or nothing unless --skip-invalid; duplicates are skipped."""
     cli: CliContext = ctx.obj
+    cli.store.get_bank(bank)  # a missing bank is the first thing to report
     total = file.stat().st_size if file.is_file() else None
     try:
         with _progress(cli, bytes_mode=True) as progress:

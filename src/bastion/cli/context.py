@@ -21,7 +21,9 @@ class CliContext:
     database_url: str | None = None
     pdq_mode: str | None = None
     out: Console = field(default_factory=lambda: Console(highlight=False, soft_wrap=True))
-    err: Console = field(default_factory=lambda: Console(stderr=True, highlight=False))
+    err: Console = field(
+        default_factory=lambda: Console(stderr=True, highlight=False, soft_wrap=True)
+    )
 
     @cached_property
     def settings(self) -> Settings:

@@ -1,6 +1,19 @@
 """Safe media input: reading files under byte limits and decoding images under pixel limits."""
 
-from bastion.media.image import SUPPORTED_IMAGE_FORMATS, OpenedImage, decoding, open_image
+from bastion.media.image import (
+    SUPPORTED_IMAGE_FORMATS,
+    OpenedImage,
+    decoding,
+    exif_orientation,
+    open_image,
+)
 from bastion.media.source import read_media
 
-__all__ = ["SUPPORTED_IMAGE_FORMATS", "OpenedImage", "decoding", "open_image", "read_media"]
+__all__ = [
+    "SUPPORTED_IMAGE_FORMATS",
+    "OpenedImage",
+    "decoding",
+    "exif_orientation",
+    "open_image",
+    "read_media",
+]

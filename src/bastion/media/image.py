@@ -5,7 +5,7 @@ that is not yet decoded, so hashers may ask the decoder for a reduced size (JPEG
 before the pixels are loaded. Wrap the decode in `decoding()` to turn decoder failures into
 `CorruptMediaError`.
 
-EXIF orientation is reported, never applied here: hashes are of the stored pixels, as in
+EXIF orientation is reported (`exif_orientation`), never applied here: hashes are of the stored pixels, as in
 Meta's reference PDQ implementation and the hash lists exchanged between platforms.
 """
 
@@ -26,8 +26,9 @@ from bastion.errors import CorruptMediaError, MediaTooLargeError, UnsupportedMed
 
 pillow_heif.register_heif_opener()
 
-#: Pillow format names bastion decodes. MPO is the multi-picture JPEG that phones write.
-SUPPORTED_IMAGE_FORMATS = ("JPEG", "MPO", "PNG", "WEBP", "GIF", "BMP", "TIFF", "HEIF")
+#: Pillow format names bastion decodes. (Pillow's JPEG opener also reads MPO, the
+#: multi-picture JPEG that phones write; it is reported as JPEG.)
+SUPPORTED_IMAGE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "HEIF")
 
 _EXIF_ORIENTATION = 0x0112
 
@@ -43,8 +44,6 @@ class OpenedImage:
     format: str
     width: int
     height: int
-    #: EXIF Orientation tag (1-8); 1 when absent or invalid.
-    orientation: int
 
 
 def open_image(data: bytes, *, max_pixels: int, name: str = "image") -> OpenedImage:
@@ -73,7 +72,6 @@ def open_image(data: bytes, *, max_pixels: int, name: str = "image") -> OpenedIm
             format="JPEG" if image.format == "MPO" else str(image.format),
             width=width,
             height=height,
-            orientation=_orientation(image),
         )
 
 
@@ -93,7 +91,13 @@ def decoding(name: str) -> Iterator[None]:
         raise CorruptMediaError(f"{name}: corrupt or truncated image ({detail})") from None
 
 
-def _orientation(image: Image.Image) -> int:
+def exif_orientation(image: Image.Image) -> int:
+    """The EXIF Orientation tag (1-8) of a *decoded* image; 1 when absent or invalid.
+
+    Call it only after the pixels are loaded: for some formats (PNG) reading EXIF decodes
+    the whole image, and a failure there must surface as a decoding error, not be mistaken
+    for a damaged EXIF block.
+    """
     try:
         value = image.getexif().get(_EXIF_ORIENTATION, 1)
     except _DECODER_ERRORS:
