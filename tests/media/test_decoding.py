@@ -124,7 +124,7 @@ def png_header_only(width: int, height: int) -> bytes:
 def test_decompression_bomb_is_refused_before_decoding(hasher: ContentHasher) -> None:
     bomb = png_header_only(60_000, 60_000)  # 3.6 gigapixels in a few hundred bytes
     assert len(bomb) < 500
-    with pytest.raises(MediaTooLargeError, match="bomb.png: image dimensions are too large"):
+    with pytest.raises(MediaTooLargeError, match=r"bomb\.png: image dimensions are too large"):
         hasher.hash_bytes(bomb, name="bomb.png")
 
 

@@ -496,9 +496,7 @@ def _bulk_insert(s: Session, table: Table, rows: list[dict[str, Any]]) -> None:
     assert driver_connection is not None
     with driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
-            copy.write_row(
-                [json.dumps(row[c]) if c in json_columns else row[c] for c in columns]
-            )
+            copy.write_row([json.dumps(row[c]) if c in json_columns else row[c] for c in columns])
 
 
 def _checked_metadata(metadata: dict[str, Any]) -> dict[str, Any]:

@@ -304,7 +304,10 @@ def export(
     if output is None:
         export_bank(cli.store, bank, sys.stdout, fmt)
         return
-    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
+    except OSError as e:
+        raise ValidationError(f"cannot write {output}: {e.strerror}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             rows = export_bank(cli.store, bank, f, fmt)
@@ -324,4 +327,5 @@ def _progress(cli: CliContext, *, bytes_mode: bool) -> Progress:
         TimeRemainingColumn(),
         console=cli.err,
         transient=True,
+        disable=not cli.err.is_terminal,
     )

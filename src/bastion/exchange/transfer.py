@@ -94,6 +94,26 @@ def import_file(
     if not path.is_file():
         raise ImportFormatError(f"{path}: no such file")
     fmt = fmt or detect_format(path)
+    try:
+        return _import_stream(
+            store, bank, path, fmt, default_type, skip_invalid, added_by, on_bytes
+        )
+    except ImportAborted:
+        raise
+    except ImportFormatError as e:  # a file-level problem: name the file
+        raise ImportFormatError(f"{path}: {e.message}") from None
+
+
+def _import_stream(
+    store: BankStore,
+    bank: str,
+    path: Path,
+    fmt: HashListFormat,
+    default_type: str | None,
+    skip_invalid: bool,
+    added_by: str | None,
+    on_bytes: Callable[[int], None] | None,
+) -> ImportResult:
     with path.open("rb") as raw:
         text = io.TextIOWrapper(
             io.BufferedReader(_CountingReader(raw, on_bytes), buffer_size=1 << 16),

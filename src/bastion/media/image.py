@@ -5,8 +5,9 @@ that is not yet decoded, so hashers may ask the decoder for a reduced size (JPEG
 before the pixels are loaded. Wrap the decode in `decoding()` to turn decoder failures into
 `CorruptMediaError`.
 
-EXIF orientation is reported (`exif_orientation`), never applied here: hashes are of the stored pixels, as in
-Meta's reference PDQ implementation and the hash lists exchanged between platforms.
+EXIF orientation is reported (`exif_orientation`), never applied here: hashes are of the
+stored pixels, as in Meta's reference PDQ implementation and the hash lists exchanged
+between platforms.
 """
 
 from __future__ import annotations

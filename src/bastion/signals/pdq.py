@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bastion.pdq import hamming_distance
 from bastion.signals.base import HexDigestSignalType, MatchKind
 
 
@@ -20,7 +21,7 @@ class PdqSignal(HexDigestSignalType):
 
     @classmethod
     def distance(cls, a: str, b: str) -> int:
-        return (int(a, 16) ^ int(b, 16)).bit_count()
+        return hamming_distance(a, b)
 
     @classmethod
     def examples(cls) -> list[str]:

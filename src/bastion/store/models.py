@@ -99,7 +99,8 @@ class EntryRow(Base):
 
 class SignalRow(Base):
     __tablename__ = "entry_signals"
-    __table_args__ = (Index("ix_entry_signals_lookup", "bank_id", "signal_type", "value"),)
+    # Value first: lookups by value (duplicate checks, exact matches) must not scan a bank.
+    __table_args__ = (Index("ix_entry_signals_value", "value", "bank_id"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     entry_id: Mapped[int] = mapped_column(

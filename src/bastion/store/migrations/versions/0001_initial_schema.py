@@ -68,7 +68,7 @@ def upgrade() -> None:
         sa.Column("quality", sa.Integer(), nullable=True),
     )
     op.create_index("ix_entry_signals_entry_id", "entry_signals", ["entry_id"])
-    op.create_index("ix_entry_signals_lookup", "entry_signals", ["bank_id", "signal_type", "value"])
+    op.create_index("ix_entry_signals_value", "entry_signals", ["value", "bank_id"])
 
 
 def downgrade() -> None:
