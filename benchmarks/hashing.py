@@ -37,6 +37,9 @@ from PIL import Image, ImageDraw
 
 from bastion.pdq import PdqMode, hamming_distance, hash_image
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from machine import cpu_model, version
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("BASTION_SHARED_DIR", REPO.parent / "shared")) / "testdata" / "pdq"
 SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
@@ -56,23 +59,6 @@ def optional(name: str) -> ModuleType | None:
         return importlib.import_module(name)
     except ImportError:
         return None
-
-
-def version(name: str) -> str:
-    try:
-        return importlib.metadata.version(name)
-    except importlib.metadata.PackageNotFoundError:
-        return "not installed"
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def photo_like(width: int, height: int, seed: int) -> Image.Image:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import argparse
 import csv
-import platform
 import random
 import sqlite3
+import sys
 import tempfile
 import time
 import uuid
@@ -20,10 +20,12 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-import bastion
 from bastion.banks import BankStore
 from bastion.exchange.transfer import import_file
 from bastion.store import Database
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from machine import describe
 
 
 def write_csv(path: Path, rows: int) -> None:
@@ -43,16 +45,6 @@ def time_import(url: str, path: Path) -> tuple[float, int]:
     elapsed = time.perf_counter() - start
     db.close()
     return elapsed, result.accepted
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main() -> None:
@@ -88,11 +80,7 @@ def main() -> None:
                 with admin.begin() as conn:
                     conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
                 admin.dispose()
-    print(
-        f"Machine: {cpu_model()}, {platform.machine()}, Python {platform.python_version()}, "
-        f"SQLAlchemy {sa.__version__}, SQLite {sqlite3.sqlite_version}, "
-        f"bastion {bastion.__version__}"
-    )
+    print(f"Machine: {describe('sqlalchemy', 'psycopg')}, SQLite {sqlite3.sqlite_version}")
     print(f"File: {args.rows:,} rows, {size_mb:.0f} MB\n")
     print("| what | seconds | rows | rows/s |")
     print("|---|---:|---:|---:|")

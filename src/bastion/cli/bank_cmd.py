@@ -22,7 +22,7 @@ from rich.table import Table
 
 from bastion.banks import Bank, NewEntry
 from bastion.cli.context import CliContext
-from bastion.errors import BastionError, ValidationError
+from bastion.errors import ValidationError
 from bastion.exchange.formats import HashListFormat
 from bastion.exchange.transfer import ImportAborted, export_bank, import_file
 
@@ -209,19 +209,12 @@ def add(
     failed = 0
     with _progress(cli, bytes_mode=False) as progress:
         task = progress.add_task("hashing", total=len(files))
-        for path in files:
-            try:
-                content = cli.hasher.hash_file(path)
-            except BastionError as e:
-                cli.err.print(f"error: {e.message}", markup=False)
+        for path, content in cli.hash_each(files):
+            if content is None:
                 failed += 1
             else:
                 new.append(
-                    NewEntry(
-                        signals=content.signals,
-                        metadata={"filename": path.name},
-                        note=note,
-                    )
+                    NewEntry(signals=content.signals, metadata={"filename": path.name}, note=note)
                 )
             progress.advance(task)
     if failed and not skip_invalid:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -9,7 +10,8 @@ from pathlib import Path
 from rich.console import Console
 
 from bastion.banks import BankStore
-from bastion.hashing import ContentHasher
+from bastion.errors import BastionError
+from bastion.hashing import ContentHasher, HashedContent
 from bastion.matching import Matcher
 from bastion.settings import Settings
 from bastion.store import Database
@@ -42,6 +44,15 @@ class CliContext:
     @cached_property
     def hasher(self) -> ContentHasher:
         return ContentHasher(self.settings)
+
+    def hash_each(self, files: Iterable[Path]) -> Iterator[tuple[Path, HashedContent | None]]:
+        """Hash each file; a failure is reported on stderr (one line) and yields None."""
+        for path in files:
+            try:
+                yield path, self.hasher.hash_file(path)
+            except BastionError as e:
+                self.err.print(f"error: {e.message}", markup=False)
+                yield path, None
 
     def matcher(self) -> Matcher:
         return Matcher(self.store, self.settings)

@@ -8,7 +8,6 @@ import typer
 
 from bastion.cli.context import CliContext
 from bastion.cli.output import content_json, dumps
-from bastion.errors import BastionError
 
 
 def hash_files(
@@ -29,11 +28,8 @@ def hash_files(
     cli: CliContext = ctx.obj
     documents = []
     failed = 0
-    for path in files:
-        try:
-            content = cli.hasher.hash_file(path)
-        except BastionError as e:
-            cli.err.print(f"error: {e.message}", markup=False)
+    for path, content in cli.hash_each(files):
+        if content is None:
             failed += 1
             continue
         if as_json:

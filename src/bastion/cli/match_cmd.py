@@ -8,7 +8,6 @@ import typer
 
 from bastion.cli.context import CliContext
 from bastion.cli.output import content_json, dumps, match_json
-from bastion.errors import BastionError
 
 
 def match_files(
@@ -25,11 +24,8 @@ def match_files(
     any_match = False
     failed = 0
     documents = []
-    for path in files:
-        try:
-            content = cli.hasher.hash_file(path)
-        except BastionError as e:
-            cli.err.print(f"error: {e.message}", markup=False)
+    for path, content in cli.hash_each(files):
+        if content is None:
             failed += 1
             continue
         matches = matcher.match_content(content)

@@ -6,13 +6,20 @@ Each type's short `name` is its storage and exchange key; names are checked uniq
 from __future__ import annotations
 
 from bastion.errors import UnknownSignalTypeError
-from bastion.signals.base import HexDigestSignalType, MatchKind, Signal, SignalType
+from bastion.signals.base import (
+    FileDigestSignalType,
+    HexDigestSignalType,
+    MatchKind,
+    Signal,
+    SignalType,
+)
 from bastion.signals.md5 import Md5Signal
 from bastion.signals.pdq import PdqSignal
 from bastion.signals.sha256 import Sha256Signal
 
 __all__ = [
     "SIGNAL_TYPES",
+    "FileDigestSignalType",
     "HexDigestSignalType",
     "MatchKind",
     "Md5Signal",

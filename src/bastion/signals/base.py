@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -75,6 +76,23 @@ class HexDigestSignalType(SignalType):
                 f"{cls.name}: expected {cls.hex_length} hex characters, got {shown!r}"
             )
         return text
+
+
+class FileDigestSignalType(HexDigestSignalType):
+    """Base for cryptographic digests of a file's bytes, matched exactly."""
+
+    match_kind = MatchKind.EXACT
+    #: The `hashlib` algorithm name.
+    algorithm: ClassVar[str]
+
+    @classmethod
+    def hash_bytes(cls, data: bytes) -> Signal:
+        return Signal(cls.name, hashlib.new(cls.algorithm, data, usedforsecurity=False).hexdigest())
+
+    @classmethod
+    def examples(cls) -> list[str]:
+        # Digests of the ASCII strings "bastion example 1" and "bastion example 2".
+        return [cls.hash_bytes(f"bastion example {i}".encode()).value for i in (1, 2)]
 
 
 _HEX = re.compile(r"[0-9a-f]+")

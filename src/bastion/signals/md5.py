@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-
-from bastion.signals.base import HexDigestSignalType, MatchKind, Signal
+from bastion.signals.base import FileDigestSignalType
 
 
-class Md5Signal(HexDigestSignalType):
+class Md5Signal(FileDigestSignalType):
     name = "md5"
     description = "MD5 digest of the file's bytes; matches byte-identical copies only."
-    match_kind = MatchKind.EXACT
+    algorithm = "md5"
     hex_length = 32
-
-    @classmethod
-    def hash_bytes(cls, data: bytes) -> Signal:
-        return Signal(cls.name, hashlib.md5(data, usedforsecurity=False).hexdigest())
-
-    @classmethod
-    def examples(cls) -> list[str]:
-        # Digests of the ASCII strings "bastion example 1" and "bastion example 2".
-        return [cls.hash_bytes(f"bastion example {i}".encode()).value for i in (1, 2)]
