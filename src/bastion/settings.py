@@ -176,7 +176,8 @@ assert [f.name for f in fields(Settings)] == [s.name for s in SETTINGS], "settin
 
 
 def _coerce(setting: Setting, value: Any, source: str) -> Any:
-    if value is None or isinstance(value, setting.type):
+    is_bool_for_int = setting.type is int and isinstance(value, bool)
+    if value is None or (isinstance(value, setting.type) and not is_bool_for_int):
         return value
     try:
         if setting.type is bool:

@@ -68,8 +68,9 @@ def _run(cli: CliContext, root: Path) -> None:
 
         matcher = Matcher(store, settings)
         table = Table("query", "what it is", "result", "distance")
+        table.columns[0].no_wrap = True
         for path, what in [
-            *((p, "altered copy of a known image") for p in altered),
+            *((p, "altered copy") for p in altered),
             *((p, "unrelated image") for p in unrelated),
         ]:
             matches = matcher.match_content(hasher.hash_file(path))
