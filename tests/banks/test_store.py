@@ -11,6 +11,7 @@ from bastion.errors import (
     ConflictError,
     InvalidSignalError,
     NotFoundError,
+    StorageError,
     UnknownSignalTypeError,
     ValidationError,
 )
@@ -185,3 +186,16 @@ def test_iter_entries_streams_in_id_order(store: BankStore) -> None:
     got = list(store.iter_entries("b", chunk=7))
     assert [e.id for e in got] == ids
     assert [e.signals[0].value for e in got] == values
+
+
+def test_a_failed_bulk_write_is_a_storage_error_and_writes_nothing(store: BankStore) -> None:
+    store.create_bank("b")
+    # Metadata PostgreSQL's JSON type rejects (a NUL character) and SQLite stores as is.
+    entries = [entry(PDQ_A), entry(PDQ_B, metadata={"note": "bad \u0000 byte"})]
+    if store.db.dialect == "postgresql":
+        with pytest.raises(StorageError, match="database error"):
+            store.add_entries("b", entries, source="api")
+        assert store.get_bank("b").entry_count == 0
+    else:
+        store.add_entries("b", entries, source="api")
+        assert store.get_bank("b").entry_count == 2

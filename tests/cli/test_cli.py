@@ -63,6 +63,8 @@ def test_bank_workflow_end_to_end(
     run = cli("bank", "add", "known", *images["known"], "--added-by", "tester")
     assert run.code == 0, run.err
     assert "added 3 entries to known" in run.out
+    run = cli("bank", "add", "known", images["known"][0])
+    assert run.out.strip() == "added 0 entries to known; 1 already in the bank"
 
     listed = json.loads(cli("bank", "list", "--json").out)
     assert [(b["name"], b["entries"], b["thresholds"]) for b in listed] == [

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
+import psycopg
 from sqlalchemy import JSON, Table, delete, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
@@ -27,7 +28,7 @@ from bastion.banks.model import (
     validate_bank_name,
     validate_thresholds,
 )
-from bastion.errors import ConflictError, NotFoundError, ValidationError
+from bastion.errors import ConflictError, NotFoundError, StorageError, ValidationError
 from bastion.signals import Signal
 from bastion.store import Database
 from bastion.store.models import BankRow, ChangeOp, ChangeRow, EntryRow, SignalRow, utcnow
@@ -494,9 +495,15 @@ def _bulk_insert(s: Session, table: Table, rows: list[dict[str, Any]]) -> None:
     statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
     driver_connection = s.connection().connection.driver_connection
     assert driver_connection is not None
-    with driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row([json.dumps(row[c]) if c in json_columns else row[c] for c in columns])
+    try:
+        with driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(
+                    [json.dumps(row[c]) if c in json_columns else row[c] for c in columns]
+                )
+    except psycopg.Error as e:  # COPY bypasses SQLAlchemy, so wrap the driver's errors here
+        detail = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise StorageError(f"database error: {detail}") from e
 
 
 def _checked_metadata(metadata: dict[str, Any]) -> dict[str, Any]:

@@ -202,6 +202,7 @@ def add(
     """Hash media files and add each as an entry (PDQ, MD5 and SHA-256 signals).
 
     All or nothing: if any file cannot be hashed, nothing is added (unless --skip-invalid).
+    A file whose signals the bank already holds (the same bytes) is not added again.
     """
     cli: CliContext = ctx.obj
     cli.store.get_bank(bank)  # fail before hashing if the bank does not exist
@@ -222,10 +223,14 @@ def add(
             f"{failed} of {len(files)} files could not be hashed; nothing was added "
             "(pass --skip-invalid to add the others)"
         )
-    ids = cli.store.add_entries(bank, new, source="media", added_by=added_by)
+    with cli.store.bulk_writer(bank, source="media", added_by=added_by) as writer:
+        for entry in new:
+            writer.add(entry)
+    added = len(writer.added_ids)
     cli.out.print(
-        f"added {len(ids)} entr{'y' if len(ids) == 1 else 'ies'} to {bank}"
-        + (f"; skipped {failed} file(s)" if failed else ""),
+        f"added {added} entr{'y' if added == 1 else 'ies'} to {bank}"
+        + (f"; {writer.duplicates} already in the bank" if writer.duplicates else "")
+        + (f"; skipped {failed} file(s) that could not be hashed" if failed else ""),
         markup=False,
     )
 
