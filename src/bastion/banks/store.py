@@ -251,6 +251,37 @@ class BankStore:
                 after = rows[-1].id
                 s.expunge_all()
 
+    def list_entries(
+        self,
+        bank: str,
+        *,
+        after: int = 0,
+        limit: int = 100,
+        enabled: bool | None = None,
+        signal_type: str | None = None,
+    ) -> list[BankEntry]:
+        """A page of a bank's entries with ids above `after`, optionally filtered."""
+        with self.db.session() as s:
+            bank_row = self._bank_row(s, bank)
+            query = (
+                select(EntryRow)
+                .where(EntryRow.bank_id == bank_row.id, EntryRow.id > after)
+                .order_by(EntryRow.id)
+                .limit(limit)
+                .options(selectinload(EntryRow.signals))
+            )
+            if enabled is not None:
+                query = query.where(EntryRow.enabled.is_(enabled))
+            if signal_type is not None:
+                query = query.where(
+                    EntryRow.id.in_(
+                        select(SignalRow.entry_id).where(
+                            SignalRow.bank_id == bank_row.id, SignalRow.signal_type == signal_type
+                        )
+                    )
+                )
+            return [_entry(r, bank_row.name) for r in s.scalars(query)]
+
     def entries_with_signals(self, entry_ids: Sequence[int]) -> list[BankEntry]:
         """The entries among `entry_ids` that still exist, with their signals."""
         if not entry_ids:

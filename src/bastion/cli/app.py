@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from bastion import __version__
-from bastion.cli import bank_cmd, demo_cmd, hash_cmd, match_cmd
+from bastion.cli import bank_cmd, demo_cmd, hash_cmd, key_cmd, match_cmd, serve_cmd
 from bastion.cli.context import CliContext
 from bastion.errors import BastionError
 
@@ -24,9 +24,11 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 app.add_typer(bank_cmd.app, name="bank")
+app.add_typer(key_cmd.app, name="key")
 app.command("hash")(hash_cmd.hash_files)
 app.command("match")(match_cmd.match_files)
 app.command("demo")(demo_cmd.demo)
+app.command("serve")(serve_cmd.serve)
 
 
 def _version(value: bool) -> None:

@@ -89,25 +89,38 @@ def import_file(
     skip_invalid: bool = False,
     added_by: str | None = None,
     on_bytes: Callable[[int], None] | None = None,
+    name: str | None = None,
 ) -> ImportResult:
-    """Import a hash-list file into `bank` (see module docstring for the all-or-nothing rule)."""
+    """Import a hash-list file into `bank` (see module docstring for the all-or-nothing rule).
+
+    `name` is what provenance and messages call the file (default: its file name).
+    """
     if not path.is_file():
         raise ImportFormatError(f"{path}: no such file")
     fmt = fmt or detect_format(path)
     try:
         return _import_stream(
-            store, bank, path, fmt, default_type, skip_invalid, added_by, on_bytes
+            store,
+            bank,
+            path,
+            name or path.name,
+            fmt,
+            default_type,
+            skip_invalid,
+            added_by,
+            on_bytes,
         )
     except ImportAborted:
         raise
     except ImportFormatError as e:  # a file-level problem: name the file
-        raise ImportFormatError(f"{path}: {e.message}") from None
+        raise ImportFormatError(f"{name or path}: {e.message}") from None
 
 
 def _import_stream(
     store: BankStore,
     bank: str,
     path: Path,
+    name: str,
     fmt: HashListFormat,
     default_type: str | None,
     skip_invalid: bool,
@@ -129,7 +142,7 @@ def _import_stream(
             store,
             bank,
             rows,
-            imported_from=path.name,
+            imported_from=name,
             skip_invalid=skip_invalid,
             added_by=added_by,
         )

@@ -1,0 +1,22 @@
+"""Who may call the service: API keys with scopes and rate limits."""
+
+from bastion.auth.keys import (
+    ApiKey,
+    ApiKeyStore,
+    AuthenticationError,
+    NewApiKey,
+    PermissionDeniedError,
+    Scope,
+)
+from bastion.auth.rate_limit import RateLimitedError, RateLimiter
+
+__all__ = [
+    "ApiKey",
+    "ApiKeyStore",
+    "AuthenticationError",
+    "NewApiKey",
+    "PermissionDeniedError",
+    "RateLimitedError",
+    "RateLimiter",
+    "Scope",
+]

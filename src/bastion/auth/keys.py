@@ -1,0 +1,163 @@
+"""API keys: created once and shown once, stored as a digest, checked in constant time.
+
+A key looks like ``bst_<prefix>_<secret>``. The prefix (12 random characters) is stored in
+clear to find the key's row; the whole key is stored only as SHA-256. Keys carry 256 bits of
+randomness, so a fast digest is safe here (a slow password hash protects guessable secrets,
+which these are not) and keeps authentication cheap on every request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import select
+
+from bastion.errors import BastionError, NotFoundError, ValidationError
+from bastion.store import Database
+from bastion.store.models import ApiKeyRow, utcnow
+
+_KEY = re.compile(r"bst_([A-Za-z0-9]{12})_([A-Za-z0-9]{43})")
+
+
+class Scope(StrEnum):
+    """What a key may do. `admin` implies every other scope."""
+
+    HASH = "hash"  # compute signals of content
+    MATCH = "match"  # match content and look up signals
+    CURATE = "curate"  # create, change and delete banks and entries
+    ADMIN = "admin"  # everything, including keys
+
+
+class AuthenticationError(BastionError):
+    """No key, or a key that is unknown, malformed or revoked."""
+
+    code = "unauthenticated"
+
+
+class PermissionDeniedError(BastionError):
+    """A valid key without the scope a route needs."""
+
+    code = "forbidden"
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    id: int
+    name: str
+    prefix: str
+    scopes: frozenset[Scope]
+    rate_limit: int | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+    def allows(self, scope: Scope) -> bool:
+        return Scope.ADMIN in self.scopes or scope in self.scopes
+
+
+@dataclass(frozen=True)
+class NewApiKey:
+    """A just-created key: `secret` is the full key, shown once and never stored."""
+
+    key: ApiKey
+    secret: str
+
+
+class ApiKeyStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def create(
+        self, name: str, scopes: list[Scope] | list[str], *, rate_limit: int | None = None
+    ) -> NewApiKey:
+        if not name.strip() or len(name) > 100:
+            raise ValidationError("key name must be 1-100 characters")
+        try:
+            checked = sorted({Scope(s) for s in scopes})
+        except ValueError:
+            known = ", ".join(s.value for s in Scope)
+            raise ValidationError(f"unknown scope in {list(scopes)} (known: {known})") from None
+        if not checked:
+            raise ValidationError("a key needs at least one scope")
+        if rate_limit is not None and rate_limit <= 0:
+            raise ValidationError("rate limit must be a positive number of requests per minute")
+        prefix = _random(12)
+        secret = f"bst_{prefix}_{_random(43)}"
+        with self.db.session() as s:
+            row = ApiKeyRow(
+                name=name.strip(),
+                prefix=prefix,
+                secret_hash=_digest(secret),
+                scopes=[str(x) for x in checked],
+                rate_limit=rate_limit,
+            )
+            s.add(row)
+            s.flush()
+            return NewApiKey(_key(row), secret)
+
+    def list(self) -> list[ApiKey]:
+        with self.db.session() as s:
+            return [_key(r) for r in s.scalars(select(ApiKeyRow).order_by(ApiKeyRow.id))]
+
+    def revoke(self, prefix_or_name: str) -> ApiKey:
+        with self.db.session() as s:
+            rows = s.scalars(
+                select(ApiKeyRow).where(
+                    (ApiKeyRow.prefix == prefix_or_name) | (ApiKeyRow.name == prefix_or_name),
+                    ApiKeyRow.revoked_at.is_(None),
+                )
+            ).all()
+            if not rows:
+                raise NotFoundError(f"no active key with prefix or name {prefix_or_name!r}")
+            if len(rows) > 1:
+                raise ValidationError(
+                    f"{len(rows)} active keys are named {prefix_or_name!r}: revoke by prefix"
+                )
+            rows[0].revoked_at = utcnow()
+            return _key(rows[0])
+
+    def authenticate(self, secret: str | None) -> ApiKey:
+        """The active key for `secret`; raises `AuthenticationError` otherwise."""
+        if not secret:
+            raise AuthenticationError("an API key is required (header 'Authorization: Bearer KEY')")
+        match = _KEY.fullmatch(secret.strip())
+        if match is None:
+            raise AuthenticationError("malformed API key")
+        with self.db.session() as s:
+            row = s.scalar(select(ApiKeyRow).where(ApiKeyRow.prefix == match.group(1)))
+        if row is None or not hmac.compare_digest(row.secret_hash, _digest(secret.strip())):
+            raise AuthenticationError("unknown API key")
+        if row.revoked_at is not None:
+            raise AuthenticationError("this API key has been revoked")
+        return _key(row)
+
+    def has_admin_key(self) -> bool:
+        with self.db.session() as s:
+            rows = s.scalars(select(ApiKeyRow).where(ApiKeyRow.revoked_at.is_(None)))
+            return any(Scope.ADMIN.value in r.scopes for r in rows)
+
+
+def _random(length: int) -> str:
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _key(row: ApiKeyRow) -> ApiKey:
+    return ApiKey(
+        id=row.id,
+        name=row.name,
+        prefix=row.prefix,
+        scopes=frozenset(Scope(s) for s in row.scopes),
+        rate_limit=row.rate_limit,
+        created_at=row.created_at,
+        revoked_at=row.revoked_at,
+    )

@@ -1,0 +1,120 @@
+"""`create_app(settings)`: the HTTP service, with role switches to split it across processes.
+
+Roles: ``hash`` (compute signals), ``match`` (match content, look up signals) and ``curate``
+(banks, entries, import/export). Health routes are always present and need no key; every
+other route needs an API key with the right scope.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, MutableMapping
+from contextlib import asynccontextmanager, suppress
+from typing import Any
+
+from fastapi import FastAPI
+
+from bastion import __version__
+from bastion.settings import Settings
+from bastion.store import Database
+from bastion.web.problems import install_problem_handlers, problem
+from bastion.web.routes import banks, content, status
+from bastion.web.services import Services
+
+ROLES = frozenset({"hash", "match", "curate"})
+
+#: Multipart and form overhead allowed on top of the media byte limit.
+_UPLOAD_OVERHEAD = 64 * 1024
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+
+def create_app(settings: Settings | None = None, *, roles: Iterable[str] | None = None) -> FastAPI:
+    settings = settings or Settings.load()
+    enabled = frozenset(roles) if roles is not None else ROLES
+    unknown = enabled - ROLES
+    if unknown:
+        raise ValueError(f"unknown role(s): {', '.join(sorted(unknown))}")
+    services = Services(settings=settings, db=Database.open(settings.database_url))
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        services.db.close()
+
+    app = FastAPI(
+        title="bastion",
+        version=__version__,
+        description="Find known harmful media: hash content, keep hash banks, match against them.",
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    install_problem_handlers(app)
+    app.include_router(status.router)
+    if "hash" in enabled or "match" in enabled:
+        app.include_router(content.router)
+    if "curate" in enabled:
+        app.include_router(banks.router)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_media_bytes + _UPLOAD_OVERHEAD)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """Factory for `uvicorn --factory` and worker processes: settings from BASTION_* vars."""
+    import os
+
+    roles = os.environ.get("BASTION_ROLES")
+    return create_app(roles=roles.split(",") if roles else None)
+
+
+class BodyLimit:
+    """Refuse request bodies over `max_bytes` (413) without reading them into memory."""
+
+    def __init__(
+        self, app: Callable[[Scope, Receive, Send], Awaitable[None]], max_bytes: int
+    ) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(scope, receive, send)
+            return
+        seen = 0
+        refused = False
+
+        async def limited() -> Message:
+            nonlocal seen, refused
+            message = await receive()
+            if message["type"] == "http.request" and not refused:
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    # Answer now: the framework would turn an exception raised while it
+                    # parses the body into a generic 400.
+                    refused = True
+                    await self._refuse(scope, receive, send)
+                    raise _TooLarge
+            return message
+
+        async def guarded(message: Message) -> None:
+            if not refused:  # drop whatever the app sends after the 413
+                await send(message)
+
+        with suppress(_TooLarge):
+            await self.app(scope, limited, guarded)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem(
+            413, "media-too-large", f"request body exceeds the limit of {self.max_bytes:,} bytes"
+        )
+        await response(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass

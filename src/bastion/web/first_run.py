@@ -1,0 +1,49 @@
+"""What `bastion serve` does the first time: an admin key, printed once, and a demo bank."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from bastion.auth import ApiKeyStore, Scope
+from bastion.banks import BankStore, NewEntry
+from bastion.hashing import ContentHasher
+from bastion.samples import write_samples
+from bastion.settings import Settings
+from bastion.store import Database
+
+DEMO_BANK = "demo"
+DEMO_SEEDS = range(1, 7)
+
+
+def prepare(settings: Settings) -> str | None:
+    """Create the database, an admin key if none exists, and the demo bank if there are no
+    banks. Returns the new admin key's secret (to print once), or None."""
+    db = Database.open(settings.database_url)
+    try:
+        secret = None
+        keys = ApiKeyStore(db)
+        if not keys.has_admin_key():
+            secret = keys.create("admin (created on first run)", [Scope.ADMIN]).secret
+        store = BankStore(db)
+        if not store.list_banks():
+            seed_demo_bank(store, settings)
+        return secret
+    finally:
+        db.close()
+
+
+def seed_demo_bank(store: BankStore, settings: Settings) -> None:
+    """A bank of the hashes of generated benign sample images (`bastion.samples`)."""
+    hasher = ContentHasher(settings)
+    with tempfile.TemporaryDirectory(prefix="bastion-demo-") as tmp:
+        paths = write_samples(Path(tmp), DEMO_SEEDS)
+        entries = [
+            NewEntry(signals=hasher.hash_file(p).signals, metadata={"sample": p.name})
+            for p in paths
+        ]
+    store.create_bank(
+        DEMO_BANK,
+        description="Demo: hashes of generated benign sample images (bastion.samples seeds 1-6)",
+    )
+    store.add_entries(DEMO_BANK, entries, source="media", added_by="first run")

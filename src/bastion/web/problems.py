@@ -1,0 +1,111 @@
+"""Errors as RFC 9457 problem responses: ``application/problem+json`` with a stable `type`.
+
+`type` is ``/problems/<code>``, where `code` is the `BastionError` subclass's stable code, so
+clients can branch on it; `title` is fixed per status and `detail` is the one-line message.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from bastion.auth import AuthenticationError, PermissionDeniedError, RateLimitedError
+from bastion.errors import (
+    BastionError,
+    ConfigurationError,
+    ConflictError,
+    CorruptMediaError,
+    ImportFormatError,
+    InvalidSignalError,
+    MediaError,
+    MediaTooLargeError,
+    NotFoundError,
+    StorageError,
+    UnsupportedMediaError,
+    ValidationError,
+)
+
+log = logging.getLogger("bastion.web")
+
+PROBLEM_JSON = "application/problem+json"
+
+# Most specific first: the first class an error is an instance of decides its status.
+_STATUS: tuple[tuple[type[BastionError], int], ...] = (
+    (AuthenticationError, 401),
+    (PermissionDeniedError, 403),
+    (RateLimitedError, 429),
+    (NotFoundError, 404),
+    (ConflictError, 409),
+    (MediaTooLargeError, 413),
+    (UnsupportedMediaError, 415),
+    (CorruptMediaError, 422),
+    (MediaError, 422),
+    (InvalidSignalError, 400),
+    (ImportFormatError, 400),
+    (ValidationError, 400),
+    (StorageError, 503),
+    (ConfigurationError, 500),
+)
+
+
+def status_for(error: BastionError) -> int:
+    return next((status for cls, status in _STATUS if isinstance(error, cls)), 400)
+
+
+def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
+    body = {
+        "type": f"/problems/{code}",
+        "title": _title(status),
+        "status": status,
+        "detail": detail,
+    }
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(BastionError)
+    async def bastion_error(request: Request, error: BastionError) -> JSONResponse:
+        status = status_for(error)
+        response = problem(status, error.code, error.message)
+        if isinstance(error, AuthenticationError):
+            response.headers["WWW-Authenticate"] = "Bearer"
+        if isinstance(error, RateLimitedError):
+            response.headers["Retry-After"] = str(max(1, round(error.retry_after)))
+        if status >= 500:
+            log.error("request failed: %s %s: %s", request.method, request.url.path, error.code)
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"location": [str(p) for p in e.get("loc", ())], "message": str(e.get("msg", ""))}
+            for e in error.errors()
+        ]
+        first = errors[0] if errors else {"location": [], "message": "invalid request"}
+        detail = f"{'.'.join(first['location'])}: {first['message']}"
+        return problem(422, "invalid-request", detail, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not-found", 405: "method-not-allowed"}.get(error.status_code, "http-error")
+        return problem(error.status_code, code, str(error.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        log.exception("unexpected error in %s %s", request.method, request.url.path)
+        return problem(500, "internal", "internal error; see the server log")
+
+
+def _title(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"

@@ -1,0 +1,63 @@
+"""API v1: hash content, match content, look up signals, index status."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, File, Query, UploadFile
+
+from bastion.auth import ApiKey, Scope
+from bastion.signals import Signal, normalize_signal
+from bastion.web.routes.uploads import read_upload
+from bastion.web.schemas import HashResult, IndexStatusModel, MatchModel, MatchResult
+from bastion.web.security import require
+from bastion.web.services import Services, services
+
+router = APIRouter(prefix="/api/v1", tags=["content"])
+
+
+@router.post("/hash", response_model=HashResult)
+def hash_content(
+    file: UploadFile = File(..., description="An image: JPEG, PNG, WebP, GIF, BMP, TIFF, HEIC."),
+    svc: Services = Depends(services),
+    _key: ApiKey = Depends(require(Scope.HASH)),
+) -> HashResult:
+    """Compute the signals of an uploaded image (PDQ with quality, MD5, SHA-256)."""
+    data = read_upload(file, svc.settings.max_media_bytes)
+    return HashResult.of(svc.hasher.hash_bytes(data, name=file.filename or "upload"))
+
+
+@router.post("/match", response_model=MatchResult)
+def match_content(
+    file: UploadFile = File(..., description="An image to match against every enabled bank."),
+    svc: Services = Depends(services),
+    _key: ApiKey = Depends(require(Scope.MATCH)),
+) -> MatchResult:
+    """Hash an uploaded image and match it against every enabled bank."""
+    data = read_upload(file, svc.settings.max_media_bytes)
+    content = svc.hasher.hash_bytes(data, name=file.filename or "upload")
+    matches = svc.matcher.match_content(content)
+    return MatchResult(content=HashResult.of(content), matches=[MatchModel.of(m) for m in matches])
+
+
+@router.get("/lookup", response_model=MatchResult)
+def lookup(
+    signal_type: str = Query(..., examples=["pdq"]),
+    signal: str = Query(..., description="The hash value."),
+    svc: Services = Depends(services),
+    _key: ApiKey = Depends(require(Scope.MATCH)),
+) -> MatchResult:
+    """Match one signal (a hash computed elsewhere) against every enabled bank."""
+    type_name, value = normalize_signal(signal_type, signal)
+    matches = svc.matcher.match_signals([Signal(type_name, value)])
+    return MatchResult(matches=[MatchModel.of(m) for m in matches])
+
+
+@router.get("/index/status", response_model=IndexStatusModel)
+def index_status(
+    svc: Services = Depends(services),
+    _key: ApiKey = Depends(require(Scope.MATCH)),
+) -> IndexStatusModel:
+    """How many signals this worker's index holds and how fresh it is."""
+    status = svc.matcher.status()
+    return IndexStatusModel(
+        signals=status.signals, seq=status.seq, refreshed_seconds_ago=status.refreshed_seconds_ago
+    )

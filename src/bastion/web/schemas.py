@@ -1,0 +1,184 @@
+"""JSON shapes of API v1 (they generate the OpenAPI document)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from bastion.banks import Bank, BankEntry
+from bastion.hashing import HashedContent
+from bastion.matching import Match
+from bastion.signals import Signal
+
+
+class SignalModel(BaseModel):
+    type: str = Field(examples=["pdq"])
+    value: str = Field(
+        examples=["f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"]
+    )
+    quality: int | None = Field(default=None, ge=0, le=100)
+
+    @classmethod
+    def of(cls, signal: Signal) -> SignalModel:
+        return cls(type=signal.type, value=signal.value, quality=signal.quality)
+
+
+class HashResult(BaseModel):
+    format: str
+    width: int
+    height: int
+    bytes: int
+    exif_orientation: int
+    signals: list[SignalModel]
+    displayed_pdq: str | None = None
+
+    @classmethod
+    def of(cls, content: HashedContent) -> HashResult:
+        return cls(
+            format=content.format,
+            width=content.width,
+            height=content.height,
+            bytes=content.size,
+            exif_orientation=content.orientation,
+            signals=[SignalModel.of(s) for s in content.signals],
+            displayed_pdq=content.displayed_pdq.value if content.displayed_pdq else None,
+        )
+
+
+class MatchModel(BaseModel):
+    bank: str
+    entry_id: int
+    signal_type: str
+    distance: int
+    quality: int | None
+    bank_value: str
+    query_value: str
+    metadata: dict[str, Any]
+
+    @classmethod
+    def of(cls, match: Match) -> MatchModel:
+        return cls(
+            bank=match.bank,
+            entry_id=match.entry_id,
+            signal_type=match.signal_type,
+            distance=match.distance,
+            quality=match.quality,
+            bank_value=match.bank_value,
+            query_value=match.query_value,
+            metadata=match.metadata,
+        )
+
+
+class MatchResult(BaseModel):
+    content: HashResult | None = None
+    matches: list[MatchModel]
+
+
+class BankModel(BaseModel):
+    name: str
+    description: str
+    enabled: bool
+    thresholds: dict[str, int]
+    entries: int | None = None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, bank: Bank) -> BankModel:
+        return cls(
+            name=bank.name,
+            description=bank.description,
+            enabled=bank.enabled,
+            thresholds=bank.thresholds,
+            entries=bank.entry_count,
+            created_at=bank.created_at,
+            updated_at=bank.updated_at,
+        )
+
+
+class BankCreate(BaseModel):
+    name: str = Field(examples=["partner-list"])
+    description: str = ""
+    enabled: bool = True
+    thresholds: dict[str, int] = Field(default_factory=dict, examples=[{"pdq": 24}])
+
+
+class BankUpdate(BaseModel):
+    description: str | None = None
+    enabled: bool | None = None
+    thresholds: dict[str, int] | None = None
+
+
+class EntryModel(BaseModel):
+    id: int
+    bank: str
+    signals: list[SignalModel]
+    metadata: dict[str, Any]
+    note: str
+    source: str
+    imported_from: str | None
+    added_by: str | None
+    added_at: datetime
+    enabled: bool
+    disabled_until: datetime | None
+
+    @classmethod
+    def of(cls, entry: BankEntry) -> EntryModel:
+        return cls(
+            id=entry.id,
+            bank=entry.bank,
+            signals=[SignalModel.of(s) for s in entry.signals],
+            metadata=entry.metadata,
+            note=entry.note,
+            source=entry.provenance.source,
+            imported_from=entry.provenance.imported_from,
+            added_by=entry.provenance.added_by,
+            added_at=entry.provenance.added_at,
+            enabled=entry.enabled,
+            disabled_until=entry.disabled_until,
+        )
+
+
+class EntryPage(BaseModel):
+    entries: list[EntryModel]
+    #: Pass as `after` to get the next page; null on the last page.
+    next_after: int | None
+
+
+class EntryCreate(BaseModel):
+    signals: list[SignalModel] = Field(min_length=1)
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    note: str = ""
+
+
+class EntryUpdate(BaseModel):
+    enabled: bool | None = None
+    #: An aware timestamp, or null to clear; leave out to keep the current value.
+    disabled_until: datetime | None = None
+    note: str | None = None
+    metadata: dict[str, Any] | None = None
+
+
+class RowErrorModel(BaseModel):
+    line: int
+    message: str
+
+
+class ImportResultModel(BaseModel):
+    rows: int
+    accepted: int
+    duplicates: int
+    rejected: int
+    errors: list[RowErrorModel]
+
+
+class IndexStatusModel(BaseModel):
+    signals: int
+    seq: int
+    refreshed_seconds_ago: float
+
+
+class HealthModel(BaseModel):
+    status: str

@@ -1,0 +1,89 @@
+"""Every route but health needs a key with the right scope; keys can be revoked and limited."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from bastion.auth import ApiKeyStore, Scope
+from bastion.store import Database
+
+
+def test_health_routes_need_no_key(anonymous: httpx.Client) -> None:
+    assert anonymous.get("/status/live").json() == {"status": "ok"}
+    assert anonymous.get("/status").json() == {"status": "ok"}
+
+
+def test_every_other_route_needs_a_key(anonymous: httpx.Client) -> None:
+    spec = anonymous.get("/openapi.json").json()
+    checked = 0
+    for path, operations in spec["paths"].items():
+        if path.startswith("/status"):
+            continue
+        for method in operations:
+            url = path.replace("{name}", "demo").replace("{entry_id}", "1")
+            response = anonymous.request(method.upper(), url)
+            assert response.status_code == 401, (method, path)
+            assert response.headers["content-type"] == "application/problem+json"
+            assert response.headers["www-authenticate"] == "Bearer"
+            assert response.json()["type"] == "/problems/unauthenticated"
+            checked += 1
+    assert checked >= 15
+
+
+@pytest.mark.parametrize(
+    ("header", "detail"),
+    [
+        ({"Authorization": "Bearer nonsense"}, "malformed API key"),
+        ({"X-API-Key": "bst_AAAAAAAAAAAA_" + "A" * 43}, "unknown API key"),
+    ],
+)
+def test_bad_keys(anonymous: httpx.Client, header: dict[str, str], detail: str) -> None:
+    response = anonymous.get("/api/v1/banks", headers=header)
+    assert response.status_code == 401
+    assert response.json()["detail"] == detail
+
+
+def test_scopes_and_revocation(
+    anonymous: httpx.Client, make_key: Callable[..., str], db: Database
+) -> None:
+    key = make_key(Scope.HASH)
+    headers = {"Authorization": f"Bearer {key}"}
+    response = anonymous.get("/api/v1/banks", headers=headers)
+    assert response.status_code == 403
+    assert response.json() == {
+        "type": "/problems/forbidden",
+        "title": "Forbidden",
+        "status": 403,
+        "detail": "this API key lacks the 'curate' scope",
+    }
+    assert anonymous.get("/api/v1/index/status", headers=headers).status_code == 403
+    matcher_key = make_key(Scope.MATCH)
+    assert (
+        anonymous.get("/api/v1/index/status", headers={"X-API-Key": matcher_key}).status_code == 200
+    )
+    ApiKeyStore(db).revoke(matcher_key.split("_")[1])
+    revoked = anonymous.get("/api/v1/index/status", headers={"X-API-Key": matcher_key})
+    assert revoked.status_code == 401
+    assert revoked.json()["detail"] == "this API key has been revoked"
+
+
+def test_rate_limit(anonymous: httpx.Client, make_key: Callable[..., str]) -> None:
+    headers = {"X-API-Key": make_key(Scope.MATCH, rate_limit=3)}
+    codes = [anonymous.get("/api/v1/index/status", headers=headers).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    limited = anonymous.get("/api/v1/index/status", headers=headers)
+    assert limited.json()["type"] == "/problems/rate-limited"
+    assert int(limited.headers["retry-after"]) >= 1
+
+
+def test_keys_are_stored_only_as_digests(make_key: Callable[..., str], db: Database) -> None:
+    import sqlalchemy as sa
+
+    secret = make_key(Scope.ADMIN)
+    with db.engine.connect() as conn:
+        dumped = " ".join(str(row) for row in conn.execute(sa.text("SELECT * FROM api_keys")))
+    assert secret not in dumped
+    assert secret.split("_")[2] not in dumped
