@@ -15,9 +15,9 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
-## Run bastion: until the HTTP service lands this is the demo on generated benign images.
+## Run the HTTP service on 127.0.0.1:8000 (first run: prints an admin API key, seeds a demo bank).
 serve: $(STAMP)
-	$(BIN)/bastion demo
+	$(BIN)/bastion serve
 
 ## Lint, type-check and run the whole test suite (PostgreSQL too when BASTION_TEST_POSTGRES_URL is set).
 test: lint

@@ -163,3 +163,26 @@ def test_sample_images_have_usable_quality() -> None:
     from bastion.pdq import hash_rgb
 
     assert all(hash_rgb(sample_pixels(seed)).quality >= 80 for seed in range(1, 20))
+
+
+def test_key_create_list_revoke(cli: CliRunner) -> None:
+    run = cli("key", "create", "pipeline", "-s", "match", "-s", "hash", "--rate-limit", "60")
+    assert run.code == 0, run.err
+    secret = run.out.strip()
+    assert secret.startswith("bst_")
+    prefix = secret.split("_")[1]
+    assert f"created key {prefix}" in run.err
+    (key,) = json.loads(cli("key", "list", "--json").out)
+    assert (key["prefix"], key["scopes"], key["rate_limit"], key["revoked_at"]) == (
+        prefix,
+        ["hash", "match"],
+        60,
+        None,
+    )
+    assert secret not in cli("key", "list").out
+    assert cli("key", "revoke", "pipeline").out.strip() == f"revoked key {prefix} (pipeline)"
+    assert json.loads(cli("key", "list", "--json").out)[0]["revoked_at"] is not None
+    run = cli("key", "revoke", prefix)
+    assert run.code == 2
+    assert "no active key" in run.err
+    assert cli("key", "create", "x", "-s", "bogus").code == 2
