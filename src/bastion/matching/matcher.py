@@ -9,7 +9,7 @@ nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -151,9 +151,18 @@ class Matcher:
         return bank.thresholds.get(signal_type.name, default)
 
     def match_signals(
-        self, signals: Iterable[Signal], *, now: datetime | None = None
+        self,
+        signals: Iterable[Signal],
+        *,
+        now: datetime | None = None,
+        banks: Collection[str] | None = None,
+        include_disabled_banks: bool = False,
     ) -> list[Match]:
-        """Matches of `signals` in enabled banks and active entries, nearest first."""
+        """Matches of `signals` in enabled banks and active entries, nearest first.
+
+        `banks` restricts matching to those bank names; `include_disabled_banks` also
+        matches banks that are switched off (HMA's "bypass coinflip").
+        """
         now = now or utcnow()
         best: dict[tuple[int, str], tuple[int, Signal, str]] = {}
         for signal in signals:
@@ -163,7 +172,9 @@ class Matcher:
                 continue
             value = signal_type.normalize(signal.value)
             limits = {
-                b.id: self.threshold(b, signal_type) for b in self._banks.values() if b.enabled
+                b.id: self.threshold(b, signal_type)
+                for b in self._banks.values()
+                if (b.enabled or include_disabled_banks) and (banks is None or b.name in banks)
             }
             if not limits:
                 continue
@@ -209,6 +220,10 @@ class Matcher:
             )
         matches.sort(key=lambda m: (m.distance, m.bank, m.entry_id, m.signal_type))
         return matches
+
+    def sizes(self) -> dict[str, int]:
+        """How many signals are indexed, per signal type."""
+        return {name: len(index) for name, index in self._indexes.items()}
 
     def __len__(self) -> int:
         """How many signals are indexed."""

@@ -17,7 +17,7 @@ from bastion import __version__
 from bastion.settings import Settings
 from bastion.store import Database
 from bastion.web.problems import install_problem_handlers, problem
-from bastion.web.routes import banks, content, status
+from bastion.web.routes import banks, content, hma
 from bastion.web.services import Services
 
 ROLES = frozenset({"hash", "match", "curate"})
@@ -52,11 +52,16 @@ def create_app(settings: Settings | None = None, *, roles: Iterable[str] | None 
     )
     app.state.services = services
     install_problem_handlers(app)
-    app.include_router(status.router)
+    app.include_router(hma.health)
     if "hash" in enabled or "match" in enabled:
         app.include_router(content.router)
+    if "hash" in enabled:
+        app.include_router(hma.hashing)
+    if "match" in enabled:
+        app.include_router(hma.matching)
     if "curate" in enabled:
         app.include_router(banks.router)
+        app.include_router(hma.curation)
     app.add_middleware(BodyLimit, max_bytes=settings.max_media_bytes + _UPLOAD_OVERHEAD)
     return app
 

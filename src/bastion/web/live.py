@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 
 from bastion.banks import BankStore
@@ -24,6 +24,7 @@ from bastion.signals import Signal
 @dataclass(frozen=True)
 class IndexStatus:
     signals: int
+    by_type: dict[str, int]
     seq: int
     refreshed_seconds_ago: float
 
@@ -49,9 +50,17 @@ class LiveMatcher:
             self._refreshed_at = self._clock()
         return self._matcher
 
-    def match_signals(self, signals: Iterable[Signal]) -> list[Match]:
+    def match_signals(
+        self,
+        signals: Iterable[Signal],
+        *,
+        banks: Collection[str] | None = None,
+        include_disabled_banks: bool = False,
+    ) -> list[Match]:
         with self._lock:
-            return self._fresh().match_signals(signals)
+            return self._fresh().match_signals(
+                signals, banks=banks, include_disabled_banks=include_disabled_banks
+            )
 
     def match_content(self, content: HashedContent) -> list[Match]:
         with self._lock:
@@ -60,4 +69,6 @@ class LiveMatcher:
     def status(self) -> IndexStatus:
         with self._lock:
             matcher = self._fresh()
-            return IndexStatus(len(matcher), matcher.seq, self._clock() - self._refreshed_at)
+            return IndexStatus(
+                len(matcher), matcher.sizes(), matcher.seq, self._clock() - self._refreshed_at
+            )

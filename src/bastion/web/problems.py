@@ -33,6 +33,8 @@ from bastion.errors import (
 log = logging.getLogger("bastion.web")
 
 PROBLEM_JSON = "application/problem+json"
+#: Paths of the HMA-compatible routes, whose errors keep HMA's body.
+HMA_PREFIXES = ("/h/", "/m/", "/c/")
 
 # Most specific first: the first class an error is an instance of decides its status.
 _STATUS: tuple[tuple[type[BastionError], int], ...] = (
@@ -71,8 +73,12 @@ def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(BastionError)
     async def bastion_error(request: Request, error: BastionError) -> JSONResponse:
-        status = status_for(error)
-        response = problem(status, error.code, error.message)
+        status = getattr(error, "status", None) or status_for(error)
+        if request.url.path.startswith(HMA_PREFIXES):
+            # HMA's routes answer errors with {"message": ...}; keep that for its clients.
+            response = JSONResponse({"message": error.message}, status_code=status)
+        else:
+            response = problem(status, error.code, error.message)
         if isinstance(error, AuthenticationError):
             response.headers["WWW-Authenticate"] = "Bearer"
         if isinstance(error, RateLimitedError):

@@ -178,7 +178,3 @@ class IndexStatusModel(BaseModel):
     signals: int
     seq: int
     refreshed_seconds_ago: float
-
-
-class HealthModel(BaseModel):
-    status: str
