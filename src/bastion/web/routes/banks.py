@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
@@ -31,6 +33,9 @@ from bastion.web.security import require
 from bastion.web.services import Services, services
 
 router = APIRouter(prefix="/api/v1", tags=["banks"])
+#: Ids are 64-bit signed integers in the database; larger numbers cannot name anything.
+MAX_ID = 2**63 - 1
+EntryId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 curate = require(Scope.CURATE)
 
 
@@ -81,7 +86,7 @@ def delete_bank(
 @router.get("/banks/{name}/entries", response_model=EntryPage)
 def list_entries(
     name: str,
-    after: int = Query(0, ge=0, description="Return entries with ids above this."),
+    after: int = Query(0, ge=0, le=MAX_ID, description="Return entries with ids above this."),
     limit: int = Query(100, ge=1, le=1000),
     enabled: bool | None = Query(None, description="Only enabled (true) or disabled (false)."),
     signal_type: str | None = Query(None, description="Only entries with a signal of this type."),
@@ -137,7 +142,7 @@ def add_media_entry(
 
 @router.get("/entries/{entry_id}", response_model=EntryModel)
 def get_entry(
-    entry_id: int, svc: Services = Depends(services), _k: ApiKey = Depends(curate)
+    entry_id: EntryId, svc: Services = Depends(services), _k: ApiKey = Depends(curate)
 ) -> EntryModel:
     return EntryModel.of(svc.store.get_entry(entry_id))
 
@@ -164,7 +169,7 @@ def update_entry(
 
 @router.delete("/entries/{entry_id}", status_code=204)
 def delete_entry(
-    entry_id: int, svc: Services = Depends(services), _k: ApiKey = Depends(curate)
+    entry_id: EntryId, svc: Services = Depends(services), _k: ApiKey = Depends(curate)
 ) -> Response:
     svc.store.delete_entry(entry_id)
     return Response(status_code=204)

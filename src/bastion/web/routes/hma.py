@@ -20,9 +20,9 @@ import random
 import re
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import PlainTextResponse
 from starlette.datastructures import UploadFile
 
@@ -44,6 +44,8 @@ match_key = require(Scope.MATCH)
 curate_key = require(Scope.CURATE)
 
 _METADATA_KEYS = {"content_id", "content_uri", "json"}
+#: Content ids are 64-bit signed integers in the database.
+ContentId = Annotated[int, Path(ge=0, le=2**63 - 1)]
 _FIVE_YEARS = timedelta(days=5 * 365)
 
 
@@ -408,7 +410,7 @@ async def hma_add_signal(
 @curation.get("/c/bank/{bank_name}/content/{content_id}")
 def hma_get_content(
     bank_name: str,
-    content_id: int,
+    content_id: ContentId,
     include_signals: str | None = Query(None),
     include_metadata: str | None = Query(None),
     svc: Services = Depends(services),
@@ -435,7 +437,7 @@ def hma_get_content(
 @curation.put("/c/bank/{bank_name}/content/{content_id}")
 async def hma_update_content(
     bank_name: str,
-    content_id: int,
+    content_id: ContentId,
     request: Request,
     svc: Services = Depends(services),
     _k: ApiKey = Depends(curate_key),
@@ -476,7 +478,7 @@ async def hma_update_content(
 @curation.delete("/c/bank/{bank_name}/content/{content_id}")
 def hma_delete_content(
     bank_name: str,
-    content_id: int,
+    content_id: ContentId,
     svc: Services = Depends(services),
     _k: ApiKey = Depends(curate_key),
 ) -> dict[str, int]:
