@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bastion.errors import ConfigurationError
+from bastion.media.fetch import FetchPolicy
 
 ENV_PREFIX = "BASTION_"
 
@@ -100,6 +101,20 @@ SETTINGS: tuple[Setting, ...] = (
         "Largest image, in pixels (width x height), that bastion will decode; "
         "guards against decompression bombs.",
     ),
+    Setting(
+        "fetch_allow_networks",
+        str,
+        "",
+        "Comma-separated CIDRs that URL fetching may reach although they are not public "
+        "(e.g. '10.1.2.0/24'). Empty: only public addresses.",
+    ),
+    Setting(
+        "fetch_timeout",
+        float,
+        10.0,
+        "Seconds a URL fetch may take in all: connecting, redirects and reading.",
+    ),
+    Setting("fetch_max_redirects", int, 3, "Redirects a URL fetch may follow."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -117,6 +132,9 @@ class Settings:
     match_exif_orientation: bool
     max_media_bytes: int
     max_image_pixels: int
+    fetch_allow_networks: str
+    fetch_timeout: float
+    fetch_max_redirects: int
 
     @classmethod
     def load(
@@ -165,6 +183,18 @@ class Settings:
             raise ConfigurationError("pdq_min_quality must be between 0 and 100")
         if self.max_media_bytes <= 0 or self.max_image_pixels <= 0:
             raise ConfigurationError("max_media_bytes and max_image_pixels must be positive")
+        self.fetch_policy()  # checks the fetch settings
+
+    def fetch_policy(self) -> FetchPolicy:
+        """The limits for fetching content from URLs."""
+        return FetchPolicy(
+            max_bytes=self.max_media_bytes,
+            timeout=self.fetch_timeout,
+            max_redirects=self.fetch_max_redirects,
+            allow_networks=tuple(
+                n.strip() for n in self.fetch_allow_networks.split(",") if n.strip()
+            ),
+        )
 
     def with_overrides(self, **changes: Any) -> Settings:
         updated = replace(self, **changes)

@@ -1,5 +1,12 @@
 """Safe media input: reading files under byte limits and decoding images under pixel limits."""
 
+from bastion.media.fetch import (
+    FetchedContent,
+    FetchError,
+    FetchPolicy,
+    ForbiddenAddressError,
+    fetch,
+)
 from bastion.media.image import (
     SUPPORTED_IMAGE_FORMATS,
     OpenedImage,
@@ -11,9 +18,14 @@ from bastion.media.source import read_media
 
 __all__ = [
     "SUPPORTED_IMAGE_FORMATS",
+    "FetchError",
+    "FetchPolicy",
+    "FetchedContent",
+    "ForbiddenAddressError",
     "OpenedImage",
     "decoding",
     "exif_orientation",
+    "fetch",
     "open_image",
     "read_media",
 ]

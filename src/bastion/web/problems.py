@@ -29,6 +29,7 @@ from bastion.errors import (
     UnsupportedMediaError,
     ValidationError,
 )
+from bastion.media import FetchError, ForbiddenAddressError
 
 log = logging.getLogger("bastion.web")
 
@@ -44,6 +45,8 @@ _STATUS: tuple[tuple[type[BastionError], int], ...] = (
     (NotFoundError, 404),
     (ConflictError, 409),
     (MediaTooLargeError, 413),
+    (ForbiddenAddressError, 400),
+    (FetchError, 502),
     (UnsupportedMediaError, 415),
     (CorruptMediaError, 422),
     (MediaError, 422),
@@ -75,7 +78,10 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def bastion_error(request: Request, error: BastionError) -> JSONResponse:
         status = getattr(error, "status", None) or status_for(error)
         if request.url.path.startswith(HMA_PREFIXES):
-            # HMA's routes answer errors with {"message": ...}; keep that for its clients.
+            # HMA's routes answer errors with {"message": ...}; keep that for its clients,
+            # and its 400 for every URL that cannot be fetched.
+            if isinstance(error, FetchError) and not isinstance(error, MediaTooLargeError):
+                status = 400
             response = JSONResponse({"message": error.message}, status_code=status)
         else:
             response = problem(status, error.code, error.message)

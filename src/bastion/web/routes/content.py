@@ -25,6 +25,29 @@ def hash_content(
     return HashResult.of(svc.hasher.hash_bytes(data, name=file.filename or "upload"))
 
 
+@router.get("/hash", response_model=HashResult)
+def hash_url(
+    url: str = Query(..., description="http(s) URL of an image; only public addresses."),
+    svc: Services = Depends(services),
+    _key: ApiKey = Depends(require(Scope.HASH)),
+) -> HashResult:
+    """Fetch an image from a URL (private, loopback and metadata addresses refused) and
+    compute its signals."""
+    return HashResult.of(svc.hasher.hash_url(url))
+
+
+@router.get("/match", response_model=MatchResult)
+def match_url(
+    url: str = Query(..., description="http(s) URL of an image; only public addresses."),
+    svc: Services = Depends(services),
+    _key: ApiKey = Depends(require(Scope.MATCH)),
+) -> MatchResult:
+    """Fetch an image from a URL, hash it and match it against every enabled bank."""
+    content = svc.hasher.hash_url(url)
+    matches = svc.matcher.match_content(content)
+    return MatchResult(content=HashResult.of(content), matches=[MatchModel.of(m) for m in matches])
+
+
 @router.post("/match", response_model=MatchResult)
 def match_content(
     file: UploadFile = File(..., description="An image to match against every enabled bank."),

@@ -127,6 +127,26 @@ def _coinflip_banks(seed: str | None, bypass: bool) -> bool:
 # Hashing --------------------------------------------------------------------------------
 
 
+def _fetch_photo(svc: Services, url: str, content_type: str | None) -> HashedContent:
+    if content_type not in (None, "photo"):
+        raise HmaError(400, f"no such content_type: '{content_type}'")
+    return svc.hasher.hash_url(url)
+
+
+@hashing.get("/h/hash")
+def hma_hash_url(
+    url: str = Query(...),
+    content_type: str | None = Query(None),
+    types: str | None = Query(None),
+    svc: Services = Depends(services),
+    _k: ApiKey = Depends(hash_key),
+) -> dict[str, str]:
+    """Fetch and hash the image at `url` (public addresses only): `{signal_type: hash}`."""
+    selected = _types(types)
+    content = _fetch_photo(svc, url, content_type)
+    return {s.type: s.value for s in _signals(content, selected)}
+
+
 @hashing.post("/h/hash")
 async def hma_hash(
     request: Request,
@@ -147,12 +167,29 @@ async def hma_hash(
 def hma_lookup(
     signal: str | None = Query(None),
     signal_type: str | None = Query(None),
+    url: str | None = Query(None),
+    content_type: str | None = Query(None),
+    types: str | None = Query(None),
     banks: str | None = Query(None),
     seed: str | None = Query(None),
     svc: Services = Depends(services),
     _k: ApiKey = Depends(match_key),
-) -> dict[str, list[dict[str, Any]]]:
-    """Look up one signal: `{bank: [{"bank_content_id", "distance"}]}`."""
+) -> dict[str, Any]:
+    """Look up one signal: `{bank: [{"bank_content_id", "distance"}]}`; or, with `url`, fetch
+    and hash the image: `{signal_type: {bank: [...]}}` (only that type's map with
+    `signal_type`)."""
+    if url:
+        content = _fetch_photo(svc, url, content_type)
+        include_disabled = _coinflip_banks(seed, bypass=False)
+        by_type = {
+            s.type: _by_bank(
+                svc.matcher.match_signals(
+                    [s], banks=_bank_filter(banks), include_disabled_banks=include_disabled
+                )
+            )
+            for s in _signals(content, _types(types))
+        }
+        return by_type.get(signal_type, {}) if signal_type else by_type
     if not signal or not signal_type:
         raise HmaError(400, "Either url or both signal and signal_type are required")
     try:
@@ -349,18 +386,25 @@ def hma_delete_bank(
 async def hma_add_content(
     bank_name: str,
     request: Request,
+    url: str | None = Query(None),
+    content_type: str | None = Query(None),
     types: str | None = Query(None),
     svc: Services = Depends(services),
     key: ApiKey = Depends(curate_key),
 ) -> dict[str, Any]:
-    """Hash an uploaded `photo` and add it: `{"id", "signals": {type: hash}}` (status 200)."""
+    """Hash a `photo` (uploaded, or fetched from `url`) and add it to the bank:
+    `{"id", "signals": {type: hash}}` with status 200."""
     _find_bank(svc, bank_name)
     selected = _types(types)
-    if "multipart/form-data" not in request.headers.get("content-type", ""):
+    if url:
+        body = await _json_body(request, required=False) or {}
+        content = _fetch_photo(svc, url, content_type)
+        metadata, note = _metadata(body.get("metadata")), _note(body.get("note"))
+    elif "multipart/form-data" in request.headers.get("content-type", ""):
+        content, fields = await _upload(request, svc)
+        metadata, note = _metadata(fields.get("metadata")), _note(fields.get("note"))
+    else:
         raise HmaError(400, "Neither `url` nor multipart file upload was received")
-    content, fields = await _upload(request, svc)
-    metadata = _metadata(fields.get("metadata"))
-    note = _note(fields.get("note"))
     signals = tuple(_signals(content, selected))
     (entry_id,) = svc.store.add_entries(
         bank_name,

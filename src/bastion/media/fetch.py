@@ -1,0 +1,388 @@
+"""Fetching media from a user-supplied URL without letting the URL reach internal services.
+
+A URL from a user asks the service to open a connection from inside its own network
+(server-side request forgery), so every hop of a fetch, the first and each redirect, takes
+the same steps:
+
+1. the URL is parsed strictly: an allowed scheme, no credentials, a host, and no numeric
+   host spelled in a form the OS resolver might read differently;
+2. the host name is resolved exactly once, and every address it resolves to must be public
+   (`bastion.media.addresses`) or inside a network the operator allows;
+3. the connection is made to one of those checked addresses, never to the name, so a
+   second DNS answer cannot send it elsewhere (DNS rebinding). The Host header, TLS SNI and
+   the certificate check still use the name from the URL.
+
+Pinning uses the standard library: an `http.client.HTTPConnection` whose `connect` opens a
+socket to the checked address itself, and for https wraps it in TLS verified against the
+URL's host name. http.client never resolves anything once `connect` is replaced, which is
+easy to see and needs no dependency; httpx would need a custom transport to pin, and its
+timeouts, like http.client's, bound each socket operation rather than the whole fetch.
+The whole-fetch limit comes from sockets whose every receive waits only for the time left
+(`_DeadlineSocket`), so a server dripping a byte at a time cannot hold a fetch open.
+"""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import ssl
+import time
+from collections.abc import Callable, Sequence
+from contextlib import closing
+from dataclasses import dataclass, field
+from ipaddress import ip_address
+from typing import TYPE_CHECKING, cast
+from urllib.parse import quote, urljoin, urlsplit
+
+from bastion import __version__
+from bastion.errors import ConfigurationError, MediaError, MediaTooLargeError
+from bastion.media.addresses import (
+    Address,
+    Network,
+    host_address,
+    parse_address,
+    parse_networks,
+    refused_class,
+)
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
+
+Resolver = Callable[[str, int], Sequence[str]]
+"""Looks up a host name for a port and returns its addresses as text (like getaddrinfo)."""
+
+_SCHEMES = {"http": 80, "https": 443}
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_CHUNK = 64 * 1024
+# Characters left as they are when percent-encoding a request target: the reserved set,
+# and "%" so that existing escapes survive.
+_TARGET_SAFE = "!$%&'()*+,/:;=?@[]"
+_HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_.")
+
+
+class FetchError(MediaError):
+    """Content could not be fetched from a URL: refused, unreachable, failed or too slow.
+
+    Messages name the host but never the URL's path, query or credentials, which may carry
+    secrets.
+    """
+
+    code = "fetch-failed"
+
+
+class ForbiddenAddressError(FetchError):
+    """The URL's host is, or resolves to, an address the fetch policy refuses."""
+
+    code = "forbidden-address"
+
+    def __init__(self, host: str, reason: str, address: Address | None = None) -> None:
+        super().__init__(f"refusing to fetch from {host}: {reason}")
+        self.host = host
+        # For logs only: the message leaves it out, since showing which internal address a
+        # name resolves to would help map the internal network.
+        self.address = address
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    """Limits for fetching: the defaults refuse every address that is not public."""
+
+    max_bytes: int = 100 * 1024 * 1024
+    timeout: float = 10.0
+    """Seconds for the whole fetch: connecting, every redirect and reading the body.
+
+    Name lookups count against it too, but the system resolver cannot be cut short.
+    """
+    max_redirects: int = 3
+    allow_networks: tuple[str, ...] = ()
+    """CIDRs the operator allows even though they are not public, e.g. "10.1.2.0/24"."""
+    allowed_schemes: tuple[str, ...] = ("http", "https")
+    networks: tuple[Network, ...] = field(init=False, repr=False, compare=False)
+    """`allow_networks`, parsed."""
+
+    def __post_init__(self) -> None:
+        if self.max_bytes <= 0 or self.timeout <= 0 or self.max_redirects < 0:
+            raise ConfigurationError(
+                "fetch limits must be positive (max_bytes, timeout) or zero (max_redirects)"
+            )
+        unsupported = set(self.allowed_schemes) - set(_SCHEMES)
+        if unsupported or not self.allowed_schemes:
+            raise ConfigurationError(
+                f"fetch schemes must be among http, https; got {', '.join(self.allowed_schemes)}"
+            )
+        object.__setattr__(self, "networks", parse_networks(self.allow_networks))
+
+
+@dataclass(frozen=True)
+class FetchedContent:
+    """What a successful fetch returns; `url` is the final one, after redirects."""
+
+    url: str
+    data: bytes
+    content_type: str | None
+
+
+def fetch(url: str, policy: FetchPolicy, *, resolver: Resolver | None = None) -> FetchedContent:
+    """GET `url` under `policy`, following redirects, each hop checked as the first.
+
+    `resolver` replaces `socket.getaddrinfo` (tests, or a resolver the operator trusts).
+    Raises ForbiddenAddressError for refused hosts, MediaTooLargeError over `max_bytes`,
+    FetchError for everything else, including non-2xx statuses and timeouts.
+    """
+    deadline = time.monotonic() + policy.timeout
+    for _ in range(policy.max_redirects + 1):
+        target = _Target.parse(url, policy)
+        addresses = resolve_allowed(target.host, target.port, policy, resolver)
+        try:
+            with closing(_connect(target, addresses, deadline)) as conn:
+                conn.request("GET", target.path, headers=_headers(target))
+                with conn.getresponse() as response:
+                    location = response.getheader("Location")
+                    if response.status not in _REDIRECTS or not location:
+                        return _content(url, target.host, response, policy.max_bytes)
+                    url = urljoin(url, location)
+        except TimeoutError:
+            raise FetchError(
+                f"{target.host}: no complete response within {policy.timeout:g} s"
+            ) from None
+        except ssl.SSLCertVerificationError as e:
+            reason = e.verify_message
+            raise FetchError(f"{target.host}: TLS certificate rejected ({reason})") from None
+        except (OSError, http.client.HTTPException) as e:
+            raise FetchError(f"{target.host}: {_describe(e)}") from None
+    raise FetchError(f"too many redirects (more than {policy.max_redirects})")
+
+
+def resolve_allowed(
+    host: str, port: int, policy: FetchPolicy, resolver: Resolver | None = None
+) -> list[Address]:
+    """The addresses to connect to for `host`: looked up once, every one of them checked.
+
+    A name with one public and one internal address is refused, whichever of them a
+    connection would have used. An IP literal is not looked up at all.
+    """
+    try:
+        literal = host_address(host)
+    except ValueError:
+        raise ForbiddenAddressError(
+            host, "numeric host not written as a dotted-quad IPv4 address"
+        ) from None
+    if literal is not None:
+        addresses = [literal]
+    else:
+        try:
+            answers = (resolver or _system_resolver)(host, port)
+        except OSError as e:
+            raise FetchError(f"cannot resolve {host}: {e.strerror or e}") from None
+        try:
+            addresses = list(dict.fromkeys(parse_address(answer) for answer in answers))
+        except ValueError:
+            raise FetchError(f"cannot resolve {host}: resolver returned a non-address") from None
+        if not addresses:
+            raise FetchError(f"cannot resolve {host}: no addresses")
+    for address in addresses:
+        refused = refused_class(address, policy.networks)
+        if refused is not None:
+            raise ForbiddenAddressError(host, f"not a public address ({refused})", address)
+    return addresses
+
+
+def _system_resolver(host: str, port: int) -> list[str]:
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
+
+
+@dataclass(frozen=True)
+class _Target:
+    """One hop's URL, split into what the connection needs."""
+
+    scheme: str
+    host: str
+    """ASCII (IDNA), lowercase, IPv6 without brackets: safe to show in messages."""
+    port: int
+    path: str
+    """The request target: path and query, percent-encoded, without the fragment."""
+
+    @classmethod
+    def parse(cls, url: str, policy: FetchPolicy) -> _Target:
+        if any(ch <= " " or ch == "\x7f" for ch in url):
+            raise FetchError("malformed URL: it contains spaces or control characters")
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError:
+            raise FetchError("malformed URL: invalid host or port") from None
+        if not parts.scheme:
+            raise FetchError("malformed URL: it has no scheme (such as https://)")
+        if parts.scheme not in policy.allowed_schemes:
+            allowed = ", ".join(policy.allowed_schemes)
+            raise FetchError(f"URL scheme {parts.scheme!r} is not allowed (allowed: {allowed})")
+        if "@" in parts.netloc:
+            raise FetchError("URLs with credentials (user:password@host) are not accepted")
+        if not parts.hostname:
+            raise FetchError("malformed URL: it has no host")
+        if port == 0:
+            raise FetchError("malformed URL: port 0")
+        host = parts.hostname
+        try:
+            if ":" in host:
+                ip_address(host)  # IPv6, the only kind of host with a colon
+            else:
+                host = host.encode("idna").decode("ascii")
+        except (ValueError, UnicodeError):
+            raise FetchError("malformed URL: invalid host name") from None
+        if ":" not in host and not set(host) <= _HOST_CHARS:
+            raise FetchError("malformed URL: invalid host name")
+        path = parts.path or "/"
+        if parts.query:
+            path += "?" + parts.query
+        return cls(
+            parts.scheme, host, port or _SCHEMES[parts.scheme], quote(path, safe=_TARGET_SAFE)
+        )
+
+    @property
+    def host_header(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return host if self.port == _SCHEMES[self.scheme] else f"{host}:{self.port}"
+
+
+def _headers(target: _Target) -> dict[str, str]:
+    return {
+        "Host": target.host_header,
+        "User-Agent": f"bastion/{__version__}",
+        "Connection": "close",
+    }
+
+
+def _connect(target: _Target, addresses: Sequence[Address], deadline: float) -> _PinnedConnection:
+    """A connection to the first checked address that accepts one, as create_connection does."""
+    *others, last = addresses
+    for address in others:
+        conn = _PinnedConnection(target, address, deadline)
+        try:
+            conn.connect()
+        except OSError:
+            continue
+        return conn
+    conn = _PinnedConnection(target, last, deadline)
+    conn.connect()
+    return conn
+
+
+class _PinnedConnection(http.client.HTTPConnection):
+    """An HTTP(S) connection to one checked address, whatever its host name resolves to now.
+
+    `connect` is the only place http.client would look the name up; here it connects to
+    the address instead. The caller sends the Host header itself.
+    """
+
+    def __init__(self, target: _Target, address: Address, deadline: float) -> None:
+        super().__init__(target.host, target.port)
+        self._target = target
+        self._address = address
+        self._deadline = deadline
+
+    def connect(self) -> None:
+        family = socket.AF_INET6 if self._address.version == 6 else socket.AF_INET
+        plain = _DeadlineSocket(family, socket.SOCK_STREAM)
+        plain.deadline = self._deadline
+        try:
+            plain.settimeout(_time_left(self._deadline))
+            plain.connect((str(self._address), self._target.port))
+            if self._target.scheme == "https":
+                self.sock = _start_tls(plain, self._target.host, self._deadline)
+            else:
+                self.sock = plain
+        except BaseException:
+            plain.close()
+            raise
+
+
+def _start_tls(sock: socket.socket, host: str, deadline: float) -> ssl.SSLSocket:
+    """TLS over the pinned socket, with SNI and the certificate checked against `host`."""
+    context = ssl.create_default_context()
+    context.sslsocket_class = _DeadlineSSLSocket
+    tls = cast(
+        _DeadlineSSLSocket,
+        context.wrap_socket(sock, server_hostname=host, do_handshake_on_connect=False),
+    )
+    tls.deadline = deadline
+    try:
+        tls.settimeout(_time_left(deadline))
+        tls.do_handshake()  # bounded as a whole by the timeout, not per receive
+    except BaseException:
+        tls.close()
+        raise
+    return tls
+
+
+class _DeadlineSocket(socket.socket):
+    """A socket whose every receive waits only for the time the fetch has left.
+
+    A timeout on each receive alone would let a server send one byte per interval forever;
+    http.client reads only through `recv_into`, so bounding each call by the time left
+    bounds the whole exchange.
+    """
+
+    deadline: float
+
+    def recv_into(self, buffer: WriteableBuffer, nbytes: int = 0, flags: int = 0) -> int:
+        self.settimeout(_time_left(self.deadline))
+        return super().recv_into(buffer, nbytes, flags)
+
+
+class _DeadlineSSLSocket(ssl.SSLSocket):
+    """`_DeadlineSocket` for TLS: an SSLSocket reads its file descriptor directly."""
+
+    deadline: float
+
+    def recv_into(self, buffer: WriteableBuffer, nbytes: int | None = None, flags: int = 0) -> int:
+        self.settimeout(_time_left(self.deadline))
+        return super().recv_into(buffer, nbytes, flags)
+
+
+def _time_left(deadline: float) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError("the fetch ran out of time")
+    return left
+
+
+def _content(
+    url: str, host: str, response: http.client.HTTPResponse, max_bytes: int
+) -> FetchedContent:
+    """The final response's body, refused early when its declared length is over the limit."""
+    if not 200 <= response.status < 300:
+        raise FetchError(f"{host}: HTTP status {response.status}")
+    if response.length is not None and response.length > max_bytes:  # from Content-Length
+        raise MediaTooLargeError(
+            f"{host}: {response.length:,} bytes exceeds the limit of {max_bytes:,} bytes"
+        )
+    chunks: list[bytes] = []
+    size = 0
+    while size <= max_bytes:  # stop at one byte over: without a length, that is all we know
+        chunk = response.read(min(_CHUNK, max_bytes + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > max_bytes:
+        raise MediaTooLargeError(f"{host}: response exceeds the limit of {max_bytes:,} bytes")
+    if response.length:  # http.client's read(amt) stops quietly at EOF, even when short
+        raise http.client.IncompleteRead(b"", response.length)
+    if not size:
+        raise FetchError(f"{host}: empty response body")
+    return FetchedContent(url, b"".join(chunks), response.getheader("Content-Type"))
+
+
+def _describe(error: OSError | http.client.HTTPException) -> str:
+    """One line about a failed exchange, without echoing what the server sent."""
+    if isinstance(error, http.client.RemoteDisconnected):
+        return "connection closed without a response"
+    if isinstance(error, http.client.IncompleteRead):
+        return "connection closed before the whole body arrived"
+    if isinstance(error, http.client.HTTPException):
+        return "invalid HTTP response"
+    if isinstance(error, ssl.SSLError):
+        return f"TLS failed ({error.reason or error.strerror})"
+    return error.strerror or type(error).__name__
