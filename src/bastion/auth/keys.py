@@ -31,6 +31,7 @@ class Scope(StrEnum):
     HASH = "hash"  # compute signals of content
     MATCH = "match"  # match content and look up signals
     CURATE = "curate"  # create, change and delete banks and entries
+    METRICS = "metrics"  # read /metrics (for a Prometheus scraper)
     ADMIN = "admin"  # everything, including keys
 
 

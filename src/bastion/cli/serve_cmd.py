@@ -53,6 +53,8 @@ def serve(
         workers=workers,
         log_level="info",
         log_config=_logs_to_stderr(LOGGING_CONFIG),
+        # uvicorn's access log prints raw query strings; bastion logs route templates.
+        access_log=False,
         timeout_graceful_shutdown=10,
     )
 
@@ -62,4 +64,5 @@ def _logs_to_stderr(config: dict[str, Any]) -> dict[str, Any]:
     config = copy.deepcopy(config)
     for handler in config["handlers"].values():
         handler["stream"] = "ext://sys.stderr"
+    config["loggers"]["bastion"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
     return config

@@ -16,8 +16,10 @@ from fastapi import FastAPI
 from bastion import __version__
 from bastion.settings import Settings
 from bastion.store import Database
+from bastion.web.observability import RequestObserver
 from bastion.web.problems import install_problem_handlers, problem
 from bastion.web.routes import banks, content, hma
+from bastion.web.routes.metrics import router as metrics_router
 from bastion.web.services import Services
 
 ROLES = frozenset({"hash", "match", "curate"})
@@ -62,7 +64,9 @@ def create_app(settings: Settings | None = None, *, roles: Iterable[str] | None 
     if "curate" in enabled:
         app.include_router(banks.router)
         app.include_router(hma.curation)
+    app.include_router(metrics_router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_media_bytes + _UPLOAD_OVERHEAD)
+    app.add_middleware(RequestObserver, metrics=services.metrics)
     return app
 
 

@@ -43,6 +43,8 @@ class LiveMatcher:
         self._lock = threading.Lock()
         self._matcher = Matcher(store, settings)
         self._refreshed_at = clock()
+        #: Called with every query's matches (metrics, actions).
+        self.on_matches: Callable[[list[Match]], None] | None = None
 
     def _fresh(self) -> Matcher:
         if self._clock() - self._refreshed_at >= self._max_staleness:
@@ -58,13 +60,21 @@ class LiveMatcher:
         include_disabled_banks: bool = False,
     ) -> list[Match]:
         with self._lock:
-            return self._fresh().match_signals(
+            matches = self._fresh().match_signals(
                 signals, banks=banks, include_disabled_banks=include_disabled_banks
             )
+        self._count(matches)
+        return matches
 
     def match_content(self, content: HashedContent) -> list[Match]:
         with self._lock:
-            return self._fresh().match_content(content)
+            matches = self._fresh().match_content(content)
+        self._count(matches)
+        return matches
+
+    def _count(self, matches: list[Match]) -> None:
+        if self.on_matches is not None:
+            self.on_matches(matches)
 
     def status(self) -> IndexStatus:
         with self._lock:

@@ -10,9 +10,11 @@ from fastapi import Request
 from bastion.auth import ApiKeyStore, RateLimiter
 from bastion.banks import BankStore
 from bastion.hashing import ContentHasher
+from bastion.matching import Match
 from bastion.settings import Settings
 from bastion.store import Database
 from bastion.web.live import LiveMatcher
+from bastion.web.observability import ServiceMetrics
 
 
 @dataclass
@@ -34,11 +36,21 @@ class Services:
 
     @cached_property
     def matcher(self) -> LiveMatcher:
-        return LiveMatcher(self.store, self.settings)
+        matcher = LiveMatcher(self.store, self.settings)
+        matcher.on_matches = self._count_matches
+        return matcher
+
+    def _count_matches(self, matches: list[Match]) -> None:
+        for match in matches:
+            self.metrics.matches.labels(match.signal_type).inc()
 
     @cached_property
     def limiter(self) -> RateLimiter:
         return RateLimiter()
+
+    @cached_property
+    def metrics(self) -> ServiceMetrics:
+        return ServiceMetrics()
 
 
 def services(request: Request) -> Services:
