@@ -108,3 +108,20 @@ def test_redirects_to_internal_addresses_are_refused(
     assert response.json()["type"] == "/problems/forbidden-address"
     assert [r.path for r in media_server.requests] == [path]
     assert all(address.startswith("127.") for address, _ in connections)
+
+
+def test_malformed_urls_are_client_errors(
+    settings: Settings, client: Callable[[Settings], httpx.Client]
+) -> None:
+    with client(settings) as api:
+        for url in ("", "ftp://host/x.jpg", "http://user:pw@host/x.jpg", "not a url"):
+            response = api.get("/api/v1/hash", params={"url": url})
+            assert response.status_code == 400, url
+            assert response.json()["type"] == "/problems/invalid-url", url
+            assert "pw" not in response.text
+        hma = api.get("/h/hash", params={"url": "gopher://x"})
+        assert hma.status_code == 400
+        assert set(hma.json()) == {"message"}
+        # Request validation errors keep HMA's body on HMA routes too.
+        invalid = api.get("/c/bank/X/content/-5")
+        assert (invalid.status_code, set(invalid.json())) == (422, {"message"})

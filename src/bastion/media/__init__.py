@@ -5,6 +5,7 @@ from bastion.media.fetch import (
     FetchError,
     FetchPolicy,
     ForbiddenAddressError,
+    InvalidUrlError,
     fetch,
 )
 from bastion.media.image import (
@@ -22,6 +23,7 @@ __all__ = [
     "FetchPolicy",
     "FetchedContent",
     "ForbiddenAddressError",
+    "InvalidUrlError",
     "OpenedImage",
     "decoding",
     "exif_orientation",

@@ -70,6 +70,12 @@ class FetchError(MediaError):
     code = "fetch-failed"
 
 
+class InvalidUrlError(FetchError):
+    """The URL itself is unacceptable: malformed, a refused scheme, or credentials in it."""
+
+    code = "invalid-url"
+
+
 class ForbiddenAddressError(FetchError):
     """The URL's host is, or resolves to, an address the fetch policy refuses."""
 
@@ -206,23 +212,25 @@ class _Target:
     @classmethod
     def parse(cls, url: str, policy: FetchPolicy) -> _Target:
         if any(ch <= " " or ch == "\x7f" for ch in url):
-            raise FetchError("malformed URL: it contains spaces or control characters")
+            raise InvalidUrlError("malformed URL: it contains spaces or control characters")
         try:
             parts = urlsplit(url)
             port = parts.port
         except ValueError:
-            raise FetchError("malformed URL: invalid host or port") from None
+            raise InvalidUrlError("malformed URL: invalid host or port") from None
         if not parts.scheme:
-            raise FetchError("malformed URL: it has no scheme (such as https://)")
+            raise InvalidUrlError("malformed URL: it has no scheme (such as https://)")
         if parts.scheme not in policy.allowed_schemes:
             allowed = ", ".join(policy.allowed_schemes)
-            raise FetchError(f"URL scheme {parts.scheme!r} is not allowed (allowed: {allowed})")
+            raise InvalidUrlError(
+                f"URL scheme {parts.scheme!r} is not allowed (allowed: {allowed})"
+            )
         if "@" in parts.netloc:
-            raise FetchError("URLs with credentials (user:password@host) are not accepted")
+            raise InvalidUrlError("URLs with credentials (user:password@host) are not accepted")
         if not parts.hostname:
-            raise FetchError("malformed URL: it has no host")
+            raise InvalidUrlError("malformed URL: it has no host")
         if port == 0:
-            raise FetchError("malformed URL: port 0")
+            raise InvalidUrlError("malformed URL: port 0")
         host = parts.hostname
         try:
             if ":" in host:
@@ -230,9 +238,9 @@ class _Target:
             else:
                 host = host.encode("idna").decode("ascii")
         except (ValueError, UnicodeError):
-            raise FetchError("malformed URL: invalid host name") from None
+            raise InvalidUrlError("malformed URL: invalid host name") from None
         if ":" not in host and not set(host) <= _HOST_CHARS:
-            raise FetchError("malformed URL: invalid host name")
+            raise InvalidUrlError("malformed URL: invalid host name")
         path = parts.path or "/"
         if parts.query:
             path += "?" + parts.query

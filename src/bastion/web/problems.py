@@ -29,7 +29,7 @@ from bastion.errors import (
     UnsupportedMediaError,
     ValidationError,
 )
-from bastion.media import FetchError, ForbiddenAddressError
+from bastion.media import FetchError, ForbiddenAddressError, InvalidUrlError
 
 log = logging.getLogger("bastion.web")
 
@@ -46,6 +46,7 @@ _STATUS: tuple[tuple[type[BastionError], int], ...] = (
     (ConflictError, 409),
     (MediaTooLargeError, 413),
     (ForbiddenAddressError, 400),
+    (InvalidUrlError, 400),
     (FetchError, 502),
     (UnsupportedMediaError, 415),
     (CorruptMediaError, 422),
@@ -73,18 +74,22 @@ def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
+def error_response(
+    request: Request, status: int, code: str, detail: str, **extra: Any
+) -> JSONResponse:
+    """A problem document, or HMA's ``{"message": ...}`` on the HMA-compatible routes."""
+    if request.url.path.startswith(HMA_PREFIXES):
+        return JSONResponse({"message": detail}, status_code=status)
+    return problem(status, code, detail, **extra)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(BastionError)
     async def bastion_error(request: Request, error: BastionError) -> JSONResponse:
         status = getattr(error, "status", None) or status_for(error)
-        if request.url.path.startswith(HMA_PREFIXES):
-            # HMA's routes answer errors with {"message": ...}; keep that for its clients,
-            # and its 400 for every URL that cannot be fetched.
-            if isinstance(error, FetchError) and not isinstance(error, MediaTooLargeError):
-                status = 400
-            response = JSONResponse({"message": error.message}, status_code=status)
-        else:
-            response = problem(status, error.code, error.message)
+        if request.url.path.startswith(HMA_PREFIXES) and isinstance(error, FetchError):
+            status = 400  # HMA answers 400 for every URL it cannot fetch
+        response = error_response(request, status, error.code, error.message)
         if isinstance(error, AuthenticationError):
             response.headers["WWW-Authenticate"] = "Bearer"
         if isinstance(error, RateLimitedError):
@@ -101,17 +106,17 @@ def install_problem_handlers(app: FastAPI) -> None:
         ]
         first = errors[0] if errors else {"location": [], "message": "invalid request"}
         detail = f"{'.'.join(first['location'])}: {first['message']}"
-        return problem(422, "invalid-request", detail, errors=errors)
+        return error_response(request, 422, "invalid-request", detail, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
         code = {404: "not-found", 405: "method-not-allowed"}.get(error.status_code, "http-error")
-        return problem(error.status_code, code, str(error.detail))
+        return error_response(request, error.status_code, code, str(error.detail))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
         log.exception("unexpected error in %s %s", request.method, request.url.path)
-        return problem(500, "internal", "internal error; see the server log")
+        return error_response(request, 500, "internal", "internal error; see the server log")
 
 
 def _title(status: int) -> str:

@@ -178,3 +178,50 @@ class IndexStatusModel(BaseModel):
     signals: int
     seq: int
     refreshed_seconds_ago: float
+
+
+class ProblemModel(BaseModel):
+    """An RFC 9457 problem document (`application/problem+json`)."""
+
+    type: str = Field(examples=["/problems/not-found"])
+    title: str
+    status: int
+    detail: str
+
+
+class MessageModel(BaseModel):
+    """HMA's error body."""
+
+    message: str
+
+
+def _responses(
+    model: type[BaseModel], media_type: str, statuses: dict[int, str]
+) -> dict[int | str, dict[str, Any]]:
+    return {
+        status: {
+            "description": text,
+            "content": {media_type: {"schema": model.model_json_schema()}},
+        }
+        for status, text in statuses.items()
+    }
+
+
+_ERRORS = {
+    400: "Invalid input (hash, name, threshold, file format).",
+    401: "No API key, or an unknown or revoked one.",
+    403: "The API key lacks the scope this route needs.",
+    404: "No such bank, entry or route.",
+    409: "Conflicts with existing data.",
+    413: "The upload is over the size limit.",
+    415: "Not a supported media type.",
+    422: "Corrupt media, or a request that does not fit the schema.",
+    429: "The API key's rate limit is exhausted.",
+    502: "A URL could not be fetched.",
+    503: "The database is unavailable.",
+}
+
+#: Error responses of API v1 routes, for the OpenAPI document.
+PROBLEM_RESPONSES = _responses(ProblemModel, "application/problem+json", _ERRORS)
+#: Error responses of the HMA-compatible routes.
+MESSAGE_RESPONSES = _responses(MessageModel, "application/json", _ERRORS)

@@ -19,6 +19,7 @@ from bastion.exchange.transfer import export_bank, import_file
 from bastion.signals import Signal, normalize_signal
 from bastion.web.routes.uploads import read_upload
 from bastion.web.schemas import (
+    PROBLEM_RESPONSES,
     BankCreate,
     BankModel,
     BankUpdate,
@@ -32,7 +33,7 @@ from bastion.web.schemas import (
 from bastion.web.security import require
 from bastion.web.services import Services, services
 
-router = APIRouter(prefix="/api/v1", tags=["banks"])
+router = APIRouter(prefix="/api/v1", tags=["banks"], responses=PROBLEM_RESPONSES)
 #: Ids are 64-bit signed integers in the database; larger numbers cannot name anything.
 MAX_ID = 2**63 - 1
 EntryId = Annotated[int, PathParam(ge=1, le=MAX_ID)]

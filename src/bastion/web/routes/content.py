@@ -7,11 +7,17 @@ from fastapi import APIRouter, Depends, File, Query, UploadFile
 from bastion.auth import ApiKey, Scope
 from bastion.signals import Signal, normalize_signal
 from bastion.web.routes.uploads import read_upload
-from bastion.web.schemas import HashResult, IndexStatusModel, MatchModel, MatchResult
+from bastion.web.schemas import (
+    PROBLEM_RESPONSES,
+    HashResult,
+    IndexStatusModel,
+    MatchModel,
+    MatchResult,
+)
 from bastion.web.security import require
 from bastion.web.services import Services, services
 
-router = APIRouter(prefix="/api/v1", tags=["content"])
+router = APIRouter(prefix="/api/v1", tags=["content"], responses=PROBLEM_RESPONSES)
 
 
 @router.post("/hash", response_model=HashResult)

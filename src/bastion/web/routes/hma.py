@@ -33,12 +33,13 @@ from bastion.hashing import HashedContent
 from bastion.matching import Match
 from bastion.signals import MatchKind, Signal, get_signal_type, normalize_signal
 from bastion.web.routes.uploads import read_upload
+from bastion.web.schemas import MESSAGE_RESPONSES
 from bastion.web.security import require
 from bastion.web.services import Services, services
 
-hashing = APIRouter(tags=["hma"])
-matching = APIRouter(tags=["hma"])
-curation = APIRouter(tags=["hma"])
+hashing = APIRouter(tags=["hma"], responses=MESSAGE_RESPONSES)
+matching = APIRouter(tags=["hma"], responses=MESSAGE_RESPONSES)
+curation = APIRouter(tags=["hma"], responses=MESSAGE_RESPONSES)
 hash_key = require(Scope.HASH)
 match_key = require(Scope.MATCH)
 curate_key = require(Scope.CURATE)

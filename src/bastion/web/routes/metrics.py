@@ -6,10 +6,11 @@ from fastapi import APIRouter, Depends, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from bastion.auth import ApiKey, Scope
+from bastion.web.schemas import PROBLEM_RESPONSES
 from bastion.web.security import require
 from bastion.web.services import Services, services
 
-router = APIRouter(tags=["status"])
+router = APIRouter(tags=["status"], responses=PROBLEM_RESPONSES)
 
 
 @router.get("/metrics", response_class=Response)
