@@ -200,22 +200,21 @@ class Matcher:
     def _describe(self, best: dict[tuple[int, str], tuple[int, Signal, str]]) -> list[Match]:
         if not best:
             return []
-        entries = {e.id: e for e in self.store.entries_with_signals(sorted({k[0] for k in best}))}
+        metadata = self.store.entry_metadata(sorted({k[0] for k in best}))
         matches = []
         for (entry_id, type_name), (distance, query, bank_value) in best.items():
-            entry = entries.get(entry_id)
-            if entry is None:  # deleted since the last refresh
+            if entry_id not in metadata:  # deleted since the last refresh
                 continue
             matches.append(
                 Match(
-                    bank=entry.bank,
+                    bank=self._banks[self._entries[entry_id].bank_id].name,
                     entry_id=entry_id,
                     signal_type=type_name,
                     bank_value=bank_value,
                     query_value=query.value,
                     distance=distance,
                     quality=query.quality,
-                    metadata=entry.metadata,
+                    metadata=metadata[entry_id],
                 )
             )
         matches.sort(key=lambda m: (m.distance, m.bank, m.entry_id, m.signal_type))

@@ -1,0 +1,83 @@
+"""Tables of the actioner: rules per bank, the webhook outbox and the review queue.
+
+They derive from `bastion.store.models.Base`, so `Base.metadata` knows them once this module
+is imported; migration 0003 creates them. This module imports only `bastion.store.models`,
+so the store can import it without an import cycle.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bastion.store.models import Base, BigId, Json, UtcDateTime, utcnow
+
+
+class ActionRuleRow(Base):
+    """What to do when an entry of a bank matches: call a webhook or open a review item."""
+
+    __tablename__ = "action_rules"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    #: Webhook rules only: where to POST, and the HMAC key (stored in clear: it signs).
+    url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    secret: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class OutboxRow(Base):
+    """One webhook delivery, written in the transaction that recorded the match."""
+
+    __tablename__ = "outbox"
+    # AUTOINCREMENT: the id is the X-Bastion-Delivery header receivers dedupe by; never reuse.
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    rule_id: Mapped[int] = mapped_column(
+        ForeignKey("action_rules.id", ondelete="CASCADE"), index=True
+    )
+    payload: Mapped[dict[str, Any]] = mapped_column(Json)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    #: Set while a worker delivers the row; another worker may take it once this has passed.
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class ReviewItemRow(Base):
+    """A match waiting for (or given) a human decision.
+
+    The bank is kept by name and the entry by plain id: a decision outlives both.
+    """
+
+    __tablename__ = "review_items"
+    __table_args__ = (
+        Index("ix_review_items_status", "status", "id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    rule_id: Mapped[int | None] = mapped_column(
+        ForeignKey("action_rules.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    bank: Mapped[str] = mapped_column(String(64))
+    entry_id: Mapped[int] = mapped_column(BigInteger)
+    signal_type: Mapped[str] = mapped_column(String(32))
+    distance: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[dict[str, Any]] = mapped_column(Json)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    reviewer: Mapped[str | None] = mapped_column(String(200), nullable=True)
