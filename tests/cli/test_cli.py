@@ -186,3 +186,21 @@ def test_key_create_list_revoke(cli: CliRunner) -> None:
     assert run.code == 2
     assert "no active key" in run.err
     assert cli("key", "create", "x", "-s", "bogus").code == 2
+
+
+def test_action_rules_from_the_cli(cli: CliRunner) -> None:
+    cli("bank", "create", "b")
+    run = cli("action", "add-webhook", "b", "https://hooks.example/bastion")
+    assert run.code == 0, run.err
+    secret = run.out.strip()
+    assert len(secret) >= 32
+    assert cli("action", "add-review", "b").code == 0
+    doc = json.loads(cli("action", "list", "--json").out)
+    assert [(r["bank"], r["kind"], r["url"]) for r in doc["rules"]] == [
+        ("b", "webhook", "https://hooks.example/bastion"),
+        ("b", "review", None),
+    ]
+    assert doc["outbox"] == {"dead": 0, "delivered": 0, "pending": 0}
+    assert secret not in cli("action", "list").out
+    assert cli("action", "remove", str(doc["rules"][0]["id"])).code == 0
+    assert cli("action", "add-webhook", "b", "ftp://x/y").code == 2

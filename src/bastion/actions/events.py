@@ -62,7 +62,7 @@ def check_content(content: Mapping[str, Any]) -> dict[str, Any]:
 def _check_keys(value: object) -> None:
     if isinstance(value, Mapping):
         for key, item in value.items():
-            lowered = str(key).lower()
+            lowered = str(key).lower().replace("-", "_")
             if any(word in lowered for word in _SECRET_WORDS):
                 raise ValidationError(f"content info may not carry credentials (key {key!r})")
             _check_keys(item)

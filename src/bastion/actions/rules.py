@@ -86,7 +86,7 @@ class ActionStore:
             )
             if bank_name is not None:
                 query = query.where(ActionRuleRow.bank_id == _bank_row(s, bank_name).id)
-            rows = s.execute(query.order_by(ActionRuleRow.id)).tuples()
+            rows = s.execute(query.order_by(ActionRuleRow.id))
             return [_rule(row, name) for row, name in rows]
 
     def get(self, rule_id: int) -> Rule:
@@ -132,16 +132,14 @@ class ActionStore:
                     ActionRuleRow.enabled.is_(True),
                 )
                 .order_by(ActionRuleRow.id)
-            ).tuples()
+            )
             rules_by_bank: dict[str, builtins.list[ActionRuleRow]] = {}
             for rule, bank_name in rules:
                 rules_by_bank.setdefault(bank_name, []).append(rule)
             queued: builtins.list[OutboxRow | ReviewItemRow] = []
             for match in best:
                 # One event per matched entry: every rule it triggers reports the same id.
-                event = match_event(
-                    match, checked, occurred_at=now, event_id=str(uuid.uuid4())
-                )
+                event = match_event(match, checked, occurred_at=now, event_id=str(uuid.uuid4()))
                 for rule in rules_by_bank.get(match.bank, []):
                     if rule.kind == RuleKind.WEBHOOK:
                         queued.append(

@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from bastion import __version__
+from bastion.actions import WebhookDeliverer
 from bastion.settings import Settings
 from bastion.store import Database
 from bastion.web.observability import RequestObserver
@@ -43,7 +44,10 @@ def create_app(settings: Settings | None = None, *, roles: Iterable[str] | None 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
+        # Deliver queued webhooks in the background; several workers share the outbox
+        # safely (each row is claimed before it is sent).
+        with WebhookDeliverer(services.db) as deliverer, deliverer.in_background(interval=1.0):
+            yield
         services.db.close()
 
     app = FastAPI(

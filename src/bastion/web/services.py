@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from fastapi import Request
 
+from bastion.actions import ActionStore
 from bastion.auth import ApiKeyStore, RateLimiter
 from bastion.banks import BankStore
 from bastion.hashing import ContentHasher
@@ -51,6 +53,15 @@ class Services:
     @cached_property
     def metrics(self) -> ServiceMetrics:
         return ServiceMetrics()
+
+    @cached_property
+    def actions(self) -> ActionStore:
+        return ActionStore(self.db)
+
+    def act_on(self, matches: list[Match], content: dict[str, Any]) -> None:
+        """Queue the matched banks' actions (webhooks, review items) in the outbox."""
+        if matches:
+            self.actions.record_matches(matches, content=content)
 
 
 def services(request: Request) -> Services:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 
+from bastion.actions import content_info
 from bastion.auth import ApiKey, Scope
 from bastion.signals import Signal, normalize_signal
 from bastion.web.routes.uploads import read_upload
@@ -51,6 +52,7 @@ def match_url(
     """Fetch an image from a URL, hash it and match it against every enabled bank."""
     content = svc.hasher.hash_url(url)
     matches = svc.matcher.match_content(content)
+    svc.act_on(matches, content_info(content))
     return MatchResult(content=HashResult.of(content), matches=[MatchModel.of(m) for m in matches])
 
 
@@ -64,6 +66,7 @@ def match_content(
     data = read_upload(file, svc.settings.max_media_bytes)
     content = svc.hasher.hash_bytes(data, name=file.filename or "upload")
     matches = svc.matcher.match_content(content)
+    svc.act_on(matches, content_info(content))
     return MatchResult(content=HashResult.of(content), matches=[MatchModel.of(m) for m in matches])
 
 
@@ -77,6 +80,7 @@ def lookup(
     """Match one signal (a hash computed elsewhere) against every enabled bank."""
     type_name, value = normalize_signal(signal_type, signal)
     matches = svc.matcher.match_signals([Signal(type_name, value)])
+    svc.act_on(matches, {"signals": {type_name: value}})
     return MatchResult(matches=[MatchModel.of(m) for m in matches])
 
 

@@ -26,6 +26,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import PlainTextResponse
 from starlette.datastructures import UploadFile
 
+from bastion.actions import content_info
 from bastion.auth import ApiKey, Scope
 from bastion.banks import BankEntry, NewEntry
 from bastion.errors import BastionError
@@ -182,14 +183,14 @@ def hma_lookup(
     if url:
         content = _fetch_photo(svc, url, content_type)
         include_disabled = _coinflip_banks(seed, bypass=False)
-        by_type = {
-            s.type: _by_bank(
-                svc.matcher.match_signals(
-                    [s], banks=_bank_filter(banks), include_disabled_banks=include_disabled
-                )
+        found = {
+            s.type: svc.matcher.match_signals(
+                [s], banks=_bank_filter(banks), include_disabled_banks=include_disabled
             )
             for s in _signals(content, _types(types))
         }
+        svc.act_on([m for ms in found.values() for m in ms], content_info(content))
+        by_type = {type_name: _by_bank(ms) for type_name, ms in found.items()}
         return by_type.get(signal_type, {}) if signal_type else by_type
     if not signal or not signal_type:
         raise HmaError(400, "Either url or both signal and signal_type are required")
@@ -204,6 +205,7 @@ def hma_lookup(
         banks=_bank_filter(banks),
         include_disabled_banks=_coinflip_banks(seed, bypass=False),
     )
+    svc.act_on(matches, {"signals": {type_name: value}})
     return _by_bank(matches)
 
 
@@ -220,14 +222,15 @@ async def hma_lookup_upload(
     """Hash an upload and look it up: `{signal_type: {bank: [matches]}}`."""
     selected = _types(types)
     content, _fields = await _upload(request, svc)
-    result: dict[str, dict[str, list[dict[str, Any]]]] = {}
     include_disabled = _coinflip_banks(seed, bypass=bypass_coinflip == "true")
-    for signal in _signals(content, selected):
-        matches = svc.matcher.match_signals(
-            [signal], banks=_bank_filter(banks), include_disabled_banks=include_disabled
+    found = {
+        s.type: svc.matcher.match_signals(
+            [s], banks=_bank_filter(banks), include_disabled_banks=include_disabled
         )
-        result[signal.type] = _by_bank(matches)
-    return result
+        for s in _signals(content, selected)
+    }
+    svc.act_on([m for ms in found.values() for m in ms], content_info(content))
+    return {type_name: _by_bank(ms) for type_name, ms in found.items()}
 
 
 @matching.get("/m/raw_lookup")
