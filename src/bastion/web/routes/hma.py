@@ -29,7 +29,7 @@ from starlette.datastructures import UploadFile
 from bastion.actions import content_info
 from bastion.auth import ApiKey, Scope
 from bastion.banks import BankEntry, NewEntry
-from bastion.errors import BastionError
+from bastion.errors import BastionError, UnknownSignalTypeError
 from bastion.hashing import HashedContent
 from bastion.matching import Match
 from bastion.signals import MatchKind, Signal, get_signal_type, normalize_signal
@@ -115,6 +115,16 @@ def _by_bank(matches: list[Match]) -> dict[str, list[dict[str, Any]]]:
     return grouped
 
 
+def _query_signal(signal_type: str, signal: str) -> Signal:
+    """A looked-up signal, validated, with HMA's error messages."""
+    try:
+        return Signal(*normalize_signal(signal_type, signal))
+    except UnknownSignalTypeError:
+        raise HmaError(400, f"No such SignalType '{signal_type}'") from None
+    except BastionError as e:
+        raise HmaError(400, f"invalid signal: {e.message}") from None
+
+
 def _bank_filter(banks: str | None) -> set[str] | None:
     return {b.strip() for b in banks.split(",") if b.strip()} if banks else None
 
@@ -194,18 +204,13 @@ def hma_lookup(
         return by_type.get(signal_type, {}) if signal_type else by_type
     if not signal or not signal_type:
         raise HmaError(400, "Either url or both signal and signal_type are required")
-    try:
-        type_name, value = normalize_signal(signal_type, signal)
-    except BastionError as e:
-        if "unknown signal type" in e.message:
-            raise HmaError(400, f"No such SignalType '{signal_type}'") from None
-        raise HmaError(400, f"invalid signal: {e.message}") from None
+    query = _query_signal(signal_type, signal)
     matches = svc.matcher.match_signals(
-        [Signal(type_name, value)],
+        [query],
         banks=_bank_filter(banks),
         include_disabled_banks=_coinflip_banks(seed, bypass=False),
     )
-    svc.act_on(matches, {"signals": {type_name: value}})
+    svc.act_on(matches, {"signals": {query.type: query.value}})
     return _by_bank(matches)
 
 
@@ -243,14 +248,10 @@ def hma_raw_lookup(
     _k: ApiKey = Depends(match_key),
 ) -> dict[str, list[Any]]:
     """Ids of every match, in any bank, enabled or not (no coinflip)."""
-    try:
-        type_name, value = normalize_signal(signal_type, signal)
-    except BastionError as e:
-        if "unknown signal type" in e.message:
-            raise HmaError(400, f"No such SignalType '{signal_type}'") from None
-        raise HmaError(400, f"invalid signal: {e.message}") from None
     matches = svc.matcher.match_signals(
-        [Signal(type_name, value)], banks=_bank_filter(banks), include_disabled_banks=True
+        [_query_signal(signal_type, signal)],
+        banks=_bank_filter(banks),
+        include_disabled_banks=True,
     )
     if include_distance:
         return {
