@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from bastion.media import decoding, exif_orientation, fetch, open_image, read_media
+from bastion.media import decoding, exif_orientation, open_image, read_media
 from bastion.pdq import PdqMode, hash_image
 from bastion.settings import Settings
 from bastion.signals import Md5Signal, PdqSignal, Sha256Signal, Signal
@@ -42,11 +41,6 @@ class ContentHasher:
     def hash_file(self, path: Path) -> HashedContent:
         data = read_media(path, max_bytes=self.settings.max_media_bytes)
         return self.hash_bytes(data, name=str(path))
-
-    def hash_url(self, url: str) -> HashedContent:
-        """Fetch `url` under the fetch settings (public addresses only by default), then hash."""
-        fetched = fetch(url, self.settings.fetch_policy())
-        return self.hash_bytes(fetched.data, name=urlsplit(fetched.url).hostname or "url")
 
     def hash_bytes(self, data: bytes, name: str = "content") -> HashedContent:
         opened = open_image(data, max_pixels=self.settings.max_image_pixels, name=name)

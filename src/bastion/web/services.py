@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import Request
 
 from bastion.actions import ActionStore
 from bastion.auth import ApiKeyStore, RateLimiter
 from bastion.banks import BankStore
-from bastion.hashing import ContentHasher
+from bastion.hashing import ContentHasher, HashedContent
 from bastion.matching import Match
+from bastion.media import fetch
 from bastion.settings import Settings
 from bastion.store import Database
 from bastion.web.live import LiveMatcher
@@ -33,8 +37,25 @@ class Services:
         return ApiKeyStore(self.db)
 
     @cached_property
-    def hasher(self) -> ContentHasher:
+    def _hasher(self) -> ContentHasher:
         return ContentHasher(self.settings)
+
+    @cached_property
+    def _hash_slots(self) -> threading.BoundedSemaphore:
+        # Decoding and hashing are CPU- and memory-heavy: more at once than there are cores
+        # only adds memory (each 12 MP image needs ~200 MB of buffers), not throughput.
+        return threading.BoundedSemaphore(os.cpu_count() or 2)
+
+    def hash_bytes(self, data: bytes, name: str) -> HashedContent:
+        with self._hash_slots:
+            return self._hasher.hash_bytes(data, name=name)
+
+    def hash_url(self, url: str) -> HashedContent:
+        content = fetch(url, self.settings.fetch_policy())  # network time holds no slot
+        with self._hash_slots:
+            return self._hasher.hash_bytes(
+                content.data, name=urlsplit(content.url).hostname or "url"
+            )
 
     @cached_property
     def matcher(self) -> LiveMatcher:

@@ -131,7 +131,7 @@ def add_media_entry(
     """Hash an uploaded image and add it as an entry with its PDQ, MD5 and SHA-256."""
     svc.store.get_bank(name)
     data = read_upload(file, svc.settings.max_media_bytes)
-    content = svc.hasher.hash_bytes(data, name=file.filename or "upload")
+    content = svc.hash_bytes(data, name=file.filename or "upload")
     (entry_id,) = svc.store.add_entries(
         name,
         [NewEntry(signals=content.signals, metadata={"filename": file.filename or ""}, note=note)],

@@ -29,7 +29,7 @@ def hash_content(
 ) -> HashResult:
     """Compute the signals of an uploaded image (PDQ with quality, MD5, SHA-256)."""
     data = read_upload(file, svc.settings.max_media_bytes)
-    return HashResult.of(svc.hasher.hash_bytes(data, name=file.filename or "upload"))
+    return HashResult.of(svc.hash_bytes(data, name=file.filename or "upload"))
 
 
 @router.get("/hash", response_model=HashResult)
@@ -40,7 +40,7 @@ def hash_url(
 ) -> HashResult:
     """Fetch an image from a URL (private, loopback and metadata addresses refused) and
     compute its signals."""
-    return HashResult.of(svc.hasher.hash_url(url))
+    return HashResult.of(svc.hash_url(url))
 
 
 @router.get("/match", response_model=MatchResult)
@@ -50,7 +50,7 @@ def match_url(
     _key: ApiKey = Depends(require(Scope.MATCH)),
 ) -> MatchResult:
     """Fetch an image from a URL, hash it and match it against every enabled bank."""
-    content = svc.hasher.hash_url(url)
+    content = svc.hash_url(url)
     matches = svc.matcher.match_content(content)
     svc.act_on(matches, content_info(content))
     return MatchResult(content=HashResult.of(content), matches=[MatchModel.of(m) for m in matches])
@@ -64,7 +64,7 @@ def match_content(
 ) -> MatchResult:
     """Hash an uploaded image and match it against every enabled bank."""
     data = read_upload(file, svc.settings.max_media_bytes)
-    content = svc.hasher.hash_bytes(data, name=file.filename or "upload")
+    content = svc.hash_bytes(data, name=file.filename or "upload")
     matches = svc.matcher.match_content(content)
     svc.act_on(matches, content_info(content))
     return MatchResult(content=HashResult.of(content), matches=[MatchModel.of(m) for m in matches])

@@ -91,7 +91,7 @@ async def _upload(request: Request, svc: Services) -> tuple[HashedContent, dict[
         if field != "photo":
             raise HmaError(400, f"no such content_type: '{field}'")
         data = read_upload(upload, svc.settings.max_media_bytes)
-    return svc.hasher.hash_bytes(data, name=upload.filename or "upload"), fields
+    return svc.hash_bytes(data, name=upload.filename or "upload"), fields
 
 
 def _signals(content: HashedContent, types: set[str] | None) -> list[Signal]:
@@ -142,7 +142,7 @@ def _coinflip_banks(seed: str | None, bypass: bool) -> bool:
 def _fetch_photo(svc: Services, url: str, content_type: str | None) -> HashedContent:
     if content_type not in (None, "photo"):
         raise HmaError(400, f"no such content_type: '{content_type}'")
-    return svc.hasher.hash_url(url)
+    return svc.hash_url(url)
 
 
 @hashing.get("/h/hash")
