@@ -141,7 +141,9 @@ def test_bad_input_gets_problem_responses(api: httpx.Client) -> None:
     missing = api.get("/api/v1/lookup", params={"signal_type": "pdq"})
     assert missing.status_code == 422
     assert missing.json()["type"] == "/problems/invalid-request"
-    assert api.post("/api/v1/banks", json={"name": "bad name"}).status_code == 400
+    bad_name = api.post("/api/v1/banks", json={"name": "bad name"})
+    assert bad_name.status_code == 422
+    assert bad_name.json()["errors"][0]["location"] == ["body", "name"]
     # Ids beyond 64 bits cannot exist; found by schemathesis as a 500 (database overflow).
     huge = str(10**30)
     assert api.get("/api/v1/banks/x/entries", params={"after": huge}).status_code == 422

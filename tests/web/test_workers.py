@@ -37,3 +37,19 @@ def test_signal_added_through_one_worker_is_matched_by_another(
         after = b.get("/api/v1/index/status").json()
         assert after["seq"] > before["seq"]
         assert after["signals"] == before["signals"] - 1
+
+
+def test_roles_split_the_routes(settings: Settings, make_key: Callable[..., str]) -> None:
+    headers = {"X-API-Key": make_key(Scope.ADMIN)}
+    with (
+        running_server(settings, roles=["match"]) as url,
+        httpx.Client(base_url=url, headers=headers) as c,
+    ):
+        assert (
+            c.get("/api/v1/lookup", params={"signal_type": "pdq", "signal": "0" * 64}).status_code
+            == 200
+        )
+        assert c.post("/api/v1/hash", files={"file": ("a.jpg", b"x")}).status_code == 404
+        assert c.get("/api/v1/banks").status_code == 404
+        assert c.get("/c/banks").status_code == 404
+        assert c.get("/status").text == "I-AM-ALIVE"

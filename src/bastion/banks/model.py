@@ -8,9 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from bastion.errors import ValidationError
-from bastion.signals import SIGNAL_TYPES, MatchKind, Signal, get_signal_type
+from bastion.signals import MatchKind, Signal, get_signal_type
 
-_BANK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+#: Bank names: 1-64 letters, digits, '_', '-' or '.', starting with a letter or digit.
+BANK_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+_BANK_NAME = re.compile(BANK_NAME_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -93,8 +95,3 @@ def validate_thresholds(thresholds: dict[str, Any]) -> dict[str, int]:
             )
         checked[signal_type.name] = value
     return checked
-
-
-def threshold_types() -> list[str]:
-    """Signal types whose threshold can be set per bank."""
-    return [n for n, t in SIGNAL_TYPES.items() if t.match_kind is MatchKind.HAMMING]

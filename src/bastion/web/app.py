@@ -59,11 +59,11 @@ def create_app(settings: Settings | None = None, *, roles: Iterable[str] | None 
     app.state.services = services
     install_problem_handlers(app)
     app.include_router(hma.health)
-    if "hash" in enabled or "match" in enabled:
-        app.include_router(content.router)
     if "hash" in enabled:
+        app.include_router(content.hashing)
         app.include_router(hma.hashing)
     if "match" in enabled:
+        app.include_router(content.matching)
         app.include_router(hma.matching)
     if "curate" in enabled:
         app.include_router(banks.router)

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from bastion.banks import Bank, BankEntry
+from bastion.banks.model import BANK_NAME_PATTERN
 from bastion.hashing import HashedContent
 from bastion.matching import Match
 from bastion.signals import Signal
@@ -99,7 +100,7 @@ class BankModel(BaseModel):
 
 
 class BankCreate(BaseModel):
-    name: str = Field(examples=["partner-list"])
+    name: str = Field(pattern=BANK_NAME_PATTERN, examples=["partner-list"])
     description: str = ""
     enabled: bool = True
     thresholds: dict[str, int] = Field(default_factory=dict, examples=[{"pdq": 24}])

@@ -18,10 +18,11 @@ from bastion.web.schemas import (
 from bastion.web.security import require
 from bastion.web.services import Services, services
 
-router = APIRouter(prefix="/api/v1", tags=["content"], responses=PROBLEM_RESPONSES)
+hashing = APIRouter(prefix="/api/v1", tags=["content"], responses=PROBLEM_RESPONSES)
+matching = APIRouter(prefix="/api/v1", tags=["content"], responses=PROBLEM_RESPONSES)
 
 
-@router.post("/hash", response_model=HashResult)
+@hashing.post("/hash", response_model=HashResult)
 def hash_content(
     file: UploadFile = File(..., description="An image: JPEG, PNG, WebP, GIF, BMP, TIFF, HEIC."),
     svc: Services = Depends(services),
@@ -32,7 +33,7 @@ def hash_content(
     return HashResult.of(svc.hash_bytes(data, name=file.filename or "upload"))
 
 
-@router.get("/hash", response_model=HashResult)
+@hashing.get("/hash", response_model=HashResult)
 def hash_url(
     url: str = Query(..., description="http(s) URL of an image; only public addresses."),
     svc: Services = Depends(services),
@@ -43,7 +44,7 @@ def hash_url(
     return HashResult.of(svc.hash_url(url))
 
 
-@router.get("/match", response_model=MatchResult)
+@matching.get("/match", response_model=MatchResult)
 def match_url(
     url: str = Query(..., description="http(s) URL of an image; only public addresses."),
     svc: Services = Depends(services),
@@ -56,7 +57,7 @@ def match_url(
     return MatchResult(content=HashResult.of(content), matches=[MatchModel.of(m) for m in matches])
 
 
-@router.post("/match", response_model=MatchResult)
+@matching.post("/match", response_model=MatchResult)
 def match_content(
     file: UploadFile = File(..., description="An image to match against every enabled bank."),
     svc: Services = Depends(services),
@@ -70,7 +71,7 @@ def match_content(
     return MatchResult(content=HashResult.of(content), matches=[MatchModel.of(m) for m in matches])
 
 
-@router.get("/lookup", response_model=MatchResult)
+@matching.get("/lookup", response_model=MatchResult)
 def lookup(
     signal_type: str = Query(..., examples=["pdq"]),
     signal: str = Query(..., description="The hash value."),
@@ -84,7 +85,7 @@ def lookup(
     return MatchResult(matches=[MatchModel.of(m) for m in matches])
 
 
-@router.get("/index/status", response_model=IndexStatusModel)
+@matching.get("/index/status", response_model=IndexStatusModel)
 def index_status(
     svc: Services = Depends(services),
     _key: ApiKey = Depends(require(Scope.MATCH)),
