@@ -74,3 +74,15 @@ def test_unknown_override_and_table_matches_fields(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="unknown setting"):
         Settings.load(env={}, data_dir=tmp_path, no_such_setting=1)
     assert [s.name for s in SETTINGS] == list(Settings.__dataclass_fields__)
+
+
+def test_empty_variables_count_as_unset(tmp_path: Path) -> None:
+    env = {
+        "XDG_DATA_HOME": str(tmp_path),
+        "BASTION_DATA_DIR": "",
+        "BASTION_PDQ_THRESHOLD": " ",
+        "BASTION_CONFIG": "",
+    }
+    settings = Settings.load(env=env)
+    assert settings.data_dir == tmp_path / "bastion"
+    assert settings.pdq_threshold == 31

@@ -150,15 +150,17 @@ class Settings:
         if unknown:
             raise ConfigurationError(f"unknown setting(s): {', '.join(sorted(unknown))}")
         explicit = {k: v for k, v in overrides.items() if v is not None}
+        # An empty variable counts as unset (``BASTION_DATA_DIR=`` must not mean "here").
         from_env = {
-            s.name: _coerce(s, env[s.env_var], s.env_var) for s in SETTINGS if s.env_var in env
+            s.name: _coerce(s, env[s.env_var], s.env_var)
+            for s in SETTINGS
+            if env.get(s.env_var, "").strip()
         }
         layered: dict[str, Any] = {s.name: s.default for s in SETTINGS}
         # The data directory decides where the default config file lives, so resolve it first.
         data_dir = explicit.get("data_dir") or from_env.get("data_dir") or default_data_dir()
-        path = config_file or (
-            Path(env[ENV_PREFIX + "CONFIG"]) if ENV_PREFIX + "CONFIG" in env else None
-        )
+        named = env.get(ENV_PREFIX + "CONFIG", "").strip()
+        path = config_file or (Path(named) if named else None)
         if path is None and (Path(data_dir) / "bastion.toml").is_file():
             path = Path(data_dir) / "bastion.toml"
         if path is not None:
