@@ -36,14 +36,14 @@ class Setting:
         return ENV_PREFIX + self.name.upper()
 
 
-def default_data_dir() -> Path:
+def default_data_dir(env: Mapping[str, str]) -> Path:
     """Where bastion keeps its database when no data directory is configured."""
     if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+        base = Path(env.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
     elif sys.platform == "darwin":
         base = Path.home() / "Library" / "Application Support"
     else:
-        base = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share"))
+        base = Path(env.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
     return base / "bastion"
 
 
@@ -158,7 +158,7 @@ class Settings:
         }
         layered: dict[str, Any] = {s.name: s.default for s in SETTINGS}
         # The data directory decides where the default config file lives, so resolve it first.
-        data_dir = explicit.get("data_dir") or from_env.get("data_dir") or default_data_dir()
+        data_dir = explicit.get("data_dir") or from_env.get("data_dir") or default_data_dir(env)
         named = env.get(ENV_PREFIX + "CONFIG", "").strip()
         path = config_file or (Path(named) if named else None)
         if path is None and (Path(data_dir) / "bastion.toml").is_file():
