@@ -15,10 +15,7 @@ import sqlite3
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
-
-import sqlalchemy as sa
 
 from bastion.banks import BankStore
 from bastion.exchange.transfer import import_file
@@ -26,6 +23,7 @@ from bastion.store import Database
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from machine import describe
+from scratch import scratch_schema
 
 
 def write_csv(path: Path, rows: int) -> None:
@@ -63,23 +61,8 @@ def main() -> None:
         results = [("csv.reader only (anchor)", anchor, parsed)]
         results.append(("bastion import, SQLite", *time_import(f"sqlite:///{tmp}/bench.db", path)))
         if args.postgres:
-            schema = f"bench_{uuid.uuid4().hex[:8]}"
-            admin = sa.create_engine(
-                args.postgres.replace("postgresql://", "postgresql+psycopg://", 1)
-            )
-            with admin.begin() as conn:
-                conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-            url = sa.engine.make_url(args.postgres).update_query_dict(
-                {"options": f"-csearch_path={schema}"}
-            )
-            try:
-                results.append(
-                    ("bastion import, PostgreSQL", *time_import(url.render_as_string(False), path))
-                )
-            finally:
-                with admin.begin() as conn:
-                    conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-                admin.dispose()
+            with scratch_schema(args.postgres) as url:
+                results.append(("bastion import, PostgreSQL", *time_import(url, path)))
     print(f"Machine: {describe('sqlalchemy', 'psycopg')}, SQLite {sqlite3.sqlite_version}")
     print(f"File: {args.rows:,} rows, {size_mb:.0f} MB\n")
     print("| what | seconds | rows | rows/s |")

@@ -26,7 +26,6 @@ import uuid
 from pathlib import Path
 
 import httpx
-import sqlalchemy as sa
 from PIL import Image
 
 from bastion.auth import ApiKeyStore, Scope
@@ -37,6 +36,7 @@ from bastion.store import Database
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from machine import describe
+from scratch import scratch_schema
 
 CONNECTIONS = 32
 
@@ -205,23 +205,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         rows += run("SQLite", f"sqlite:///{tmp}/bench.db", args, Path(tmp))
         if args.postgres:
-            schema = f"bench_{uuid.uuid4().hex[:8]}"
-            admin = sa.create_engine(
-                args.postgres.replace("postgresql://", "postgresql+psycopg://", 1)
-            )
-            with admin.begin() as conn:
-                conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-            url = (
-                sa.engine.make_url(args.postgres)
-                .update_query_dict({"options": f"-csearch_path={schema}"})
-                .render_as_string(hide_password=False)
-            )
-            try:
+            with scratch_schema(args.postgres) as url:
                 rows += run("PostgreSQL", url, args, Path(tmp))
-            finally:
-                with admin.begin() as conn:
-                    conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-                admin.dispose()
     print(
         f"Machine: {describe('fastapi', 'uvicorn', 'numpy')}; wrk {CONNECTIONS} connections, "
         f"{args.duration} s each; {args.workers} workers; bank of {args.hashes:,} PDQ hashes\n"

@@ -102,6 +102,11 @@ def test_signals_lookup_and_content(api: httpx.Client) -> None:
     api.put(f"/c/bank/BANK_A/content/{content_id}", json={"disable_until_ts": 1})
     assert "BANK_A" in api.get("/m/lookup", params={"signal": PDQ_A, "signal_type": "pdq"}).json()
 
+    # As in HMA, content is found whatever bank the path names; its own bank is reported.
+    api.put("/c/bank/BANK_B", json={"enabled": False})
+    elsewhere = api.get(f"/c/bank/BANK_A/content/{other}").json()
+    assert elsewhere["bank"] == {"matching_enabled_ratio": 0.0, "name": "BANK_B"}
+
     assert api.delete(f"/c/bank/BANK_A/content/{content_id}").json() == {"deleted": 1}
     assert api.delete(f"/c/bank/BANK_A/content/{content_id}").json() == {"deleted": 0}
     assert api.get(f"/c/bank/BANK_A/content/{content_id}").status_code == 404

@@ -86,7 +86,21 @@ class BankStore:
         except IntegrityError:  # a concurrent create won the race
             raise ConflictError(f"bank {name!r} already exists") from None
 
+    def find_bank(self, name: str) -> Bank | None:
+        """The bank called `name` without its entry count (cheap), or None."""
+        with self.db.session() as s:
+            row = s.scalar(select(BankRow).where(BankRow.name == name))
+            return _bank(row) if row is not None else None
+
+    def require_bank(self, name: str) -> Bank:
+        """Like `find_bank`, raising `NotFoundError` when there is no such bank."""
+        bank = self.find_bank(name)
+        if bank is None:
+            raise NotFoundError(f"no bank named {name!r}")
+        return bank
+
     def get_bank(self, name: str) -> Bank:
+        """The bank with its entry count (a count over its entries: not for hot paths)."""
         with self.db.session() as s:
             row = self._bank_row(s, name)
             count = s.scalar(select(func.count()).where(EntryRow.bank_id == row.id)) or 0

@@ -205,7 +205,7 @@ def add(
     A file whose signals the bank already holds (the same bytes) is not added again.
     """
     cli: CliContext = ctx.obj
-    cli.store.get_bank(bank)  # fail before hashing if the bank does not exist
+    cli.store.require_bank(bank)  # fail before hashing if the bank does not exist
     new: list[NewEntry] = []
     failed = 0
     with _progress(cli, bytes_mode=False) as progress:
@@ -253,7 +253,7 @@ def import_(
 ) -> None:
     """Import a hash list. All or nothing unless --skip-invalid; duplicates are skipped."""
     cli: CliContext = ctx.obj
-    cli.store.get_bank(bank)  # a missing bank is the first thing to report
+    cli.store.require_bank(bank)  # a missing bank is the first thing to report
     total = file.stat().st_size if file.is_file() else None
     try:
         with _progress(cli, bytes_mode=True) as progress:
@@ -298,7 +298,7 @@ def export(
 ) -> None:
     """Export a bank as a ThreatExchange CSV or local_file hash list."""
     cli: CliContext = ctx.obj
-    cli.store.get_bank(bank)
+    cli.store.require_bank(bank)
     if output is None:
         export_bank(cli.store, bank, sys.stdout, fmt)
         return

@@ -129,7 +129,7 @@ def add_media_entry(
     key: ApiKey = Depends(curate),
 ) -> EntryModel:
     """Hash an uploaded image and add it as an entry with its PDQ, MD5 and SHA-256."""
-    svc.store.get_bank(name)
+    svc.store.require_bank(name)
     data = read_upload(file, svc.settings.max_media_bytes)
     content = svc.hash_bytes(data, name=file.filename or "upload")
     (entry_id,) = svc.store.add_entries(
@@ -187,7 +187,7 @@ def import_hash_list(
     key: ApiKey = Depends(curate),
 ) -> ImportResultModel:
     """Import a hash list; all or nothing unless `skip_invalid` (see docs/formats.md)."""
-    svc.store.get_bank(name)
+    svc.store.require_bank(name)
     with tempfile.TemporaryDirectory(prefix="bastion-import-") as tmp:
         path = Path(tmp) / "upload"
         with path.open("wb") as out:
@@ -220,7 +220,7 @@ def export_hash_list(
     _k: ApiKey = Depends(curate),
 ) -> FileResponse:
     """The bank as a ThreatExchange CSV or local_file hash list."""
-    svc.store.get_bank(name)
+    svc.store.require_bank(name)
     fd, tmp = tempfile.mkstemp(prefix="bastion-export-")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:

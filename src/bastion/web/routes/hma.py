@@ -325,7 +325,8 @@ def _check_hma_name(name: Any) -> str:
 def hma_banks(
     svc: Services = Depends(services), _k: ApiKey = Depends(curate_key)
 ) -> list[dict[str, Any]]:
-    return [_hma_bank(b.name, b.enabled) for b in svc.store.list_banks()]
+    banks = sorted(svc.store.banks_by_id().values(), key=lambda b: b.id)  # HMA: storage order
+    return [_hma_bank(b.name, b.enabled) for b in banks]
 
 
 @curation.post("/c/banks", status_code=201)
@@ -341,7 +342,7 @@ async def hma_create_bank(
         ratio = 1.0 if body.get("enabled", True) else 0.0
     if not isinstance(ratio, int | float):
         raise HmaError(422, "enabled_ratio: Input should be a valid number")
-    if any(b.name == name for b in svc.store.list_banks()):
+    if svc.store.find_bank(name) is not None:
         raise HmaError(403, "Bank already exists")
     bank = svc.store.create_bank(name, enabled=ratio > 0)
     return _hma_bank(bank.name, bank.enabled)
@@ -365,7 +366,7 @@ async def hma_update_bank(
     body = await _json_body(request)
     if not isinstance(body, dict):
         raise HmaError(422, "Input should be a valid dictionary")
-    if not any(b.name == bank_name for b in svc.store.list_banks()):
+    if svc.store.find_bank(bank_name) is None:
         raise HmaError(404, "Bank not found")
     if "name" in body and body["name"] != bank_name:
         raise HmaError(400, "renaming banks is not supported by bastion; create a new bank")
@@ -382,7 +383,7 @@ async def hma_update_bank(
 def hma_delete_bank(
     bank_name: str, svc: Services = Depends(services), _k: ApiKey = Depends(curate_key)
 ) -> dict[str, str]:
-    if any(b.name == bank_name for b in svc.store.list_banks()):
+    if svc.store.find_bank(bank_name) is not None:
         svc.store.delete_bank(bank_name)
     return {"message": "Done"}
 
@@ -465,10 +466,10 @@ def hma_get_content(
     svc: Services = Depends(services),
     _k: ApiKey = Depends(curate_key),
 ) -> dict[str, Any]:
-    enabled = _find_bank(svc, bank_name)
+    _find_bank(svc, bank_name)
     entry = _find_entry(svc, content_id)
     doc: dict[str, Any] = {
-        "bank": _hma_bank(entry.bank, enabled if entry.bank == bank_name else True),
+        "bank": _entry_bank(svc, entry),
         "disable_until_ts": _disable_until_ts(entry),
         "id": entry.id,
         "original_media_uri": None,
@@ -492,7 +493,7 @@ async def hma_update_content(
     _k: ApiKey = Depends(curate_key),
 ) -> dict[str, Any]:
     """Change `disable_until_ts` (1 enabled, 0 disabled, or a Unix time) and `note`."""
-    enabled_bank = _find_bank(svc, bank_name)
+    _find_bank(svc, bank_name)
     _find_entry(svc, content_id)
     body = await _json_body(request)
     if not isinstance(body, dict):
@@ -514,7 +515,7 @@ async def hma_update_content(
     entry = svc.store.update_entry(content_id, **changes)
     user = {k: v for k, v in entry.metadata.items() if k in _METADATA_KEYS}
     return {
-        "bank": _hma_bank(entry.bank, enabled_bank if entry.bank == bank_name else True),
+        "bank": _entry_bank(svc, entry),
         "collab_metadata": {},
         "disable_until_ts": _disable_until_ts(entry),
         "id": entry.id,
@@ -566,10 +567,17 @@ def live() -> PlainTextResponse:
 
 def _find_bank(svc: Services, name: str) -> bool:
     """Whether bank `name` is enabled; HMA's 404 if it does not exist."""
-    for bank in svc.store.list_banks():
-        if bank.name == name:
-            return bank.enabled
-    raise HmaError(404, f"bank '{name}' not found")
+    bank = svc.store.find_bank(name)
+    if bank is None:
+        raise HmaError(404, f"bank '{name}' not found")
+    return bank.enabled
+
+
+def _entry_bank(svc: Services, entry: BankEntry) -> dict[str, Any]:
+    """The HMA bank object of the bank that holds `entry` (HMA does not check that this is
+    the bank named in the path)."""
+    bank = svc.store.find_bank(entry.bank)
+    return _hma_bank(entry.bank, bank.enabled if bank is not None else False)
 
 
 def _find_entry(svc: Services, entry_id: int) -> BankEntry:
