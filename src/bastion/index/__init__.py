@@ -1,7 +1,19 @@
-"""Matching indexes: exact, and a brute-force Hamming reference."""
+"""Matching indexes: exact, a brute-force Hamming reference, and the fast multi-index."""
 
 from bastion.index.base import IndexHit, SignalIndex
+from bastion.index.codes import hex_to_words, words_to_hex
 from bastion.index.exact import ExactIndex
-from bastion.index.hamming import BruteForceHammingIndex, hex_to_words
+from bastion.index.hamming import BruteForceHammingIndex
+from bastion.index.multi import MultiIndexHammingIndex
+from bastion.index.snapshot import HammingSnapshot
 
-__all__ = ["BruteForceHammingIndex", "ExactIndex", "IndexHit", "SignalIndex", "hex_to_words"]
+__all__ = [
+    "BruteForceHammingIndex",
+    "ExactIndex",
+    "HammingSnapshot",
+    "IndexHit",
+    "MultiIndexHammingIndex",
+    "SignalIndex",
+    "hex_to_words",
+    "words_to_hex",
+]

@@ -2,7 +2,8 @@
 
 Codes live in one contiguous (n, words) uint64 array that grows by doubling; a removal moves
 the last code into the freed slot, so add and remove cost O(1) amortised and nothing is ever
-rebuilt. A query XORs the probe against every code and counts bits with numpy.
+rebuilt. A query XORs the probe against every code and counts bits with numpy. The fast index
+also keeps its most recent additions in one of these.
 """
 
 from __future__ import annotations
@@ -13,22 +14,12 @@ import numpy as np
 import numpy.typing as npt
 
 from bastion.index.base import IndexHit, SignalIndex
-
-
-def hex_to_words(values: Sequence[str], bits: int) -> npt.NDArray[np.uint64]:
-    """Hex strings of `bits` bits as rows of big-endian 64-bit words."""
-    words = bits // 64
-    if any(len(v) != bits // 4 for v in values):
-        raise ValueError(f"every value must be {bits // 4} hex characters")
-    raw = b"".join(bytes.fromhex(v) for v in values)
-    return np.frombuffer(raw, dtype=">u8").astype(np.uint64).reshape(len(values), words)
+from bastion.index.codes import Codes, Ids, check_bits, distances, hex_to_words, words_to_hex
 
 
 class BruteForceHammingIndex(SignalIndex):
     def __init__(self, bits: int = 256) -> None:
-        if bits <= 0 or bits % 64:
-            raise ValueError("bits must be a positive multiple of 64")
-        self.bits = bits
+        self.bits = check_bits(bits)
         self._codes = np.zeros((16, bits // 64), dtype=np.uint64)
         self._ids = np.zeros(16, dtype=np.int64)
         self._size = 0
@@ -37,27 +28,31 @@ class BruteForceHammingIndex(SignalIndex):
     def add(self, ids: Sequence[int], values: Sequence[str]) -> None:
         if len(ids) != len(values):
             raise ValueError("ids and values differ in length")
-        if not ids:
+        self.add_codes(np.asarray(ids, dtype=np.int64), hex_to_words(values, self.bits))
+
+    def add_codes(self, ids: Ids, codes: Codes) -> None:
+        """Add rows of `codes` under `ids`; an id already present has its code replaced."""
+        if not len(ids):
             return
-        if len(set(ids)) != len(ids):
+        keys = [int(i) for i in ids]
+        if len(set(keys)) != len(keys):
             raise ValueError("duplicate ids in one add")
-        codes = hex_to_words(values, self.bits)
-        self.remove([i for i in ids if i in self._slot])
-        needed = self._size + len(ids)
+        self.remove([i for i in keys if i in self._slot])
+        needed = self._size + len(keys)
         if needed > len(self._ids):
             capacity = max(needed, 2 * len(self._ids))
             self._codes = np.resize(self._codes, (capacity, self._codes.shape[1]))
             self._ids = np.resize(self._ids, capacity)
         start = self._size
         self._codes[start:needed] = codes
-        self._ids[start:needed] = ids
-        for offset, i in enumerate(ids):
+        self._ids[start:needed] = keys
+        for offset, i in enumerate(keys):
             self._slot[i] = start + offset
         self._size = needed
 
     def remove(self, ids: Iterable[int]) -> None:
         for i in list(ids):
-            slot = self._slot.pop(i, None)
+            slot = self._slot.pop(int(i), None)
             if slot is None:
                 continue
             last = self._size - 1
@@ -68,22 +63,28 @@ class BruteForceHammingIndex(SignalIndex):
                 self._slot[moved] = slot
             self._size = last
 
-    def distances(self, value: str) -> npt.NDArray[np.int64]:
-        """Distance from `value` to every stored code, in slot order."""
-        probe = hex_to_words([value], self.bits)[0]
-        xor = np.bitwise_xor(self._codes[: self._size], probe)
-        distances: npt.NDArray[np.int64] = np.bitwise_count(xor).sum(axis=1, dtype=np.int64)
-        return distances
+    def __contains__(self, id: int) -> bool:
+        return id in self._slot
+
+    def search(self, query: Codes, radius: int) -> tuple[Ids, npt.NDArray[np.int64]]:
+        """(ids, distances) of every code within `radius` of `query` (one row), in slot order."""
+        d = distances(self._codes[: self._size], query)
+        slots = np.flatnonzero(d <= radius)
+        return self._ids[slots], d[slots]
+
+    def rows(self) -> tuple[Ids, Codes]:
+        return self._ids[: self._size].copy(), self._codes[: self._size].copy()
 
     def query(self, value: str, threshold: int) -> list[IndexHit]:
-        distances = self.distances(value)
-        slots = np.flatnonzero(distances <= threshold)
-        hits = [IndexHit(int(distances[s]), int(self._ids[s])) for s in slots]
-        hits.sort()
-        return hits
+        ids, d = self.search(hex_to_words([value], self.bits)[0], threshold)
+        return sorted(IndexHit(int(k), int(i)) for i, k in zip(ids, d, strict=True))
+
+    def code_of(self, id: int) -> Codes | None:
+        slot = self._slot.get(id)
+        return None if slot is None else self._codes[slot].copy()
 
     def value(self, id: int) -> str:
-        return str(self._codes[self._slot[id]].astype(">u8").tobytes().hex())
+        return words_to_hex(self._codes[self._slot[id]])
 
     def __len__(self) -> int:
         return self._size
