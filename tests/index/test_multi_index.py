@@ -38,7 +38,7 @@ def found(
 
 
 def flip(value: int, count: int, bits: int, rng: random.Random) -> int:
-    for bit in rng.sample(range(bits), count):
+    for bit in rng.sample(range(bits), min(count, bits)):
         value ^= 1 << bit
     return value
 
