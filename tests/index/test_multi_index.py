@@ -272,7 +272,7 @@ def test_snapshot_saves_and_maps_read_only(tmp_path: Path) -> None:
     index.save(tmp_path / "snap", extra={"seq": 41})
     reopened, extra = MultiIndexHammingIndex.open(tmp_path / "snap")
     assert extra == {"seq": 41}
-    assert isinstance(reopened._levels[0].snapshot.codes, np.memmap)
+    assert isinstance(reopened._levels[0].snapshot.planes, np.memmap)
     assert len(reopened) == len(stored)
     probe = flip(values[3], 20, 256, rng)
     assert found(reopened, probe, 31, 256) == oracle(stored, probe, 31)

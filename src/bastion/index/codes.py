@@ -60,3 +60,26 @@ def substrings(codes: Codes, start: int, width: int) -> npt.NDArray[np.int64]:
 def code_to_int(code: Codes) -> int:
     """One code row as a Python integer (bit 0 of the code is the most significant)."""
     return int.from_bytes(code.astype(">u8").tobytes(), "big")
+
+
+def near(
+    planes: Codes, query: Codes, radius: int, rows: Ids | None = None, start: int = 0, stop: int = 0
+) -> tuple[Ids, npt.NDArray[np.int64]]:
+    """Codes within `radius` of `query` among `rows` (or `start:stop`) of word planes (W, n).
+
+    Returns their positions and distances. The first two words are compared for every code;
+    the rest only for codes still within the radius, so a scan reads half the memory.
+    """
+    selected = slice(start, stop) if rows is None else rows
+    head = min(2, len(planes))
+    partial = np.bitwise_count(planes[0][selected] ^ query[0])
+    if head == 2:
+        partial += np.bitwise_count(planes[1][selected] ^ query[1])  # at most 128: fits uint8
+    keep = np.flatnonzero(partial <= radius)
+    found = keep + start if rows is None else rows[keep]
+    dist = partial[keep].astype(np.int64)
+    for word in range(head, len(planes)):
+        dist += np.bitwise_count(planes[word][found] ^ query[word])
+    within = dist <= radius
+    positions: Ids = found[within]
+    return positions, dist[within]

@@ -3,8 +3,10 @@
 This is multi-index hashing (Norouzi, Punjani and Fleet, "Fast search in Hamming space with
 multi-index hashing"), laid out in flat arrays instead of hash maps:
 
-- `codes` (U, W): the distinct codes. A code stored under many ids is stored once, so 100,000
-  copies of one hash make one bucket entry per table, not 100,000.
+- `planes` (W, U): the distinct codes, one row per 64-bit word (word planes: a scan reads the
+  first two words of every code and the rest only for codes still within the radius). A code
+  stored under many ids is stored once, so 100,000 copies of one hash make one bucket entry
+  per table, not 100,000.
 - `row_ids` (N): every id, ascending. When no code repeats, row i has code i; otherwise
   `row_code` gives each row's code and `code_offsets`/`code_rows` list each code's rows.
 - m tables, one per disjoint `b`-bit substring of the code. The codes whose substring t equals
@@ -35,13 +37,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from bastion.index.codes import Codes, Ids, check_bits, code_to_int, distances, substrings
+from bastion.index.codes import Codes, Ids, check_bits, code_to_int, near, substrings
 
 FORMAT = "bastion-hamming-snapshot/1"
 
 # Rough costs, in units of "compare one code in a scan", used to choose probing or scanning.
-PROBE_COST = 6.0
-CANDIDATE_COST = 12.0
+PROBE_COST = 8.0
+CANDIDATE_COST = 20.0
 SCAN_CHUNK = 65_536
 # Table bytes per code allowed when choosing the key width (ids and codes come on top).
 MAX_TABLE_BYTES = 88
@@ -106,7 +108,7 @@ class HammingSnapshot:
         self.bits = check_bits(bits)
         self.substring_bits = substring_bits
         self.tables = bits // substring_bits
-        self.codes: Codes = arrays["codes"]
+        self.planes: Codes = arrays["planes"]
         self.row_ids: Ids = arrays["row_ids"]
         self.row_code: npt.NDArray[Any] | None = arrays.get("row_code")
         self.code_offsets: npt.NDArray[Any] | None = arrays.get("code_offsets")
@@ -130,13 +132,14 @@ class HammingSnapshot:
         if len(ids) > 1 and bool(np.any(ids[1:] == ids[:-1])):
             raise ValueError("ids must be distinct")
         arrays: dict[str, Any] = {"row_ids": ids, **_deduplicate(codes)}
-        unique = arrays["codes"]
+        unique = arrays.pop("codes")
         if len(unique) >= 2**32:
             raise ValueError("a snapshot holds fewer than 2**32 distinct codes")
         b = substring_bits or default_substring_bits(len(unique), bits)
         if not 1 <= b <= 32 or b > bits:
             raise ValueError("substring_bits must be between 1 and 32")
         arrays.update(_tables(unique, bits, b))
+        arrays["planes"] = np.ascontiguousarray(unique.T)
         return cls(bits, b, arrays)
 
     # Reading -----------------------------------------------------------------------------
@@ -146,13 +149,14 @@ class HammingSnapshot:
 
     @property
     def distinct(self) -> int:
-        return len(self.codes)
+        return int(self.planes.shape[1])
 
     def rows(self) -> tuple[Ids, Codes]:
         """Every (id, code) pair, ids ascending."""
+        codes = np.ascontiguousarray(self.planes.T)
         if self.row_code is None:
-            return self.row_ids, self.codes
-        return self.row_ids, self.codes[self.row_code]
+            return self.row_ids, codes
+        return self.row_ids, codes[self.row_code]
 
     def positions(self, ids: Ids) -> Ids:
         """Row of each id, or -1 where the id is absent."""
@@ -170,7 +174,7 @@ class HammingSnapshot:
         if row < 0:
             return None
         code = row if self.row_code is None else int(self.row_code[row])
-        return np.asarray(self.codes[code])
+        return np.asarray(self.planes[:, code])
 
     def search(self, query: Codes, radius: int) -> Found:
         """(ids, distances) of every stored code within `radius` of `query` (one row)."""
@@ -178,7 +182,7 @@ class HammingSnapshot:
         return self._ids_of(found, dist)
 
     def _search_codes(self, query: Codes, radius: int) -> Found:
-        if radius < 0 or not len(self.codes):
+        if radius < 0 or not self.distinct:
             return np.empty(0, np.int64), np.empty(0, np.int64)
         plan = self._plan(radius)
         if plan is None:
@@ -194,13 +198,12 @@ class HammingSnapshot:
         starts = self.bucket_offsets[keys].astype(np.int64)
         lengths = self.bucket_offsets[keys + 1].astype(np.int64) - starts
         total = int(lengths.sum())
-        if total * CANDIDATE_COST > len(self.codes):
+        if total * CANDIDATE_COST > self.distinct:
             return self._scan(query, radius)
         candidates = self.bucket_codes[_expand(starts, lengths)].astype(np.int64)
-        dist = distances(self.codes[candidates], query)
-        near = dist <= radius
-        found, first = np.unique(candidates[near], return_index=True)
-        return found, dist[near][first]
+        found, dist = near(self.planes, query, radius, rows=candidates)
+        found, first = np.unique(found, return_index=True)
+        return found, dist[first]
 
     def _plan(self, radius: int) -> _Plan | None:
         """The probes for `radius`, or None where scanning is cheaper."""
@@ -211,7 +214,7 @@ class HammingSnapshot:
         radii = [s] * (t + 1) + [s - 1] * (m - t - 1)
         probes = sum(_probe_count(b, r) for r in radii)
         plan = None
-        if probes * PROBE_COST < len(self.codes) and s <= b:
+        if probes * PROBE_COST < self.distinct and s <= b:
             tables = np.concatenate(
                 [np.full(_probe_count(b, r), i, np.int64) for i, r in enumerate(radii) if r >= 0]
             )
@@ -222,11 +225,11 @@ class HammingSnapshot:
 
     def _scan(self, query: Codes, radius: int) -> Found:
         found, dist = [], []
-        for start in range(0, len(self.codes), SCAN_CHUNK):
-            d = distances(self.codes[start : start + SCAN_CHUNK], query)
-            near = np.flatnonzero(d <= radius)
-            found.append(near + start)
-            dist.append(d[near])
+        for start in range(0, self.distinct, SCAN_CHUNK):
+            stop = min(start + SCAN_CHUNK, self.distinct)
+            positions, d = near(self.planes, query, radius, start=start, stop=stop)
+            found.append(positions)
+            dist.append(d)
         return np.concatenate(found), np.concatenate(dist)
 
     def _ids_of(self, codes: Ids, dist: npt.NDArray[np.int64]) -> Found:
@@ -241,7 +244,7 @@ class HammingSnapshot:
 
     def arrays(self) -> dict[str, npt.NDArray[Any]]:
         named = {
-            "codes": self.codes,
+            "planes": self.planes,
             "row_ids": self.row_ids,
             "row_code": self.row_code,
             "code_offsets": self.code_offsets,
@@ -282,7 +285,7 @@ class HammingSnapshot:
             snapshot = cls(meta["bits"], meta["substring_bits"], arrays)
         except (OSError, ValueError, KeyError) as exc:
             raise ValueError(f"snapshot in {directory} is damaged: {exc!r}") from exc
-        if len(snapshot) != meta["count"] or len(snapshot.codes) > len(snapshot):
+        if len(snapshot) != meta["count"] or snapshot.distinct > len(snapshot):
             raise ValueError(f"snapshot in {directory} is damaged: counts disagree")
         return snapshot, dict(meta["extra"])
 
@@ -308,7 +311,9 @@ def _deduplicate(codes: Codes) -> dict[str, npt.NDArray[Any]]:
     return {
         "codes": ordered[starts],
         "row_code": row_code,
-        "code_offsets": np.append(np.flatnonzero(starts), len(codes)).astype(np.int64),
+        "code_offsets": np.append(np.flatnonzero(starts), len(codes)).astype(
+            np.uint32 if len(codes) < 2**32 else np.int64
+        ),
         "code_rows": order.astype(np.uint32),
     }
 
