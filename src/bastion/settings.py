@@ -115,6 +115,14 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds a URL fetch may take in all: connecting, redirects and reading.",
     ),
     Setting("fetch_max_redirects", int, 3, "Redirects a URL fetch may follow."),
+    Setting(
+        "index_snapshot_min_signals",
+        int,
+        100_000,
+        "From this many PDQ (Hamming) signals on, the matcher saves its index under the data "
+        "directory, and every process on the machine maps that one copy instead of building "
+        "its own. 0 turns snapshots off.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -135,6 +143,7 @@ class Settings:
     fetch_allow_networks: str
     fetch_timeout: float
     fetch_max_redirects: int
+    index_snapshot_min_signals: int
 
     @classmethod
     def load(

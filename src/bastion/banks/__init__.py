@@ -1,7 +1,7 @@
 """Banks of known content: their entries, signals and provenance."""
 
 from bastion.banks.model import Bank, BankEntry, NewEntry, Provenance
-from bastion.banks.store import BankStore, BulkWriter, Change, IndexRow
+from bastion.banks.store import BankStore, BulkWriter, Change, IndexRow, SignalOwner
 
 __all__ = [
     "Bank",
@@ -12,4 +12,5 @@ __all__ = [
     "IndexRow",
     "NewEntry",
     "Provenance",
+    "SignalOwner",
 ]

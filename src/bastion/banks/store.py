@@ -9,14 +9,14 @@ follower never skips a change that commits late.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
 import psycopg
-from sqlalchemy import JSON, Table, delete, func, insert, select, text
+from sqlalchemy import JSON, ColumnElement, Table, delete, func, insert, literal, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -31,7 +31,15 @@ from bastion.banks.model import (
 from bastion.errors import ConflictError, NotFoundError, StorageError, ValidationError
 from bastion.signals import Signal
 from bastion.store import Database
-from bastion.store.models import BankRow, ChangeOp, ChangeRow, EntryRow, SignalRow, utcnow
+from bastion.store.models import (
+    BankRow,
+    ChangeOp,
+    ChangeRow,
+    EntryRow,
+    RemovedSignalRow,
+    SignalRow,
+    utcnow,
+)
 
 
 class IndexRow(NamedTuple):
@@ -44,6 +52,18 @@ class IndexRow(NamedTuple):
     value: str
     quality: int | None
     disabled_until: datetime | None
+
+
+class SignalOwner(NamedTuple):
+    """Where an indexed signal lives now: what a matcher checks before reporting a hit."""
+
+    signal_id: int
+    entry_id: int
+    bank_id: int
+    value: str
+    enabled: bool
+    disabled_until: datetime | None
+    metadata: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -140,11 +160,12 @@ class BankStore:
         with self.db.session() as s:
             row = self._bank_row(s, name)
             count = s.scalar(select(func.count()).where(EntryRow.bank_id == row.id)) or 0
+            self._record(s, [(ChangeOp.BANK_DELETE, row.id, None)])
+            self._keep_removed(s, SignalRow.bank_id == row.id)
             # Explicit deletes rather than ORM cascade: a bank may hold millions of rows.
             s.execute(delete(SignalRow).where(SignalRow.bank_id == row.id))
             s.execute(delete(EntryRow).where(EntryRow.bank_id == row.id))
             s.execute(delete(BankRow).where(BankRow.id == row.id))
-            self._record(s, [(ChangeOp.BANK_DELETE, row.id, None)])
             return count
 
     def banks_by_id(self) -> dict[int, Bank]:
@@ -240,10 +261,10 @@ class BankStore:
             row = s.get(EntryRow, entry_id)
             if row is None:
                 raise NotFoundError(f"no entry with id {entry_id}")
-            bank_id = row.bank_id
+            self._record(s, [(ChangeOp.ENTRY_DELETE, row.bank_id, entry_id)])
+            self._keep_removed(s, SignalRow.entry_id == entry_id)
             s.execute(delete(SignalRow).where(SignalRow.entry_id == entry_id))
             s.execute(delete(EntryRow).where(EntryRow.id == entry_id))
-            self._record(s, [(ChangeOp.ENTRY_DELETE, bank_id, entry_id)])
 
     def iter_entries(self, bank: str, *, chunk: int = 2000) -> Iterator[BankEntry]:
         """Every entry of a bank in id order, read in chunks so memory stays flat."""
@@ -296,23 +317,15 @@ class BankStore:
                 )
             return [_entry(r, bank_row.name) for r in s.scalars(query)]
 
-    def entry_metadata(self, entry_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-        """The metadata of those of `entry_ids` that exist (one light query, no signals)."""
-        with self.db.session() as s:
-            rows = s.execute(select(EntryRow.id, EntryRow.meta).where(EntryRow.id.in_(entry_ids)))
-            return {entry_id: dict(meta or {}) for entry_id, meta in rows}
-
-    def scan_index_rows(self, *, after_signal_id: int, limit: int) -> list[IndexRow]:
+    def scan_index_rows(
+        self, *, after_signal_id: int, limit: int, exclude_types: Collection[str] = ()
+    ) -> list[IndexRow]:
         """A page of matchable signals (of enabled entries), in signal id order."""
+        query = _INDEX_ROWS.where(SignalRow.id > after_signal_id)
+        if exclude_types:
+            query = query.where(SignalRow.signal_type.not_in(list(exclude_types)))
         with self.db.session() as s:
-            return [
-                IndexRow(*r)
-                for r in s.execute(
-                    _INDEX_ROWS.where(SignalRow.id > after_signal_id)
-                    .order_by(SignalRow.id)
-                    .limit(limit)
-                )
-            ]
+            return [IndexRow(*r) for r in s.execute(query.order_by(SignalRow.id).limit(limit))]
 
     def index_rows_for_entries(self, entry_ids: Sequence[int]) -> list[IndexRow]:
         """The matchable signals of those of `entry_ids` that exist and are enabled."""
@@ -325,12 +338,70 @@ class BankStore:
                 )
         return rows
 
+    def signals_of_entries(self, entry_ids: Sequence[int]) -> list[tuple[int, str]]:
+        """(signal id, signal type) of every signal of those of `entry_ids` that exist."""
+        found: list[tuple[int, str]] = []
+        with self.db.session() as s:
+            for start in range(0, len(entry_ids), 5000):
+                part = entry_ids[start : start + 5000]
+                query = select(SignalRow.id, SignalRow.signal_type).where(
+                    SignalRow.entry_id.in_(part)
+                )
+                found.extend((i, t) for i, t in s.execute(query))
+        return found
+
+    def signal_owners(self, signal_ids: Sequence[int]) -> dict[int, SignalOwner]:
+        """The entry of each of `signal_ids` that still exists, read fresh."""
+        owners: dict[int, SignalOwner] = {}
+        with self.db.session() as s:
+            for start in range(0, len(signal_ids), 5000):
+                part = signal_ids[start : start + 5000]
+                query = (
+                    select(
+                        SignalRow.id,
+                        SignalRow.entry_id,
+                        SignalRow.bank_id,
+                        SignalRow.value,
+                        EntryRow.enabled,
+                        EntryRow.disabled_until,
+                        EntryRow.meta,
+                    )
+                    .join(EntryRow, EntryRow.id == SignalRow.entry_id)
+                    .where(SignalRow.id.in_(part))
+                )
+                for signal_id, entry_id, bank_id, value, enabled, until, meta in s.execute(query):
+                    owners[signal_id] = SignalOwner(
+                        signal_id, entry_id, bank_id, value, enabled, until, dict(meta or {})
+                    )
+        return owners
+
     # Change sequence ----------------------------------------------------------------------
 
     def head_seq(self) -> int:
         """The newest sequence number (0 for an empty store)."""
         with self.db.session() as s:
             return s.scalar(select(func.coalesce(func.max(ChangeRow.seq), 0))) or 0
+
+    def removed_signals(self, seqs: Sequence[int]) -> list[tuple[int, str]]:
+        """(signal id, signal type) of the signals deleted by the changes `seqs`."""
+        found: list[tuple[int, str]] = []
+        with self.db.session() as s:
+            for start in range(0, len(seqs), 5000):
+                query = select(RemovedSignalRow.signal_id, RemovedSignalRow.signal_type).where(
+                    RemovedSignalRow.seq.in_(seqs[start : start + 5000])
+                )
+                found.extend((i, t) for i, t in s.execute(query))
+        return found
+
+    def change_stamp(self, seq: int) -> str | None:
+        """An identity for change `seq` (its number and time), or None if there is none.
+
+        Something saved "as of change seq" checks this to be sure it describes this database
+        and not an earlier one whose sequence numbers happen to overlap.
+        """
+        with self.db.session() as s:
+            at = s.scalar(select(ChangeRow.at).where(ChangeRow.seq == seq))
+        return None if at is None else f"{seq}@{at.isoformat()}"
 
     def changes_since(self, seq: int, *, limit: int = 10_000) -> list[Change]:
         """Changes with a sequence number above `seq`, oldest first."""
@@ -350,6 +421,16 @@ class BankStore:
         if row is None:
             raise NotFoundError(f"no bank named {name!r}")
         return row
+
+    def _keep_removed(self, s: Session, which: ColumnElement[bool]) -> None:
+        """Copy the ids of the signals about to be deleted under the change just recorded."""
+        seq = s.scalar(select(func.max(ChangeRow.seq)))
+        s.execute(
+            insert(RemovedSignalRow).from_select(
+                ["seq", "signal_id", "signal_type"],
+                select(literal(seq), SignalRow.id, SignalRow.signal_type).where(which),
+            )
+        )
 
     def _record(self, s: Session, changes: Sequence[tuple[ChangeOp, int, int | None]]) -> None:
         if not changes:

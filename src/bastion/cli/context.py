@@ -12,7 +12,7 @@ from rich.console import Console
 from bastion.banks import BankStore
 from bastion.errors import BastionError
 from bastion.hashing import ContentHasher, HashedContent
-from bastion.matching import Matcher
+from bastion.matching import Matcher, SnapshotShelf
 from bastion.settings import Settings
 from bastion.store import Database
 
@@ -55,7 +55,7 @@ class CliContext:
                 yield path, None
 
     def matcher(self) -> Matcher:
-        return Matcher(self.store, self.settings)
+        return Matcher(self.store, self.settings, shelf=SnapshotShelf.for_settings(self.settings))
 
     def close(self) -> None:
         if "db" in self.__dict__:

@@ -1,25 +1,39 @@
 """`Matcher`: signals in, matches against every enabled bank out.
 
-The matcher keeps one index per signal type in memory, loaded once and then kept current by
-following the store's change sequence (`refresh()`): changed entries are removed and re-added,
-deleted entries and banks are dropped. Nothing is ever rebuilt from scratch after the first
-load. Bank settings (enabled, thresholds) are applied at query time, so toggling a bank costs
-nothing.
+The matcher keeps one index per signal type, keyed by signal id, loaded once and then kept
+current by following the store's change sequence (`refresh()`): a changed entry's signals are
+removed and its current ones added. Nothing is rebuilt from scratch after the first load.
+
+The index only proposes candidates. Each one is checked against the store as it is at query
+time (the entry exists and is enabled, its bank's threshold and the `disabled_until` time), so
+the matcher keeps no per-entry state in memory. Deletions name the signals they removed
+(`BankStore.removed_signals`), so those leave the index too. With a `SnapshotShelf`, large
+Hamming indexes are saved once and mapped by every process (see `snapshots.py`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+import logging
+import threading
+import time
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bastion.banks import Bank, BankStore, IndexRow
+from bastion.banks import Bank, BankStore, IndexRow, SignalOwner
 from bastion.hashing import HashedContent
-from bastion.index import BruteForceHammingIndex, ExactIndex, SignalIndex
+from bastion.index import ExactIndex, IndexHit, MultiIndexHammingIndex, SignalIndex
+from bastion.matching.snapshots import Generation, SnapshotShelf
 from bastion.settings import Settings
 from bastion.signals import MatchKind, PdqSignal, Signal, SignalType, get_signal_type
 from bastion.store.models import ChangeOp, utcnow
+
+log = logging.getLogger(__name__)
+
+#: How often a long-running matcher looks for a newer shared snapshot.
+SHELF_CHECK_SECONDS = 10.0
+_DELETIONS = (ChangeOp.ENTRY_DELETE, ChangeOp.BANK_DELETE)
 
 
 @dataclass(frozen=True)
@@ -38,99 +52,172 @@ class Match:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass
-class _Tracked:
-    """What the matcher remembers about one indexed entry."""
-
-    bank_id: int
-    signal_ids: dict[int, str]  # signal id -> signal type
-    disabled_until: datetime | None
-
-
 class Matcher:
-    def __init__(self, store: BankStore, settings: Settings, *, page_size: int = 50_000) -> None:
+    def __init__(
+        self,
+        store: BankStore,
+        settings: Settings,
+        *,
+        page_size: int = 50_000,
+        shelf: SnapshotShelf | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.store = store
         self.settings = settings
         self._page_size = page_size
+        self._shelf = shelf
+        self._clock = clock
         self._indexes: dict[str, SignalIndex] = {}
-        self._entries: dict[int, _Tracked] = {}
-        self._entry_of_signal: dict[int, int] = {}
-        self._entries_by_bank: dict[int, set[int]] = {}
         self._banks: dict[int, Bank] = {}
+        self._generation: Generation | None = None
+        self._checked_shelf_at = clock()
+        self._publishing: threading.Thread | None = None
         self.seq = 0
         self._load()
 
     # Keeping current -----------------------------------------------------------------------
 
     def _load(self) -> None:
-        self.seq = self.store.head_seq()
         self._banks = self.store.banks_by_id()
+        generation = self._shelf.latest() if self._shelf else None
+        if generation is not None and self._adopt(generation):
+            return
+        self.seq = self.store.head_seq()
+        self._scan(exclude=())
+        stamp = self.store.change_stamp(self.seq)
+        if self._shelf and stamp and self._hamming_size() >= self._shelf.min_signals:
+            published = self._shelf.publish(self.seq, stamp, self._hamming_indexes())
+            if published is not None:
+                self._adopt(published)
+
+    def _scan(self, exclude: Collection[str]) -> None:
         after = 0
-        while rows := self.store.scan_index_rows(after_signal_id=after, limit=self._page_size):
+        while rows := self.store.scan_index_rows(
+            after_signal_id=after, limit=self._page_size, exclude_types=exclude
+        ):
             self._add_rows(rows)
             after = rows[-1].signal_id
 
+    def _adopt(self, generation: Generation) -> bool:
+        """Map a saved generation and catch up from its sequence number."""
+        assert self._shelf is not None
+        if self.store.change_stamp(generation.seq) != generation.stamp:
+            log.warning("index snapshot %s belongs to another database; ignored", generation.path)
+            return False
+        try:
+            mapped = self._shelf.open(generation)
+        except (OSError, ValueError):
+            log.exception(
+                "index snapshot %s is unreadable; building from the database", generation.path
+            )
+            return False
+        first = not self._indexes
+        self._indexes.update(mapped)
+        self._generation = generation
+        if first:  # types without a snapshot come from the database, as of now
+            self.seq = generation.seq
+            self._scan(exclude=list(mapped))
+        else:  # replay from the older of the two positions: replaying is idempotent
+            self.seq = min(self.seq, generation.seq)
+        self._apply_changes()
+        return True
+
     def refresh(self) -> int:
-        """Apply every change since the last refresh; returns how many were applied."""
+        """Apply every change since the last refresh; returns how many were applied.
+
+        Every `SHELF_CHECK_SECONDS` it also maps a newer shared snapshot when another process
+        has published one, and publishes one itself when its private changes have grown.
+        """
+        applied = self._apply_changes()
+        if (
+            self._shelf is not None
+            and self._clock() - self._checked_shelf_at >= SHELF_CHECK_SECONDS
+        ):
+            self._checked_shelf_at = self._clock()
+            latest = self._shelf.latest()
+            if latest is not None and (
+                self._generation is None or latest.seq > self._generation.seq
+            ):
+                self._adopt(latest)
+            elif self._private_size() >= max(self._shelf.min_signals, self._hamming_size() // 10):
+                self._publish_in_background()
+        return applied
+
+    def _apply_changes(self) -> int:
         applied = 0
         while changes := self.store.changes_since(self.seq):
-            entry_ids: set[int] = set()
-            banks_changed = False
-            for change in changes:
-                if change.op is ChangeOp.BANK_DELETE:
-                    for entry_id in self._entries_by_bank.pop(change.bank_id, set()):
-                        self._drop_entry(entry_id)
-                    banks_changed = True
-                elif change.op is ChangeOp.BANK_UPSERT:
-                    banks_changed = True
-                elif change.entry_id is not None:
-                    entry_ids.add(change.entry_id)
-            if banks_changed:
+            if any(c.op in (ChangeOp.BANK_UPSERT, ChangeOp.BANK_DELETE) for c in changes):
                 self._banks = self.store.banks_by_id()
-            for entry_id in entry_ids:
-                self._drop_entry(entry_id)
-            self._add_rows(self.store.index_rows_for_entries(sorted(entry_ids)))
+            deletions = [c.seq for c in changes if c.op in _DELETIONS]
+            if deletions:
+                self._remove(self.store.removed_signals(deletions))
+            entry_ids = {c.entry_id for c in changes if c.entry_id is not None}
+            if entry_ids:
+                ordered = sorted(entry_ids)
+                self._remove(self.store.signals_of_entries(ordered))
+                self._add_rows(self.store.index_rows_for_entries(ordered))
             self.seq = changes[-1].seq
             applied += len(changes)
         return applied
+
+    def _publish_in_background(self) -> None:
+        if self._publishing is not None and self._publishing.is_alive():
+            return
+        shelf, seq, indexes = self._shelf, self.seq, self._hamming_indexes()
+        stamp = self.store.change_stamp(seq)
+        if shelf is None or stamp is None:
+            return
+        # The indexes may move past `seq` while saving; whoever maps the result replays from
+        # `seq`, which re-applies those changes harmlessly.
+        self._publishing = threading.Thread(
+            target=shelf.publish, args=(seq, stamp, indexes), daemon=True, name="index-publish"
+        )
+        self._publishing.start()
 
     def _add_rows(self, rows: list[IndexRow]) -> None:
         by_type: dict[str, tuple[list[int], list[str]]] = {}
         for row in rows:
             if not self._matchable(row.signal_type, row.quality):
                 continue
-            tracked = self._entries.get(row.entry_id)
-            if tracked is None:
-                tracked = _Tracked(row.bank_id, {}, row.disabled_until)
-                self._entries[row.entry_id] = tracked
-                self._entries_by_bank.setdefault(row.bank_id, set()).add(row.entry_id)
-            tracked.signal_ids[row.signal_id] = row.signal_type
-            self._entry_of_signal[row.signal_id] = row.entry_id
             ids, values = by_type.setdefault(row.signal_type, ([], []))
             ids.append(row.signal_id)
             values.append(row.value)
         for type_name, (ids, values) in by_type.items():
             self._index_for(type_name).add(ids, values)
 
-    def _drop_entry(self, entry_id: int) -> None:
-        tracked = self._entries.pop(entry_id, None)
-        if tracked is None:
-            return
-        self._entries_by_bank.get(tracked.bank_id, set()).discard(entry_id)
-        for signal_id, type_name in tracked.signal_ids.items():
-            self._indexes[type_name].remove([signal_id])
-            del self._entry_of_signal[signal_id]
+    def _remove(self, signals: Iterable[tuple[int, str]]) -> None:
+        by_type: dict[str, list[int]] = {}
+        for signal_id, type_name in signals:
+            by_type.setdefault(type_name, []).append(signal_id)
+        for type_name, ids in by_type.items():
+            if type_name in self._indexes:
+                self._indexes[type_name].remove(ids)
 
     def _index_for(self, type_name: str) -> SignalIndex:
         index = self._indexes.get(type_name)
         if index is None:
             signal_type = get_signal_type(type_name)
             if signal_type.match_kind is MatchKind.HAMMING:
-                index = BruteForceHammingIndex(bits=signal_type.max_distance)
+                index = MultiIndexHammingIndex(bits=signal_type.max_distance)
             else:
                 index = ExactIndex()
             self._indexes[type_name] = index
         return index
+
+    def _hamming_indexes(self) -> dict[str, MultiIndexHammingIndex]:
+        return {
+            name: index
+            for name, index in self._indexes.items()
+            if isinstance(index, MultiIndexHammingIndex)
+        }
+
+    def _hamming_size(self) -> int:
+        return sum(len(index) for index in self._hamming_indexes().values())
+
+    def _private_size(self) -> int:
+        """Codes held in this process's memory rather than in a mapped snapshot."""
+        shared = 1 if self._generation is not None else 0
+        return sum(sum(index.levels[shared:]) for index in self._hamming_indexes().values())
 
     def _matchable(self, type_name: str, quality: int | None) -> bool:
         if type_name == PdqSignal.name and quality is not None:
@@ -161,10 +248,12 @@ class Matcher:
         """Matches of `signals` in enabled banks and active entries, nearest first.
 
         `banks` restricts matching to those bank names; `include_disabled_banks` also
-        matches banks that are switched off (HMA's "bypass coinflip").
+        matches banks that are switched off (HMA's "bypass coinflip"). The index finds
+        candidates; each is then checked against the store as it is now (entry enabled, its
+        bank's threshold), so a hit is never reported for an entry changed a moment ago.
         """
         now = now or utcnow()
-        best: dict[tuple[int, str], tuple[int, Signal, str]] = {}
+        candidates: list[tuple[IndexHit, Signal, type[SignalType], dict[int, int]]] = []
         for signal in signals:
             signal_type = get_signal_type(signal.type)
             index = self._indexes.get(signal_type.name)
@@ -176,19 +265,41 @@ class Matcher:
                 for b in self._banks.values()
                 if (b.enabled or include_disabled_banks) and (banks is None or b.name in banks)
             }
-            if not limits:
+            if limits:
+                candidates += [
+                    (hit, signal, signal_type, limits)
+                    for hit in index.query(value, max(limits.values()))
+                ]
+        if not candidates:
+            return []
+        owners = self.store.signal_owners(sorted({hit.id for hit, *_ in candidates}))
+        best: dict[tuple[int, str], tuple[int, Signal, SignalOwner]] = {}
+        for hit, signal, signal_type, limits in candidates:
+            owner = owners.get(hit.id)
+            if owner is None or not owner.enabled or owner.bank_id not in self._banks:
                 continue
-            for hit in index.query(value, max(limits.values())):
-                entry_id = self._entry_of_signal[hit.id]
-                tracked = self._entries[entry_id]
-                if hit.distance > limits.get(tracked.bank_id, -1):
-                    continue
-                if tracked.disabled_until is not None and tracked.disabled_until > now:
-                    continue
-                key = (entry_id, signal_type.name)
-                if key not in best or hit.distance < best[key][0]:
-                    best[key] = (hit.distance, signal, index.value(hit.id))
-        return self._describe(best)
+            if hit.distance > limits.get(owner.bank_id, -1):
+                continue
+            if owner.disabled_until is not None and owner.disabled_until > now:
+                continue
+            key = (owner.entry_id, signal_type.name)
+            if key not in best or hit.distance < best[key][0]:
+                best[key] = (hit.distance, signal, owner)
+        matches = [
+            Match(
+                bank=self._banks[owner.bank_id].name,
+                entry_id=entry_id,
+                signal_type=type_name,
+                bank_value=owner.value,
+                query_value=query.value,
+                distance=distance,
+                quality=query.quality,
+                metadata=owner.metadata,
+            )
+            for (entry_id, type_name), (distance, query, owner) in best.items()
+        ]
+        matches.sort(key=lambda m: (m.distance, m.bank, m.entry_id, m.signal_type))
+        return matches
 
     def match_content(self, content: HashedContent, *, now: datetime | None = None) -> list[Match]:
         """Matches of hashed content; also tries the displayed orientation when configured."""
@@ -197,33 +308,10 @@ class Matcher:
             signals.append(content.displayed_pdq)
         return self.match_signals(signals, now=now)
 
-    def _describe(self, best: dict[tuple[int, str], tuple[int, Signal, str]]) -> list[Match]:
-        if not best:
-            return []
-        metadata = self.store.entry_metadata(sorted({k[0] for k in best}))
-        matches = []
-        for (entry_id, type_name), (distance, query, bank_value) in best.items():
-            if entry_id not in metadata:  # deleted since the last refresh
-                continue
-            matches.append(
-                Match(
-                    bank=self._banks[self._entries[entry_id].bank_id].name,
-                    entry_id=entry_id,
-                    signal_type=type_name,
-                    bank_value=bank_value,
-                    query_value=query.value,
-                    distance=distance,
-                    quality=query.quality,
-                    metadata=metadata[entry_id],
-                )
-            )
-        matches.sort(key=lambda m: (m.distance, m.bank, m.entry_id, m.signal_type))
-        return matches
-
     def sizes(self) -> dict[str, int]:
         """How many signals are indexed, per signal type."""
         return {name: len(index) for name, index in self._indexes.items()}
 
     def __len__(self) -> int:
         """How many signals are indexed."""
-        return len(self._entry_of_signal)
+        return sum(len(index) for index in self._indexes.values())

@@ -139,6 +139,19 @@ class ChangeRow(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+class RemovedSignalRow(Base):
+    """A signal deleted with its entry or bank, under the change that deleted it.
+
+    An index keyed by signal id needs these ids, and the signal rows are gone.
+    """
+
+    __tablename__ = "removed_signals"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    signal_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    signal_type: Mapped[str] = mapped_column(String(32))
+
+
 class ApiKeyRow(Base):
     """An API key. Only a SHA-256 digest of the secret is stored; `prefix` finds the row."""
 

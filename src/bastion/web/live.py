@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from bastion.banks import BankStore
 from bastion.hashing import HashedContent
-from bastion.matching import Match, Matcher
+from bastion.matching import Match, Matcher, SnapshotShelf
 from bastion.settings import Settings
 from bastion.signals import Signal
 
@@ -41,7 +41,7 @@ class LiveMatcher:
         self._clock = clock
         self._max_staleness = max_staleness
         self._lock = threading.Lock()
-        self._matcher = Matcher(store, settings)
+        self._matcher = Matcher(store, settings, shelf=SnapshotShelf.for_settings(settings))
         self._refreshed_at = clock()
         #: Called with every query's matches (metrics, actions).
         self.on_matches: Callable[[list[Match]], None] | None = None

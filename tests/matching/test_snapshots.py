@@ -1,0 +1,133 @@
+"""Shared index snapshots: one process publishes, others map it and follow changes from there."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from bastion.banks import BankStore, NewEntry
+from bastion.index import MultiIndexHammingIndex
+from bastion.matching import Matcher, SnapshotShelf
+from bastion.settings import Settings
+from bastion.signals import Signal
+
+
+def pdq_values(count: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    return [f"{rng.getrandbits(256):064x}" for _ in range(count)]
+
+
+def near(value: str, bits: int) -> str:
+    return f"{int(value, 16) ^ ((1 << bits) - 1):064x}"
+
+
+@pytest.fixture
+def shared(settings: Settings) -> Settings:
+    return replace(settings, index_snapshot_min_signals=50)
+
+
+@pytest.fixture
+def bank(store: BankStore) -> list[str]:
+    values = pdq_values(200, seed=1)
+    store.create_bank("shared")
+    store.add_entries(
+        "shared",
+        [
+            NewEntry(signals=[Signal("pdq", v), Signal("md5", f"{i:032x}")])
+            for i, v in enumerate(values)
+        ],
+        source="test",
+    )
+    return values
+
+
+def mapped(matcher: Matcher) -> bool:
+    index = matcher._indexes["pdq"]
+    assert isinstance(index, MultiIndexHammingIndex)
+    return bool(index._levels) and isinstance(index._levels[0].snapshot.planes, np.memmap)
+
+
+def test_first_matcher_publishes_and_the_next_maps_it(
+    store: BankStore, shared: Settings, bank: list[str]
+) -> None:
+    shelf = SnapshotShelf.for_settings(shared)
+    assert shelf is not None
+    first = Matcher(store, shared, shelf=shelf)
+    generation = shelf.latest()
+    assert generation is not None
+    assert generation.types() == ["pdq"]
+    assert mapped(first)
+
+    store.add_entries(
+        "shared", [NewEntry(signals=[Signal("pdq", near(bank[0], 1))])], source="test"
+    )
+    (gone,) = [m.entry_id for m in first.match_signals([Signal("pdq", bank[5])])]
+    store.delete_entry(gone)
+
+    second = Matcher(store, shared, shelf=SnapshotShelf.for_settings(shared))
+    assert mapped(second)
+    first.refresh()
+    for matcher in (first, second):
+        assert len(matcher.match_signals([Signal("pdq", bank[0])])) == 2
+        assert matcher.match_signals([Signal("pdq", bank[5])]) == []
+        assert len(matcher.match_signals([Signal("md5", f"{7:032x}")])) == 1
+        assert len(matcher) == len(Matcher(store, shared)) == 200 + 199  # pdq, md5
+
+
+def test_snapshot_of_another_database_is_ignored(
+    store: BankStore, shared: Settings, bank: list[str]
+) -> None:
+    shelf = SnapshotShelf.for_settings(shared)
+    assert shelf is not None
+    Matcher(store, shared, shelf=shelf)
+    generation = shelf.latest()
+    assert generation is not None
+    (generation.path / "COMPLETE").write_text("1@2000-01-01T00:00:00+00:00\n")
+    matcher = Matcher(store, shared, shelf=shelf)
+    assert len(matcher.match_signals([Signal("pdq", bank[3])])) == 1
+    assert len(matcher) == 400
+
+
+def test_small_banks_and_disabled_snapshots_stay_private(
+    store: BankStore, settings: Settings, shared: Settings, bank: list[str]
+) -> None:
+    assert SnapshotShelf.for_settings(replace(settings, index_snapshot_min_signals=0)) is None
+    shelf = SnapshotShelf.for_settings(replace(shared, index_snapshot_min_signals=10_000))
+    assert shelf is not None
+    matcher = Matcher(store, shared, shelf=shelf)
+    assert shelf.latest() is None
+    assert not mapped(matcher)
+
+
+def test_a_newer_generation_is_adopted_on_refresh(
+    store: BankStore, shared: Settings, bank: list[str]
+) -> None:
+    now = [0.0]
+    shelf = SnapshotShelf.for_settings(shared)
+    assert shelf is not None
+    reader = Matcher(store, shared, shelf=shelf, clock=lambda: now[0])
+    first = shelf.latest()
+    assert first is not None
+    extra = pdq_values(100, seed=2)
+    store.add_entries(
+        "shared", [NewEntry(signals=[Signal("pdq", v)]) for v in extra], source="test"
+    )
+    writer = Matcher(store, shared, shelf=shelf)
+    writer._publishing = None
+    writer._checked_shelf_at = -100.0
+    # the writer's private part has grown past the threshold: it publishes in the background
+    writer.refresh()
+    assert writer._publishing is not None
+    writer._publishing.join()
+    newer = shelf.latest()
+    assert newer is not None
+    assert newer.seq > first.seq
+    now[0] = 60.0
+    reader.refresh()
+    assert reader._generation == newer
+    assert mapped(reader)
+    assert len(reader.match_signals([Signal("pdq", extra[9])])) == 1
+    assert len(reader) == 500
