@@ -304,3 +304,25 @@ def test_distances_helper_agrees_with_python() -> None:
     probe = rng.getrandbits(128)
     got = distances(as_codes(values, 128), as_codes([probe], 128)[0]).tolist()
     assert got == [(v ^ probe).bit_count() for v in values]
+
+
+def test_a_mapped_snapshot_is_never_merged_into_private_memory(tmp_path: Path) -> None:
+    rng = random.Random(12)
+    base = {i: rng.getrandbits(256) for i in range(400)}
+    HammingSnapshot.build(
+        np.array(list(base), dtype=np.int64), as_codes(list(base.values()), 256), 256
+    ).save(tmp_path / "snap")
+    index, _ = MultiIndexHammingIndex.open(
+        tmp_path / "snap", delta_limit=16, growth=2, background=False
+    )
+    added = {1000 + i: rng.getrandbits(256) for i in range(600)}
+    for start in range(0, 600, 10):
+        ids = list(added)[start : start + 10]
+        index.add(ids, [f"{added[i]:064x}" for i in ids])
+    assert isinstance(index._levels[0].snapshot.planes, np.memmap)
+    assert index.levels[0] == 400
+    assert index.private_size == 600
+    assert index.merges > 0
+    stored = base | added
+    probe = flip(added[1005], 9, 256, rng)
+    assert found(index, probe, 31, 256) == oracle(stored, probe, 31)

@@ -36,8 +36,10 @@ log = logging.getLogger(__name__)
 class _Level:
     """One snapshot and the ids hidden in it since it was built."""
 
-    def __init__(self, snapshot: HammingSnapshot) -> None:
+    def __init__(self, snapshot: HammingSnapshot, *, mapped: bool = False) -> None:
         self.snapshot = snapshot
+        #: Mapped from a saved snapshot (shared with other processes): never merged away.
+        self.mapped = mapped
         self.hidden: set[int] = set()
         self._hidden_array: npt.NDArray[np.int64] | None = None
 
@@ -95,7 +97,10 @@ class MultiIndexHammingIndex(SignalIndex):
     def open(cls, directory: Path, **options: Any) -> tuple[MultiIndexHammingIndex, dict[str, Any]]:
         """An index over the snapshot saved in `directory`, mapped read-only, and its extras."""
         snapshot, extra = HammingSnapshot.open(directory)
-        return cls.from_snapshot(snapshot, **options), extra
+        index = cls(snapshot.bits, **options)
+        if len(snapshot):
+            index._levels.append(_Level(snapshot, mapped=True))
+        return index, extra
 
     # Changes ---------------------------------------------------------------------------
 
@@ -142,7 +147,8 @@ class MultiIndexHammingIndex(SignalIndex):
     def _merge_start(self) -> int | None:
         """The first level of the suffix that should merge, if any."""
         sizes = [level.live for level in self._levels]
-        for i in range(len(sizes) - 1):
+        first = sum(1 for level in self._levels if level.mapped)  # mapped levels come first
+        for i in range(first, len(sizes) - 1):
             if sum(sizes[i + 1 :]) * self.growth >= sizes[i]:
                 return i
         return None
@@ -238,6 +244,12 @@ class MultiIndexHammingIndex(SignalIndex):
     def __len__(self) -> int:
         with self._lock:
             return sum(level.live for level in self._levels) + len(self._delta)
+
+    @property
+    def private_size(self) -> int:
+        """Codes held in this process's memory rather than in mapped snapshots."""
+        with self._lock:
+            return sum(len(x.snapshot) for x in self._levels if not x.mapped) + len(self._delta)
 
     @property
     def levels(self) -> list[int]:

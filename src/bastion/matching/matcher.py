@@ -216,8 +216,7 @@ class Matcher:
 
     def _private_size(self) -> int:
         """Codes held in this process's memory rather than in a mapped snapshot."""
-        shared = 1 if self._generation is not None else 0
-        return sum(sum(index.levels[shared:]) for index in self._hamming_indexes().values())
+        return sum(index.private_size for index in self._hamming_indexes().values())
 
     def _matchable(self, type_name: str, quality: int | None) -> bool:
         if type_name == PdqSignal.name and quality is not None:
