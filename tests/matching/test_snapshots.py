@@ -89,6 +89,33 @@ def test_snapshot_of_another_database_is_ignored(
     matcher = Matcher(store, shared, shelf=shelf)
     assert len(matcher.match_signals([Signal("pdq", bank[3])])) == 1
     assert len(matcher) == 400
+    # the foreign generation is gone and a good one took its place
+    replacement = shelf.latest()
+    assert replacement is not None
+    assert replacement.stamp == store.change_stamp(replacement.seq)
+    assert mapped(matcher)
+
+
+@pytest.mark.parametrize("damage", ["garbage array", "no index at all"])
+def test_a_damaged_snapshot_is_discarded_and_rebuilt(
+    store: BankStore, shared: Settings, bank: list[str], damage: str
+) -> None:
+    shelf = SnapshotShelf.for_settings(shared)
+    assert shelf is not None
+    Matcher(store, shared, shelf=shelf)
+    generation = shelf.latest()
+    assert generation is not None
+    if damage == "garbage array":
+        (generation.path / "pdq" / "planes.npy").write_bytes(b"not an array")
+    else:
+        (generation.path / "pdq" / "meta.json").unlink()
+    matcher = Matcher(store, shared, shelf=shelf)
+    assert len(matcher.match_signals([Signal("pdq", bank[3])])) == 1
+    assert len(matcher) == 400
+    rebuilt = shelf.latest()
+    assert rebuilt is not None
+    assert rebuilt.types() == ["pdq"]
+    assert mapped(matcher)
 
 
 def test_small_banks_and_disabled_snapshots_stay_private(
@@ -115,9 +142,8 @@ def test_a_newer_generation_is_adopted_on_refresh(
     store.add_entries(
         "shared", [NewEntry(signals=[Signal("pdq", v)]) for v in extra], source="test"
     )
-    writer = Matcher(store, shared, shelf=shelf)
-    writer._publishing = None
-    writer._checked_shelf_at = -100.0
+    writer = Matcher(store, shared, shelf=shelf, clock=lambda: now[0])
+    now[0] = 60.0
     # the writer's private part has grown past the threshold: it publishes in the background
     writer.refresh()
     assert writer._publishing is not None
@@ -125,7 +151,6 @@ def test_a_newer_generation_is_adopted_on_refresh(
     newer = shelf.latest()
     assert newer is not None
     assert newer.seq > first.seq
-    now[0] = 60.0
     reader.refresh()
     assert reader._generation == newer
     assert mapped(reader)

@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 import psycopg
 from sqlalchemy import JSON, ColumnElement, Table, delete, func, insert, literal, select, text
@@ -40,6 +40,8 @@ from bastion.store.models import (
     SignalRow,
     utcnow,
 )
+
+T = TypeVar("T")
 
 
 class IndexRow(NamedTuple):
@@ -331,8 +333,7 @@ class BankStore:
         """The matchable signals of those of `entry_ids` that exist and are enabled."""
         rows: list[IndexRow] = []
         with self.db.session() as s:
-            for start in range(0, len(entry_ids), 5000):
-                part = entry_ids[start : start + 5000]
+            for part in _chunks(entry_ids):
                 rows.extend(
                     IndexRow(*r) for r in s.execute(_INDEX_ROWS.where(SignalRow.entry_id.in_(part)))
                 )
@@ -342,8 +343,7 @@ class BankStore:
         """(signal id, signal type) of every signal of those of `entry_ids` that exist."""
         found: list[tuple[int, str]] = []
         with self.db.session() as s:
-            for start in range(0, len(entry_ids), 5000):
-                part = entry_ids[start : start + 5000]
+            for part in _chunks(entry_ids):
                 query = select(SignalRow.id, SignalRow.signal_type).where(
                     SignalRow.entry_id.in_(part)
                 )
@@ -354,8 +354,7 @@ class BankStore:
         """The entry of each of `signal_ids` that still exists, read fresh."""
         owners: dict[int, SignalOwner] = {}
         with self.db.session() as s:
-            for start in range(0, len(signal_ids), 5000):
-                part = signal_ids[start : start + 5000]
+            for part in _chunks(signal_ids):
                 query = (
                     select(
                         SignalRow.id,
@@ -386,9 +385,9 @@ class BankStore:
         """(signal id, signal type) of the signals deleted by the changes `seqs`."""
         found: list[tuple[int, str]] = []
         with self.db.session() as s:
-            for start in range(0, len(seqs), 5000):
+            for part in _chunks(seqs):
                 query = select(RemovedSignalRow.signal_id, RemovedSignalRow.signal_type).where(
-                    RemovedSignalRow.seq.in_(seqs[start : start + 5000])
+                    RemovedSignalRow.seq.in_(part)
                 )
                 found.extend((i, t) for i, t in s.execute(query))
         return found
@@ -576,15 +575,14 @@ class BulkWriter:
                 by_type.setdefault(sig.type, set()).add(sig.value)
         existing: set[tuple[str, str]] = set()
         for type_name, values in by_type.items():
-            value_list = sorted(values)
-            for start in range(0, len(value_list), 5000):
+            for part in _chunks(sorted(values)):
                 existing.update(
                     (type_name, v)
                     for v in self._session.scalars(
                         select(SignalRow.value).where(
                             SignalRow.bank_id == self._bank_id,
                             SignalRow.signal_type == type_name,
-                            SignalRow.value.in_(value_list[start : start + 5000]),
+                            SignalRow.value.in_(part),
                         )
                     )
                 )
@@ -597,6 +595,12 @@ class BulkWriter:
             existing |= entry_keys
             kept.append(entry)
         return kept
+
+
+def _chunks(values: Sequence[T], size: int = 5000) -> Iterator[Sequence[T]]:
+    """`values` in slices small enough for one SQL `IN (...)` list."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def _bulk_insert(s: Session, table: Table, rows: list[dict[str, Any]]) -> None:

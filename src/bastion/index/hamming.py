@@ -63,9 +63,6 @@ class BruteForceHammingIndex(SignalIndex):
                 self._slot[moved] = slot
             self._size = last
 
-    def __contains__(self, id: int) -> bool:
-        return id in self._slot
-
     def search(self, query: Codes, radius: int) -> tuple[Ids, npt.NDArray[np.int64]]:
         """(ids, distances) of every code within `radius` of `query` (one row), in slot order."""
         d = distances(self._codes[: self._size], query)

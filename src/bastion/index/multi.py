@@ -62,9 +62,7 @@ class _Level:
         return ~np.isin(ids, self._hidden_array)
 
     def live_rows(self) -> tuple[Ids, Codes]:
-        ids, codes = self.snapshot.rows()
-        keep = self.visible(ids)
-        return ids[keep], codes[keep]
+        return _rows_excluding(self.snapshot, self.hidden)
 
 
 class MultiIndexHammingIndex(SignalIndex):

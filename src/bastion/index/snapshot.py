@@ -166,9 +166,6 @@ class HammingSnapshot:
         found[found] = self.row_ids[rows[found]] == ids[found]
         return np.where(found, rows, -1)
 
-    def __contains__(self, id: int) -> bool:
-        return bool(self.positions(np.array([id]))[0] >= 0)
-
     def code_of(self, id: int) -> Codes | None:
         row = int(self.positions(np.array([id]))[0])
         if row < 0:

@@ -101,15 +101,13 @@ class Matcher:
     def _adopt(self, generation: Generation) -> bool:
         """Map a saved generation and catch up from its sequence number."""
         assert self._shelf is not None
-        if self.store.change_stamp(generation.seq) != generation.stamp:
-            log.warning("index snapshot %s belongs to another database; ignored", generation.path)
-            return False
         try:
+            if self.store.change_stamp(generation.seq) != generation.stamp:
+                raise ValueError("it was saved from another database")
             mapped = self._shelf.open(generation)
-        except (OSError, ValueError):
-            log.exception(
-                "index snapshot %s is unreadable; building from the database", generation.path
-            )
+        except (OSError, ValueError) as exc:
+            log.warning("index snapshot %s discarded: %s", generation.path, exc)
+            self._shelf.discard(generation)
             return False
         first = not self._indexes
         self._indexes.update(mapped)

@@ -79,7 +79,13 @@ class SnapshotShelf:
         indexes = {}
         for type_name in generation.types():
             indexes[type_name], _ = MultiIndexHammingIndex.open(generation.path / type_name)
+        if not indexes:
+            raise ValueError(f"{generation.path} holds no index")
         return indexes
+
+    def discard(self, generation: Generation) -> None:
+        """Remove an unusable generation, so the next load publishes a good one."""
+        shutil.rmtree(generation.path, ignore_errors=True)
 
     def publish(
         self, seq: int, stamp: str, indexes: Mapping[str, MultiIndexHammingIndex]
