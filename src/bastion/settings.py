@@ -123,6 +123,23 @@ SETTINGS: tuple[Setting, ...] = (
         "directory, and every process on the machine maps that one copy instead of building "
         "its own. 0 turns snapshots off.",
     ),
+    Setting(
+        "match_staleness",
+        float,
+        0.1,
+        "Seconds a service worker may answer from its view of the banks before it checks the "
+        "change sequence again; a change made through another process is matched by every "
+        "worker within this time, and a worker sees its own changes at once. 0 checks before "
+        "every query.",
+    ),
+    Setting(
+        "api_key_cache_seconds",
+        float,
+        5.0,
+        "Seconds a service worker remembers an API key it has checked, so busy clients cost "
+        "no database read per request; a key revoked through another process (the CLI) stops "
+        "working within this time. 0 reads the key on every request.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -144,6 +161,8 @@ class Settings:
     fetch_timeout: float
     fetch_max_redirects: int
     index_snapshot_min_signals: int
+    match_staleness: float
+    api_key_cache_seconds: float
 
     @classmethod
     def load(
@@ -194,6 +213,10 @@ class Settings:
             raise ConfigurationError("pdq_min_quality must be between 0 and 100")
         if self.max_media_bytes <= 0 or self.max_image_pixels <= 0:
             raise ConfigurationError("max_media_bytes and max_image_pixels must be positive")
+        if not 0 <= self.match_staleness <= 60:
+            raise ConfigurationError("match_staleness must be between 0 and 60 seconds")
+        if not 0 <= self.api_key_cache_seconds <= 300:
+            raise ConfigurationError("api_key_cache_seconds must be between 0 and 300 seconds")
         self.fetch_policy()  # checks the fetch settings
 
     def fetch_policy(self) -> FetchPolicy:

@@ -19,6 +19,7 @@ from bastion.actions import (
     validate_webhook_url,
 )
 from bastion.actions import rules as rules_module
+from bastion.actions.rules import RULE_BANKS_CACHE_SECONDS
 from bastion.actions.tables import ActionRuleRow, OutboxRow, ReviewItemRow
 from bastion.actions.webhook import validate_secret
 from bastion.banks import BankStore
@@ -256,3 +257,17 @@ def test_removing_rules_and_banks_cascades(
     (item,) = ReviewQueue(db).list()
     assert (item.rule_id, item.bank) == (None, "known")
     assert review.id
+
+
+def test_a_rule_added_by_another_process_applies_within_a_second(
+    actions: ActionStore, db: Database, entry_id: int, clock: Clock
+) -> None:
+    other = ActionStore(db, clock=clock)  # as `bastion action add-review` would
+    assert actions.record_matches([match(entry_id)], content=CONTENT) == 0  # no rules anywhere
+    review = other.add_review("known")
+    assert actions.record_matches([match(entry_id)], content=CONTENT) == 0  # remembered
+    clock.advance(RULE_BANKS_CACHE_SECONDS)
+    assert actions.record_matches([match(entry_id)], content=CONTENT) == 1
+    other.set_enabled(review.id, False)  # switching a rule off elsewhere applies at once
+    assert actions.record_matches([match(entry_id)], content=CONTENT) == 0
+    assert count(db, ReviewItemRow) == 1

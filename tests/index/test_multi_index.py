@@ -272,7 +272,7 @@ def test_snapshot_saves_and_maps_read_only(tmp_path: Path) -> None:
     index.save(tmp_path / "snap", extra={"seq": 41})
     reopened, extra = MultiIndexHammingIndex.open(tmp_path / "snap")
     assert extra == {"seq": 41}
-    assert isinstance(reopened._levels[0].snapshot.planes, np.memmap)
+    assert reopened._levels[0].snapshot.file_backed
     assert len(reopened) == len(stored)
     probe = flip(values[3], 20, 256, rng)
     assert found(reopened, probe, 31, 256) == oracle(stored, probe, 31)
@@ -319,7 +319,8 @@ def test_a_mapped_snapshot_is_never_merged_into_private_memory(tmp_path: Path) -
     for start in range(0, 600, 10):
         ids = list(added)[start : start + 10]
         index.add(ids, [f"{added[i]:064x}" for i in ids])
-    assert isinstance(index._levels[0].snapshot.planes, np.memmap)
+    assert index._levels[0].snapshot.file_backed
+    assert not any(level.snapshot.file_backed for level in index._levels[1:])
     assert index.levels[0] == 400
     assert index.private_size == 600
     assert index.merges > 0

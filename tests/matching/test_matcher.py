@@ -216,3 +216,34 @@ def test_displayed_orientation_matches_upright_bank_entry(
     assert [m.entry_id for m in Matcher(store, settings).match_content(content)] == [known_bank[6]]
     off = settings.with_overrides(match_exif_orientation=False)
     assert Matcher(store, off).match_content(content) == []
+
+
+def test_hits_are_confirmed_from_memory_until_a_change_is_applied(
+    store: BankStore,
+    settings: Settings,
+    hasher: ContentHasher,
+    known_bank: dict[int, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    reads: list[list[int]] = []
+    read_owners = store.signal_owners
+
+    def counted(signal_ids: list[int]) -> object:
+        reads.append(list(signal_ids))
+        return read_owners(signal_ids)
+
+    monkeypatch.setattr(store, "signal_owners", counted)
+    matcher = Matcher(store, settings)
+    query = hasher.hash_bytes(variants(2)["png"])
+    assert [m.metadata for m in matcher.match_content(query)] == [{"seed": 2}]
+    assert len(reads) == 1
+    assert len(matcher.match_content(query)) == 1
+    assert len(reads) == 1  # the second hit on the same entry reads nothing
+
+    store.update_entry(known_bank[2], metadata={"seed": 2, "note": "changed"})
+    assert matcher.refresh() == 1
+    assert {m.metadata["note"] for m in matcher.match_content(query)} == {"changed"}
+    assert len(reads) == 2
+    store.update_entry(known_bank[2], enabled=False)
+    matcher.refresh()
+    assert matcher.match_content(query) == []

@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 
-import numpy as np
 import pytest
 
 from bastion.banks import BankStore, NewEntry
@@ -47,7 +46,7 @@ def bank(store: BankStore) -> list[str]:
 def mapped(matcher: Matcher) -> bool:
     index = matcher._indexes["pdq"]
     assert isinstance(index, MultiIndexHammingIndex)
-    return bool(index._levels) and isinstance(index._levels[0].snapshot.planes, np.memmap)
+    return bool(index._levels) and index._levels[0].snapshot.file_backed
 
 
 def test_first_matcher_publishes_and_the_next_maps_it(

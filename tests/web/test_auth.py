@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import httpx
 import pytest
 
-from bastion.auth import ApiKeyStore, Scope
+from bastion.auth import ApiKeyStore, AuthenticationError, Scope
+from bastion.settings import Settings
 from bastion.store import Database
+from tests.web.conftest import running_server
 
 
 def test_health_routes_need_no_key(anonymous: httpx.Client) -> None:
@@ -75,10 +79,51 @@ def test_scopes_and_revocation(
     assert (
         anonymous.get("/api/v1/index/status", headers={"X-API-Key": matcher_key}).status_code == 200
     )
-    ApiKeyStore(db).revoke(matcher_key.split("_")[1])
-    revoked = anonymous.get("/api/v1/index/status", headers={"X-API-Key": matcher_key})
+    unused = make_key(Scope.MATCH)
+    ApiKeyStore(db).revoke(unused.split("_")[1])
+    revoked = anonymous.get("/api/v1/index/status", headers={"X-API-Key": unused})
     assert revoked.status_code == 401
     assert revoked.json()["detail"] == "this API key has been revoked"
+
+
+def test_a_key_revoked_elsewhere_stops_working_within_the_cache_time(
+    settings: Settings, make_key: Callable[..., str], db: Database
+) -> None:
+    key = {"X-API-Key": make_key(Scope.MATCH)}
+    with (
+        running_server(replace(settings, api_key_cache_seconds=0.5)) as url,
+        httpx.Client(base_url=url, timeout=30) as client,
+    ):
+        assert client.get("/api/v1/index/status", headers=key).status_code == 200
+        revoked_at = time.monotonic()
+        ApiKeyStore(db).revoke(key["X-API-Key"].split("_")[1])  # as `bastion key revoke` does
+        while (status := client.get("/api/v1/index/status", headers=key).status_code) == 200:
+            assert time.monotonic() - revoked_at < 5, "the revoked key still works"
+            time.sleep(0.05)
+        assert status == 401
+        assert time.monotonic() - revoked_at >= 0.3  # it was remembered, not read every time
+
+
+def test_remembered_keys_expire_and_revoking_here_forgets_them(db: Database) -> None:
+    now = [0.0]
+    keys = ApiKeyStore(db, cache_seconds=5, clock=lambda: now[0])
+    other = ApiKeyStore(db)  # another process
+    first, second = (keys.create(n, [Scope.MATCH]).secret for n in ("one", "two"))
+    assert keys.recall(first) is None
+    assert keys.authenticate(first).name == "one"
+    assert keys.recall(first) == keys.authenticate(first)
+    other.revoke("one")
+    now[0] = 4.9
+    assert keys.authenticate(first).name == "one"  # remembered
+    now[0] = 5.0
+    assert keys.recall(first) is None
+    with pytest.raises(AuthenticationError, match="revoked"):
+        keys.authenticate(first)
+    keys.authenticate(second)
+    keys.revoke("two")  # through this store: at once
+    with pytest.raises(AuthenticationError, match="revoked"):
+        keys.authenticate(second)
+    assert ApiKeyStore(db).recall(second) is None  # the default remembers nothing
 
 
 def test_rate_limit(anonymous: httpx.Client, make_key: Callable[..., str]) -> None:

@@ -1,19 +1,25 @@
-"""Several workers on one database: a write through one is seen by the next query in another."""
+"""Several workers on one database: a write through one is matched by the others within
+`match_staleness` (and by itself at once)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import httpx
+import pytest
 
 from bastion.auth import Scope
 from bastion.settings import Settings
 from tests.web.conftest import running_server
 
 
+@pytest.mark.parametrize("staleness", [0.0, 0.1], ids=["staleness-0", "staleness-default"])
 def test_signal_added_through_one_worker_is_matched_by_another(
-    settings: Settings, make_key: Callable[..., str]
+    settings: Settings, make_key: Callable[..., str], staleness: float
 ) -> None:
+    settings = replace(settings, match_staleness=staleness)
     headers = {"X-API-Key": make_key(Scope.ADMIN)}
     with (
         running_server(settings) as first,
@@ -23,17 +29,31 @@ def test_signal_added_through_one_worker_is_matched_by_another(
     ):
         value = "ab" * 32
         lookup = {"signal_type": "pdq", "signal": value}
-        assert b.get("/api/v1/lookup", params=lookup).json()["matches"] == []  # b's index loaded
+
+        def matched() -> list[int]:
+            return [m["entry_id"] for m in b.get("/api/v1/lookup", params=lookup).json()["matches"]]
+
+        def within_staleness(expected: list[int]) -> None:
+            """The other worker answers `expected` within 1 s of the write (it checks for
+            changes every `staleness` seconds); with 0, on the very next query."""
+            written = time.monotonic()
+            while (found := matched()) != expected:
+                assert time.monotonic() - written < 1.0, found
+                assert staleness > 0, "with match_staleness 0 the next query must see it"
+                time.sleep(0.01)
+
+        assert matched() == []  # b's index is loaded
         a.post("/api/v1/banks", json={"name": "shared"})
         entry = a.post(
             "/api/v1/banks/shared/entries", json={"signals": [{"type": "pdq", "value": value}]}
         ).json()
-        # The very next query through the other worker sees it: no rebuild, no waiting.
-        matches = b.get("/api/v1/lookup", params=lookup).json()["matches"]
-        assert [m["entry_id"] for m in matches] == [entry["id"]]
+        assert [
+            m["entry_id"] for m in a.get("/api/v1/lookup", params=lookup).json()["matches"]
+        ] == [entry["id"]]  # the writing worker sees its own write at once
+        within_staleness([entry["id"]])
         before = b.get("/api/v1/index/status").json()
         a.delete(f"/api/v1/entries/{entry['id']}")
-        assert b.get("/api/v1/lookup", params=lookup).json()["matches"] == []
+        within_staleness([])
         after = b.get("/api/v1/index/status").json()
         assert after["seq"] > before["seq"]
         assert after["signals"] == before["signals"] - 1

@@ -4,11 +4,16 @@ A rule belongs to one bank and is either a webhook (POST a signed event to a URL
 rule (open an item in the review queue). `record_matches` turns matches into actions in one
 transaction: outbox rows for webhooks, review items for review rules. The outbox is delivered
 later by a `WebhookDeliverer`, so recording a match never waits on a receiver.
+
+A store remembers for `RULE_BANKS_CACHE_SECONDS` which banks have any enabled rule, so matches
+in banks without rules (most look-ups, on many deployments) cost no database access: a rule
+added through another process takes effect within that time (at once through this one).
 """
 
 from __future__ import annotations
 
 import builtins
+import threading
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -28,6 +33,9 @@ from bastion.store.models import BankRow, utcnow
 
 if TYPE_CHECKING:
     from bastion.matching import Match
+
+#: How long the set of banks with enabled rules is remembered.
+RULE_BANKS_CACHE_SECONDS = 1.0
 
 
 class RuleKind(StrEnum):
@@ -54,6 +62,8 @@ class ActionStore:
     def __init__(self, db: Database, *, clock: Callable[[], datetime] = utcnow) -> None:
         self.db = db
         self._clock = clock
+        self._lock = threading.Lock()
+        self._rule_banks: tuple[frozenset[str], datetime] | None = None  # (names, read at)
 
     # Rules -------------------------------------------------------------------------------
 
@@ -68,7 +78,9 @@ class ActionStore:
             )
             s.add(row)
             s.flush()
-            return _rule(row, bank.name, secret=key)
+            added = _rule(row, bank.name, secret=key)
+        self._forget_rule_banks()
+        return added
 
     def add_review(self, bank_name: str) -> Rule:
         with self.db.session() as s:
@@ -76,7 +88,9 @@ class ActionStore:
             row = ActionRuleRow(bank_id=bank.id, kind=RuleKind.REVIEW.value, enabled=True)
             s.add(row)
             s.flush()
-            return _rule(row, bank.name)
+            added = _rule(row, bank.name)
+        self._forget_rule_banks()
+        return added
 
     def list(self, bank_name: str | None = None) -> builtins.list[Rule]:
         """Every rule, or a bank's, in id order; secrets are not included."""
@@ -98,6 +112,7 @@ class ActionStore:
         """Delete a rule and its undelivered webhooks; its review items stay (rule unset)."""
         with self.db.session() as s:
             s.delete(_rule_row(s, rule_id))
+        self._forget_rule_banks()
 
     def set_enabled(self, rule_id: int, enabled: bool) -> Rule:
         """Switch a rule. A disabled webhook queues nothing new and its pending deliveries
@@ -105,7 +120,9 @@ class ActionStore:
         with self.db.session() as s:
             row = _rule_row(s, rule_id)
             row.enabled = enabled
-            return _rule(row, s.get_one(BankRow, row.bank_id).name)
+            changed = _rule(row, s.get_one(BankRow, row.bank_id).name)
+        self._forget_rule_banks()
+        return changed
 
     # Actions -----------------------------------------------------------------------------
 
@@ -118,7 +135,7 @@ class ActionStore:
         no credentials.
         """
         best = _nearest_per_entry(matches)
-        if not best:
+        if not best or self._rule_banks_now().isdisjoint(m.bank for m in best):
             return 0
         checked = check_content(content)
         now = self._clock()
@@ -167,6 +184,30 @@ class ActionStore:
                         )
             s.add_all(queued)
             return len(queued)
+
+    def _rule_banks_now(self) -> frozenset[str]:
+        """Names of the banks with an enabled rule, as of at most a second ago."""
+        now = self._clock()
+        with self._lock:
+            cached = self._rule_banks
+        if cached is not None and 0 <= (now - cached[1]).total_seconds() < RULE_BANKS_CACHE_SECONDS:
+            return cached[0]
+        with self.db.session() as s:
+            names = frozenset(
+                s.scalars(
+                    select(BankRow.name)
+                    .join(ActionRuleRow, ActionRuleRow.bank_id == BankRow.id)
+                    .where(ActionRuleRow.enabled.is_(True))
+                    .distinct()
+                )
+            )
+        with self._lock:
+            self._rule_banks = (names, now)
+        return names
+
+    def _forget_rule_banks(self) -> None:
+        with self._lock:
+            self._rule_banks = None
 
 
 def _nearest_per_entry(matches: Iterable[Match]) -> list[Match]:

@@ -4,6 +4,11 @@ A key looks like ``bst_<prefix>_<secret>``. The prefix (12 random characters) is
 clear to find the key's row; the whole key is stored only as SHA-256. Keys carry 256 bits of
 randomness, so a fast digest is safe here (a slow password hash protects guessable secrets,
 which these are not) and keeps authentication cheap on every request.
+
+A store may remember the keys it authenticated for `cache_seconds` (the service's
+`api_key_cache_seconds` setting), so a busy service reads the key table once per key every few
+seconds rather than on every request: a key revoked through another process stops working
+within that time, and at once through this one.
 """
 
 from __future__ import annotations
@@ -12,6 +17,9 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -23,6 +31,8 @@ from bastion.store import Database
 from bastion.store.models import ApiKeyRow, utcnow
 
 _KEY = re.compile(r"bst_([A-Za-z0-9]{12})_([A-Za-z0-9]{43})")
+
+_KEY_CACHE_SIZE = 10_000
 
 
 class Scope(StrEnum):
@@ -70,8 +80,18 @@ class NewApiKey:
 
 
 class ApiKeyStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        cache_seconds: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.db = db
+        self._cache_seconds = cache_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._recent: dict[str, tuple[ApiKey, float]] = {}  # digest -> (key, read at)
 
     def create(
         self, name: str, scopes: list[Scope] | list[str], *, rate_limit: int | None = None
@@ -120,7 +140,10 @@ class ApiKeyStore:
                     f"{len(rows)} active keys are named {prefix_or_name!r}: revoke by prefix"
                 )
             rows[0].revoked_at = utcnow()
-            return _key(rows[0])
+            revoked = _key(rows[0])
+        with self._lock:
+            self._recent.clear()
+        return revoked
 
     def authenticate(self, secret: str | None) -> ApiKey:
         """The active key for `secret`; raises `AuthenticationError` otherwise."""
@@ -129,13 +152,35 @@ class ApiKeyStore:
         match = _KEY.fullmatch(secret.strip())
         if match is None:
             raise AuthenticationError("malformed API key")
+        recalled = self.recall(secret)
+        if recalled is not None:
+            return recalled
+        digest = _digest(secret.strip())
+        now = self._clock()
         with self.db.session() as s:
             row = s.scalar(select(ApiKeyRow).where(ApiKeyRow.prefix == match.group(1)))
-        if row is None or not hmac.compare_digest(row.secret_hash, _digest(secret.strip())):
+        if row is None or not hmac.compare_digest(row.secret_hash, digest):
             raise AuthenticationError("unknown API key")
         if row.revoked_at is not None:
             raise AuthenticationError("this API key has been revoked")
-        return _key(row)
+        key = _key(row)
+        if self._cache_seconds > 0:
+            with self._lock:
+                if len(self._recent) >= _KEY_CACHE_SIZE:
+                    self._recent.clear()
+                self._recent[digest] = (key, now)
+        return key
+
+    def recall(self, secret: str | None) -> ApiKey | None:
+        """The key for `secret` if it was authenticated in the last `cache_seconds`; never
+        reads the database (so an event loop may call it)."""
+        if not secret:
+            return None
+        with self._lock:
+            recent = self._recent.get(_digest(secret.strip()))
+        if recent is None or self._clock() - recent[1] >= self._cache_seconds:
+            return None
+        return recent[0]
 
     def has_admin_key(self) -> bool:
         with self.db.session() as s:

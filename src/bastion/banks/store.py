@@ -81,6 +81,20 @@ class BankStore:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._local_changes = 0
+
+    @property
+    def local_changes(self) -> int:
+        """How many changing transactions this object has committed (for read-your-writes:
+        a cache over this store compares it to know that it must look again at once)."""
+        return self._local_changes
+
+    @contextmanager
+    def _changing(self) -> Iterator[Session]:
+        """A session for a transaction that records changes; counted once it commits."""
+        with self.db.session() as s:
+            yield s
+        self._local_changes += 1
 
     # Banks -------------------------------------------------------------------------------
 
@@ -95,7 +109,7 @@ class BankStore:
         validate_bank_name(name)
         checked = validate_thresholds(thresholds or {})
         try:
-            with self.db.session() as s:
+            with self._changing() as s:
                 if s.scalar(select(BankRow.id).where(BankRow.name == name)) is not None:
                     raise ConflictError(f"bank {name!r} already exists")
                 row = BankRow(
@@ -145,7 +159,7 @@ class BankStore:
         thresholds: dict[str, Any] | None = None,
     ) -> Bank:
         checked = validate_thresholds(thresholds) if thresholds is not None else None
-        with self.db.session() as s:
+        with self._changing() as s:
             row = self._bank_row(s, name)
             if description is not None:
                 row.description = description
@@ -159,7 +173,7 @@ class BankStore:
 
     def delete_bank(self, name: str) -> int:
         """Delete a bank and all its entries; returns how many entries went with it."""
-        with self.db.session() as s:
+        with self._changing() as s:
             row = self._bank_row(s, name)
             count = s.scalar(select(func.count()).where(EntryRow.bank_id == row.id)) or 0
             self._record(s, [(ChangeOp.BANK_DELETE, row.id, None)])
@@ -205,7 +219,7 @@ class BankStore:
         batch_size: int = 5000,
     ) -> Iterator[BulkWriter]:
         """A writer for many entries in one transaction: all are committed, or none."""
-        with self.db.session() as s:
+        with self._changing() as s:
             row = self._bank_row(s, bank)
             row.updated_at = utcnow()
             s.flush()  # the first write: on SQLite this takes the database's write lock
@@ -239,7 +253,7 @@ class BankStore:
         metadata: dict[str, Any] | None = None,
     ) -> BankEntry:
         """Change an entry; `disabled_until=None` clears it, the default `False` leaves it."""
-        with self.db.session() as s:
+        with self._changing() as s:
             row = s.get(EntryRow, entry_id, options=[selectinload(EntryRow.signals)])
             if row is None:
                 raise NotFoundError(f"no entry with id {entry_id}")
@@ -259,7 +273,7 @@ class BankStore:
             return _entry(row, s.get_one(BankRow, row.bank_id).name)
 
     def delete_entry(self, entry_id: int) -> None:
-        with self.db.session() as s:
+        with self._changing() as s:
             row = s.get(EntryRow, entry_id)
             if row is None:
                 raise NotFoundError(f"no entry with id {entry_id}")

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import math
+import mmap
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
@@ -150,6 +151,16 @@ class HammingSnapshot:
     @property
     def distinct(self) -> int:
         return int(self.planes.shape[1])
+
+    @property
+    def file_backed(self) -> bool:
+        """Whether the codes live in a mapped file (shared pages) rather than private memory."""
+        base: object = self.planes
+        while base is not None:
+            if isinstance(base, mmap.mmap):
+                return True
+            base = getattr(base, "base", None)
+        return False
 
     def rows(self) -> tuple[Ids, Codes]:
         """Every (id, code) pair, ids ascending."""
@@ -275,8 +286,10 @@ class HammingSnapshot:
         if not isinstance(meta, dict) or meta.get("format") != FORMAT:
             raise ValueError(f"{directory} does not hold a {FORMAT} snapshot")
         try:
+            # Plain ndarray views of the mapped files: the same shared pages, without the
+            # `np.memmap` subclass, whose Python-level indexing costs more than the search.
             arrays = {
-                path.stem: np.load(path, mmap_mode="r", allow_pickle=False)
+                path.stem: np.load(path, mmap_mode="r", allow_pickle=False).view(np.ndarray)
                 for path in directory.glob("*.npy")
             }
             snapshot = cls(meta["bits"], meta["substring_bits"], arrays)

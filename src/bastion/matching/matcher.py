@@ -4,10 +4,11 @@ The matcher keeps one index per signal type, keyed by signal id, loaded once and
 current by following the store's change sequence (`refresh()`): a changed entry's signals are
 removed and its current ones added. Nothing is rebuilt from scratch after the first load.
 
-The index only proposes candidates. Each one is checked against the store as it is at query
-time (the entry exists and is enabled, its bank's threshold and the `disabled_until` time), so
-the matcher keeps no per-entry state in memory. Deletions name the signals they removed
-(`BankStore.removed_signals`), so those leave the index too. With a `SnapshotShelf`, large
+The index only proposes candidates. Each one is checked against its entry as read from the
+store (the entry exists and is enabled, its bank's threshold and the `disabled_until` time).
+Entries read for that are remembered until the next refresh that applies a change, so repeated
+hits cost no database read and a changed entry is read again. Deletions name the signals they
+removed (`BankStore.removed_signals`), so those leave the index too. With a `SnapshotShelf`, large
 Hamming indexes are saved once and mapped by every process (see `snapshots.py`).
 """
 
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 
 #: How often a long-running matcher looks for a newer shared snapshot.
 SHELF_CHECK_SECONDS = 10.0
+#: Entries remembered between refreshes for confirming hits (forgotten all at once when full).
+OWNER_CACHE_SIZE = 100_000
 _DELETIONS = (ChangeOp.ENTRY_DELETE, ChangeOp.BANK_DELETE)
 
 
@@ -72,6 +75,7 @@ class Matcher:
         self._generation: Generation | None = None
         self._checked_shelf_at = clock()
         self._publishing: threading.Thread | None = None
+        self._owners: dict[int, SignalOwner] = {}
         self.seq = 0
         self._load()
 
@@ -156,6 +160,8 @@ class Matcher:
                 self._add_rows(self.store.index_rows_for_entries(ordered))
             self.seq = changes[-1].seq
             applied += len(changes)
+        if applied:
+            self._owners.clear()
         return applied
 
     def _publish_in_background(self) -> None:
@@ -246,8 +252,9 @@ class Matcher:
 
         `banks` restricts matching to those bank names; `include_disabled_banks` also
         matches banks that are switched off (HMA's "bypass coinflip"). The index finds
-        candidates; each is then checked against the store as it is now (entry enabled, its
-        bank's threshold), so a hit is never reported for an entry changed a moment ago.
+        candidates; each is then checked against its entry as of the last refresh (entry
+        enabled, its bank's threshold), so a hit is never reported for an entry changed
+        before that refresh.
         """
         now = now or utcnow()
         candidates: list[tuple[IndexHit, Signal, type[SignalType], dict[int, int]]] = []
@@ -269,7 +276,7 @@ class Matcher:
                 ]
         if not candidates:
             return []
-        owners = self.store.signal_owners(sorted({hit.id for hit, *_ in candidates}))
+        owners = self._owners_of({hit.id for hit, *_ in candidates})
         best: dict[tuple[int, str], tuple[int, Signal, SignalOwner]] = {}
         for hit, signal, signal_type, limits in candidates:
             owner = owners.get(hit.id)
@@ -297,6 +304,14 @@ class Matcher:
         ]
         matches.sort(key=lambda m: (m.distance, m.bank, m.entry_id, m.signal_type))
         return matches
+
+    def _owners_of(self, signal_ids: set[int]) -> dict[int, SignalOwner]:
+        missing = sorted(signal_ids - self._owners.keys())
+        if missing:
+            if len(self._owners) + len(missing) > OWNER_CACHE_SIZE:
+                self._owners.clear()
+            self._owners.update(self.store.signal_owners(missing))
+        return self._owners
 
     def match_content(self, content: HashedContent, *, now: datetime | None = None) -> list[Match]:
         """Matches of hashed content; also tries the displayed orientation when configured."""

@@ -1,10 +1,12 @@
 """`LiveMatcher`: one process's matcher, kept fresh by following the change sequence.
 
-Before answering, a query applies the changes since the last refresh — one indexed read of
-the `changes` table when nothing changed — so a write through any worker is seen by the next
-query in every worker, and a client reads its own writes. `max_staleness` (default 0) lets a
-very busy worker skip that read for queries closer together than that many seconds.
-Refreshes and queries share a lock: the index is never read while it is being changed.
+A query first applies the changes since the last refresh — one indexed read of the `changes`
+table when nothing changed — unless the last refresh is younger than `match_staleness`
+seconds (setting, default 0.1). So a write through any process is matched by every worker
+within that time, and a busy worker reads the change sequence a few times a second instead of
+on every query. Writes through this process's own `BankStore` are seen by the next query at
+once, so a client reads its own writes. Refreshes and queries share a lock: the index is
+never read while it is being changed.
 """
 
 from __future__ import annotations
@@ -35,21 +37,27 @@ class LiveMatcher:
         store: BankStore,
         settings: Settings,
         *,
-        max_staleness: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._clock = clock
-        self._max_staleness = max_staleness
+        self._store = store
+        self._max_staleness = settings.match_staleness
         self._lock = threading.Lock()
+        self._seen_local_changes = store.local_changes
         self._matcher = Matcher(store, settings, shelf=SnapshotShelf.for_settings(settings))
         self._refreshed_at = clock()
         #: Called with every query's matches (metrics, actions).
         self.on_matches: Callable[[list[Match]], None] | None = None
 
     def _fresh(self) -> Matcher:
-        if self._clock() - self._refreshed_at >= self._max_staleness:
+        local = self._store.local_changes  # read before refreshing: see `BankStore`
+        if (
+            local != self._seen_local_changes
+            or self._clock() - self._refreshed_at >= self._max_staleness
+        ):
             self._matcher.refresh()
             self._refreshed_at = self._clock()
+            self._seen_local_changes = local
         return self._matcher
 
     def match_signals(

@@ -34,7 +34,7 @@ class Services:
 
     @cached_property
     def keys(self) -> ApiKeyStore:
-        return ApiKeyStore(self.db)
+        return ApiKeyStore(self.db, cache_seconds=self.settings.api_key_cache_seconds)
 
     @cached_property
     def _hasher(self) -> ContentHasher:
@@ -85,6 +85,6 @@ class Services:
             self.actions.record_matches(matches, content=content)
 
 
-def services(request: Request) -> Services:
+async def services(request: Request) -> Services:
     found: Services = request.app.state.services
     return found
