@@ -271,3 +271,19 @@ def test_a_rule_added_by_another_process_applies_within_a_second(
     other.set_enabled(review.id, False)  # switching a rule off elsewhere applies at once
     assert actions.record_matches([match(entry_id)], content=CONTENT) == 0
     assert count(db, ReviewItemRow) == 1
+
+
+def test_surely_idle_only_when_known_without_the_database(
+    actions: ActionStore, entry_id: int, clock: Clock
+) -> None:
+    matches = [match(entry_id)]
+    assert not actions.surely_idle(matches)  # nothing known yet: it may act
+    assert actions.record_matches(matches, content=CONTENT) == 0
+    assert actions.surely_idle(matches)
+    actions.add_webhook("other", "https://a.example/hook")
+    assert not actions.surely_idle(matches)  # forgotten on a rule change
+    assert actions.record_matches(matches, content=CONTENT) == 0
+    assert actions.surely_idle(matches)
+    assert not actions.surely_idle([match(entry_id, bank="other")])
+    clock.advance(RULE_BANKS_CACHE_SECONDS)
+    assert not actions.surely_idle(matches)

@@ -185,13 +185,26 @@ class ActionStore:
             s.add_all(queued)
             return len(queued)
 
-    def _rule_banks_now(self) -> frozenset[str]:
-        """Names of the banks with an enabled rule, as of at most a second ago."""
-        now = self._clock()
+    def surely_idle(self, matches: Iterable[Match]) -> bool:
+        """True when, without reading the database, no rule can act on `matches` (none of
+        their banks had an enabled rule a moment ago), so `record_matches` would queue
+        nothing. False means it may queue something. An event loop may call it."""
+        known = self._remembered_rule_banks(self._clock())
+        return known is not None and known.isdisjoint(m.bank for m in matches)
+
+    def _remembered_rule_banks(self, now: datetime) -> frozenset[str] | None:
         with self._lock:
             cached = self._rule_banks
         if cached is not None and 0 <= (now - cached[1]).total_seconds() < RULE_BANKS_CACHE_SECONDS:
             return cached[0]
+        return None
+
+    def _rule_banks_now(self) -> frozenset[str]:
+        """Names of the banks with an enabled rule, as of at most a second ago."""
+        now = self._clock()
+        remembered = self._remembered_rule_banks(now)
+        if remembered is not None:
+            return remembered
         with self.db.session() as s:
             names = frozenset(
                 s.scalars(

@@ -38,6 +38,9 @@ SHELF_CHECK_SECONDS = 10.0
 OWNER_CACHE_SIZE = 100_000
 _DELETIONS = (ChangeOp.ENTRY_DELETE, ChangeOp.BANK_DELETE)
 
+#: An index hit, the query signal, its type, and the threshold of each bank that may match.
+_Candidate = tuple[IndexHit, Signal, type[SignalType], dict[int, int]]
+
 
 @dataclass(frozen=True)
 class Match:
@@ -256,8 +259,36 @@ class Matcher:
         enabled, its bank's threshold), so a hit is never reported for an entry changed
         before that refresh.
         """
-        now = now or utcnow()
-        candidates: list[tuple[IndexHit, Signal, type[SignalType], dict[int, int]]] = []
+        candidates = self._candidates(signals, banks, include_disabled_banks)
+        if not candidates:
+            return []
+        owners = self._owners_of({hit.id for hit, *_ in candidates})
+        return self._confirm(candidates, owners, now or utcnow())
+
+    def match_signals_in_memory(
+        self,
+        signals: Iterable[Signal],
+        *,
+        banks: Collection[str] | None = None,
+        include_disabled_banks: bool = False,
+    ) -> list[Match] | None:
+        """`match_signals`, if every candidate's entry is already in memory; None when
+        confirming a candidate needs a database read."""
+        candidates = self._candidates(signals, banks, include_disabled_banks)
+        if not candidates:
+            return []
+        if not {hit.id for hit, *_ in candidates} <= self._owners.keys():
+            return None
+        return self._confirm(candidates, self._owners, utcnow())
+
+    def _candidates(
+        self,
+        signals: Iterable[Signal],
+        banks: Collection[str] | None,
+        include_disabled_banks: bool,
+    ) -> list[_Candidate]:
+        """Index hits within the largest threshold of the banks that may match."""
+        candidates: list[_Candidate] = []
         for signal in signals:
             signal_type = get_signal_type(signal.type)
             index = self._indexes.get(signal_type.name)
@@ -274,9 +305,12 @@ class Matcher:
                     (hit, signal, signal_type, limits)
                     for hit in index.query(value, max(limits.values()))
                 ]
-        if not candidates:
-            return []
-        owners = self._owners_of({hit.id for hit, *_ in candidates})
+        return candidates
+
+    def _confirm(
+        self, candidates: list[_Candidate], owners: dict[int, SignalOwner], now: datetime
+    ) -> list[Match]:
+        """The candidates whose entries match: one per entry and signal type, nearest first."""
         best: dict[tuple[int, str], tuple[int, Signal, SignalOwner]] = {}
         for hit, signal, signal_type, limits in candidates:
             owner = owners.get(hit.id)

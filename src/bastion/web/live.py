@@ -11,16 +11,24 @@ never read while it is being changed.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
+
+from starlette.concurrency import run_in_threadpool
 
 from bastion.banks import BankStore
 from bastion.hashing import HashedContent
 from bastion.matching import Match, Matcher, SnapshotShelf
 from bastion.settings import Settings
 from bastion.signals import Signal
+
+#: How long a query on the event loop waits before it looks again at an index that a thread
+#: holds or refreshes.
+_POLL_SECONDS = 0.0002
 
 
 @dataclass(frozen=True)
@@ -46,15 +54,19 @@ class LiveMatcher:
         self._seen_local_changes = store.local_changes
         self._matcher = Matcher(store, settings, shelf=SnapshotShelf.for_settings(settings))
         self._refreshed_at = clock()
+        self._refreshing = False  # a query on the event loop is refreshing in a thread
         #: Called with every query's matches (metrics, actions).
         self.on_matches: Callable[[list[Match]], None] | None = None
 
+    def _stale(self) -> bool:
+        return (
+            self._store.local_changes != self._seen_local_changes
+            or self._clock() - self._refreshed_at >= self._max_staleness
+        )
+
     def _fresh(self) -> Matcher:
         local = self._store.local_changes  # read before refreshing: see `BankStore`
-        if (
-            local != self._seen_local_changes
-            or self._clock() - self._refreshed_at >= self._max_staleness
-        ):
+        if self._stale():
             self._matcher.refresh()
             self._refreshed_at = self._clock()
             self._seen_local_changes = local
@@ -73,6 +85,55 @@ class LiveMatcher:
             )
         self._count(matches)
         return matches
+
+    async def match_signals_async(
+        self,
+        signals: list[Signal],
+        *,
+        banks: Collection[str] | None = None,
+        include_disabled_banks: bool = False,
+    ) -> list[Match]:
+        """`match_signals` for an event loop: answered in place when no database read is
+        needed (the view is fresh and the hits' entries are known), else in a worker thread.
+
+        When the view is stale, one query refreshes it in a thread and the others wait for
+        that; while a thread holds the index, the loop yields and looks again. Sending those
+        queries to threads instead would queue them on the lock, keep it busy, and push every
+        following query off the loop as well. With `match_staleness` 0 every query reads
+        the change sequence, so every query runs in a thread.
+        """
+        in_a_thread = functools.partial(
+            self.match_signals, signals, banks=banks, include_disabled_banks=include_disabled_banks
+        )
+        if self._max_staleness == 0:
+            return await run_in_threadpool(in_a_thread)
+        while True:
+            if not self._lock.acquire(blocking=False):
+                await asyncio.sleep(_POLL_SECONDS)
+                continue
+            try:
+                stale = self._stale()
+                matches = (
+                    None
+                    if stale
+                    else self._matcher.match_signals_in_memory(
+                        signals, banks=banks, include_disabled_banks=include_disabled_banks
+                    )
+                )
+            finally:
+                self._lock.release()
+            if matches is not None:
+                self._count(matches)
+                return matches
+            if not stale:  # an entry not read yet
+                return await run_in_threadpool(in_a_thread)
+            if not self._refreshing:  # this query refreshes the view for every waiting one
+                self._refreshing = True
+                try:
+                    return await run_in_threadpool(in_a_thread)
+                finally:
+                    self._refreshing = False
+            await asyncio.sleep(_POLL_SECONDS)
 
     def match_content(self, content: HashedContent) -> list[Match]:
         with self._lock:

@@ -72,7 +72,7 @@ def match_content(
 
 
 @matching.get("/lookup", response_model=MatchResult)
-def lookup(
+async def lookup(
     signal_type: str = Query(..., examples=["pdq"]),
     signal: str = Query(..., description="The hash value."),
     svc: Services = Depends(services),
@@ -80,8 +80,8 @@ def lookup(
 ) -> MatchResult:
     """Match one signal (a hash computed elsewhere) against every enabled bank."""
     type_name, value = normalize_signal(signal_type, signal)
-    matches = svc.matcher.match_signals([Signal(type_name, value)])
-    svc.act_on(matches, {"signals": {type_name: value}})
+    matches = await svc.matcher.match_signals_async([Signal(type_name, value)])
+    await svc.act(matches, {"signals": {type_name: value}})
     return MatchResult(matches=[MatchModel.of(m) for m in matches])
 
 

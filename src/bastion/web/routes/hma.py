@@ -15,6 +15,7 @@ bastion's model differs, the mapping is:
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import re
@@ -24,6 +25,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import PlainTextResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from bastion.actions import content_info
@@ -90,8 +92,12 @@ async def _upload(request: Request, svc: Services) -> tuple[HashedContent, dict[
             raise HmaError(400, "content_type video is disabled")
         if field != "photo":
             raise HmaError(400, f"no such content_type: '{field}'")
-        data = read_upload(upload, svc.settings.max_media_bytes)
-    return svc.hash_bytes(data, name=upload.filename or "upload"), fields
+        content = await run_in_threadpool(
+            lambda: svc.hash_bytes(
+                read_upload(upload, svc.settings.max_media_bytes), name=upload.filename or "upload"
+            )
+        )
+    return content, fields
 
 
 def _signals(content: HashedContent, types: set[str] | None) -> list[Signal]:
@@ -176,7 +182,7 @@ async def hma_hash(
 
 
 @matching.get("/m/lookup")
-def hma_lookup(
+async def hma_lookup(
     signal: str | None = Query(None),
     signal_type: str | None = Query(None),
     url: str | None = Query(None),
@@ -191,26 +197,20 @@ def hma_lookup(
     and hash the image: `{signal_type: {bank: [...]}}` (only that type's map with
     `signal_type`)."""
     if url:
-        content = _fetch_photo(svc, url, content_type)
-        include_disabled = _coinflip_banks(seed, bypass=False)
-        found = {
-            s.type: svc.matcher.match_signals(
-                [s], banks=_bank_filter(banks), include_disabled_banks=include_disabled
-            )
-            for s in _signals(content, _types(types))
-        }
-        svc.act_on([m for ms in found.values() for m in ms], content_info(content))
+        content = await run_in_threadpool(_fetch_photo, svc, url, content_type)
+        found = await _match_each(svc, _signals(content, _types(types)), banks, seed, bypass=False)
+        await svc.act([m for ms in found.values() for m in ms], content_info(content))
         by_type = {type_name: _by_bank(ms) for type_name, ms in found.items()}
         return by_type.get(signal_type, {}) if signal_type else by_type
     if not signal or not signal_type:
         raise HmaError(400, "Either url or both signal and signal_type are required")
     query = _query_signal(signal_type, signal)
-    matches = svc.matcher.match_signals(
+    matches = await svc.matcher.match_signals_async(
         [query],
         banks=_bank_filter(banks),
         include_disabled_banks=_coinflip_banks(seed, bypass=False),
     )
-    svc.act_on(matches, {"signals": {query.type: query.value}})
+    await svc.act(matches, {"signals": {query.type: query.value}})
     return _by_bank(matches)
 
 
@@ -227,19 +227,28 @@ async def hma_lookup_upload(
     """Hash an upload and look it up: `{signal_type: {bank: [matches]}}`."""
     selected = _types(types)
     content, _fields = await _upload(request, svc)
-    include_disabled = _coinflip_banks(seed, bypass=bypass_coinflip == "true")
-    found = {
-        s.type: svc.matcher.match_signals(
-            [s], banks=_bank_filter(banks), include_disabled_banks=include_disabled
-        )
-        for s in _signals(content, selected)
-    }
-    svc.act_on([m for ms in found.values() for m in ms], content_info(content))
+    found = await _match_each(
+        svc, _signals(content, selected), banks, seed, bypass=bypass_coinflip == "true"
+    )
+    await svc.act([m for ms in found.values() for m in ms], content_info(content))
     return {type_name: _by_bank(ms) for type_name, ms in found.items()}
 
 
+async def _match_each(
+    svc: Services, signals: list[Signal], banks: str | None, seed: str | None, *, bypass: bool
+) -> dict[str, list[Match]]:
+    """Each signal's matches, by signal type (HMA answers per type)."""
+    include_disabled = _coinflip_banks(seed, bypass=bypass)
+    return {
+        s.type: await svc.matcher.match_signals_async(
+            [s], banks=_bank_filter(banks), include_disabled_banks=include_disabled
+        )
+        for s in signals
+    }
+
+
 @matching.get("/m/raw_lookup")
-def hma_raw_lookup(
+async def hma_raw_lookup(
     signal: str = Query(...),
     signal_type: str = Query(...),
     banks: str | None = Query(None),
@@ -248,7 +257,7 @@ def hma_raw_lookup(
     _k: ApiKey = Depends(match_key),
 ) -> dict[str, list[Any]]:
     """Ids of every match, in any bank, enabled or not (no coinflip)."""
-    matches = svc.matcher.match_signals(
+    matches = await svc.matcher.match_signals_async(
         [_query_signal(signal_type, signal)],
         banks=_bank_filter(banks),
         include_disabled_banks=True,
@@ -342,10 +351,14 @@ async def hma_create_bank(
         ratio = 1.0 if body.get("enabled", True) else 0.0
     if not isinstance(ratio, int | float):
         raise HmaError(422, "enabled_ratio: Input should be a valid number")
-    if svc.store.find_bank(name) is not None:
-        raise HmaError(403, "Bank already exists")
-    bank = svc.store.create_bank(name, enabled=ratio > 0)
-    return _hma_bank(bank.name, bank.enabled)
+
+    def create() -> dict[str, Any]:
+        if svc.store.find_bank(name) is not None:
+            raise HmaError(403, "Bank already exists")
+        bank = svc.store.create_bank(name, enabled=ratio > 0)
+        return _hma_bank(bank.name, bank.enabled)
+
+    return await run_in_threadpool(create)
 
 
 @curation.get("/c/bank/{bank_name}")
@@ -366,17 +379,21 @@ async def hma_update_bank(
     body = await _json_body(request)
     if not isinstance(body, dict):
         raise HmaError(422, "Input should be a valid dictionary")
-    if svc.store.find_bank(bank_name) is None:
-        raise HmaError(404, "Bank not found")
-    if "name" in body and body["name"] != bank_name:
-        raise HmaError(400, "renaming banks is not supported by bastion; create a new bank")
-    enabled: bool | None = None
-    if body.get("enabled") is not None:
-        enabled = bool(body["enabled"])
-    if body.get("enabled_ratio") is not None:
-        enabled = float(body["enabled_ratio"]) > 0
-    bank = svc.store.update_bank(bank_name, enabled=enabled)
-    return _hma_bank(bank.name, bank.enabled)
+
+    def update() -> dict[str, Any]:
+        if svc.store.find_bank(bank_name) is None:
+            raise HmaError(404, "Bank not found")
+        if "name" in body and body["name"] != bank_name:
+            raise HmaError(400, "renaming banks is not supported by bastion; create a new bank")
+        enabled: bool | None = None
+        if body.get("enabled") is not None:
+            enabled = bool(body["enabled"])
+        if body.get("enabled_ratio") is not None:
+            enabled = float(body["enabled_ratio"]) > 0
+        bank = svc.store.update_bank(bank_name, enabled=enabled)
+        return _hma_bank(bank.name, bank.enabled)
+
+    return await run_in_threadpool(update)
 
 
 @curation.delete("/c/bank/{bank_name}")
@@ -400,11 +417,11 @@ async def hma_add_content(
 ) -> dict[str, Any]:
     """Hash a `photo` (uploaded, or fetched from `url`) and add it to the bank:
     `{"id", "signals": {type: hash}}` with status 200."""
-    _find_bank(svc, bank_name)
+    await run_in_threadpool(_find_bank, svc, bank_name)
     selected = _types(types)
     if url:
         body = await _json_body(request, required=False) or {}
-        content = _fetch_photo(svc, url, content_type)
+        content = await run_in_threadpool(_fetch_photo, svc, url, content_type)
         metadata, note = _metadata(body.get("metadata")), _note(body.get("note"))
     elif "multipart/form-data" in request.headers.get("content-type", ""):
         content, fields = await _upload(request, svc)
@@ -412,11 +429,14 @@ async def hma_add_content(
     else:
         raise HmaError(400, "Neither `url` nor multipart file upload was received")
     signals = tuple(_signals(content, selected))
-    (entry_id,) = svc.store.add_entries(
-        bank_name,
-        [NewEntry(signals=signals, metadata=metadata, note=note)],
-        source="media",
-        added_by=f"key:{key.prefix}",
+    (entry_id,) = await run_in_threadpool(
+        functools.partial(
+            svc.store.add_entries,
+            bank_name,
+            [NewEntry(signals=signals, metadata=metadata, note=note)],
+            source="media",
+            added_by=f"key:{key.prefix}",
+        )
     )
     return {"id": entry_id, "signals": {s.type: s.value for s in signals}}
 
@@ -429,7 +449,7 @@ async def hma_add_signal(
     key: ApiKey = Depends(curate_key),
 ) -> dict[str, Any]:
     """Add hashes computed elsewhere as one entry: body `{signal_type: hash, "note": ...}`."""
-    _find_bank(svc, bank_name)
+    await run_in_threadpool(_find_bank, svc, bank_name)
     body = await _json_body(request)
     if not isinstance(body, dict):
         raise HmaError(400, "Request input was not a dict")
@@ -448,11 +468,14 @@ async def hma_add_signal(
             raise HmaError(400, f"Invalid {type_name} signal: {e.message}") from None
     if not signals:
         raise HmaError(400, "No signals given")
-    (entry_id,) = svc.store.add_entries(
-        bank_name,
-        [NewEntry(signals=tuple(signals), note=note)],
-        source="api",
-        added_by=f"key:{key.prefix}",
+    (entry_id,) = await run_in_threadpool(
+        functools.partial(
+            svc.store.add_entries,
+            bank_name,
+            [NewEntry(signals=tuple(signals), note=note)],
+            source="api",
+            added_by=f"key:{key.prefix}",
+        )
     )
     return {"id": entry_id, "signals": {s.type: s.value for s in signals}}
 
@@ -493,8 +516,12 @@ async def hma_update_content(
     _k: ApiKey = Depends(curate_key),
 ) -> dict[str, Any]:
     """Change `disable_until_ts` (1 enabled, 0 disabled, or a Unix time) and `note`."""
-    _find_bank(svc, bank_name)
-    _find_entry(svc, content_id)
+
+    def find() -> None:
+        _find_bank(svc, bank_name)
+        _find_entry(svc, content_id)
+
+    await run_in_threadpool(find)
     body = await _json_body(request)
     if not isinstance(body, dict):
         raise HmaError(400, "Request input was not a dict")
@@ -512,10 +539,12 @@ async def hma_update_content(
         changes["disabled_until"] = datetime.fromtimestamp(ts, UTC) if ts > 1 else None
     if "note" in body:
         changes["note"] = _note(body["note"]) or ""
-    entry = svc.store.update_entry(content_id, **changes)
+    entry = await run_in_threadpool(
+        functools.partial(svc.store.update_entry, content_id, **changes)
+    )
     user = {k: v for k, v in entry.metadata.items() if k in _METADATA_KEYS}
     return {
-        "bank": _entry_bank(svc, entry),
+        "bank": await run_in_threadpool(_entry_bank, svc, entry),
         "collab_metadata": {},
         "disable_until_ts": _disable_until_ts(entry),
         "id": entry.id,
