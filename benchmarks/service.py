@@ -1,12 +1,15 @@
 """Load-test the HTTP service on loopback with wrk: hash look-ups and upload+hash+match.
 
     python benchmarks/service.py [--hashes 1000000] [--duration 10] [--workers 2]
-                                 [--postgres URL]
+                                 [--postgres URL] [--soak SECONDS]
 
 Builds a bank of random PDQ hashes, starts `bastion serve`, and drives it with wrk (Debian
-package `wrk`) at 32 connections: GET /api/v1/lookup of a hash near one in the bank, and
-POST /api/v1/match of a 1 MP JPEG. Prints throughput, p50/p99 latency and the server's memory
-(RSS of all its processes) before and after each load.
+package `wrk`) at 32 connections: GET /status/live (no key, no work: the HTTP stack's own
+ceiling on this machine, measured in the same run as the anchor), GET /api/v1/lookup of a hash
+near one in the bank, and POST /api/v1/match of a 1 MP JPEG. Prints throughput, p50/p99
+latency and the server's memory (RSS of all its processes) before and after each load. With
+`--soak`, it then keeps the look-up load on for that many seconds and prints the memory
+every minute.
 """
 
 from __future__ import annotations
@@ -80,17 +83,10 @@ def rss_mb(pid: int) -> float:
     return sum(int(x) for x in out.split()) / 1024
 
 
-def wrk(url: str, key: str, duration: int, lua: Path | None = None) -> dict[str, float]:
-    command = [
-        "wrk",
-        "-t2",
-        f"-c{CONNECTIONS}",
-        f"-d{duration}s",
-        "--latency",
-        "-H",
-        f"Authorization: Bearer {key}",
-        url,
-    ]
+def wrk(url: str, key: str | None, duration: int, lua: Path | None = None) -> dict[str, float]:
+    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency", url]
+    if key is not None:
+        command[-1:-1] = ["-H", f"Authorization: Bearer {key}"]
     if lua is not None:
         command[1:1] = ["-s", str(lua)]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
@@ -151,8 +147,10 @@ def run(label: str, url: str, args: argparse.Namespace, tmp: Path) -> list[str]:
         ).json()
         assert len(check["matches"]) == 1, check
         ready = time.perf_counter() - start - built
+        anchor = wrk(f"{base}/status/live", None, args.duration)
         rss0 = rss_mb(server.pid)
-        lookup = wrk(f"{base}/api/v1/lookup?signal_type=pdq&signal={probe}", key, args.duration)
+        lookup_url = f"{base}/api/v1/lookup?signal_type=pdq&signal={probe}"
+        lookup = wrk(lookup_url, key, args.duration)
         rss1 = rss_mb(server.pid)
         body = io.BytesIO()
         Image.fromarray(sample_pixels(3, 1224, 816)).save(body, "JPEG", quality=90)
@@ -171,9 +169,14 @@ def run(label: str, url: str, args: argparse.Namespace, tmp: Path) -> list[str]:
         )
         upload = wrk(f"{base}/api/v1/match", key, args.duration, lua)
         rss2 = rss_mb(server.pid)
+        soak(label, lookup_url, key, args.soak, server.pid)
     finally:
         server.terminate()
         server.wait(timeout=60)
+    rows.append(
+        f"| {label} | anchor: GET /status/live (no key, no work) | {anchor['rps']:,.0f} | "
+        f"{anchor['p50']:.1f} | {anchor['p99']:.1f} | {int(anchor['errors'])} | |"
+    )
     rows.append(
         f"| {label} | lookup (GET /api/v1/lookup) | {lookup['rps']:,.0f} | "
         f"{lookup['p50']:.1f} | {lookup['p99']:.1f} | {int(lookup['errors'])} | "
@@ -192,12 +195,27 @@ def run(label: str, url: str, args: argparse.Namespace, tmp: Path) -> list[str]:
     return rows
 
 
+def soak(label: str, url: str, key: str, seconds: int, pid: int) -> None:
+    """Keep the look-up load on for `seconds`, printing throughput and memory every minute."""
+    if seconds <= 0:
+        return
+    print(f"{label} soak: minute | requests/s | p99 ms | server RSS MB", file=sys.stderr)
+    for minute in range(1, seconds // 60 + 1):
+        result = wrk(url, key, 60)
+        print(
+            f"{label} soak: {minute} | {result['rps']:,.0f} | {result['p99']:.1f} | "
+            f"{rss_mb(pid):,.0f}",
+            file=sys.stderr,
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--hashes", type=int, default=1_000_000)
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--postgres", help="also run against this PostgreSQL database")
+    parser.add_argument("--soak", type=int, default=0, help="seconds of look-ups after the runs")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed (Debian/Ubuntu: apt install wrk)")
@@ -208,7 +226,8 @@ def main() -> None:
             with scratch_schema(args.postgres) as url:
                 rows += run("PostgreSQL", url, args, Path(tmp))
     print(
-        f"Machine: {describe('fastapi', 'uvicorn', 'numpy')}; wrk {CONNECTIONS} connections, "
+        f"Machine: {describe('fastapi', 'uvicorn', 'uvloop', 'httptools', 'numpy')}; "
+        f"wrk {CONNECTIONS} connections, "
         f"{args.duration} s each; {args.workers} workers; bank of {args.hashes:,} PDQ hashes\n"
     )
     print("| database | request | requests/s | p50 ms | p99 ms | errors | server RSS MB |")

@@ -10,9 +10,17 @@ from dataclasses import replace
 import httpx
 import pytest
 
+from bastion.actions import ActionStore, Outbox
 from bastion.auth import Scope
+from bastion.banks import BankStore, NewEntry
 from bastion.settings import Settings
+from bastion.signals import PdqSignal, Signal
+from bastion.store import Database
+from tests.actions.conftest import Receiver
+from tests.actions.conftest import receiver as receiver  # a fixture, used by name
 from tests.web.conftest import running_server
+
+PDQ_A = PdqSignal.examples()[0]
 
 
 @pytest.mark.parametrize("staleness", [0.0, 0.1], ids=["staleness-0", "staleness-default"])
@@ -73,3 +81,29 @@ def test_roles_split_the_routes(settings: Settings, make_key: Callable[..., str]
         assert c.get("/api/v1/banks").status_code == 404
         assert c.get("/c/banks").status_code == 404
         assert c.get("/status").text == "I-AM-ALIVE"
+
+
+def test_only_the_worker_role_delivers_webhooks(
+    settings: Settings, make_key: Callable[..., str], db: Database, receiver: Receiver
+) -> None:
+    store = BankStore(db)
+    store.create_bank("watched")
+    store.add_entries("watched", [NewEntry(signals=(Signal("pdq", PDQ_A),))], source="test")
+    ActionStore(db).add_webhook("watched", receiver.url)
+    headers = {"X-API-Key": make_key(Scope.ADMIN)}
+    lookup = {"signal_type": "pdq", "signal": PDQ_A}
+    with (
+        running_server(settings, roles=["match"]) as url,
+        httpx.Client(base_url=url, headers=headers) as c,
+    ):
+        assert len(c.get("/api/v1/lookup", params=lookup).json()["matches"]) == 1
+        time.sleep(1.5)  # longer than the deliverer's interval, had it been running
+        assert receiver.requests == []
+        assert [i.status for i in Outbox(db).list()] == ["pending"]
+    with running_server(settings, roles=["worker"]) as url:
+        assert httpx.get(f"{url}/api/v1/lookup", params=lookup, headers=headers).status_code == 404
+        deadline = time.monotonic() + 10
+        while not receiver.requests:
+            assert time.monotonic() < deadline, "the worker role delivered nothing"
+            time.sleep(0.05)
+    assert receiver.requests[0].json()["bank"] == "watched"

@@ -19,13 +19,23 @@ def serve(
     port: int = typer.Option(8000, "--port", help="Port to listen on."),
     workers: int = typer.Option(1, "--workers", min=1, help="Worker processes."),
     roles: str = typer.Option(
-        ",".join(sorted(ROLES)), "--roles", help="Comma-separated roles: hash, match, curate."
+        ",".join(sorted(ROLES)),
+        "--roles",
+        help="Comma-separated roles: hash, match, curate (route groups) and worker (webhook "
+        "delivery).",
     ),
 ) -> None:
     """Serve the HTTP API (OpenAPI at /docs). First run: an admin key and a demo bank."""
     import uvicorn
     from uvicorn.config import LOGGING_CONFIG
 
+    chosen = {r.strip() for r in roles.split(",") if r.strip()}
+    if not chosen or chosen - ROLES:
+        raise typer.BadParameter(
+            f"unknown role(s) {', '.join(sorted(chosen - ROLES)) or '(none given)'}; "
+            f"choose from {', '.join(sorted(ROLES))}",
+            param_hint="--roles",
+        )
     cli: CliContext = ctx.obj
     settings = cli.settings
     secret = prepare(settings)
@@ -43,7 +53,7 @@ def serve(
     os.environ["BASTION_DATA_DIR"] = str(settings.data_dir)
     os.environ["BASTION_DATABASE_URL"] = settings.database_url
     os.environ["BASTION_PDQ_MODE"] = settings.pdq_mode
-    os.environ["BASTION_ROLES"] = roles
+    os.environ["BASTION_ROLES"] = ",".join(sorted(chosen))
     cli.err.print(f"serving on http://{host}:{port} (API docs at /docs)", markup=False)
     uvicorn.run(
         "bastion.web.app:app_from_environment",

@@ -1,15 +1,16 @@
 """`create_app(settings)`: the HTTP service, with role switches to split it across processes.
 
-Roles: ``hash`` (compute signals), ``match`` (match content, look up signals) and ``curate``
-(banks, entries, import/export). Health routes are always present and need no key; every
-other route needs an API key with the right scope.
+Roles: ``hash`` (compute signals), ``match`` (match content, look up signals), ``curate``
+(banks, entries, import/export) and ``worker`` (deliver queued webhooks in the background).
+Health routes are always present and need no key; every other route needs an API key with
+the right scope.
 """
 
 from __future__ import annotations
 
 import gc
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, MutableMapping
-from contextlib import asynccontextmanager, suppress
+from contextlib import ExitStack, asynccontextmanager, suppress
 from typing import Any
 
 from fastapi import FastAPI
@@ -24,7 +25,7 @@ from bastion.web.routes import banks, content, hma
 from bastion.web.routes.metrics import router as metrics_router
 from bastion.web.services import Services
 
-ROLES = frozenset({"hash", "match", "curate"})
+ROLES = frozenset({"hash", "match", "curate", "worker"})
 
 #: Multipart and form overhead allowed on top of the media byte limit.
 _UPLOAD_OVERHEAD = 64 * 1024
@@ -45,9 +46,12 @@ def create_app(settings: Settings | None = None, *, roles: Iterable[str] | None 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # Deliver queued webhooks in the background; several workers share the outbox
-        # safely (each row is claimed before it is sent).
-        with WebhookDeliverer(services.db) as deliverer, deliverer.in_background(interval=1.0):
+        with ExitStack() as background:
+            if "worker" in enabled:
+                # Deliver queued webhooks in the background; several processes share the
+                # outbox safely (each row is claimed before it is sent).
+                deliverer = background.enter_context(WebhookDeliverer(services.db))
+                background.enter_context(deliverer.in_background(interval=1.0))
             # Everything built so far (modules, the app, its routes and models) lives as long
             # as the process: keep it out of the garbage collector's full passes, which
             # otherwise stall every request for tens of milliseconds.
