@@ -26,9 +26,11 @@ from bastion.matching import Match, Matcher, SnapshotShelf
 from bastion.settings import Settings
 from bastion.signals import Signal
 
-#: How long a query on the event loop waits before it looks again at an index that a thread
-#: holds or refreshes.
+#: How long a query on the event loop first waits before it looks again at an index that a
+#: thread holds or refreshes; the wait doubles up to `_POLL_MAX_SECONDS` (a refresh applying a
+#: large import may take minutes, and waiting queries must not spin meanwhile).
 _POLL_SECONDS = 0.0002
+_POLL_MAX_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -107,9 +109,11 @@ class LiveMatcher:
         )
         if self._max_staleness == 0:
             return await run_in_threadpool(in_a_thread)
+        wait = _POLL_SECONDS
         while True:
             if not self._lock.acquire(blocking=False):
-                await asyncio.sleep(_POLL_SECONDS)
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, _POLL_MAX_SECONDS)
                 continue
             try:
                 stale = self._stale()
@@ -133,7 +137,8 @@ class LiveMatcher:
                     return await run_in_threadpool(in_a_thread)
                 finally:
                     self._refreshing = False
-            await asyncio.sleep(_POLL_SECONDS)
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, _POLL_MAX_SECONDS)
 
     def match_content(self, content: HashedContent) -> list[Match]:
         with self._lock:
