@@ -59,6 +59,12 @@ class UnknownSignalTypeError(InvalidSignalError):
     code = "unknown-signal-type"
 
 
+class InvalidTmkError(InvalidSignalError):
+    """Bytes that are not a well-formed TMK+PDQF feature-vector (`.tmk`) file."""
+
+    code = "invalid-tmk"
+
+
 class StorageError(BastionError):
     """The database cannot be opened, migrated or written."""
 
