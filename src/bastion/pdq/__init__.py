@@ -38,6 +38,7 @@ __all__ = [
     "hamming_distance",
     "hash_image",
     "hash_rgb",
+    "pdq_float",
 ]
 
 
@@ -97,6 +98,13 @@ def hash_rgb(pixels: npt.NDArray[np.uint8], mode: PdqMode = PdqMode.REFERENCE) -
     if PdqMode(mode) is PdqMode.FAST:
         return _digest(fast_dct_from_pixels(pixels))
     return _digest(reference_dct(pixels))
+
+
+def pdq_float(pixels: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32] | None:
+    """The 16x16 float DCT that PDQ thresholds into its 256 bits (Meta's "PDQF", the frame
+    feature of TMK), from the reference computation; None for an image too small to hash."""
+    found = reference_dct(validate_pixels(pixels))
+    return None if found is None else found[0]
 
 
 def hash_image(image: Image.Image, mode: PdqMode = PdqMode.REFERENCE) -> PdqDigest:

@@ -1,0 +1,156 @@
+"""TMK+PDQF descriptors computed from videos (PyAV): Meta's reference, generated clips."""
+
+from __future__ import annotations
+
+import io
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from bastion.errors import CorruptMediaError, MediaTooLargeError, UnsupportedMediaError
+from bastion.samples import sample_pixels
+from bastion.tmk import (
+    LEVEL1_THRESHOLD,
+    LEVEL2_THRESHOLD,
+    TmkFeatures,
+    level1_score,
+    level2_score,
+    tmk_from_video,
+)
+from bastion.video import VideoLimits
+
+
+def family(name: str) -> str:
+    return name.split("-")[0]
+
+
+# Conformance with Meta's reference ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def computed(shared_testdata: Path) -> dict[str, TmkFeatures]:
+    videos = sorted((shared_testdata / "video" / "sample-videos").glob("*.mp4"))
+    return {
+        v.stem: tmk_from_video(v.read_bytes()) for v in videos if v.stem != "test-padded-dimensions"
+    }
+
+
+def test_computed_descriptors_agree_with_the_reference_files(
+    computed: dict[str, TmkFeatures], shared_testdata: Path
+) -> None:
+    assert len(computed) == 13
+    for name, mine in computed.items():
+        reference = TmkFeatures.from_bytes(
+            (shared_testdata / "video" / "tmk-sample-hashes" / f"{name}.tmk").read_bytes()
+        )
+        assert level1_score(mine, reference) >= 0.98, name
+        assert level2_score(mine, reference) >= 0.98, name
+        assert abs(mine.frame_count - reference.frame_count) <= 2, name
+
+
+def test_computed_descriptors_reproduce_the_expected_scores(
+    computed: dict[str, TmkFeatures], shared_testdata: Path
+) -> None:
+    checked = 0
+    for line in (shared_testdata / "video" / "tmk-expected-scores.txt").read_text().splitlines():
+        level1, level2, file_a, file_b = line.split()
+        a, b = computed.get(file_a.removesuffix(".tmk")), computed.get(file_b.removesuffix(".tmk"))
+        if a is None or b is None:  # the HD/FHD originals have reference hashes, no video
+            continue
+        assert level2_score(a, b) == pytest.approx(float(level2), abs=0.02), (file_a, file_b)
+        if family(file_a) == family(file_b):
+            assert level1_score(a, b) == pytest.approx(float(level1), abs=0.02), (file_a, file_b)
+        else:
+            # Known gap: the cosine of two unrelated videos' average features is near zero
+            # (-0.06 .. -0.09 here) and our decoded pixels differ slightly from the
+            # reference's FFmpeg, so these level-1 scores are off by up to 0.042 (6 of 27
+            # pairs beyond 0.02); far below the 0.7 threshold either way.
+            assert level1_score(a, b) == pytest.approx(float(level1), abs=0.05), (file_a, file_b)
+        matched = level1_score(a, b) >= LEVEL1_THRESHOLD and level2_score(a, b) >= LEVEL2_THRESHOLD
+        assert matched == (family(file_a) == family(file_b)), (file_a, file_b)
+        checked += 1
+    assert checked >= 20
+
+
+# Generated videos ---------------------------------------------------------------------------
+
+
+def encode(
+    seed: int,
+    *,
+    seconds: float = 6.0,
+    fps: int = 24,
+    size: tuple[int, int] = (320, 240),
+    codec: str = "mpeg4",
+) -> bytes:
+    """A benign clip: a camera panning slowly across a generated picture."""
+    scene = sample_pixels(seed, 960, 480)
+    out = io.BytesIO()
+    with av.open(out, mode="w", format="mp4") as container:
+        stream = container.add_stream(codec, rate=fps)
+        stream.width, stream.height = size
+        stream.pix_fmt = "yuv420p"
+        for i in range(int(seconds * fps)):
+            x = int((960 - 320) * i / (seconds * fps))
+            view = np.ascontiguousarray(scene[120:360, x : x + 320])
+            frame = av.VideoFrame.from_ndarray(view, format="rgb24").reformat(
+                width=size[0], height=size[1]
+            )
+            frame.pts, frame.time_base = i, Fraction(1, fps)
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return out.getvalue()
+
+
+def test_a_re_encoded_resized_copy_matches_and_another_video_does_not() -> None:
+    original = tmk_from_video(encode(1))
+    assert original.frame_count == pytest.approx(6 * 15, abs=2)
+    copy = tmk_from_video(encode(1, fps=30, size=(160, 120), codec="libx264"))
+    other = tmk_from_video(encode(2))
+    assert level1_score(original, copy) >= 0.9
+    assert level2_score(original, copy) >= 0.9
+    assert (
+        level1_score(original, other) < LEVEL1_THRESHOLD
+        or level2_score(original, other) < LEVEL2_THRESHOLD
+    )
+    # A descriptor survives the reference file layout unchanged.
+    assert TmkFeatures.from_bytes(original.to_bytes()).to_bytes() == original.to_bytes()
+
+
+# Bad input ----------------------------------------------------------------------------------
+
+
+def audio_only() -> bytes:
+    out = io.BytesIO()
+    with av.open(out, mode="w", format="wav") as container:
+        stream = container.add_stream("pcm_s16le", rate=8000)
+        frame = av.AudioFrame.from_ndarray(
+            np.zeros((1, 8000), dtype=np.int16), format="s16", layout="mono"
+        )
+        frame.sample_rate = 8000
+        container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return out.getvalue()
+
+
+def test_bad_files_get_clear_errors() -> None:
+    with pytest.raises(UnsupportedMediaError, match="empty"):
+        tmk_from_video(b"")
+    with pytest.raises(UnsupportedMediaError, match="not a video file"):
+        tmk_from_video(b"this is a text file, not a video" * 100)
+    with pytest.raises(UnsupportedMediaError, match="no video stream"):
+        tmk_from_video(audio_only())
+    video = encode(3, seconds=2)
+    with pytest.raises((UnsupportedMediaError, CorruptMediaError)):
+        tmk_from_video(video[: len(video) // 3])
+
+
+def test_limits_bound_the_work() -> None:
+    video = encode(4, seconds=4)
+    with pytest.raises(MediaTooLargeError, match="limit of 2 s"):
+        tmk_from_video(video, limits=VideoLimits(max_seconds=2))
+    with pytest.raises(MediaTooLargeError, match="320x240 exceed"):
+        tmk_from_video(video, limits=VideoLimits(max_frame_pixels=320 * 240 - 1))
