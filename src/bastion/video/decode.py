@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import itertools
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import av
@@ -33,11 +34,12 @@ class VideoLimits:
     max_frame_pixels: int = 3840 * 2160
 
 
-def sample_frames(
-    data: bytes, *, fps: float, width: int, height: int, limits: VideoLimits | None = None
-) -> Iterator[RgbFrame]:
-    """The video's frames at a constant `fps`, scaled to `width` x `height`, as (h, w, 3)
-    uint8 RGB arrays, first to last."""
+@contextmanager
+def open_video(
+    data: bytes, limits: VideoLimits | None = None
+) -> Iterator[tuple[av.container.InputContainer, av.video.stream.VideoStream]]:
+    """The container and first video stream of `data`, checked against `limits`; FFmpeg's
+    errors while it is open become `CorruptMediaError`."""
     limits = limits or VideoLimits()
     if not data:
         raise UnsupportedMediaError("empty file: no video to decode")
@@ -57,9 +59,25 @@ def sample_frames(
                 f"exceed the limit of {limits.max_frame_pixels:,} pixels"
             )
         try:
-            yield from _filtered(container, stream, fps, width, height, limits)
+            yield container, stream
         except av.error.FFmpegError as e:
             raise CorruptMediaError(f"the video cannot be decoded: {_reason(e)}") from None
+
+
+def check_time(seconds: float | None, limits: VideoLimits) -> None:
+    """Refuse a frame past the duration limit."""
+    if seconds is not None and seconds > limits.max_seconds:
+        raise MediaTooLargeError(f"the video runs past the limit of {limits.max_seconds:,.0f} s")
+
+
+def sample_frames(
+    data: bytes, *, fps: float, width: int, height: int, limits: VideoLimits | None = None
+) -> Iterator[RgbFrame]:
+    """The video's frames at a constant `fps`, scaled to `width` x `height`, as (h, w, 3)
+    uint8 RGB arrays, first to last."""
+    limits = limits or VideoLimits()
+    with open_video(data, limits) as (container, stream):
+        yield from _filtered(container, stream, fps, width, height, limits)
 
 
 def _filtered(
