@@ -1,0 +1,92 @@
+"""Video hashing speed, as multiples of real time, on one core: TMK+PDQF and vPDQ.
+
+    python benchmarks/video.py [--shared ../shared] [--repeat 3]
+
+Uses the SD and HD sample videos in ../shared/testdata/video/sample-videos (reference data
+that CI and developers have). The process is pinned to one core (Linux). vPDQ is timed at
+its default of one frame a second and at every frame. The anchor is decoding alone (every
+frame, no conversion), measured in the same run: every hasher must decode every frame.
+Meta's `vpdq` package cannot be installed here (it needs system FFmpeg development
+libraries, its issue #1834), so it has no row.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import io
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import av
+
+from bastion.tmk import tmk_from_video
+from bastion.video import vpdq_frames
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from machine import describe
+
+VIDEOS = {
+    "SD 720x480, 18.8 s": "chair-19-sd-bar.mp4",
+    "HD 1280x720, 6.9 s": "pattern-hd-no-bar.mp4",
+}
+
+
+def duration(data: bytes) -> float:
+    with av.open(io.BytesIO(data)) as container:
+        stream = container.streams.video[0]
+        if stream.duration is not None and stream.time_base is not None:
+            return float(stream.duration * stream.time_base)
+        return (container.duration or 0) / 1_000_000
+
+
+def decode_only(data: bytes) -> None:
+    with av.open(io.BytesIO(data)) as container:
+        for _frame in container.decode(container.streams.video[0]):
+            pass
+
+
+def best_of(repeat: int, work: Callable[[], Any]) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared"
+    )
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    folder = args.shared / "testdata" / "video" / "sample-videos"
+    if not folder.is_dir():
+        sys.exit(f"sample videos not found in {folder} (pass --shared)")
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    print(f"Machine: {describe('av', 'numpy')}; one core; best of {args.repeat}\n")
+    print("| video | work | seconds | times real time |")
+    print("|---|---|---:|---:|")
+    for label, name in VIDEOS.items():
+        data = (folder / name).read_bytes()
+        length = duration(data)
+        runs: list[tuple[str, Callable[[], Any]]] = [
+            ("anchor: decode every frame", functools.partial(decode_only, data)),
+            ("TMK+PDQF (15 fps, 64x64)", functools.partial(tmk_from_video, data)),
+            ("vPDQ, 1 frame/s (default)", functools.partial(vpdq_frames, data)),
+            ("vPDQ, every frame", functools.partial(vpdq_frames, data, seconds_per_hash=0)),
+        ]
+        for work, run in runs:
+            seconds = best_of(args.repeat, run)
+            print(f"| {label} | {work} | {seconds:.2f} | {length / seconds:,.1f} |")
+
+
+if __name__ == "__main__":
+    main()
