@@ -37,7 +37,7 @@ VIDEOS = {
 
 
 def duration(data: bytes) -> float:
-    with av.open(io.BytesIO(data)) as container:
+    with av.open(io.BytesIO(data), mode="r") as container:
         stream = container.streams.video[0]
         if stream.duration is not None and stream.time_base is not None:
             return float(stream.duration * stream.time_base)
@@ -45,7 +45,7 @@ def duration(data: bytes) -> float:
 
 
 def decode_only(data: bytes) -> None:
-    with av.open(io.BytesIO(data)) as container:
+    with av.open(io.BytesIO(data), mode="r") as container:
         for _frame in container.decode(container.streams.video[0]):
             pass
 
