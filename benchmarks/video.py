@@ -24,6 +24,7 @@ from typing import Any
 
 import av
 
+from bastion.pdq import PdqMode
 from bastion.tmk import tmk_from_video
 from bastion.video import vpdq_frames
 
@@ -81,6 +82,10 @@ def main() -> None:
             ("anchor: decode every frame", functools.partial(decode_only, data)),
             ("TMK+PDQF (15 fps, 64x64)", functools.partial(tmk_from_video, data)),
             ("vPDQ, 1 frame/s (default)", functools.partial(vpdq_frames, data)),
+            (
+                "vPDQ, 1 frame/s, fast PDQ",
+                functools.partial(vpdq_frames, data, mode=PdqMode.FAST),
+            ),
             ("vPDQ, every frame", functools.partial(vpdq_frames, data, seconds_per_hash=0)),
         ]
         for work, run in runs:

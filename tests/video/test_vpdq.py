@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from bastion.errors import MediaTooLargeError, UnsupportedMediaError
-from bastion.pdq import hamming_distance
+from bastion.pdq import PdqMode, hamming_distance
 from bastion.samples import sample_pixels
 from bastion.video import VideoLimits, vpdq_frames
 
@@ -107,6 +107,11 @@ def test_sampling_rate_and_downsampling() -> None:
         hamming_distance(a.hash, b.hash) <= 31 for a, b in zip(small, per_second, strict=True)
     )
     assert all(f.quality >= 50 for f in per_second)
+    fast = vpdq_frames(video, mode=PdqMode.FAST)
+    assert [f.index for f in fast] == [f.index for f in per_second]
+    assert all(
+        hamming_distance(a.hash, b.hash) <= 10 for a, b in zip(fast, per_second, strict=True)
+    )
 
 
 def test_bad_input() -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bastion.errors import CorruptMediaError, UnsupportedMediaError
-from bastion.pdq import hash_rgb
+from bastion.pdq import PdqMode, hash_rgb
 from bastion.video.decode import VideoLimits, check_time, open_video
 
 
@@ -32,9 +32,11 @@ def vpdq_frames(
     *,
     seconds_per_hash: float = 1.0,
     downsample: tuple[int, int] | None = None,
+    mode: PdqMode = PdqMode.REFERENCE,
     limits: VideoLimits | None = None,
 ) -> list[VpdqFrame]:
-    """The vPDQ frames of a video file's bytes."""
+    """The vPDQ frames of a video file's bytes. `mode` is the PDQ computation (the fast one
+    is about 7 times quicker per SD frame and stays within a few bits of the reference)."""
     if seconds_per_hash < 0:
         raise ValueError("seconds_per_hash must be 0 (every frame) or more")
     limits = limits or VideoLimits()
@@ -51,7 +53,7 @@ def vpdq_frames(
             if index % every:
                 continue
             pixels = frame.to_ndarray(format="rgb24", width=width, height=height)
-            digest = hash_rgb(np.asarray(pixels, dtype=np.uint8))
+            digest = hash_rgb(np.asarray(pixels, dtype=np.uint8), mode)
             found.append(VpdqFrame(index, digest.quality, digest.hash, index / frame_rate))
     if not found:
         raise CorruptMediaError("the video has no frames to decode")
