@@ -26,7 +26,7 @@ import av
 
 from bastion.pdq import PdqMode
 from bastion.tmk import tmk_from_video
-from bastion.video import vpdq_frames
+from bastion.vpdq import vpdq_frames
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from machine import describe

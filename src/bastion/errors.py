@@ -93,3 +93,12 @@ class ImportFormatError(BastionError):
     """A hash list file cannot be imported; the message names the line."""
 
     code = "import-format"
+
+
+def first_line(error: BaseException | None) -> str:
+    """The first line of an error's message (or its type's name): a library's exception text
+    made fit for one of bastion's one-line messages."""
+    if error is None:
+        return "unknown error"
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from bastion.errors import CorruptMediaError, MediaTooLargeError, UnsupportedMediaError
+from bastion.media.video import VideoLimits
 from bastion.samples import sample_pixels
 from bastion.tmk import (
     LEVEL1_THRESHOLD,
@@ -20,7 +21,6 @@ from bastion.tmk import (
     level2_score,
     tmk_from_video,
 )
-from bastion.video import VideoLimits
 
 
 def family(name: str) -> str:

@@ -48,6 +48,22 @@ def test_bank_curation(api: httpx.Client) -> None:
     updated = api.put("/c/bank/TEST_BANK", json={"enabled": False})
     assert updated.json() == {"matching_enabled_ratio": 0.0, "name": "TEST_BANK"}
     assert api.put("/c/bank/NOPE", json={}).status_code == 404
+    for ratio in ("abc", [1], True):  # refused, the bank unchanged
+        refused = api.put("/c/bank/TEST_BANK", json={"enabled_ratio": ratio})
+        assert (refused.status_code, refused.json()) == (
+            422,
+            {"message": "enabled_ratio: Input should be a valid number"},
+        )
+        assert (
+            api.post("/c/banks", json={"name": "RATIO", "enabled_ratio": ratio}).status_code == 422
+        )
+    assert api.get("/c/bank/TEST_BANK").json()["matching_enabled_ratio"] == 0.0
+    # As in HMA: `enabled` counts when `enabled_ratio` is absent.
+    assert api.post("/c/banks", json={"name": "SWITCHED_OFF", "enabled": False}).json() == {
+        "matching_enabled_ratio": 0.0,
+        "name": "SWITCHED_OFF",
+    }
+    assert api.delete("/c/bank/SWITCHED_OFF").json() == {"message": "Done"}
     assert api.delete("/c/bank/OFF_BANK").json() == {"message": "Done"}
     assert api.delete("/c/bank/OFF_BANK").json() == {"message": "Done"}
     assert [b["name"] for b in api.get("/c/banks").json()] == ["TEST_BANK"]

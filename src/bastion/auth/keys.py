@@ -152,11 +152,11 @@ class ApiKeyStore:
         match = _KEY.fullmatch(secret.strip())
         if match is None:
             raise AuthenticationError("malformed API key")
-        recalled = self.recall(secret)
-        if recalled is not None:
-            return recalled
         digest = _digest(secret.strip())
         now = self._clock()
+        recalled = self._recalled(digest, now)
+        if recalled is not None:
+            return recalled
         with self.db.session() as s:
             row = s.scalar(select(ApiKeyRow).where(ApiKeyRow.prefix == match.group(1)))
         if row is None or not hmac.compare_digest(row.secret_hash, digest):
@@ -174,11 +174,12 @@ class ApiKeyStore:
     def recall(self, secret: str | None) -> ApiKey | None:
         """The key for `secret` if it was authenticated in the last `cache_seconds`; never
         reads the database (so an event loop may call it)."""
-        if not secret:
-            return None
+        return self._recalled(_digest(secret.strip()), self._clock()) if secret else None
+
+    def _recalled(self, digest: str, now: float) -> ApiKey | None:
         with self._lock:
-            recent = self._recent.get(_digest(secret.strip()))
-        if recent is None or self._clock() - recent[1] >= self._cache_seconds:
+            recent = self._recent.get(digest)
+        if recent is None or now - recent[1] >= self._cache_seconds:
             return None
         return recent[0]
 

@@ -28,7 +28,7 @@ from bastion.banks.model import (
     validate_bank_name,
     validate_thresholds,
 )
-from bastion.errors import ConflictError, NotFoundError, StorageError, ValidationError
+from bastion.errors import ConflictError, NotFoundError, StorageError, ValidationError, first_line
 from bastion.signals import Signal
 from bastion.store import Database
 from bastion.store.models import (
@@ -636,8 +636,7 @@ def _bulk_insert(s: Session, table: Table, rows: list[dict[str, Any]]) -> None:
                     [json.dumps(row[c]) if c in json_columns else row[c] for c in columns]
                 )
     except psycopg.Error as e:  # COPY bypasses SQLAlchemy, so wrap the driver's errors here
-        detail = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise StorageError(f"database error: {detail}") from e
+        raise StorageError(f"database error: {first_line(e)}") from e
 
 
 def _checked_metadata(metadata: dict[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,7 @@
-"""Safe media input: reading files under byte limits and decoding images under pixel limits."""
+"""Safe media input: reading files under byte limits and decoding images under pixel limits.
+
+Video decoding lives in `bastion.media.video`, imported on its own because it loads PyAV.
+"""
 
 from bastion.media.fetch import (
     FetchedContent,

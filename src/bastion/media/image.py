@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import pillow_heif
 from PIL import Image, UnidentifiedImageError
 
-from bastion.errors import CorruptMediaError, MediaTooLargeError, UnsupportedMediaError
+from bastion.errors import CorruptMediaError, MediaTooLargeError, UnsupportedMediaError, first_line
 
 pillow_heif.register_heif_opener()
 
@@ -88,8 +88,7 @@ def decoding(name: str) -> Iterator[None]:
     except Image.DecompressionBombError:
         raise MediaTooLargeError(f"{name}: image dimensions are too large to decode") from None
     except _DECODER_ERRORS as e:
-        detail = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise CorruptMediaError(f"{name}: corrupt or truncated image ({detail})") from None
+        raise CorruptMediaError(f"{name}: corrupt or truncated image ({first_line(e)})") from None
 
 
 def exif_orientation(image: Image.Image) -> int:

@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bastion.errors import StorageError
+from bastion.errors import StorageError, first_line
 from bastion.store.migrations import upgrade_to_head
 
 
@@ -38,7 +38,7 @@ class Database:
         except DBAPIError as e:
             engine.dispose()
             raise StorageError(
-                f"cannot open database {redact(url)}: {_first_line(e.orig)}"
+                f"cannot open database {redact(url)}: {first_line(e.orig)}"
             ) from None
         return cls(engine)
 
@@ -54,7 +54,7 @@ class Database:
                 with session.begin():
                     yield session
             except DBAPIError as e:
-                raise StorageError(f"database error: {_first_line(e.orig)}") from e
+                raise StorageError(f"database error: {first_line(e.orig)}") from e
 
     def close(self) -> None:
         self.engine.dispose()
@@ -100,11 +100,6 @@ def redact(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except (ArgumentError, ValueError):
         return "<unparseable URL>"
-
-
-def _first_line(error: BaseException | None) -> str:
-    text_ = str(error or "unknown error").strip()
-    return text_.splitlines()[0] if text_ else type(error).__name__
 
 
 __all__ = ["Database", "SQLAlchemyError", "create_database_engine", "redact"]

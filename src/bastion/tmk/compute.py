@@ -1,6 +1,6 @@
 """Computing a TMK+PDQF descriptor from a video, as Meta's `tmk-hash-video` does.
 
-Frames are sampled at 15 fps and scaled to 64x64 (`bastion.video.sample_frames`); each
+Frames are sampled at 15 fps and scaled to 64x64 (`bastion.media.video.sample_frames`); each
 frame's feature is its PDQ float DCT (the 256 values PDQ thresholds into bits). Frame t of N
 adds its raw feature to the pure average, and its L2-normalised feature, weighted by
 cos(2·pi·j·t/T) and sin(2·pi·j·t/T), to the j-th cosine and sine features of each period T.
@@ -15,9 +15,9 @@ import numpy as np
 import numpy.typing as npt
 
 from bastion.errors import CorruptMediaError
+from bastion.media.video import VideoLimits, sample_frames
 from bastion.pdq import pdq_float
 from bastion.tmk.features import TmkFeatures
-from bastion.video import VideoLimits, sample_frames
 
 FRAMES_PER_SECOND = 15
 FRAME_SIZE = 64

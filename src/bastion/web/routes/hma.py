@@ -324,6 +324,19 @@ def _hma_bank(name: str, enabled: bool) -> dict[str, Any]:
     return {"matching_enabled_ratio": 1.0 if enabled else 0.0, "name": name}
 
 
+def _enabled(body: dict[str, Any]) -> bool | None:
+    """A bank's matching switch from HMA's `enabled_ratio` (a number; above 0 is on) or
+    `enabled`; None when the body sets neither."""
+    ratio = body.get("enabled_ratio")
+    if ratio is not None:
+        if isinstance(ratio, bool) or not isinstance(ratio, int | float):
+            raise HmaError(422, "enabled_ratio: Input should be a valid number")
+        return ratio > 0
+    if body.get("enabled") is not None:
+        return bool(body["enabled"])
+    return None
+
+
 def _check_hma_name(name: Any) -> str:
     if not isinstance(name, str) or not re.fullmatch(r"[A-Z_][A-Z0-9_]*", name):
         raise HmaError(400, "Bank names must be UPPER_WITH_UNDERSCORE")
@@ -346,16 +359,12 @@ async def hma_create_bank(
     if not isinstance(body, dict) or "name" not in body:
         raise HmaError(422, "name: Field required")
     name = _check_hma_name(body["name"])
-    ratio = body.get("enabled_ratio", 1.0)
-    if ratio is None:
-        ratio = 1.0 if body.get("enabled", True) else 0.0
-    if not isinstance(ratio, int | float):
-        raise HmaError(422, "enabled_ratio: Input should be a valid number")
+    enabled = _enabled(body)
 
     def create() -> dict[str, Any]:
         if svc.store.find_bank(name) is not None:
             raise HmaError(403, "Bank already exists")
-        bank = svc.store.create_bank(name, enabled=ratio > 0)
+        bank = svc.store.create_bank(name, enabled=enabled is not False)
         return _hma_bank(bank.name, bank.enabled)
 
     return await run_in_threadpool(create)
@@ -379,17 +388,13 @@ async def hma_update_bank(
     body = await _json_body(request)
     if not isinstance(body, dict):
         raise HmaError(422, "Input should be a valid dictionary")
+    enabled = _enabled(body)
 
     def update() -> dict[str, Any]:
         if svc.store.find_bank(bank_name) is None:
             raise HmaError(404, "Bank not found")
         if "name" in body and body["name"] != bank_name:
             raise HmaError(400, "renaming banks is not supported by bastion; create a new bank")
-        enabled: bool | None = None
-        if body.get("enabled") is not None:
-            enabled = bool(body["enabled"])
-        if body.get("enabled_ratio") is not None:
-            enabled = float(body["enabled_ratio"]) > 0
         bank = svc.store.update_bank(bank_name, enabled=enabled)
         return _hma_bank(bank.name, bank.enabled)
 

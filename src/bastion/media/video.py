@@ -21,7 +21,7 @@ import av.error
 import numpy as np
 import numpy.typing as npt
 
-from bastion.errors import CorruptMediaError, MediaTooLargeError, UnsupportedMediaError
+from bastion.errors import CorruptMediaError, MediaTooLargeError, UnsupportedMediaError, first_line
 
 RgbFrame = npt.NDArray[np.uint8]
 
@@ -46,7 +46,7 @@ def open_video(
     try:
         container = av.open(io.BytesIO(data), mode="r")
     except (av.error.FFmpegError, ValueError) as e:
-        raise UnsupportedMediaError(f"not a video file FFmpeg can read: {_reason(e)}") from None
+        raise UnsupportedMediaError(f"not a video file FFmpeg can read: {first_line(e)}") from None
     with container:
         if not container.streams.video:
             raise UnsupportedMediaError("the file has no video stream (audio only?)")
@@ -61,7 +61,7 @@ def open_video(
         try:
             yield container, stream
         except av.error.FFmpegError as e:
-            raise CorruptMediaError(f"the video cannot be decoded: {_reason(e)}") from None
+            raise CorruptMediaError(f"the video cannot be decoded: {first_line(e)}") from None
 
 
 def check_time(seconds: float | None, limits: VideoLimits) -> None:
@@ -126,7 +126,3 @@ def _drain(graph: av.filter.Graph) -> Iterator[RgbFrame]:
         except (av.error.BlockingIOError, av.error.EOFError):
             return
         yield np.asarray(frame.to_ndarray(), dtype=np.uint8)
-
-
-def _reason(error: Exception) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

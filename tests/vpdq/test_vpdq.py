@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 
 from bastion.errors import MediaTooLargeError, UnsupportedMediaError
+from bastion.media.video import VideoLimits
 from bastion.pdq import PdqMode, hamming_distance
 from bastion.samples import sample_pixels
-from bastion.video import VideoLimits, vpdq_frames
+from bastion.vpdq import vpdq_frames
 
 #: Every sample video with reference hashes; the two in the default run are short and cover
 #: odd frame dimensions; the rest run with `-m slow` (about two minutes).

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from bastion.errors import CorruptMediaError, UnsupportedMediaError
+from bastion.media.video import VideoLimits, check_time, open_video
 from bastion.pdq import PdqMode, hash_rgb
-from bastion.video.decode import VideoLimits, check_time, open_video
 
 
 @dataclass(frozen=True)
