@@ -1,14 +1,33 @@
-"""Content to signals: read the bytes under limits, decode safely, compute every signal."""
+"""Content to signals: read the bytes under limits, decode safely, compute every signal.
+
+Images get PDQ, MD5 and SHA-256. Videos (recognised by their container's first bytes) get
+video MD5, SHA-256 and the video hashes named by the `video_signals` setting: vPDQ, with PDQ
+computed as `pdq_mode` says, and TMK+PDQF. A video whose frames are mostly inside black bars
+gets a second vPDQ signal, of the frames without the bars, so that a copy with the bars
+added or cut still matches.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
+from bastion.errors import MediaError, UnsupportedMediaError
 from bastion.media import decoding, exif_orientation, open_image, read_media
+from bastion.media.video import looks_like_video, probe_video
 from bastion.pdq import PdqMode, hash_image
 from bastion.settings import Settings
-from bastion.signals import Md5Signal, PdqSignal, Sha256Signal, Signal
+from bastion.signals import (
+    Md5Signal,
+    PdqSignal,
+    Sha256Signal,
+    Signal,
+    TmkPdqfSignal,
+    VideoMd5Signal,
+    VpdqSignal,
+)
+from bastion.tmk import tmk_from_video
+from bastion.vpdq import vpdq_hashes
 
 
 @dataclass(frozen=True)
@@ -20,19 +39,24 @@ class HashedContent:
     format: str
     width: int
     height: int
-    #: EXIF orientation of the stored pixels (1 = none).
+    #: EXIF orientation of the stored pixels (1 = none; always 1 for video).
     orientation: int
-    #: Signals of the content as stored: pdq, md5, sha256.
+    #: Signals of the content as stored: pdq, md5, sha256 for an image; video_md5, sha256
+    #: and the configured video hashes for a video.
     signals: tuple[Signal, ...]
     #: PDQ of the image as displayed, when its EXIF orientation is not 1; else None.
     displayed_pdq: Signal | None
+    #: "image" or "video".
+    kind: str = "image"
+    #: A video's declared duration in seconds (None for images, or when not declared).
+    seconds: float | None = None
 
     def signal(self, type_name: str) -> Signal | None:
         return next((s for s in self.signals if s.type == type_name), None)
 
 
 class ContentHasher:
-    """Computes signals with the limits and PDQ mode from `Settings`."""
+    """Computes signals with the limits, PDQ mode and video hashes from `Settings`."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -43,6 +67,17 @@ class ContentHasher:
         return self.hash_bytes(data, name=str(path))
 
     def hash_bytes(self, data: bytes, name: str = "content") -> HashedContent:
+        try:
+            return self._hash_image(data, name)
+        except UnsupportedMediaError:
+            if not looks_like_video(data):
+                raise UnsupportedMediaError(
+                    f"{name}: not a supported image (JPEG, PNG, WebP, GIF, BMP, TIFF, HEIC) "
+                    "or video (MP4/MOV, WebM/MKV, AVI, FLV, MPEG-TS, ASF, Ogg)"
+                ) from None
+        return self._hash_video(data, name)
+
+    def _hash_image(self, data: bytes, name: str) -> HashedContent:
         opened = open_image(data, max_pixels=self.settings.max_image_pixels, name=name)
         with decoding(name):
             digest = hash_image(opened.image, self.pdq_mode)
@@ -60,4 +95,39 @@ class ContentHasher:
             orientation=orientation,
             signals=(pdq, Md5Signal.hash_bytes(data), Sha256Signal.hash_bytes(data)),
             displayed_pdq=displayed,
+        )
+
+    def _hash_video(self, data: bytes, name: str) -> HashedContent:
+        limits = self.settings.video_limits()
+        try:
+            info = probe_video(data, limits)
+            signals = [VideoMd5Signal.hash_bytes(data), Sha256Signal.hash_bytes(data)]
+            for type_name in self.settings.video_signal_types():
+                if type_name == VpdqSignal.name:
+                    hashes = vpdq_hashes(
+                        data,
+                        seconds_per_hash=self.settings.vpdq_seconds_per_hash,
+                        mode=self.pdq_mode,
+                        limits=limits,
+                    )
+                    for frames in (hashes.frames, hashes.trimmed):
+                        if frames is not None:
+                            value = VpdqSignal.serialize([f.feature for f in frames])
+                            signals.append(Signal(VpdqSignal.name, value))
+                elif type_name == TmkPdqfSignal.name:
+                    features = tmk_from_video(data, limits=limits)
+                    signals.append(Signal(TmkPdqfSignal.name, TmkPdqfSignal.encode(features)))
+        except MediaError as e:
+            raise type(e)(f"{name}: {e}") from None
+        return HashedContent(
+            name=name,
+            size=len(data),
+            format=info.format,
+            width=info.width,
+            height=info.height,
+            orientation=1,
+            signals=tuple(signals),
+            displayed_pdq=None,
+            kind="video",
+            seconds=info.seconds,
         )

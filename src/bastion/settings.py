@@ -18,8 +18,11 @@ from typing import Any
 
 from bastion.errors import ConfigurationError
 from bastion.media.fetch import FetchPolicy
+from bastion.media.video import VideoLimits
 
 ENV_PREFIX = "BASTION_"
+#: The video hashes `video_signals` may name.
+VIDEO_HASHES = ("vpdq", "tmk_pdqf")
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,58 @@ SETTINGS: tuple[Setting, ...] = (
         "guards against decompression bombs.",
     ),
     Setting(
+        "max_video_seconds",
+        float,
+        7200.0,
+        "Longest video, in seconds, that bastion will decode; longer ones are refused.",
+    ),
+    Setting(
+        "max_video_frame_pixels",
+        int,
+        3840 * 2160,
+        "Largest video frame, in pixels (width x height), that bastion will decode.",
+    ),
+    Setting(
+        "video_signals",
+        str,
+        "vpdq,tmk_pdqf",
+        "Comma-separated video hashes computed for uploaded videos besides video_md5: "
+        "'vpdq', 'tmk_pdqf', both or neither (empty). Each costs one decoding pass.",
+    ),
+    Setting(
+        "vpdq_seconds_per_hash",
+        float,
+        1.0,
+        "vPDQ hashes one frame every this many seconds of video (0: every frame).",
+    ),
+    Setting(
+        "vpdq_query_match_percent",
+        float,
+        80.0,
+        "Share (0-100) of a query video's distinct good-quality vPDQ frames that must match "
+        "frames of a bank video for the two to match.",
+    ),
+    Setting(
+        "vpdq_bank_match_percent",
+        float,
+        0.0,
+        "Share (0-100) of a bank video's distinct good-quality vPDQ frames that must match "
+        "the query's (0: a short clip of a bank video matches it).",
+    ),
+    Setting(
+        "tmk_level1_threshold",
+        float,
+        0.7,
+        "TMK+PDQF: smallest level-1 score (cosine of average frame features) that is "
+        "checked further.",
+    ),
+    Setting(
+        "tmk_level2_threshold",
+        float,
+        0.7,
+        "TMK+PDQF: smallest level-2 (time-aligned) score counted as a match.",
+    ),
+    Setting(
         "fetch_allow_networks",
         str,
         "",
@@ -157,6 +212,14 @@ class Settings:
     match_exif_orientation: bool
     max_media_bytes: int
     max_image_pixels: int
+    max_video_seconds: float
+    max_video_frame_pixels: int
+    video_signals: str
+    vpdq_seconds_per_hash: float
+    vpdq_query_match_percent: float
+    vpdq_bank_match_percent: float
+    tmk_level1_threshold: float
+    tmk_level2_threshold: float
     fetch_allow_networks: str
     fetch_timeout: float
     fetch_max_redirects: int
@@ -213,11 +276,38 @@ class Settings:
             raise ConfigurationError("pdq_min_quality must be between 0 and 100")
         if self.max_media_bytes <= 0 or self.max_image_pixels <= 0:
             raise ConfigurationError("max_media_bytes and max_image_pixels must be positive")
+        if self.max_video_seconds <= 0 or self.max_video_frame_pixels <= 0:
+            raise ConfigurationError(
+                "max_video_seconds and max_video_frame_pixels must be positive"
+            )
+        unknown = set(self.video_signal_types()) - set(VIDEO_HASHES)
+        if unknown:
+            raise ConfigurationError(
+                f"video_signals: unknown {', '.join(sorted(unknown))} "
+                f"(choose from {', '.join(VIDEO_HASHES)})"
+            )
+        if not 0 <= self.vpdq_seconds_per_hash <= 60:
+            raise ConfigurationError("vpdq_seconds_per_hash must be between 0 and 60")
+        for name in ("vpdq_query_match_percent", "vpdq_bank_match_percent"):
+            if not 0 <= getattr(self, name) <= 100:
+                raise ConfigurationError(f"{name} must be between 0 and 100")
+        for name in ("tmk_level1_threshold", "tmk_level2_threshold"):
+            if not -1 <= getattr(self, name) <= 1:
+                raise ConfigurationError(f"{name} must be between -1 and 1")
         if not 0 <= self.match_staleness <= 60:
             raise ConfigurationError("match_staleness must be between 0 and 60 seconds")
         if not 0 <= self.api_key_cache_seconds <= 300:
             raise ConfigurationError("api_key_cache_seconds must be between 0 and 300 seconds")
         self.fetch_policy()  # checks the fetch settings
+
+    def video_signal_types(self) -> tuple[str, ...]:
+        """The video hashes to compute besides video_md5, in the configured order."""
+        return tuple(n.strip().lower() for n in self.video_signals.split(",") if n.strip())
+
+    def video_limits(self) -> VideoLimits:
+        return VideoLimits(
+            max_seconds=self.max_video_seconds, max_frame_pixels=self.max_video_frame_pixels
+        )
 
     def fetch_policy(self) -> FetchPolicy:
         """The limits for fetching content from URLs."""

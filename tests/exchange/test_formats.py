@@ -89,7 +89,7 @@ def test_local_file() -> None:
     assert [(r.line, r.message) for r in rows[2:] if isinstance(r, RowError)] == [
         (4, "expected '<signal_type> <hash>'"),
         (5, "expected '<signal_type> <hash>'"),
-        (6, "unknown signal type 'bogus' (known: md5, pdq, sha256)"),
+        (6, "unknown signal type 'bogus' (known: md5, pdq, sha256, tmk_pdqf, video_md5, vpdq)"),
     ]
 
 

@@ -37,7 +37,8 @@ def content_info(content: HashedContent) -> dict[str, Any]:
         "format": content.format,
         "width": content.width,
         "height": content.height,
-        "signals": {s.type: s.value for s in content.signals},
+        # Long values (video hashes) by their key: an event is a notice, not a hash list.
+        "signals": {s.type: s.key for s in content.signals},
     }
     if content.displayed_pdq is not None:
         info["displayed_pdq"] = content.displayed_pdq.value

@@ -86,6 +86,11 @@ def validate_thresholds(thresholds: dict[str, Any]) -> dict[str, int]:
         signal_type = get_signal_type(type_name)
         if signal_type.match_kind is MatchKind.EXACT:
             raise ValidationError(f"{signal_type.name} matches exactly; it takes no threshold")
+        if signal_type.match_kind is MatchKind.SIMILARITY:
+            raise ValidationError(
+                f"{signal_type.name} is scored by similarity; its thresholds are settings "
+                "(tmk_level1_threshold, tmk_level2_threshold)"
+            )
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValidationError(f"threshold for {signal_type.name} must be an integer")
         if not 0 <= value <= signal_type.max_distance:

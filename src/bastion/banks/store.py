@@ -62,6 +62,7 @@ class SignalOwner(NamedTuple):
     signal_id: int
     entry_id: int
     bank_id: int
+    #: The signal's `Signal.key` (its value, unless that is long).
     value: str
     enabled: bool
     disabled_until: datetime | None
@@ -334,12 +335,19 @@ class BankStore:
             return [_entry(r, bank_row.name) for r in s.scalars(query)]
 
     def scan_index_rows(
-        self, *, after_signal_id: int, limit: int, exclude_types: Collection[str] = ()
+        self,
+        *,
+        after_signal_id: int,
+        limit: int,
+        exclude_types: Collection[str] = (),
+        only_types: Collection[str] | None = None,
     ) -> list[IndexRow]:
         """A page of matchable signals (of enabled entries), in signal id order."""
         query = _INDEX_ROWS.where(SignalRow.id > after_signal_id)
         if exclude_types:
             query = query.where(SignalRow.signal_type.not_in(list(exclude_types)))
+        if only_types is not None:
+            query = query.where(SignalRow.signal_type.in_(list(only_types)))
         with self.db.session() as s:
             return [IndexRow(*r) for r in s.execute(query.order_by(SignalRow.id).limit(limit))]
 
@@ -363,6 +371,17 @@ class BankStore:
                 )
                 found.extend((i, t) for i, t in s.execute(query))
         return found
+
+    def signal_values(self, signal_ids: Sequence[int]) -> dict[int, str]:
+        """The full value of each of `signal_ids` that still exists."""
+        values: dict[int, str] = {}
+        with self.db.session() as s:
+            for part in _chunks(signal_ids):
+                query = select(
+                    SignalRow.id, func.coalesce(SignalRow.payload, SignalRow.value)
+                ).where(SignalRow.id.in_(part))
+                values.update((i, v) for i, v in s.execute(query))
+        return values
 
     def signal_owners(self, signal_ids: Sequence[int]) -> dict[int, SignalOwner]:
         """The entry of each of `signal_ids` that still exists, read fresh."""
@@ -470,7 +489,7 @@ _INDEX_ROWS = (
         SignalRow.entry_id,
         SignalRow.bank_id,
         SignalRow.signal_type,
-        SignalRow.value,
+        func.coalesce(SignalRow.payload, SignalRow.value),
         SignalRow.quality,
         EntryRow.disabled_until,
     )
@@ -549,8 +568,9 @@ class BulkWriter:
                     "entry_id": entry_id,
                     "bank_id": self._bank_id,
                     "signal_type": sig.type,
-                    "value": sig.value,
+                    "value": sig.key,
                     "quality": sig.quality,
+                    "payload": sig.value if sig.key != sig.value else None,
                 }
                 for entry_id, e in zip(ids, batch, strict=True)
                 for sig in e.signals
@@ -586,7 +606,7 @@ class BulkWriter:
         by_type: dict[str, set[str]] = {}
         for e in batch:
             for sig in e.signals:
-                by_type.setdefault(sig.type, set()).add(sig.value)
+                by_type.setdefault(sig.type, set()).add(sig.key)
         existing: set[tuple[str, str]] = set()
         for type_name, values in by_type.items():
             for part in _chunks(sorted(values)):
@@ -602,7 +622,7 @@ class BulkWriter:
                 )
         kept: list[NewEntry] = []
         for entry in batch:
-            entry_keys = {(sig.type, sig.value) for sig in entry.signals}
+            entry_keys = {(sig.type, sig.key) for sig in entry.signals}
             if entry_keys <= existing:
                 self.duplicates += 1
                 continue
@@ -663,7 +683,7 @@ def _entry(row: EntryRow, bank_name: str) -> BankEntry:
         id=row.id,
         bank_id=row.bank_id,
         bank=bank_name,
-        signals=tuple(Signal(s.signal_type, s.value, s.quality) for s in row.signals),
+        signals=tuple(Signal(s.signal_type, s.full_value, s.quality) for s in row.signals),
         metadata=dict(row.meta or {}),
         note=row.note,
         provenance=Provenance(row.source, row.imported_from, row.added_by, row.added_at),

@@ -8,11 +8,14 @@ import typer
 
 from bastion.cli.context import CliContext
 from bastion.cli.output import content_json, dumps
+from bastion.signals import Signal, VpdqSignal
 
 
 def hash_files(
     ctx: typer.Context,
-    files: list[Path] = typer.Argument(..., help="Image files to hash.", show_default=False),
+    files: list[Path] = typer.Argument(
+        ..., help="Image or video files to hash.", show_default=False
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON array, one object per file."),
     signal_type: str | None = typer.Option(
         None,
@@ -21,7 +24,9 @@ def hash_files(
         help="Print only this signal type as '<type> <value>' lines (ThreatExchange local_file).",
     ),
 ) -> None:
-    """Hash media files: PDQ (with quality), MD5 and SHA-256.
+    """Hash media files: images get PDQ (with quality), MD5 and SHA-256; videos get video
+    MD5, SHA-256, vPDQ and TMK+PDQF (long values are shown by their key; --json and -s print
+    them whole).
 
     Exits 2 if any file could not be hashed; the others are still printed.
     """
@@ -42,12 +47,15 @@ def hash_files(
                 continue
             cli.out.print(f"{wanted.type} {wanted.value}", markup=False)
         else:
+            length = f", {content.seconds:.1f} s" if content.seconds is not None else ""
             cli.out.print(
-                f"{path}  ({content.format} {content.width}x{content.height})", markup=False
+                f"{path}  ({content.format} {content.width}x{content.height}{length})",
+                markup=False,
             )
             for s in content.signals:
                 quality = f"  quality {s.quality}" if s.quality is not None else ""
-                cli.out.print(f"  {s.type:<7} {s.value}{quality}", markup=False)
+                shown = s.value if s.key == s.value else f"{s.key}  ({_size_of(s)})"
+                cli.out.print(f"  {s.type:<7} {shown}{quality}", markup=False)
             if content.displayed_pdq is not None:
                 cli.out.print(
                     f"  {'':<7} {content.displayed_pdq.value}  as displayed "
@@ -58,3 +66,9 @@ def hash_files(
         cli.out.print(dumps(documents), markup=False)
     if failed:
         raise typer.Exit(2)
+
+
+def _size_of(signal: Signal) -> str:
+    if signal.type == VpdqSignal.name:
+        return f"{len(VpdqSignal.parse(signal.value))} frames; --json for all"
+    return f"{len(signal.value):,} characters; --json for all"

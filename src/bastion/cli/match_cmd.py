@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from bastion.cli.context import CliContext
-from bastion.cli.output import content_json, dumps, match_json
+from bastion.cli.output import content_json, describe_match, dumps, match_json
 
 
 def match_files(
@@ -38,11 +38,7 @@ def match_files(
             continue
         cli.out.print(f"{path}: MATCH ({len(matches)})", markup=False)
         for m in matches:
-            cli.out.print(
-                f"  bank {m.bank}  entry {m.entry_id}  {m.signal_type} distance {m.distance}"
-                + (f"  quality {m.quality}" if m.quality is not None else ""),
-                markup=False,
-            )
+            cli.out.print(f"  {describe_match(m)}", markup=False)
     if as_json:
         cli.out.print(dumps(documents), markup=False)
     if failed:

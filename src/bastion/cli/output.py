@@ -7,16 +7,19 @@ from typing import Any
 
 from bastion.hashing import HashedContent
 from bastion.matching import Match
+from bastion.vpdq import VideoComparison
 
 
 def content_json(content: HashedContent) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "file": content.name,
+        "kind": content.kind,
         "format": content.format,
         "width": content.width,
         "height": content.height,
         "bytes": content.size,
         "exif_orientation": content.orientation,
+        **({"seconds": content.seconds} if content.seconds is not None else {}),
         "signals": [
             {
                 "type": s.type,
@@ -41,7 +44,35 @@ def match_json(match: Match) -> dict[str, Any]:
         "bank_value": match.bank_value,
         "query_value": match.query_value,
         "metadata": match.metadata,
+        **({"score": match.score} if match.score is not None else {}),
+        **({"video": video_json(match.video)} if match.video is not None else {}),
     }
+
+
+def video_json(video: VideoComparison) -> dict[str, Any]:
+    return {
+        "query_share": video.query_share,
+        "bank_share": video.bank_share,
+        "segments": [vars(s) for s in video.segments],
+    }
+
+
+def describe_match(match: Match) -> str:
+    """One line about a match for people: bank, entry, how close, and for video where."""
+    line = f"bank {match.bank}  entry {match.entry_id}  {match.signal_type}"
+    if match.score is not None:
+        line += f" score {match.score:.3f}"
+    else:
+        line += f" distance {match.distance}"
+    if match.quality is not None:
+        line += f"  quality {match.quality}"
+    if match.video is not None:
+        line += (
+            f"  {match.video.query_share:.0%} of the query's frames, "
+            f"{match.video.bank_share:.0%} of the bank video's"
+        )
+        line += "".join(f"\n    {s}" for s in match.video.segments)
+    return line
 
 
 def dumps(doc: Any) -> str:

@@ -29,8 +29,4 @@ class SignalIndex(ABC):
         """Every id whose value is within `threshold` of `value`, nearest first."""
 
     @abstractmethod
-    def value(self, id: int) -> str:
-        """The value stored under `id` (KeyError if absent)."""
-
-    @abstractmethod
     def __len__(self) -> int: ...

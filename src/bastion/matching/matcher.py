@@ -14,6 +14,7 @@ Hamming indexes are saved once and mapped by every process (see `snapshots.py`).
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -24,11 +25,31 @@ from typing import Any
 
 from bastion.banks import Bank, BankStore, IndexRow, SignalOwner
 from bastion.hashing import HashedContent
-from bastion.index import ExactIndex, IndexHit, MultiIndexHammingIndex, SignalIndex
+from bastion.index import (
+    ExactIndex,
+    FrameIndex,
+    FramePairs,
+    IndexHit,
+    MultiIndexHammingIndex,
+    SignalIndex,
+    TmkIndex,
+)
 from bastion.matching.snapshots import Generation, SnapshotShelf
 from bastion.settings import Settings
-from bastion.signals import MatchKind, PdqSignal, Signal, SignalType, get_signal_type
+from bastion.signals import (
+    SIGNAL_TYPES,
+    MatchKind,
+    PdqSignal,
+    Signal,
+    SignalType,
+    TmkPdqfSignal,
+    VpdqFeature,
+    VpdqSignal,
+    get_signal_type,
+)
 from bastion.store.models import ChangeOp, utcnow
+from bastion.tmk import level2_score
+from bastion.vpdq import VideoComparison, summarise
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +59,18 @@ SHELF_CHECK_SECONDS = 10.0
 OWNER_CACHE_SIZE = 100_000
 _DELETIONS = (ChangeOp.ENTRY_DELETE, ChangeOp.BANK_DELETE)
 
-#: An index hit, the query signal, its type, and the threshold of each bank that may match.
-_Candidate = tuple[IndexHit, Signal, type[SignalType], dict[int, int]]
+#: Signal types whose values are long (a video's frames, a descriptor): read in small pages.
+_VIDEO_KINDS = (MatchKind.FRAMES, MatchKind.SIMILARITY)
+_VIDEO_TYPES = tuple(n for n, t in SIGNAL_TYPES.items() if t.match_kind in _VIDEO_KINDS)
+_VIDEO_PAGE_SIZE = 200
+
+#: What a video hit amounts to under one bank's threshold: (distance, score, comparison),
+#: or None where it does not match there.
+_Verdict = tuple[int, float | None, VideoComparison | None]
+_Judge = Callable[[int], _Verdict | None]
+#: An index hit, the query signal, its type, the threshold of each bank that may match, and
+#: for video types the judge of the hit under a bank's threshold.
+_Candidate = tuple[IndexHit, Signal, type[SignalType], dict[int, int], _Judge | None]
 
 
 @dataclass(frozen=True)
@@ -56,6 +87,11 @@ class Match:
     #: Quality of the query signal (PDQ), when known.
     quality: int | None
     metadata: dict[str, Any] = field(default_factory=dict)
+    #: For TMK+PDQF: the level-2 score (the distance is then 0).
+    score: float | None = None
+    #: For vPDQ: the shares of frames that match and where the videos agree (the distance
+    #: is then that of the closest pair of frames).
+    video: VideoComparison | None = None
 
 
 class Matcher:
@@ -100,10 +136,19 @@ class Matcher:
     def _scan(self, exclude: Collection[str]) -> None:
         after = 0
         while rows := self.store.scan_index_rows(
-            after_signal_id=after, limit=self._page_size, exclude_types=exclude
+            after_signal_id=after,
+            limit=self._page_size,
+            exclude_types=[*exclude, *_VIDEO_TYPES],
         ):
             self._add_rows(rows)
             after = rows[-1].signal_id
+        for type_name in set(_VIDEO_TYPES) - set(exclude):
+            after = 0
+            while rows := self.store.scan_index_rows(
+                after_signal_id=after, limit=_VIDEO_PAGE_SIZE, only_types=[type_name]
+            ):
+                self._add_rows(rows)
+                after = rows[-1].signal_id
 
     def _adopt(self, generation: Generation) -> bool:
         """Map a saved generation and catch up from its sequence number."""
@@ -204,10 +249,7 @@ class Matcher:
         index = self._indexes.get(type_name)
         if index is None:
             signal_type = get_signal_type(type_name)
-            if signal_type.match_kind is MatchKind.HAMMING:
-                index = MultiIndexHammingIndex(bits=signal_type.max_distance)
-            else:
-                index = ExactIndex()
+            index = _new_index(signal_type, self.settings)
             self._indexes[type_name] = index
         return index
 
@@ -234,7 +276,7 @@ class Matcher:
 
     def threshold(self, bank: Bank, signal_type: type[SignalType]) -> int:
         """The distance up to which `bank` counts a `signal_type` value as matching."""
-        if signal_type.match_kind is MatchKind.EXACT:
+        if signal_type.match_kind in (MatchKind.EXACT, MatchKind.SIMILARITY):
             return 0
         default = (
             self.settings.pdq_threshold
@@ -259,7 +301,8 @@ class Matcher:
         enabled, its bank's threshold), so a hit is never reported for an entry changed
         before that refresh.
         """
-        candidates = self._candidates(signals, banks, include_disabled_banks)
+        candidates = self._candidates(signals, banks, include_disabled_banks, may_read=True)
+        assert candidates is not None
         if not candidates:
             return []
         owners = self._owners_of({hit.id for hit, *_ in candidates})
@@ -273,8 +316,11 @@ class Matcher:
         include_disabled_banks: bool = False,
     ) -> list[Match] | None:
         """`match_signals`, if every candidate's entry is already in memory; None when
-        confirming a candidate needs a database read."""
-        candidates = self._candidates(signals, banks, include_disabled_banks)
+        confirming a candidate needs a database read, or a video signal is among `signals`
+        (its matching takes long enough to belong in a worker thread)."""
+        candidates = self._candidates(signals, banks, include_disabled_banks, may_read=False)
+        if candidates is None:
+            return None
         if not candidates:
             return []
         if not {hit.id for hit, *_ in candidates} <= self._owners.keys():
@@ -286,55 +332,127 @@ class Matcher:
         signals: Iterable[Signal],
         banks: Collection[str] | None,
         include_disabled_banks: bool,
-    ) -> list[_Candidate]:
-        """Index hits within the largest threshold of the banks that may match."""
+        *,
+        may_read: bool,
+    ) -> list[_Candidate] | None:
+        """Index hits within the largest threshold of the banks that may match; None when
+        `may_read` is false and finding them needs a database read or video work."""
         candidates: list[_Candidate] = []
         for signal in signals:
             signal_type = get_signal_type(signal.type)
             index = self._indexes.get(signal_type.name)
             if index is None or not self._matchable(signal.type, signal.quality):
                 continue
-            value = signal_type.normalize(signal.value)
             limits = {
                 b.id: self.threshold(b, signal_type)
                 for b in self._banks.values()
                 if (b.enabled or include_disabled_banks) and (banks is None or b.name in banks)
             }
-            if limits:
+            if not limits:
+                continue
+            if isinstance(index, FrameIndex | TmkIndex) and not may_read:
+                return None  # video work is long: never on a caller's event loop
+            if isinstance(index, FrameIndex):
+                candidates += self._frame_candidates(index, signal, limits)
+            elif isinstance(index, TmkIndex):
+                candidates += self._tmk_candidates(index, signal, limits)
+            else:
+                value = signal_type.normalize(signal.value)
                 candidates += [
-                    (hit, signal, signal_type, limits)
+                    (hit, signal, signal_type, limits, None)
                     for hit in index.query(value, max(limits.values()))
                 ]
         return candidates
+
+    def _frame_candidates(
+        self, index: FrameIndex, signal: Signal, limits: dict[int, int]
+    ) -> list[_Candidate]:
+        """Bank videos with frames near the query's, each judged by vPDQ's shares."""
+        query = VpdqSignal.parse(signal.value)
+        return [
+            (
+                IndexHit(min(d for *_, d in pairs), video_id),
+                signal,
+                VpdqSignal,
+                limits,
+                functools.partial(self._judge_frames, query, index.features(video_id), pairs),
+            )
+            for video_id, pairs in index.frame_pairs(query, max(limits.values())).items()
+        ]
+
+    def _judge_frames(
+        self,
+        query: list[VpdqFeature],
+        bank: list[VpdqFeature],
+        pairs: FramePairs,
+        limit: int,
+    ) -> _Verdict | None:
+        """A bank video's verdict: its frame pairs within `limit`, against vPDQ's shares."""
+        comparison = summarise(
+            query,
+            bank,
+            [p for p in pairs if p[2] <= limit],
+            min_quality=self.settings.pdq_min_quality,
+        )
+        if not comparison.passes(
+            self.settings.vpdq_query_match_percent, self.settings.vpdq_bank_match_percent
+        ):
+            return None
+        return comparison.distance, None, comparison
+
+    def _tmk_candidates(
+        self, index: TmkIndex, signal: Signal, limits: dict[int, int]
+    ) -> list[_Candidate]:
+        """Bank videos passing TMK's level 1 and then, read whole, level 2."""
+        query = TmkPdqfSignal.decode(signal.value)
+        level1 = index.level1(query, self.settings.tmk_level1_threshold)
+        if not level1:
+            return []
+        found: list[_Candidate] = []
+        values = self.store.signal_values([i for i, _ in level1])
+        for tmk_id, _ in level1:
+            if tmk_id not in values:
+                continue
+            score = level2_score(query, TmkPdqfSignal.decode(values[tmk_id]))
+            if score >= self.settings.tmk_level2_threshold:
+                judge = functools.partial(_scored, score)
+                found.append((IndexHit(0, tmk_id), signal, TmkPdqfSignal, limits, judge))
+        return found
 
     def _confirm(
         self, candidates: list[_Candidate], owners: dict[int, SignalOwner], now: datetime
     ) -> list[Match]:
         """The candidates whose entries match: one per entry and signal type, nearest first."""
-        best: dict[tuple[int, str], tuple[int, Signal, SignalOwner]] = {}
-        for hit, signal, signal_type, limits in candidates:
+        best: dict[tuple[int, str], tuple[_Verdict, Signal, SignalOwner]] = {}
+        for hit, signal, signal_type, limits, judge in candidates:
             owner = owners.get(hit.id)
             if owner is None or not owner.enabled or owner.bank_id not in self._banks:
                 continue
-            if hit.distance > limits.get(owner.bank_id, -1):
+            limit = limits.get(owner.bank_id, -1)
+            if limit < 0 or hit.distance > limit:
                 continue
             if owner.disabled_until is not None and owner.disabled_until > now:
                 continue
+            verdict = judge(limit) if judge is not None else (hit.distance, None, None)
+            if verdict is None:
+                continue
             key = (owner.entry_id, signal_type.name)
-            if key not in best or hit.distance < best[key][0]:
-                best[key] = (hit.distance, signal, owner)
+            if key not in best or verdict[0] < best[key][0][0]:
+                best[key] = (verdict, signal, owner)
         matches = [
             Match(
                 bank=self._banks[owner.bank_id].name,
                 entry_id=entry_id,
                 signal_type=type_name,
                 bank_value=owner.value,
-                query_value=query.value,
+                query_value=query.key,
                 distance=distance,
                 quality=query.quality,
                 metadata=owner.metadata,
+                score=score,
+                video=video,
             )
-            for (entry_id, type_name), (distance, query, owner) in best.items()
+            for (entry_id, type_name), ((distance, score, video), query, owner) in best.items()
         ]
         matches.sort(key=lambda m: (m.distance, m.bank, m.entry_id, m.signal_type))
         return matches
@@ -361,3 +479,21 @@ class Matcher:
     def __len__(self) -> int:
         """How many signals are indexed."""
         return sum(len(index) for index in self._indexes.values())
+
+
+def _new_index(signal_type: type[SignalType], settings: Settings) -> SignalIndex:
+    """An empty index of the kind `signal_type`'s values need."""
+    match signal_type.match_kind:
+        case MatchKind.HAMMING:
+            return MultiIndexHammingIndex(bits=signal_type.max_distance)
+        case MatchKind.FRAMES:
+            return FrameIndex(min_quality=settings.pdq_min_quality)
+        case MatchKind.SIMILARITY:
+            return TmkIndex()
+        case MatchKind.EXACT:
+            return ExactIndex()
+
+
+def _scored(score: float, limit: int) -> _Verdict:
+    """The verdict of a similarity hit, the same under every bank's threshold."""
+    return 0, score, None

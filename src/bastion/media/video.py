@@ -27,6 +27,18 @@ RgbFrame = npt.NDArray[np.uint8]
 
 
 @dataclass(frozen=True)
+class VideoInfo:
+    """What a video's container says about it."""
+
+    #: FFmpeg's short name of the container format, e.g. "mp4" or "matroska".
+    format: str
+    width: int
+    height: int
+    #: Duration in seconds, when the container declares one.
+    seconds: float | None
+
+
+@dataclass(frozen=True)
 class VideoLimits:
     #: Longest video decoded, in seconds of stream time.
     max_seconds: float = 2 * 3600.0
@@ -64,6 +76,53 @@ def open_video(
             raise CorruptMediaError(f"the video cannot be decoded: {first_line(e)}") from None
 
 
+def looks_like_video(data: bytes) -> bool:
+    """Whether `data` starts like a video container (MP4/MOV, Matroska/WebM, AVI, FLV,
+    MPEG-TS/PS, ASF, Ogg): only these are handed to FFmpeg, which would otherwise guess a
+    format for almost any bytes."""
+    head = data[:16]
+    return (
+        head[4:8] in _ISO_BOXES
+        or head.startswith(_SIGNATURES)
+        or (head.startswith(b"RIFF") and head[8:12] == b"AVI ")
+        or (len(data) > 188 and data[0] == 0x47 and data[188] == 0x47)  # MPEG-TS sync bytes
+    )
+
+
+#: First boxes of MP4/MOV/3GP files, at byte 4.
+_ISO_BOXES = (b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip")
+#: Leading bytes of Matroska/WebM, FLV, Ogg, MPEG-PS and ASF/WMV.
+_SIGNATURES = (
+    b"\x1a\x45\xdf\xa3",
+    b"FLV",
+    b"OggS",
+    b"\x00\x00\x01\xba",
+    b"\x30\x26\xb2\x75\x8e\x66\xcf\x11",
+)
+
+
+def probe_video(data: bytes, limits: VideoLimits | None = None) -> VideoInfo:
+    """The format, frame size and declared duration of a video, without decoding it."""
+    with open_video(data, limits) as (container, stream):
+        seconds = None
+        if stream.duration is not None and stream.time_base is not None:
+            seconds = float(stream.duration * stream.time_base)
+        elif container.duration is not None:
+            seconds = container.duration / 1_000_000
+        return VideoInfo(
+            format=container.format.name.split(",")[0],
+            width=stream.codec_context.width,
+            height=stream.codec_context.height,
+            seconds=seconds,
+        )
+
+
+def quarter_turns(frame: av.VideoFrame) -> int:
+    """Counter-clockwise quarter turns that show `frame` upright, from its display matrix
+    (a phone's portrait video is usually stored sideways with a rotation to apply)."""
+    return round((frame.rotation or 0) / 90) % 4
+
+
 def check_time(seconds: float | None, limits: VideoLimits) -> None:
     """Refuse a frame past the duration limit."""
     if seconds is not None and seconds > limits.max_seconds:
@@ -88,9 +147,15 @@ def _filtered(
     height: int,
     limits: VideoLimits,
 ) -> Iterator[RgbFrame]:
+    frames = container.decode(stream)
+    first = next(frames, None)
+    if first is None:
+        return
     graph = av.filter.Graph()
+    turn = [graph.add(*spec) for spec in _UPRIGHT[quarter_turns(first)]]
     chain = [
         graph.add_buffer(template=stream),
+        *turn,
         graph.add("fps", f"fps={fps}"),
         # Only the kept frames are scaled; the scaler converts straight to RGB.
         graph.add("scale", f"{width}:{height}:flags=bicubic"),
@@ -102,7 +167,7 @@ def _filtered(
     graph.configure()
     limit = int(limits.max_seconds * fps) + 1
     produced = 0
-    for frame in container.decode(stream):
+    for frame in itertools.chain([first], frames):
         if frame.time is not None and frame.time > limits.max_seconds:
             raise MediaTooLargeError(
                 f"the video runs past the limit of {limits.max_seconds:,.0f} s"
@@ -117,6 +182,15 @@ def _filtered(
             yield out
     graph.push(None)
     yield from _drain(graph)
+
+
+#: FFmpeg filters that turn a frame upright, by counter-clockwise quarter turns needed.
+_UPRIGHT: dict[int, list[tuple[str, str]]] = {
+    0: [],
+    1: [("transpose", "cclock")],
+    2: [("hflip", ""), ("vflip", "")],
+    3: [("transpose", "clock")],
+}
 
 
 def _drain(graph: av.filter.Graph) -> Iterator[RgbFrame]:

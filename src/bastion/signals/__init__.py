@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from bastion.errors import UnknownSignalTypeError
 from bastion.signals.base import (
+    KEY_LENGTH,
     FileDigestSignalType,
     HexDigestSignalType,
     MatchKind,
@@ -16,8 +17,12 @@ from bastion.signals.base import (
 from bastion.signals.md5 import Md5Signal
 from bastion.signals.pdq import PdqSignal
 from bastion.signals.sha256 import Sha256Signal
+from bastion.signals.tmk import TmkPdqfSignal
+from bastion.signals.video_md5 import VideoMd5Signal
+from bastion.signals.vpdq import VpdqFeature, VpdqSignal
 
 __all__ = [
+    "KEY_LENGTH",
     "SIGNAL_TYPES",
     "FileDigestSignalType",
     "HexDigestSignalType",
@@ -27,6 +32,10 @@ __all__ = [
     "Sha256Signal",
     "Signal",
     "SignalType",
+    "TmkPdqfSignal",
+    "VideoMd5Signal",
+    "VpdqFeature",
+    "VpdqSignal",
     "get_signal_type",
     "normalize_signal",
 ]
@@ -41,7 +50,9 @@ def _registry(*types: type[SignalType]) -> dict[str, type[SignalType]]:
     return registry
 
 
-SIGNAL_TYPES: dict[str, type[SignalType]] = _registry(PdqSignal, Md5Signal, Sha256Signal)
+SIGNAL_TYPES: dict[str, type[SignalType]] = _registry(
+    PdqSignal, Md5Signal, Sha256Signal, VideoMd5Signal, VpdqSignal, TmkPdqfSignal
+)
 
 
 def get_signal_type(name: str) -> type[SignalType]:

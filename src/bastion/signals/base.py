@@ -17,6 +17,12 @@ class MatchKind(StrEnum):
 
     EXACT = "exact"  # equal or not: distance is 0 or "no match"
     HAMMING = "hamming"  # fixed-width bit strings compared by Hamming distance
+    FRAMES = "frames"  # a video's frame hashes, each matched by Hamming distance (vPDQ)
+    SIMILARITY = "similarity"  # descriptors scored by similarity, 1.0 the same (TMK)
+
+
+#: Values longer than this are stored and shown under their `Signal.key`.
+KEY_LENGTH = 512
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +32,15 @@ class Signal:
     type: str
     value: str
     quality: int | None = None
+
+    @property
+    def key(self) -> str:
+        """The value, or for a long one (a video's frame hashes, a TMK descriptor) a short
+        stand-in, ``sha256:`` and the digest of the value: what duplicate checks compare and
+        what match results show."""
+        if len(self.value) <= KEY_LENGTH:
+            return self.value
+        return "sha256:" + hashlib.sha256(self.value.encode()).hexdigest()
 
 
 class SignalType(ABC):
@@ -39,7 +54,7 @@ class SignalType(ABC):
     match_kind: ClassVar[MatchKind]
     #: Largest distance counted as a match by default (0 for exact types).
     default_threshold: ClassVar[int] = 0
-    #: Largest possible distance (the bit width for Hamming types, 0 for exact types).
+    #: Largest possible distance (the bit width for Hamming and frame types, 0 otherwise).
     max_distance: ClassVar[int] = 0
 
     @classmethod

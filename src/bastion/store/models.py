@@ -109,8 +109,14 @@ class SignalRow(Base):
     #: Denormalised from the entry so a bank's signals can be looked up without a join.
     bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="CASCADE"))
     signal_type: Mapped[str] = mapped_column(String(32))
+    #: The value, or for a long one its `Signal.key`, with the value itself in `payload`.
     value: Mapped[str] = mapped_column(String(512))
     quality: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    payload: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    @property
+    def full_value(self) -> str:
+        return self.payload if self.payload is not None else self.value
 
     entry: Mapped[EntryRow] = relationship(back_populates="signals")
 

@@ -12,6 +12,7 @@ from bastion.banks.model import BANK_NAME_PATTERN
 from bastion.hashing import HashedContent
 from bastion.matching import Match
 from bastion.signals import Signal
+from bastion.vpdq import VideoComparison
 
 
 class SignalModel(BaseModel):
@@ -27,24 +28,55 @@ class SignalModel(BaseModel):
 
 
 class HashResult(BaseModel):
+    kind: str = Field(examples=["image", "video"])
     format: str
     width: int
     height: int
     bytes: int
     exif_orientation: int
+    #: A video's declared duration.
+    seconds: float | None = None
     signals: list[SignalModel]
     displayed_pdq: str | None = None
 
     @classmethod
     def of(cls, content: HashedContent) -> HashResult:
         return cls(
+            kind=content.kind,
             format=content.format,
             width=content.width,
             height=content.height,
             bytes=content.size,
             exif_orientation=content.orientation,
+            seconds=content.seconds,
             signals=[SignalModel.of(s) for s in content.signals],
             displayed_pdq=content.displayed_pdq.value if content.displayed_pdq else None,
+        )
+
+
+class SegmentModel(BaseModel):
+    """Seconds of the query video that match seconds of the bank video."""
+
+    query_start: float
+    query_end: float
+    bank_start: float
+    bank_end: float
+    frames: int
+
+
+class VideoMatchModel(BaseModel):
+    """How much of two videos matches (vPDQ), and where."""
+
+    query_share: float = Field(ge=0, le=1)
+    bank_share: float = Field(ge=0, le=1)
+    segments: list[SegmentModel]
+
+    @classmethod
+    def of(cls, video: VideoComparison) -> VideoMatchModel:
+        return cls(
+            query_share=video.query_share,
+            bank_share=video.bank_share,
+            segments=[SegmentModel(**vars(s)) for s in video.segments],
         )
 
 
@@ -57,6 +89,10 @@ class MatchModel(BaseModel):
     bank_value: str
     query_value: str
     metadata: dict[str, Any]
+    #: TMK+PDQF level-2 score.
+    score: float | None = None
+    #: vPDQ: shares of frames matched and the matching segments.
+    video: VideoMatchModel | None = None
 
     @classmethod
     def of(cls, match: Match) -> MatchModel:
@@ -69,6 +105,8 @@ class MatchModel(BaseModel):
             bank_value=match.bank_value,
             query_value=match.query_value,
             metadata=match.metadata,
+            score=match.score,
+            video=VideoMatchModel.of(match.video) if match.video else None,
         )
 
 

@@ -1,0 +1,19 @@
+"""vPDQ: Meta's video hash, the PDQ hashes of a video's sampled frames with their times.
+
+`vpdq_frames` hashes a video file (`hashing.py`); `compare_videos` compares two frame lists
+as Meta's matcher does and finds the time segments where they agree (`comparison.py`).
+"""
+
+from bastion.vpdq.comparison import Segment, VideoComparison, compare_videos, summarise
+from bastion.vpdq.hashing import VpdqFrame, VpdqHashes, vpdq_frames, vpdq_hashes
+
+__all__ = [
+    "Segment",
+    "VideoComparison",
+    "VpdqFrame",
+    "VpdqHashes",
+    "compare_videos",
+    "summarise",
+    "vpdq_frames",
+    "vpdq_hashes",
+]
