@@ -199,7 +199,8 @@ def add(
         False, "--skip-invalid", help="Add the files that hash, skip the ones that do not."
     ),
 ) -> None:
-    """Hash media files and add each as an entry (PDQ, MD5 and SHA-256 signals).
+    """Hash media files and add each as an entry (images: PDQ, MD5, SHA-256; videos: video
+    MD5, SHA-256, vPDQ, TMK+PDQF).
 
     All or nothing: if any file cannot be hashed, nothing is added (unless --skip-invalid).
     A file whose signals the bank already holds (the same bytes) is not added again.

@@ -109,6 +109,11 @@ def probe_video(data: bytes, limits: VideoLimits | None = None) -> VideoInfo:
             seconds = float(stream.duration * stream.time_base)
         elif container.duration is not None:
             seconds = container.duration / 1_000_000
+        limits = limits or VideoLimits()
+        if seconds is not None and seconds > limits.max_seconds:
+            raise MediaTooLargeError(
+                f"the video lasts {seconds:,.0f} s, past the limit of {limits.max_seconds:,.0f} s"
+            )
         return VideoInfo(
             format=container.format.name.split(",")[0],
             width=stream.codec_context.width,

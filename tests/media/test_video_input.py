@@ -1,0 +1,105 @@
+"""Bad video input through the hashing pipeline: clear errors and bounded work."""
+
+from __future__ import annotations
+
+import io
+
+import av
+import numpy as np
+import pytest
+
+from bastion.errors import CorruptMediaError, MediaError, MediaTooLargeError, UnsupportedMediaError
+from bastion.hashing import ContentHasher
+from bastion.pdq import hamming_distance
+from bastion.settings import Settings
+from bastion.signals import VpdqSignal
+from tests.videos import encode_frames, synthetic_frames, synthetic_video
+
+
+@pytest.fixture(scope="module")
+def hasher() -> ContentHasher:
+    return ContentHasher(Settings.load(env={}, data_dir="unused"))
+
+
+@pytest.fixture(scope="module")
+def video() -> bytes:
+    return synthetic_video(31, seconds=4, fps=10)
+
+
+def audio_only_mp4() -> bytes:
+    out = io.BytesIO()
+    with av.open(out, mode="w", format="mp4") as container:
+        stream = container.add_stream("aac", rate=8000)
+        frame = av.AudioFrame.from_ndarray(
+            np.zeros((1, 8000), dtype=np.float32), format="fltp", layout="mono"
+        )
+        frame.sample_rate = 8000
+        container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return out.getvalue()
+
+
+def test_empty_audio_only_and_unknown_files(hasher: ContentHasher) -> None:
+    with pytest.raises(UnsupportedMediaError, match=r"not a supported image .* or video"):
+        hasher.hash_bytes(b"", name="empty.mp4")
+    with pytest.raises(UnsupportedMediaError, match=r"audio\.mp4: the file has no video stream"):
+        hasher.hash_bytes(audio_only_mp4(), name="audio.mp4")
+    with pytest.raises(UnsupportedMediaError, match="or video"):
+        hasher.hash_bytes(b"plain text, neither image nor video" * 10, name="notes.txt")
+
+
+def test_truncated_and_corrupt_videos_fail_cleanly_or_hash(
+    hasher: ContentHasher, video: bytes
+) -> None:
+    for cut in (40, len(video) // 3, len(video) - 100):
+        with pytest.raises(MediaError):
+            hasher.hash_bytes(video[:cut], name="cut.mp4")
+    # Damage in the middle of the frame data: FFmpeg conceals what it can; either way the
+    # result is a hash or a clear error, and the call returns.
+    damaged = bytearray(video)
+    rng = np.random.default_rng(5)
+    for position in rng.integers(2000, len(video) - 2000, 50):
+        damaged[position] ^= 0xFF
+    try:
+        content = hasher.hash_bytes(bytes(damaged), name="damaged.mp4")
+    except (CorruptMediaError, UnsupportedMediaError):
+        pass
+    else:
+        assert content.kind == "video"
+
+
+def test_limits_on_length_and_frame_size(hasher: ContentHasher, video: bytes) -> None:
+    short = ContentHasher(Settings.load(env={}, data_dir="unused", max_video_seconds=2))
+    with pytest.raises(MediaTooLargeError, match="lasts 4 s, past the limit of 2 s"):
+        short.hash_bytes(video, name="long.mp4")
+    small = ContentHasher(
+        Settings.load(env={}, data_dir="unused", max_video_frame_pixels=320 * 240 - 1)
+    )
+    with pytest.raises(MediaTooLargeError, match="320x240 exceed"):
+        small.hash_bytes(video, name="big.mp4")
+
+
+def test_a_video_that_lies_about_its_length_stops_at_the_limit() -> None:
+    """A stream declaring no duration is cut off by frame times while decoding."""
+    frames = [np.full((64, 64, 3), i % 250, np.uint8) for i in range(60)]
+    data = encode_frames(frames, fps=10, container_format="mpegts")
+    hasher = ContentHasher(Settings.load(env={}, data_dir="unused", max_video_seconds=3))
+    with pytest.raises(MediaTooLargeError, match="limit of 3 s"):
+        hasher.hash_bytes(data, name="stream.ts")
+
+
+def test_rotation_metadata_is_applied(hasher: ContentHasher) -> None:
+    """A video stored sideways with a display rotation hashes like the upright video."""
+    upright = [np.ascontiguousarray(f) for f in _frames()]
+    sideways = [np.ascontiguousarray(np.rot90(f, -1)) for f in upright]
+    plain = hasher.hash_bytes(encode_frames(upright, fps=5), name="upright.mp4")
+    rotated = hasher.hash_bytes(encode_frames(sideways, fps=5, rotation=90), name="r.mp4")
+    assert rotated.signal("vpdq") is not None
+    assert plain.signal("vpdq") is not None
+    a = VpdqSignal.parse(plain.signal("vpdq").value)
+    b = VpdqSignal.parse(rotated.signal("vpdq").value)
+    assert max(hamming_distance(x.hash, y.hash) for x, y in zip(a, b, strict=True)) <= 16
+
+
+def _frames() -> list[np.ndarray]:
+    return synthetic_frames(32, seconds=3, fps=5, size=(240, 160))
