@@ -7,7 +7,8 @@ import re
 from pathlib import Path
 
 from tests.cli.conftest import CliRunner
-from tests.videos import edit, synthetic_video
+from tests.media.hls import HlsServer, encode_segments, pattern_frames
+from tests.videos import edit, encode_frames, synthetic_frames, synthetic_video
 
 
 def test_hash_bank_and_match_a_video(cli: CliRunner, tmp_path: Path) -> None:
@@ -38,3 +39,24 @@ def test_hash_bank_and_match_a_video(cli: CliRunner, tmp_path: Path) -> None:
     assert re.search(r"entry 1  vpdq distance \d+  100% of the query's frames", run.out)
     assert "50% of the bank video's" in run.out
     assert "seconds 0-3 match seconds 3-6" in run.out
+
+
+def test_stream_watch_alerts_on_a_known_video_in_a_live_stream(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    known_frames = synthetic_frames(22, seconds=5, fps=10)
+    (tmp_path / "known.mp4").write_bytes(encode_frames(known_frames, fps=10))
+    assert cli("bank", "create", "videos").code == 0
+    assert cli("bank", "add", "videos", tmp_path / "known.mp4").code == 0
+    frames = pattern_frames(2) + known_frames + pattern_frames(2)
+    with HlsServer(encode_segments(frames), live=True) as server:
+        run = cli("stream", "watch", server.url, "--duration", "30")
+    assert run.code == 0, run.err
+    assert re.search(r"ALERT at \d+\.\d s: bank videos  entry 1  ", run.out)
+    assert "alerts, lag" in run.err
+
+
+def test_stream_watch_refuses_a_bad_url(cli: CliRunner) -> None:
+    run = cli("stream", "watch", "ftp://example.com/x")
+    assert run.code == 2
+    assert "scheme 'ftp' is not supported" in run.err

@@ -8,7 +8,16 @@ from pathlib import Path
 import typer
 
 from bastion import __version__
-from bastion.cli import action_cmd, bank_cmd, demo_cmd, hash_cmd, key_cmd, match_cmd, serve_cmd
+from bastion.cli import (
+    action_cmd,
+    bank_cmd,
+    demo_cmd,
+    hash_cmd,
+    key_cmd,
+    match_cmd,
+    serve_cmd,
+    stream_cmd,
+)
 from bastion.cli.context import CliContext
 from bastion.errors import BastionError
 
@@ -26,6 +35,7 @@ app = typer.Typer(
 app.add_typer(bank_cmd.app, name="bank")
 app.add_typer(key_cmd.app, name="key")
 app.add_typer(action_cmd.app, name="action")
+app.add_typer(stream_cmd.app, name="stream")
 app.command("hash")(hash_cmd.hash_files)
 app.command("match")(match_cmd.match_files)
 app.command("demo")(demo_cmd.demo)

@@ -21,7 +21,7 @@ from bastion.settings import Settings
 from bastion.store import Database
 from bastion.web.observability import RequestObserver
 from bastion.web.problems import install_problem_handlers, problem
-from bastion.web.routes import banks, content, hma
+from bastion.web.routes import banks, content, hma, streams
 from bastion.web.routes.metrics import router as metrics_router
 from bastion.web.services import Services
 
@@ -57,6 +57,8 @@ def create_app(settings: Settings | None = None, *, roles: Iterable[str] | None 
             # otherwise stall every request for tens of milliseconds.
             gc.freeze()
             yield
+            if "streams" in vars(services):  # watchers were started
+                services.streams.stop_all()
         services.db.close()
 
     app = FastAPI(
@@ -74,6 +76,7 @@ def create_app(settings: Settings | None = None, *, roles: Iterable[str] | None 
     if "match" in enabled:
         app.include_router(content.matching)
         app.include_router(hma.matching)
+        app.include_router(streams.router)
     if "curate" in enabled:
         app.include_router(banks.router)
         app.include_router(hma.curation)

@@ -18,8 +18,10 @@ from bastion.banks import BankStore
 from bastion.hashing import ContentHasher, HashedContent
 from bastion.matching import Match
 from bastion.media import fetch
+from bastion.pdq import PdqMode
 from bastion.settings import Settings
 from bastion.store import Database
+from bastion.streams import StreamRegistry
 from bastion.web.live import LiveMatcher
 from bastion.web.observability import ServiceMetrics
 
@@ -79,6 +81,16 @@ class Services:
     @cached_property
     def actions(self) -> ActionStore:
         return ActionStore(self.db)
+
+    @cached_property
+    def streams(self) -> StreamRegistry:
+        """This process's live-stream watchers; an alert runs the banks' actions."""
+        return StreamRegistry(
+            self.matcher.match_signals,
+            self.act_on,
+            self.settings.fetch_policy(),
+            pdq_mode=PdqMode(self.settings.pdq_mode),
+        )
 
     def act_on(self, matches: list[Match], content: dict[str, Any]) -> None:
         """Queue the matched banks' actions (webhooks, review items) in the outbox."""

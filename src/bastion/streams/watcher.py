@@ -1,0 +1,159 @@
+"""`StreamWatcher`: one live stream, its sampled frames matched as they arrive.
+
+Each sampled frame (`bastion.media.stream.StreamReader`) is PDQ-hashed and matched twice at
+once: as a `pdq` signal against image banks and as a one-frame `vpdq` signal against the
+frames of bank videos. When `min_frames` frames within `window_seconds` of stream time have
+matched the same bank entry, the watcher raises an alert for it: the caller's `alert` (the
+bank's actions) runs at once, in the watcher's thread. An entry alerts again only after
+`realert_seconds` without alerting. The watcher's figures (frames, alerts, lag, the time
+from a first matching frame to its alert) can be read from any thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
+
+import numpy as np
+
+from bastion.matching import Match
+from bastion.media.stream import LiveFrame, StreamOptions, StreamReader
+from bastion.pdq import PdqMode, hash_rgb
+from bastion.signals import PdqSignal, Signal, VpdqFeature, VpdqSignal
+
+log = logging.getLogger(__name__)
+
+MatchSignals = Callable[[list[Signal]], list[Match]]
+#: Called with the matches of an alert and what the stream content was at that moment.
+Alert = Callable[[list[Match], dict[str, object]], None]
+
+
+@dataclass(frozen=True)
+class WatchPolicy:
+    """When a stream's matching frames amount to an alert."""
+
+    min_frames: int = 2
+    window_seconds: float = 10.0
+    realert_seconds: float = 300.0
+
+
+@dataclass
+class WatchFigures:
+    frames: int = 0
+    matched_frames: int = 0
+    alerts: int = 0
+    #: Seconds from the first matching frame's arrival to its alert, per alert.
+    alert_latencies: list[float] = field(default_factory=list)
+
+
+def public_url(url: str) -> str:
+    """`url` without its query and fragment, which may carry access tokens: for logs and
+    listings."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+class StreamWatcher:
+    def __init__(
+        self,
+        url: str,
+        match: MatchSignals,
+        alert: Alert,
+        *,
+        options: StreamOptions | None = None,
+        policy: WatchPolicy | None = None,
+        pdq_mode: PdqMode = PdqMode.FAST,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.url = url
+        self.stop_event = threading.Event()
+        self.reader = StreamReader(url, options, stop=self.stop_event, clock=clock)
+        self.policy = policy or WatchPolicy()
+        self.figures = WatchFigures()
+        self.error: str | None = None
+        self._match = match
+        self._alert = alert
+        self._mode = pdq_mode
+        self._clock = clock
+        #: Per (bank, entry): (stream seconds, arrival) of recent matching frames.
+        self._recent: dict[tuple[str, int], list[tuple[float, float]]] = {}
+        self._alerted_at: dict[tuple[str, int], float] = {}
+        self._thread: threading.Thread | None = None
+
+    # Running -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread = threading.Thread(
+            target=self.run, daemon=True, name=f"stream {public_url(self.url)}"
+        )
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self.stop_event.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def run(self) -> None:
+        """Watch until stopped or the stream ends; an error ends the watch with `error`."""
+        try:
+            for frame in self.reader.frames():
+                self.watch_frame(frame)
+        except Exception as e:  # the watch ends; its owner records why
+            self.error = f"{type(e).__name__}: {e}"
+            log.warning("stream watch of %s ended: %s", public_url(self.url), self.error)
+
+    # One frame -----------------------------------------------------------------------------
+
+    def watch_frame(self, frame: LiveFrame) -> list[Match]:
+        """Match one frame; returns the matches that raised an alert (often none)."""
+        self.figures.frames += 1
+        digest = hash_rgb(np.ascontiguousarray(frame.pixels), self._mode)
+        feature = VpdqFeature(digest.hash, digest.quality, 0.0)
+        matches = self._match(
+            [
+                Signal(PdqSignal.name, digest.hash, digest.quality),
+                Signal(VpdqSignal.name, VpdqSignal.serialize([feature])),
+            ]
+        )
+        if not matches:
+            return []
+        self.figures.matched_frames += 1
+        due: list[Match] = []
+        first_seen: list[float] = []
+        for match in matches:
+            key = (match.bank, match.entry_id)
+            recent = [
+                (t, at)
+                for t, at in self._recent.get(key, [])
+                if frame.seconds - t <= self.policy.window_seconds
+            ]
+            recent.append((frame.seconds, frame.received_at))
+            self._recent[key] = recent
+            last = self._alerted_at.get(key)
+            quiet = last is None or frame.seconds - last >= self.policy.realert_seconds
+            if len(recent) >= self.policy.min_frames and quiet:
+                self._alerted_at[key] = frame.seconds
+                due.append(match)
+                first_seen.append(recent[0][1])
+        if due:
+            self._alert(
+                due,
+                {
+                    "name": public_url(self.url),
+                    "kind": "stream",
+                    "stream_seconds": round(frame.seconds, 3),
+                    "signals": {PdqSignal.name: digest.hash},
+                },
+            )
+            now = self._clock()
+            self.figures.alerts += len(due)
+            self.figures.alert_latencies += [now - seen for seen in first_seen]
+        return due

@@ -1,0 +1,333 @@
+"""The live-stream reader against real HLS served from 127.0.0.1 (tests/media/hls.py).
+
+Live streams are published in real time, so these tests take seconds each; the reconnect
+tests use half-second segments to keep that short. Every read has a watchdog that sets
+`stop`, so a reader that hangs fails its test instead of the run.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import pytest
+
+from bastion.errors import ConfigurationError, MediaTooLargeError, UnsupportedMediaError
+from bastion.media.stream import LiveFrame, StreamOptions, StreamReader, stream_host
+from tests.media.conftest import Handler, LocalServer, Route
+from tests.media.hls import HlsServer, colour_frames, encode_segments, pattern_frames
+
+Serve = Callable[..., LocalServer]
+QUICK_RETRY = StreamOptions(reconnect_delay=0.05, max_reconnect_delay=0.2)
+
+
+@pytest.fixture(scope="module")
+def segments() -> list[bytes]:
+    """12 s of moving pattern in 1-s segments."""
+    return encode_segments(pattern_frames(12))
+
+
+@pytest.fixture(scope="module")
+def short_segments() -> list[bytes]:
+    """12 s of moving pattern in half-second segments."""
+    return encode_segments(pattern_frames(12), segment_seconds=0.5)
+
+
+@pytest.fixture
+def stop() -> Iterator[threading.Event]:
+    """The reader's stop event, set by a watchdog after 20 s and at the end of the test."""
+    event = threading.Event()
+    watchdog = threading.Timer(20.0, event.set)
+    watchdog.start()
+    yield event
+    event.set()
+    watchdog.cancel()
+
+
+def take(
+    reader: StreamReader, count: int, then: Callable[[LiveFrame], None] | None = None
+) -> list[LiveFrame]:
+    """The first `count` frames (fewer if the watchdog stops the reader), calling `then` on
+    each as it arrives."""
+    frames: list[LiveFrame] = []
+    for frame in reader.frames():
+        frames.append(frame)
+        if then is not None:
+            then(frame)
+        if len(frames) == count:
+            break
+    return frames
+
+
+def assert_increasing(frames: list[LiveFrame]) -> None:
+    seconds = [frame.seconds for frame in frames]
+    assert all(a < b for a, b in itertools.pairwise(seconds)), seconds
+
+
+def wait_until(condition: Callable[[], bool], within: float = 10.0) -> None:
+    deadline = time.monotonic() + within
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.02)
+
+
+# Finite sources --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("sample", "expected"), [(1.0, [0, 1, 2, 3]), (0.5, [0, 0.5, 1, 1.5])])
+def test_vod_yields_one_frame_per_sample_then_ends(
+    segments: list[bytes], stop: threading.Event, sample: float, expected: list[float]
+) -> None:
+    with HlsServer(segments[:4], live=False) as server:
+        reader = StreamReader(server.url, StreamOptions(sample_seconds=sample), stop=stop)
+        frames = list(reader.frames())  # ends by itself: #EXT-X-ENDLIST
+    assert [frame.seconds for frame in frames][: len(expected)] == pytest.approx(expected)
+    assert len(frames) == round(4 / sample)
+    assert all(frame.pixels.shape == (240, 320, 3) for frame in frames)
+    assert all(frame.pixels.dtype == np.uint8 for frame in frames)
+    assert (reader.reconnects, reader.last_error, reader.connected) == (0, None, False)
+
+
+def test_every_frame_with_sample_zero(segments: list[bytes], stop: threading.Event) -> None:
+    with HlsServer(segments[:2], live=False) as server:
+        frames = list(StreamReader(server.url, StreamOptions(sample_seconds=0), stop=stop).frames())
+    assert [frame.seconds for frame in frames] == pytest.approx([i / 10 for i in range(20)])
+
+
+def test_known_images_come_through(stop: threading.Event) -> None:
+    colours = [(200, 30, 30), (30, 200, 30), (30, 30, 200), (240, 240, 240)]
+    with HlsServer(encode_segments(colour_frames(colours)), live=False) as server:
+        frames = list(StreamReader(server.url, stop=stop).frames())
+    seen = [tuple(frame.pixels.reshape(-1, 3).mean(axis=0)) for frame in frames]
+    assert len(seen) == len(colours)
+    for got, want in zip(seen, colours, strict=True):
+        assert got == pytest.approx(want, abs=6)
+
+
+def test_a_restarted_clock_goes_on_from_the_last_time(stop: threading.Event) -> None:
+    # Two encodings back to back: the second's timestamps start again at 0.
+    restarted = encode_segments(pattern_frames(2)) * 2
+    with HlsServer(restarted, live=False) as server:
+        options = StreamOptions(sample_seconds=0)
+        frames = list(StreamReader(server.url, options, stop=stop).frames())
+    assert [frame.seconds for frame in frames] == pytest.approx([i / 10 for i in range(40)])
+
+
+def test_a_plain_file_over_http_is_read_once(stop: threading.Event) -> None:
+    with HlsServer(encode_segments(pattern_frames(3), segment_seconds=3), live=False) as server:
+        url = server.url.replace("index.m3u8", "segment0.ts")  # MPEG-TS with a Content-Length
+        reader = StreamReader(url, stop=stop)
+        frames = list(reader.frames())
+    assert [frame.seconds for frame in frames] == pytest.approx([0, 1, 2])
+    assert (reader.reconnects, reader.last_error) == (0, None)
+
+
+def test_frames_over_the_pixel_limit_are_refused(
+    segments: list[bytes], stop: threading.Event
+) -> None:
+    options = replace(QUICK_RETRY, max_frame_pixels=320 * 240 - 1)
+    with HlsServer(segments[:2], live=False) as server:
+        reader = StreamReader(server.url, options, stop=stop)
+        with pytest.raises(MediaTooLargeError, match="320x240"):
+            list(reader.frames())
+    assert reader.reconnects == 0  # refused, not retried
+
+
+# Live streams -----------------------------------------------------------------------------
+
+
+def test_live_frames_arrive_as_published(segments: list[bytes], stop: threading.Event) -> None:
+    with HlsServer(segments, live=True) as server:
+        reader = StreamReader(server.url, stop=stop)
+        seen: list[tuple[int, float, bool]] = []  # published segments, lag, connected
+
+        def watch(frame: LiveFrame) -> None:
+            seen.append((server.published, reader.lag_seconds, reader.connected))
+
+        frames = take(reader, 4, watch)
+    published, lags, connected = zip(*seen, strict=True)
+    assert [frame.seconds for frame in frames] == pytest.approx([0, 1, 2, 3])
+    # One segment a second: the reader waited for each rather than reading a backlog.
+    assert list(published) == sorted(published)
+    assert published[-1] >= published[0] + 3
+    assert frames[-1].received_at - frames[0].received_at > 2.0
+    assert all(0 <= lag < 3.0 for lag in lags), lags
+    assert all(connected)
+    assert (reader.reconnects, reader.last_error, reader.connected) == (0, None, False)
+
+
+def test_a_live_stream_that_ends_ends_the_iteration(
+    short_segments: list[bytes], stop: threading.Event
+) -> None:
+    with HlsServer(short_segments[:6], live=True, segment_seconds=0.5) as server:
+        reader = StreamReader(server.url, StreamOptions(0.5, read_timeout=5), stop=stop)
+        frames = list(reader.frames())
+    assert not stop.is_set()
+    assert [frame.seconds for frame in frames] == pytest.approx([0, 0.5, 1, 1.5, 2])
+
+
+def test_a_stall_longer_than_read_timeout_reconnects(
+    short_segments: list[bytes], stop: threading.Event
+) -> None:
+    options = replace(QUICK_RETRY, sample_seconds=0.5, read_timeout=1.0)
+    with HlsServer(short_segments, live=True, segment_seconds=0.5, window=6) as server:
+        reader = StreamReader(server.url, options, stop=stop)
+
+        def stall_once(frame: LiveFrame) -> None:
+            if frame.seconds == 1.0:
+                server.stall(3.0)
+
+        frames = take(reader, 6, stall_once)
+    assert reader.reconnects >= 1
+    assert reader.last_error == "127.0.0.1: the stream ended or stalled"
+    assert_increasing(frames)
+    assert frames[-1].seconds > 1.0
+    # The encoder stalled, so the stream now runs behind real time, and lag says so.
+    assert reader.lag_seconds > 1.0
+
+
+def test_a_dropped_server_is_reconnected_to(
+    short_segments: list[bytes], stop: threading.Event
+) -> None:
+    options = replace(QUICK_RETRY, sample_seconds=0.5, read_timeout=2.0)
+    with HlsServer(short_segments, live=True, segment_seconds=0.5, window=6) as server:
+        reader = StreamReader(server.url, options, stop=stop)
+
+        def drop_once(frame: LiveFrame) -> None:
+            if frame.seconds == 1.0:
+                server.drop(1.0)
+
+        frames = take(reader, 7, drop_once)
+    assert reader.reconnects >= 1
+    assert reader.last_error is not None
+    assert_increasing(frames)
+    # Rejoining three segments back fills the gap: the samples run on without a hole.
+    assert [frame.seconds for frame in frames] == pytest.approx([0, 0.5, 1, 1.5, 2, 2.5, 3])
+
+
+def test_stop_ends_the_iteration_during_a_stall(
+    segments: list[bytes], stop: threading.Event
+) -> None:
+    with HlsServer(segments, live=True) as server:
+        # FFmpeg would wait 30 s before giving up on the stalled stream; stop must not.
+        reader = StreamReader(server.url, StreamOptions(read_timeout=30.0), stop=stop)
+        frames = reader.frames()
+        next(frames)
+        server.stall(60)
+        time.sleep(1.5)  # the published segment is read; FFmpeg now polls the playlist
+        assert reader.connected
+        stopped_at = time.monotonic()
+        stop.set()
+        rest = list(frames)
+        ended_at = time.monotonic()
+    assert ended_at - stopped_at < 2.0
+    assert rest == []
+
+
+# Failures ---------------------------------------------------------------------------------
+
+
+def garbage(handler: Handler) -> None:
+    body = np.random.default_rng(0).bytes(50_000)
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/vnd.apple.mpegurl")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+@pytest.mark.parametrize(
+    ("routes", "error"),
+    [
+        ({}, "Server returned 404 Not Found"),
+        ({"/live.m3u8": garbage}, "Invalid data found when processing input"),
+    ],
+    ids=["404", "garbage"],
+)
+def test_failures_are_retried_until_stopped(
+    serve: Serve, stop: threading.Event, routes: dict[str, Route], error: str
+) -> None:
+    server = serve(routes)
+    reader = StreamReader(server.url("/live.m3u8?token=secret"), QUICK_RETRY, stop=stop)
+    frames: list[LiveFrame] = []
+    thread = threading.Thread(target=lambda: frames.extend(reader.frames()))
+    thread.start()
+    wait_until(lambda: reader.reconnects >= 3)
+    stop.set()
+    thread.join(timeout=2.0)
+    assert not thread.is_alive()
+    assert frames == []
+    assert reader.last_error == f"127.0.0.1: {error}"  # the URL's query stays out of it
+    assert len(server.requests) >= 4
+    assert not reader.connected
+
+
+# URLs and options -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "ftp://example.com/live.m3u8",
+        "rtsp://example.com/cam",
+        "/x.m3u8",
+        "HTTP://example.com/live.m3u8",
+        "concat:http://a/x|http://b/y",
+    ],
+)
+def test_unsupported_schemes_are_refused(url: str) -> None:
+    with pytest.raises(UnsupportedMediaError, match="scheme"):
+        StreamReader(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "host"),
+    [
+        ("https://Live.Example.com/a/index.m3u8?x=1", "live.example.com"),
+        ("rtmp://203.0.113.7:1935/app/streamkey", "203.0.113.7"),
+        ("rtmps://[2001:db8::1]/app/key", "2001:db8::1"),
+        ("http://127.0.0.1:8080/live.m3u8", "127.0.0.1"),
+    ],
+)
+def test_stream_host(url: str, host: str) -> None:
+    assert stream_host(url) == host
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://user:pw@example.com/live.m3u8",
+        "http://127.0.0.1\\@example.com/live.m3u8",
+        "http://exa mple.com/live.m3u8",
+        "http://bücher.example/live.m3u8",
+        "http://%31%32%37.0.0.1/live.m3u8",
+        "http://example.com:0/live.m3u8",
+        "http://example.com:99999/live.m3u8",
+        "http:///live.m3u8",
+        "http://[::1/live.m3u8",
+    ],
+)
+def test_malformed_stream_urls_are_refused(url: str) -> None:
+    with pytest.raises(UnsupportedMediaError, match="URL"):
+        stream_host(url)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"sample_seconds": -1},
+        {"read_timeout": 0},
+        {"reconnect_delay": 0},
+        {"reconnect_delay": 5, "max_reconnect_delay": 1},
+        {"max_frame_pixels": 0},
+    ],
+)
+def test_invalid_options_are_refused(options: dict[str, Any]) -> None:
+    with pytest.raises(ConfigurationError):
+        StreamOptions(**options)
