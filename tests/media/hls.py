@@ -2,9 +2,10 @@
 
 `pattern_frames` draws a moving colour gradient with a white square that crosses it, and
 `colour_frames` holds one flat colour per second, for tests that must recognise what they
-read. `encode_segments` encodes frames with libx264 (no B-frames) into one MPEG-TS file per
-segment; every segment starts with a key frame and timestamps run on across segments, as
-a live encoder's do.
+read. `encode_segments` encodes any frames with libx264 (ultrafast, zero latency, so no
+B-frames) and lets FFmpeg's HLS muxer cut them into MPEG-TS segments, each starting with a
+key frame, with timestamps and continuity counters running on across segments as a live
+encoder's do. Segments of a second at 320x240 take a few milliseconds each to make.
 
 `HlsServer` serves the segments from a real `ThreadingHTTPServer` on 127.0.0.1 with its own
 `.m3u8` playlist. As VOD the playlist lists every segment and ends with #EXT-X-ENDLIST. As
@@ -38,6 +39,7 @@ RgbFrame = npt.NDArray[np.uint8]
 FPS = 10
 WIDTH, HEIGHT = 320, 240
 PLAYLIST = "/index.m3u8"
+MPEGURL = "application/vnd.apple.mpegurl"
 
 
 def pattern_frames(
@@ -103,7 +105,8 @@ class HlsServer:
     """Segments served as an HLS stream on 127.0.0.1; use as a context manager.
 
     `live=False` serves VOD. `live=True` publishes `initial` segments at once, then one per
-    `segment_seconds`, listing the newest `window` of them.
+    `segment_seconds`, listing the newest `window` of them. With `variants` > 1 the URL is a
+    master playlist of that many variant playlists, all listing the same segments.
     """
 
     def __init__(
@@ -114,8 +117,10 @@ class HlsServer:
         segment_seconds: float = 1.0,
         window: int = 3,
         initial: int = 2,
+        variants: int = 1,
     ) -> None:
         self.segments = list(segments)
+        self.variants = variants
         self.live = live
         self.segment_seconds = segment_seconds
         self.window = window
@@ -166,6 +171,7 @@ class HlsServer:
         self._spawn(reopen)
 
     def playlist(self) -> str:
+        """The media playlist as it stands now."""
         with self._lock:
             published = self.published
         first = max(0, published - self.window) if self.live else 0
@@ -186,8 +192,14 @@ class HlsServer:
     def content(self, path: str) -> tuple[str, bytes] | None:
         """The content type and body served at `path`, or None (404)."""
         self.requests.append(path)
-        if path == PLAYLIST:
-            return "application/vnd.apple.mpegurl", self.playlist().encode()
+        variants = [f"/variant{n}.m3u8" for n in range(self.variants)] if self.variants > 1 else []
+        if path == PLAYLIST and variants:
+            master = ["#EXTM3U"]
+            for n, variant in enumerate(variants):
+                master += [f"#EXT-X-STREAM-INF:BANDWIDTH={(n + 1) * 200_000}", variant[1:]]
+            return MPEGURL, "\n".join(master).encode() + b"\n"
+        if path == PLAYLIST or path in variants:
+            return MPEGURL, self.playlist().encode()
         name = path.removeprefix("/segment").removesuffix(".ts")
         with self._lock:
             published = self.published

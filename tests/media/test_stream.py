@@ -7,6 +7,7 @@ tests use half-second segments to keep that short. Every read has a watchdog tha
 
 from __future__ import annotations
 
+import io
 import itertools
 import threading
 import time
@@ -14,13 +15,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
+import av
 import numpy as np
 import pytest
 
 from bastion.errors import ConfigurationError, MediaTooLargeError, UnsupportedMediaError
 from bastion.media.stream import LiveFrame, StreamOptions, StreamReader, stream_host
 from tests.media.conftest import Handler, LocalServer, Route
-from tests.media.hls import HlsServer, colour_frames, encode_segments, pattern_frames
+from tests.media.hls import MPEGURL, HlsServer, colour_frames, encode_segments, pattern_frames
 
 Serve = Callable[..., LocalServer]
 QUICK_RETRY = StreamOptions(reconnect_delay=0.05, max_reconnect_delay=0.2)
@@ -161,11 +163,21 @@ def test_live_frames_arrive_as_published(segments: list[bytes], stop: threading.
     assert (reader.reconnects, reader.last_error, reader.connected) == (0, None, False)
 
 
+def test_only_the_first_variant_is_fetched(segments: list[bytes], stop: threading.Event) -> None:
+    with HlsServer(segments, live=True, variants=2) as server:
+        frames = take(StreamReader(server.url, stop=stop), 3)
+    assert [frame.seconds for frame in frames] == pytest.approx([0, 1, 2])
+    # FFmpeg opens every variant, then stops reloading the one whose streams are discarded.
+    assert server.requests.count("/variant1.m3u8") == 1
+    assert server.requests.count("/variant0.m3u8") >= 3
+
+
 def test_a_live_stream_that_ends_ends_the_iteration(
     short_segments: list[bytes], stop: threading.Event
 ) -> None:
     with HlsServer(short_segments[:6], live=True, segment_seconds=0.5) as server:
-        reader = StreamReader(server.url, StreamOptions(0.5, read_timeout=5), stop=stop)
+        options = StreamOptions(sample_seconds=0.5, read_timeout=5)
+        reader = StreamReader(server.url, options, stop=stop)
         frames = list(reader.frames())
     assert not stop.is_set()
     assert [frame.seconds for frame in frames] == pytest.approx([0, 0.5, 1, 1.5, 2])
@@ -232,22 +244,41 @@ def test_stop_ends_the_iteration_during_a_stall(
 # Failures ---------------------------------------------------------------------------------
 
 
-def garbage(handler: Handler) -> None:
-    body = np.random.default_rng(0).bytes(50_000)
-    handler.send_response(200)
-    handler.send_header("Content-Type", "application/vnd.apple.mpegurl")
-    handler.send_header("Content-Length", str(len(body)))
-    handler.end_headers()
-    handler.wfile.write(body)
+def respond(body: bytes, content_type: str) -> Route:
+    def route(handler: Handler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", content_type)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    return route
+
+
+def silence() -> bytes:
+    """Half a second of MPEG-TS with an audio stream only."""
+    out = io.BytesIO()
+    with av.open(out, mode="w", format="mpegts") as container:
+        stream = container.add_stream("mp2", rate=48000, layout="mono")
+        for n in range(20):
+            frame = av.AudioFrame.from_ndarray(np.zeros((1, 1152), np.int16), layout="mono")
+            frame.rate, frame.pts = 48000, n * 1152
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return out.getvalue()
 
 
 @pytest.mark.parametrize(
     ("routes", "error"),
     [
         ({}, "Server returned 404 Not Found"),
-        ({"/live.m3u8": garbage}, "Invalid data found when processing input"),
+        (
+            {"/live.m3u8": respond(np.random.default_rng(0).bytes(50_000), MPEGURL)},
+            "Invalid data found when processing input",
+        ),
+        ({"/live.m3u8": respond(silence(), "video/mp2t")}, "the stream has no video"),
     ],
-    ids=["404", "garbage"],
+    ids=["404", "garbage", "audio-only"],
 )
 def test_failures_are_retried_until_stopped(
     serve: Serve, stop: threading.Event, routes: dict[str, Route], error: str
@@ -308,6 +339,7 @@ def test_stream_host(url: str, host: str) -> None:
         "http://bücher.example/live.m3u8",
         "http://%31%32%37.0.0.1/live.m3u8",
         "http://example.com:0/live.m3u8",
+        "http://[::1]:0/live.m3u8",
         "http://example.com:99999/live.m3u8",
         "http:///live.m3u8",
         "http://[::1/live.m3u8",

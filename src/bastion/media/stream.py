@@ -1,21 +1,21 @@
 """Reading frames from a live video stream (HLS, RTMP, HTTP), reconnecting until told to stop.
 
 `StreamReader.frames` yields one RGB frame per `sample_seconds` of stream time. FFmpeg (via
-PyAV) does the network work: for HLS it starts at the newest segment and reloads a live
-playlist itself. A VOD playlist (#EXT-X-ENDLIST), or a file of known duration or length, is
-read once. Any other end (end of data, an error, a stall) closes the container and opens the
-URL again, after a delay that doubles on each failure up to `max_reconnect_delay` and starts
-afresh once frames flow; HLS then starts three segments back, to fill the gap. FFmpeg's
-``reconnect*`` options stay off: they resume one HTTP body with Range requests, which suits
-neither segments nor a live edge, and would hide disconnects from `reconnects`.
+PyAV) does the network work: HLS starts at the newest segment of one variant and FFmpeg
+reloads a live playlist itself. A VOD playlist (#EXT-X-ENDLIST), or a file of known duration
+or length, is read once. Any other end (end of data, an error, a stall) closes the container
+and opens the URL again, after a delay that doubles on each failure and starts afresh once
+frames flow; HLS then starts three segments back to fill the gap. FFmpeg's ``reconnect*``
+options stay off: they resume one HTTP body with Range requests, which suits neither
+segments nor a live edge, and would hide disconnects from `reconnects`.
 
 A worker thread decodes and hands frames over through a short queue, so `stop` ends the
-iteration within a tenth of a second even while FFmpeg waits on a silent server; the worker
-ends when FFmpeg returns, PyAV's interrupt bounding opening by `open_timeout` and each read
-by `read_timeout`. A stall is noticed after one to two `read_timeout`s: the first read cut
-off returns the frames the MPEG-TS demuxer held back. The caller checks the address of
-`stream_host(url)`, but FFmpeg resolves the name again and follows redirects and the segment
-URLs a playlist names; only network protocols are allowed, so none can name a local file.
+iteration within a tenth of a second even while FFmpeg waits on a silent server. PyAV's
+interrupt ends a wait after `open_timeout` to open or `read_timeout` to read a packet, and so
+the worker. `LiveFrame.seconds` runs on across reconnects without going back (`_Timeline`).
+The caller checks the address of `stream_host(url)`, but FFmpeg resolves the name again and
+follows redirects and the URLs a playlist names; only network protocols are allowed, so
+none can name a local file.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 import av
 import av.error
 import numpy as np
+from av.stream import Discard
 
 from bastion import __version__
 from bastion.errors import ConfigurationError, MediaTooLargeError, UnsupportedMediaError, first_line
@@ -46,6 +47,7 @@ _POLL = 0.1  # seconds between looks at `stop`
 _REPLAY_SECONDS = 60.0  # how far back a reconnect may replay: over three HLS segments
 
 _Handoff = queue.Queue["LiveFrame | BaseException | None"]
+_Deliver = Callable[["LiveFrame"], None]
 
 
 @dataclass(frozen=True)
@@ -81,8 +83,7 @@ def stream_host(url: str) -> str:
     """The host `url` connects to (lowercase, IPv6 without brackets), for an address check.
 
     Raises UnsupportedMediaError unless FFmpeg reads the URL as this does: a lowercase scheme
-    from `SCHEMES`, an ASCII host, no credentials, spaces or backslashes, a valid port.
-    """
+    from `SCHEMES`, an ASCII host, no credentials, spaces or backslashes, a valid port."""
     scheme = url.partition(":")[0] if ":" in url else ""
     if scheme not in SCHEMES or not url.startswith(f"{scheme}://"):
         raise UnsupportedMediaError(
@@ -115,14 +116,11 @@ class StreamReader:
         stop: threading.Event | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.host = stream_host(url)
-        self.url = url
+        self.host, self.url = stream_host(url), url
         self.options = options or StreamOptions()
-        self._stop = stop or threading.Event()
-        self._clock = clock
-        self._reconnects = 0
+        self._stop, self._clock = stop or threading.Event(), clock
+        self._reconnects, self._connected = 0, False
         self._last_error: str | None = None
-        self._connected = False
         self._started_at: float | None = None  # the clock at stream time 0
         self._latest = 0.0  # stream time of the latest frame
 
@@ -143,19 +141,15 @@ class StreamReader:
 
     @property
     def lag_seconds(self) -> float:
-        """Wall time since the first frame minus stream time since then, never negative.
-
-        It grows while the stream stalls or the reader falls behind, from 0 at the first
-        frame: the latency the stream already had then is not in it."""
+        """Wall time since the first frame minus stream time since then, never negative: it
+        grows while the stream stalls or the reader falls behind, from 0 at the first frame."""
         if self._started_at is None:
             return 0.0
         return max(0.0, self._clock() - self._started_at - self._latest)
 
     def frames(self) -> Iterator[LiveFrame]:
-        """Sampled frames in stream order, until `stop` is set or a finite source ends.
-
-        Raises MediaTooLargeError for frames over `max_frame_pixels`; network and decoding
-        failures are retried instead, and recorded in `last_error`."""
+        """Sampled frames until `stop` is set or a finite source ends. MediaTooLargeError for
+        frames over `max_frame_pixels`; other failures are retried and kept in `last_error`."""
         handoff: _Handoff = queue.Queue(maxsize=2)
         halt = threading.Event()
         threading.Thread(target=self._pump, args=(handoff, halt), daemon=True).start()
@@ -185,7 +179,7 @@ class StreamReader:
         except BaseException as e:  # raised again in the caller's thread
             deliver(e)
 
-    def _read(self, deliver: Callable[[LiveFrame], None], halt: threading.Event) -> None:
+    def _read(self, deliver: _Deliver, halt: threading.Event) -> None:
         timeline = _Timeline()
         delay = self.options.reconnect_delay
         for attempt in itertools.count():
@@ -212,9 +206,7 @@ class StreamReader:
                 return
             delay = min(2 * delay, self.options.max_reconnect_delay)
 
-    def _connection(
-        self, timeline: _Timeline, deliver: Callable[[LiveFrame], None], halt: threading.Event
-    ) -> bool:
+    def _connection(self, timeline: _Timeline, deliver: _Deliver, halt: threading.Event) -> bool:
         """Read one connection; True when the source is finished (or the reader halted)."""
         ffmpeg_options = {
             "live_start_index": "-3" if timeline.placed else "-1",
@@ -232,26 +224,34 @@ class StreamReader:
             # A VOD playlist, or a file with a duration or a length (not HLS: its playlist's).
             hls = container.format.name == "hls"
             finite = (container.duration or 0) > 0 or (not hls and container.size > 0)
+            for other in container.streams:  # HLS stops fetching what is all discarded
+                other.discard = Discard.all if other is not stream else Discard.default
             self._connected = True
-            timeline.reconnected(finite)
-            step = 1 / float(stream.average_rate or 25)
-            raw = 0.0
-            for frame in container.decode(stream):
+            timeline.reconnected(finite, step=1 / float(stream.average_rate or 25))
+            ready = time.monotonic()
+            for packet in container.demux():
+                # A read (one per packet) cut off by the timeout returned held-back packets.
+                spent = time.monotonic() - ready >= self.options.read_timeout
                 if halt.is_set():
                     return True
-                self._check_size(frame.width, frame.height)
-                raw = frame.time if frame.time is not None else raw + step
-                now = self._clock()
-                seconds = timeline.place(raw, now, step)
-                if seconds is None:
-                    continue
-                if self._started_at is None:
-                    self._started_at = now
-                self._latest = seconds
-                if timeline.sample(seconds, self.options.sample_seconds):
-                    pixels = np.asarray(frame.to_ndarray(format="rgb24"), np.uint8)
-                    deliver(LiveFrame(seconds, now, pixels))
+                if packet.stream_index == stream.index:
+                    for frame in stream.decode(packet):
+                        self._take(frame, timeline, deliver)
+                if spent:
+                    return False
+                ready = time.monotonic()
             return finite
+
+    def _take(self, frame: av.VideoFrame, timeline: _Timeline, deliver: _Deliver) -> None:
+        self._check_size(frame.width, frame.height)
+        now = self._clock()
+        if (seconds := timeline.place(frame.time, now)) is None:
+            return
+        self._started_at = now if self._started_at is None else self._started_at
+        self._latest = seconds
+        if timeline.sample(seconds, self.options.sample_seconds):
+            pixels = np.asarray(frame.to_ndarray(format="rgb24"), np.uint8)
+            deliver(LiveFrame(seconds, now, pixels))
 
     def _check_size(self, width: int, height: int) -> None:
         if width * height > (limit := self.options.max_frame_pixels):
@@ -269,22 +269,24 @@ class _Timeline:
         self.placed = 0
         self._offset = 0.0  # added to a connection's own frame times
         self._last: float | None = None
-        self._last_wall = 0.0
+        self._last_wall, self._slot = 0.0, -1  # when the last frame came; the last sample slot
         self._replay: float | None = None  # how far back a new connection may replay
-        self._slot = -1
+        self._raw = self._step = 0.0  # the connection's time of its latest frame, and a frame's
 
-    def reconnected(self, finite: bool) -> None:
+    def reconnected(self, finite: bool, step: float) -> None:
         self._replay = math.inf if finite else _REPLAY_SECONDS
+        self._raw, self._step = 0.0, step
 
-    def place(self, raw: float, wall: float, step: float) -> float | None:
+    def place(self, time: float | None, wall: float) -> float | None:
         """The frame's stream time, or None for a frame already seen."""
+        raw = self._raw = self._raw + self._step if time is None else time
         seconds = raw + self._offset
         if self._last is None:
             self._offset, seconds = -raw, 0.0
         elif seconds <= self._last:
             if self._replay is not None and seconds >= self._last - self._replay:
                 return None
-            self._offset += self._last + max(wall - self._last_wall, step) - seconds
+            self._offset += self._last + max(wall - self._last_wall, self._step) - seconds
             seconds = raw + self._offset
         self._replay = None
         self._last, self._last_wall = seconds, wall
@@ -294,7 +296,5 @@ class _Timeline:
     def sample(self, seconds: float, interval: float) -> bool:
         """Whether the frame at `seconds` is the first of a new `interval`-long slot."""
         slot = math.floor(seconds / interval + 1e-9) if interval > 0 else self._slot + 1
-        if slot <= self._slot:
-            return False
-        self._slot = slot
-        return True
+        new, self._slot = slot > self._slot, max(slot, self._slot)
+        return new
