@@ -133,3 +133,17 @@ def with_logo(image: Image.Image, share: float) -> Image.Image:
     draw.ellipse((x + side // 2, y, x + 5 * side // 6, y + side // 3), outline="black", width=line)
     draw.arc((x, y + side // 3, x + side, y + side), 0, 180, fill="black", width=line)
     return image
+
+
+def audio_only_mp4() -> bytes:
+    """An MP4 holding one second of silence and no video."""
+    out = io.BytesIO()
+    with av.open(out, mode="w", format="mp4") as container:
+        stream = container.add_stream("aac", rate=8000)
+        frame = av.AudioFrame.from_ndarray(
+            np.zeros((1, 8000), dtype=np.float32), format="fltp", layout="mono"
+        )
+        frame.sample_rate = 8000
+        container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return out.getvalue()

@@ -125,6 +125,8 @@ class HlsServer:
         self.segment_seconds = segment_seconds
         self.window = window
         self.published = len(self.segments) if not live else min(initial, len(self.segments))
+        #: time.monotonic() when each segment became available, by index.
+        self.published_at = dict.fromkeys(range(self.published), time.monotonic())
         self.requests: list[str] = []
         self._lock = threading.Lock()
         self._closing = threading.Event()
@@ -214,6 +216,7 @@ class HlsServer:
                     continue
                 if self.published == len(self.segments):
                     return
+                self.published_at[self.published] = time.monotonic()
                 self.published += 1
 
     def _serve(self) -> None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
-import av
 import numpy as np
 import pytest
 
@@ -13,7 +10,7 @@ from bastion.hashing import ContentHasher
 from bastion.pdq import hamming_distance
 from bastion.settings import Settings
 from bastion.signals import VpdqSignal
-from tests.videos import encode_frames, synthetic_frames, synthetic_video
+from tests.videos import audio_only_mp4, encode_frames, synthetic_frames, synthetic_video
 
 
 @pytest.fixture(scope="module")
@@ -24,19 +21,6 @@ def hasher() -> ContentHasher:
 @pytest.fixture(scope="module")
 def video() -> bytes:
     return synthetic_video(31, seconds=4, fps=10)
-
-
-def audio_only_mp4() -> bytes:
-    out = io.BytesIO()
-    with av.open(out, mode="w", format="mp4") as container:
-        stream = container.add_stream("aac", rate=8000)
-        frame = av.AudioFrame.from_ndarray(
-            np.zeros((1, 8000), dtype=np.float32), format="fltp", layout="mono"
-        )
-        frame.sample_rate = 8000
-        container.mux(stream.encode(frame))
-        container.mux(stream.encode(None))
-    return out.getvalue()
 
 
 def test_empty_audio_only_and_unknown_files(hasher: ContentHasher) -> None:

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import io
-from fractions import Fraction
 from pathlib import Path
 
-import av
-import numpy as np
 import pytest
 
 from bastion.errors import CorruptMediaError, MediaTooLargeError, UnsupportedMediaError
 from bastion.media.video import VideoLimits
-from bastion.samples import sample_pixels
 from bastion.tmk import (
     LEVEL1_THRESHOLD,
     LEVEL2_THRESHOLD,
@@ -21,6 +16,7 @@ from bastion.tmk import (
     level2_score,
     tmk_from_video,
 )
+from tests.videos import audio_only_mp4, synthetic_video
 
 
 def family(name: str) -> str:
@@ -78,38 +74,11 @@ def test_computed_descriptors_reproduce_the_expected_scores(
 # Generated videos ---------------------------------------------------------------------------
 
 
-def encode(
-    seed: int,
-    *,
-    seconds: float = 6.0,
-    fps: int = 24,
-    size: tuple[int, int] = (320, 240),
-    codec: str = "mpeg4",
-) -> bytes:
-    """A benign clip: a camera panning slowly across a generated picture."""
-    scene = sample_pixels(seed, 960, 480)
-    out = io.BytesIO()
-    with av.open(out, mode="w", format="mp4") as container:
-        stream = container.add_stream(codec, rate=fps)
-        stream.width, stream.height = size
-        stream.pix_fmt = "yuv420p"
-        for i in range(int(seconds * fps)):
-            x = int((960 - 320) * i / (seconds * fps))
-            view = np.ascontiguousarray(scene[120:360, x : x + 320])
-            frame = av.VideoFrame.from_ndarray(view, format="rgb24").reformat(
-                width=size[0], height=size[1]
-            )
-            frame.pts, frame.time_base = i, Fraction(1, fps)
-            container.mux(stream.encode(frame))
-        container.mux(stream.encode(None))
-    return out.getvalue()
-
-
 def test_a_re_encoded_resized_copy_matches_and_another_video_does_not() -> None:
-    original = tmk_from_video(encode(1))
+    original = tmk_from_video(synthetic_video(1))
     assert original.frame_count == pytest.approx(6 * 15, abs=2)
-    copy = tmk_from_video(encode(1, fps=30, size=(160, 120), codec="libx264"))
-    other = tmk_from_video(encode(2))
+    copy = tmk_from_video(synthetic_video(1, fps=30, size=(160, 120), codec="libx264"))
+    other = tmk_from_video(synthetic_video(2))
     assert level1_score(original, copy) >= 0.9
     assert level2_score(original, copy) >= 0.9
     assert (
@@ -123,33 +92,20 @@ def test_a_re_encoded_resized_copy_matches_and_another_video_does_not() -> None:
 # Bad input ----------------------------------------------------------------------------------
 
 
-def audio_only() -> bytes:
-    out = io.BytesIO()
-    with av.open(out, mode="w", format="wav") as container:
-        stream = container.add_stream("pcm_s16le", rate=8000)
-        frame = av.AudioFrame.from_ndarray(
-            np.zeros((1, 8000), dtype=np.int16), format="s16", layout="mono"
-        )
-        frame.sample_rate = 8000
-        container.mux(stream.encode(frame))
-        container.mux(stream.encode(None))
-    return out.getvalue()
-
-
 def test_bad_files_get_clear_errors() -> None:
     with pytest.raises(UnsupportedMediaError, match="empty"):
         tmk_from_video(b"")
     with pytest.raises(UnsupportedMediaError, match="not a video file"):
         tmk_from_video(b"this is a text file, not a video" * 100)
     with pytest.raises(UnsupportedMediaError, match="no video stream"):
-        tmk_from_video(audio_only())
-    video = encode(3, seconds=2)
+        tmk_from_video(audio_only_mp4())
+    video = synthetic_video(3, seconds=2)
     with pytest.raises((UnsupportedMediaError, CorruptMediaError)):
         tmk_from_video(video[: len(video) // 3])
 
 
 def test_limits_bound_the_work() -> None:
-    video = encode(4, seconds=4)
+    video = synthetic_video(4, seconds=4)
     with pytest.raises(MediaTooLargeError, match="limit of 2 s"):
         tmk_from_video(video, limits=VideoLimits(max_seconds=2))
     with pytest.raises(MediaTooLargeError, match="320x240 exceed"):

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import io
-from fractions import Fraction
 from pathlib import Path
 
-import av
-import numpy as np
 import pytest
 
 from bastion.errors import MediaTooLargeError, UnsupportedMediaError
 from bastion.media.video import VideoLimits
 from bastion.pdq import PdqMode, hamming_distance
-from bastion.samples import sample_pixels
 from bastion.vpdq import vpdq_frames
+from tests.videos import synthetic_video
 
 #: Every sample video with reference hashes; the two in the default run are short and cover
 #: odd frame dimensions; the rest run with `-m slow` (about two minutes).
@@ -79,21 +75,9 @@ def test_doorknob_stays_within_31_bits(shared_testdata: Path) -> None:
     check_against_reference("doorknob-hd-no-bar", shared_testdata / "video", within_10_bits=0.85)
 
 
-def clip(seconds: float = 4.0, fps: int = 10) -> bytes:
-    scene = sample_pixels(5, 480, 240)
-    out = io.BytesIO()
-    with av.open(out, mode="w", format="mp4") as container:
-        stream = container.add_stream("mpeg4", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = 240, 240, "yuv420p"
-        for i in range(int(seconds * fps)):
-            x = int(240 * i / (seconds * fps))
-            frame = av.VideoFrame.from_ndarray(
-                np.ascontiguousarray(scene[:, x : x + 240]), format="rgb24"
-            )
-            frame.pts, frame.time_base = i, Fraction(1, fps)
-            container.mux(stream.encode(frame))
-        container.mux(stream.encode(None))
-    return out.getvalue()
+def clip() -> bytes:
+    """Four seconds at 10 frames a second, 240x240."""
+    return synthetic_video(5, seconds=4, fps=10, size=(240, 240))
 
 
 def test_sampling_rate_and_downsampling() -> None:
