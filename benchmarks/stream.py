@@ -36,6 +36,7 @@ from tests.videos import encode_frames, synthetic_frames  # noqa: E402
 from bastion.banks import BankStore, NewEntry  # noqa: E402
 from bastion.hashing import ContentHasher  # noqa: E402
 from bastion.matching import Match, Matcher  # noqa: E402
+from bastion.media.fetch import FetchPolicy  # noqa: E402
 from bastion.media.stream import StreamOptions, StreamReader  # noqa: E402
 from bastion.settings import Settings  # noqa: E402
 from bastion.signals import Signal  # noqa: E402
@@ -44,6 +45,8 @@ from bastion.streams import StreamWatcher, WatchPolicy  # noqa: E402
 from machine import describe  # noqa: E402
 
 FPS = 10
+#: The test server is on 127.0.0.1, which streams may not reach by default.
+LOCAL = StreamOptions(sample_seconds=0.5, addresses=FetchPolicy(allow_networks=("127.0.0.1/32",)))
 BEFORE = 4  # seconds of other content before the known video
 
 
@@ -51,7 +54,7 @@ def anchor(colours: list[tuple[int, int, int]], segments: list[bytes]) -> list[f
     """Seconds from each segment's publication to the arrival of a frame of its colour."""
     delays: list[float] = []
     with HlsServer(segments, live=True) as server:
-        reader = StreamReader(server.url, StreamOptions(sample_seconds=0.5))
+        reader = StreamReader(server.url, LOCAL)
         seen: set[int] = set()
         for frame in reader.frames():
             mean = frame.pixels.reshape(-1, 3).mean(axis=0)
@@ -78,7 +81,7 @@ def watch_once(matcher: Matcher, segments: list[bytes]) -> tuple[float, float]:
             server.url,
             match,
             alert,
-            options=StreamOptions(sample_seconds=0.5),
+            options=LOCAL,
             policy=WatchPolicy(min_frames=2),
         )
         watcher.start()

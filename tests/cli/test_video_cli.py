@@ -6,6 +6,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from tests.cli.conftest import CliRunner
 from tests.media.hls import HlsServer, encode_segments, pattern_frames
 from tests.videos import edit, encode_frames, synthetic_frames, synthetic_video
@@ -42,8 +44,9 @@ def test_hash_bank_and_match_a_video(cli: CliRunner, tmp_path: Path) -> None:
 
 
 def test_stream_watch_alerts_on_a_known_video_in_a_live_stream(
-    cli: CliRunner, tmp_path: Path
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("BASTION_FETCH_ALLOW_NETWORKS", "127.0.0.1/32")
     known_frames = synthetic_frames(22, seconds=5, fps=10)
     (tmp_path / "known.mp4").write_bytes(encode_frames(known_frames, fps=10))
     assert cli("bank", "create", "videos").code == 0
@@ -60,3 +63,12 @@ def test_stream_watch_refuses_a_bad_url(cli: CliRunner) -> None:
     run = cli("stream", "watch", "ftp://example.com/x")
     assert run.code == 2
     assert "scheme 'ftp' is not supported" in run.err
+
+
+def test_stream_watch_refuses_loopback_unless_allowed(cli: CliRunner) -> None:
+    run = cli("stream", "watch", "http://127.0.0.1:9/live.m3u8")
+    assert run.code == 2
+    assert run.err.startswith(
+        "error: refusing to fetch from 127.0.0.1: not a public address (loopback)"
+    )
+    assert "fetch_allow_networks" in run.err

@@ -20,12 +20,25 @@ import numpy as np
 import pytest
 
 from bastion.errors import ConfigurationError, MediaTooLargeError, UnsupportedMediaError
-from bastion.media.stream import LiveFrame, StreamOptions, StreamReader, stream_host
+from bastion.media.fetch import FetchPolicy, ForbiddenAddressError
+from bastion.media.stream import (
+    LiveFrame,
+    StreamOptions,
+    StreamReader,
+    pinned_url,
+    stream_host,
+)
 from tests.media.conftest import Handler, LocalServer, Route
 from tests.media.hls import MPEGURL, HlsServer, colour_frames, encode_segments, pattern_frames
 
 Serve = Callable[..., LocalServer]
-QUICK_RETRY = StreamOptions(reconnect_delay=0.05, max_reconnect_delay=0.2)
+#: The test servers listen on 127.0.0.1, which streams may not reach by default.
+LOCAL = FetchPolicy(allow_networks=("127.0.0.1/32",))
+QUICK_RETRY = StreamOptions(reconnect_delay=0.05, max_reconnect_delay=0.2, addresses=LOCAL)
+
+
+def local(**changes: Any) -> StreamOptions:
+    return StreamOptions(addresses=LOCAL, **changes)
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +99,7 @@ def test_vod_yields_one_frame_per_sample_then_ends(
     segments: list[bytes], stop: threading.Event, sample: float, expected: list[float]
 ) -> None:
     with HlsServer(segments[:4], live=False) as server:
-        reader = StreamReader(server.url, StreamOptions(sample_seconds=sample), stop=stop)
+        reader = StreamReader(server.url, local(sample_seconds=sample), stop=stop)
         frames = list(reader.frames())  # ends by itself: #EXT-X-ENDLIST
     assert [frame.seconds for frame in frames][: len(expected)] == pytest.approx(expected)
     assert len(frames) == round(4 / sample)
@@ -97,14 +110,14 @@ def test_vod_yields_one_frame_per_sample_then_ends(
 
 def test_every_frame_with_sample_zero(segments: list[bytes], stop: threading.Event) -> None:
     with HlsServer(segments[:2], live=False) as server:
-        frames = list(StreamReader(server.url, StreamOptions(sample_seconds=0), stop=stop).frames())
+        frames = list(StreamReader(server.url, local(sample_seconds=0), stop=stop).frames())
     assert [frame.seconds for frame in frames] == pytest.approx([i / 10 for i in range(20)])
 
 
 def test_known_images_come_through(stop: threading.Event) -> None:
     colours = [(200, 30, 30), (30, 200, 30), (30, 30, 200), (240, 240, 240)]
     with HlsServer(encode_segments(colour_frames(colours)), live=False) as server:
-        frames = list(StreamReader(server.url, stop=stop).frames())
+        frames = list(StreamReader(server.url, local(), stop=stop).frames())
     seen = [tuple(frame.pixels.reshape(-1, 3).mean(axis=0)) for frame in frames]
     assert len(seen) == len(colours)
     for got, want in zip(seen, colours, strict=True):
@@ -115,7 +128,7 @@ def test_a_restarted_clock_goes_on_from_the_last_time(stop: threading.Event) -> 
     # Two encodings back to back: the second's timestamps start again at 0.
     restarted = encode_segments(pattern_frames(2)) * 2
     with HlsServer(restarted, live=False) as server:
-        options = StreamOptions(sample_seconds=0)
+        options = local(sample_seconds=0)
         frames = list(StreamReader(server.url, options, stop=stop).frames())
     assert [frame.seconds for frame in frames] == pytest.approx([i / 10 for i in range(40)])
 
@@ -123,7 +136,7 @@ def test_a_restarted_clock_goes_on_from_the_last_time(stop: threading.Event) -> 
 def test_a_plain_file_over_http_is_read_once(stop: threading.Event) -> None:
     with HlsServer(encode_segments(pattern_frames(3), segment_seconds=3), live=False) as server:
         url = server.url.replace("index.m3u8", "segment0.ts")  # MPEG-TS with a Content-Length
-        reader = StreamReader(url, stop=stop)
+        reader = StreamReader(url, local(), stop=stop)
         frames = list(reader.frames())
     assert [frame.seconds for frame in frames] == pytest.approx([0, 1, 2])
     assert (reader.reconnects, reader.last_error) == (0, None)
@@ -145,7 +158,7 @@ def test_frames_over_the_pixel_limit_are_refused(
 
 def test_live_frames_arrive_as_published(segments: list[bytes], stop: threading.Event) -> None:
     with HlsServer(segments, live=True) as server:
-        reader = StreamReader(server.url, stop=stop)
+        reader = StreamReader(server.url, local(), stop=stop)
         seen: list[tuple[int, float, bool]] = []  # published segments, lag, connected
 
         def watch(frame: LiveFrame) -> None:
@@ -165,7 +178,7 @@ def test_live_frames_arrive_as_published(segments: list[bytes], stop: threading.
 
 def test_only_the_first_variant_is_fetched(segments: list[bytes], stop: threading.Event) -> None:
     with HlsServer(segments, live=True, variants=2) as server:
-        frames = take(StreamReader(server.url, stop=stop), 3)
+        frames = take(StreamReader(server.url, local(), stop=stop), 3)
     assert [frame.seconds for frame in frames] == pytest.approx([0, 1, 2])
     # FFmpeg opens every variant, then stops reloading the one whose streams are discarded.
     assert server.requests.count("/variant1.m3u8") == 1
@@ -176,7 +189,7 @@ def test_a_live_stream_that_ends_ends_the_iteration(
     short_segments: list[bytes], stop: threading.Event
 ) -> None:
     with HlsServer(short_segments[:6], live=True, segment_seconds=0.5) as server:
-        options = StreamOptions(sample_seconds=0.5, read_timeout=5)
+        options = local(sample_seconds=0.5, read_timeout=5)
         reader = StreamReader(server.url, options, stop=stop)
         frames = list(reader.frames())
     assert not stop.is_set()
@@ -227,7 +240,7 @@ def test_stop_ends_the_iteration_during_a_stall(
 ) -> None:
     with HlsServer(segments, live=True) as server:
         # FFmpeg would wait 30 s before giving up on the stalled stream; stop must not.
-        reader = StreamReader(server.url, StreamOptions(read_timeout=30.0), stop=stop)
+        reader = StreamReader(server.url, local(read_timeout=30.0), stop=stop)
         frames = reader.frames()
         next(frames)
         server.stall(60)
@@ -271,7 +284,7 @@ def silence() -> bytes:
 @pytest.mark.parametrize(
     ("routes", "error"),
     [
-        ({}, "Server returned 404 Not Found"),
+        ({}, "HTTP status 404"),
         (
             {"/live.m3u8": respond(np.random.default_rng(0).bytes(50_000), MPEGURL)},
             "Invalid data found when processing input",
@@ -296,6 +309,109 @@ def test_failures_are_retried_until_stopped(
     assert reader.last_error == f"127.0.0.1: {error}"  # the URL's query stays out of it
     assert len(server.requests) >= 4
     assert not reader.connected
+
+
+# Addresses: the stream's own, and every one its playlists name ----------------------------
+
+
+def redirect(location: str) -> Route:
+    def route(handler: Handler) -> None:
+        handler.send_response(302)
+        handler.send_header("Location", location)
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+
+    return route
+
+
+def test_a_stream_host_is_resolved_once_and_connected_to_as_checked(
+    segments: list[bytes], stop: threading.Event, connections: list[tuple[str, int]]
+) -> None:
+    """ "stream.test" exists only for bastion's resolver: FFmpeg never looks a name up."""
+    looked_up: list[str] = []
+
+    def resolver(host: str, port: int) -> list[str]:
+        looked_up.append(host)
+        return ["127.0.0.1"]
+
+    with HlsServer(segments[:3], live=False, variants=2) as server:
+        url = server.url.replace("127.0.0.1", "stream.test")
+        reader = StreamReader(url, local(), stop=stop, resolver=resolver)
+        frames = list(reader.frames())
+    assert [frame.seconds for frame in frames] == pytest.approx([0, 1, 2])
+    assert reader.last_error is None
+    # The playlist, its variants and segments: each fetched by bastion, pinned as checked.
+    assert set(looked_up) == {"stream.test"}
+    assert len(looked_up) == len(server.requests) >= 1 + 2 + 3
+    assert {address for address, _ in connections} == {"127.0.0.1"}
+
+
+def test_segments_on_a_refused_address_are_not_fetched(
+    serve: Serve, stop: threading.Event, connections: list[tuple[str, int]]
+) -> None:
+    # Allowed: 127.0.0.1 only. The playlist sends FFmpeg to 127.0.0.2, loopback like any
+    # internal service; FFmpeg's own HTTP would have gone.
+    playlist = "#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1.0,\nhttp://127.0.0.2:9/s0.ts\n"
+    playlist += "#EXT-X-ENDLIST\n"
+    server = serve({"/live.m3u8": respond(playlist.encode(), MPEGURL)})
+    reader = StreamReader(server.url("/live.m3u8"), QUICK_RETRY, stop=stop)
+    frames: list[LiveFrame] = []
+    thread = threading.Thread(target=lambda: frames.extend(reader.frames()))
+    thread.start()
+    wait_until(lambda: reader.reconnects >= 2)
+    stop.set()
+    thread.join(timeout=2.0)
+    assert frames == []
+    assert reader.last_error == "refusing to fetch from 127.0.0.2: not a public address (loopback)"
+    assert "127.0.0.2" not in {address for address, _ in connections}
+
+
+def test_a_redirect_to_a_refused_address_is_not_followed(
+    serve: Serve, stop: threading.Event, connections: list[tuple[str, int]]
+) -> None:
+    server = serve({"/live.m3u8": redirect("http://169.254.169.254/latest/meta-data/")})
+    reader = StreamReader(server.url("/live.m3u8"), QUICK_RETRY, stop=stop)
+    frames: list[LiveFrame] = []
+    thread = threading.Thread(target=lambda: frames.extend(reader.frames()))
+    thread.start()
+    wait_until(lambda: reader.reconnects >= 2)
+    stop.set()
+    thread.join(timeout=2.0)
+    assert frames == []
+    assert reader.last_error == (
+        "refusing to fetch from 169.254.169.254: not a public address (link-local)"
+    )
+    assert {address for address, _ in connections} == {"127.0.0.1"}
+
+
+def test_a_stream_on_loopback_is_refused_by_default(serve: Serve, stop: threading.Event) -> None:
+    server = serve({})
+    options = replace(QUICK_RETRY, addresses=FetchPolicy())
+    reader = StreamReader(server.url("/live.m3u8"), options, stop=stop)
+    thread = threading.Thread(target=lambda: list(reader.frames()))
+    thread.start()
+    wait_until(lambda: reader.reconnects >= 1)
+    stop.set()
+    thread.join(timeout=2.0)
+    assert server.requests == []
+    assert reader.last_error == "refusing to fetch from 127.0.0.1: not a public address (loopback)"
+
+
+@pytest.mark.parametrize(
+    ("url", "pinned"),
+    [
+        ("rtmp://live.test/app/key?token=1", "rtmp://198.51.100.7:1935/app/key?token=1"),
+        ("rtmps://live.test:8443/app/key", "rtmps://198.51.100.7:8443/app/key"),
+    ],
+)
+def test_rtmp_connects_to_the_checked_address(url: str, pinned: str) -> None:
+    policy = FetchPolicy(allow_networks=("198.51.100.0/24",))
+    assert pinned_url(url, policy, lambda host, port: ["198.51.100.7"]) == pinned
+
+
+def test_rtmp_to_a_refused_address_is_refused() -> None:
+    with pytest.raises(ForbiddenAddressError, match="private"):
+        pinned_url("rtmp://live.test/app/key", FetchPolicy(), lambda host, port: ["10.0.0.8"])
 
 
 # URLs and options -------------------------------------------------------------------------

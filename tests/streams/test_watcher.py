@@ -9,6 +9,7 @@ from bastion.actions import ActionStore, ReviewQueue
 from bastion.banks import BankStore, NewEntry
 from bastion.hashing import ContentHasher
 from bastion.matching import Match, Matcher
+from bastion.media.fetch import FetchPolicy
 from bastion.media.stream import StreamOptions
 from bastion.settings import Settings
 from bastion.streams.watcher import StreamWatcher, WatchPolicy, public_url
@@ -51,7 +52,11 @@ def test_a_known_video_in_a_live_stream_raises_one_alert_with_actions(
             server.url + "?token=s3cret",
             match,
             alert,
-            options=StreamOptions(sample_seconds=0.5, read_timeout=5),
+            options=StreamOptions(
+                sample_seconds=0.5,
+                read_timeout=5,
+                addresses=FetchPolicy(allow_networks=("127.0.0.1/32",)),
+            ),
             policy=WatchPolicy(min_frames=2),
         )
         watcher.start()

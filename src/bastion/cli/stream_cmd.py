@@ -13,7 +13,8 @@ from bastion.actions import ActionStore
 from bastion.cli.context import CliContext
 from bastion.cli.output import describe_match
 from bastion.matching import Match
-from bastion.media.stream import StreamOptions
+from bastion.media.fetch import ForbiddenAddressError
+from bastion.media.stream import StreamOptions, check_stream_address
 from bastion.pdq import PdqMode
 from bastion.signals import Signal
 from bastion.streams import StreamWatcher, WatchPolicy, public_url
@@ -37,6 +38,12 @@ def watch(
     Exit status: 0 if an alert was raised, 1 if none, 2 if the stream could not be read.
     """
     cli: CliContext = ctx.obj
+    addresses = cli.settings.fetch_policy()
+    try:
+        check_stream_address(url, addresses)
+    except ForbiddenAddressError as e:
+        cli.err.print(f"error: {e.message} (fetch_allow_networks allows a network)", markup=False)
+        raise typer.Exit(2) from None
     matcher = cli.matcher()
     actions = ActionStore(cli.db)
     lock = threading.Lock()
@@ -57,7 +64,7 @@ def watch(
         url,
         match,
         alert,
-        options=StreamOptions(sample_seconds=sample_seconds),
+        options=StreamOptions(sample_seconds=sample_seconds, addresses=addresses),
         policy=WatchPolicy(min_frames=min_frames),
         pdq_mode=PdqMode(cli.settings.pdq_mode),
     )

@@ -27,8 +27,8 @@ import http.client
 import socket
 import ssl
 import time
-from collections.abc import Callable, Sequence
-from contextlib import closing
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from ipaddress import ip_address
 from typing import TYPE_CHECKING, cast
@@ -136,27 +136,111 @@ def fetch(url: str, policy: FetchPolicy, *, resolver: Resolver | None = None) ->
     FetchError for everything else, including non-2xx statuses and timeouts.
     """
     deadline = time.monotonic() + policy.timeout
+    final, target, conn, response = _open(url, policy, deadline, resolver)
+    with closing(conn), response, _failures(target.host, policy.timeout):
+        return _content(final, target.host, response, policy.max_bytes)
+
+
+def open_body(
+    url: str, policy: FetchPolicy, *, read_timeout: float, resolver: Resolver | None = None
+) -> HttpBody:
+    """GET `url` as `fetch` does (every hop checked and pinned, within `policy.timeout`), but
+    hand back the body to be read as it arrives, each read bounded by `read_timeout`, and
+    with no limit on its length: for streams, which the caller bounds by time."""
+    final, target, conn, response = _open(url, policy, time.monotonic() + policy.timeout, resolver)
+    if not 200 <= response.status < 300:
+        response.close()
+        conn.close()
+        raise FetchError(f"{target.host}: HTTP status {response.status}")
+    return HttpBody(final, target.host, conn, response, read_timeout)
+
+
+class HttpBody:
+    """A response body read as a file (`read`, `close`), for FFmpeg's custom I/O.
+
+    `name` is the URL it came from, after redirects: the base for the URLs a playlist names.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        host: str,
+        conn: _PinnedConnection,
+        response: http.client.HTTPResponse,
+        read_timeout: float,
+    ) -> None:
+        self.name, self.host = url, host
+        self.content_type = response.getheader("Content-Type")
+        #: The declared length (Content-Length), if any.
+        self.length = response.length
+        self._conn, self._response, self._read_timeout = conn, response, read_timeout
+        self._ahead = b""
+
+    def read(self, size: int = -1) -> bytes:
+        """Up to `size` bytes (all that is left when negative); b"" at the end."""
+        if self._ahead:
+            data = self._ahead if size < 0 else self._ahead[:size]
+            self._ahead = self._ahead[len(data) :]
+            return data
+        self._conn.socket.deadline = time.monotonic() + self._read_timeout
+        with _failures(self.host, self._read_timeout):
+            return self._response.read(None if size < 0 else size)
+
+    def peek(self, size: int) -> bytes:
+        """The next `size` bytes (fewer at the end), left to be read again."""
+        ahead = self._ahead
+        self._ahead = b""
+        while len(ahead) < size and (chunk := self.read(size - len(ahead))):
+            ahead += chunk
+        self._ahead = ahead
+        return ahead[:size]
+
+    def close(self) -> None:
+        self._response.close()
+        self._conn.close()
+
+    def __enter__(self) -> HttpBody:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _open(
+    url: str, policy: FetchPolicy, deadline: float, resolver: Resolver | None
+) -> tuple[str, _Target, _PinnedConnection, http.client.HTTPResponse]:
+    """The final URL, its target, and the open connection and response after redirects."""
     for _ in range(policy.max_redirects + 1):
         target = _Target.parse(url, policy)
         addresses = resolve_allowed(target.host, target.port, policy, resolver)
-        try:
-            with closing(_connect(target, addresses, deadline)) as conn:
+        with _failures(target.host, policy.timeout):
+            conn = _connect(target, addresses, deadline)
+            try:
                 conn.request("GET", target.path, headers=_headers(target))
-                with conn.getresponse() as response:
-                    location = response.getheader("Location")
-                    if response.status not in _REDIRECTS or not location:
-                        return _content(url, target.host, response, policy.max_bytes)
-                    url = urljoin(url, location)
-        except TimeoutError:
-            raise FetchError(
-                f"{target.host}: no complete response within {policy.timeout:g} s"
-            ) from None
-        except ssl.SSLCertVerificationError as e:
-            reason = e.verify_message
-            raise FetchError(f"{target.host}: TLS certificate rejected ({reason})") from None
-        except (OSError, http.client.HTTPException) as e:
-            raise FetchError(f"{target.host}: {_describe(e)}") from None
+                response = conn.getresponse()
+            except BaseException:
+                conn.close()
+                raise
+            location = response.getheader("Location")
+            if response.status not in _REDIRECTS or not location:
+                return url, target, conn, response
+            response.close()
+            conn.close()
+            url = urljoin(url, location)
     raise FetchError(f"too many redirects (more than {policy.max_redirects})")
+
+
+@contextmanager
+def _failures(host: str, timeout: float) -> Iterator[None]:
+    """Network failures as FetchError, naming the host and nothing the server sent."""
+    try:
+        yield
+    except TimeoutError:
+        raise FetchError(f"{host}: no complete response within {timeout:g} s") from None
+    except ssl.SSLCertVerificationError as e:
+        raise FetchError(f"{host}: TLS certificate rejected ({e.verify_message})") from None
+    except (OSError, http.client.HTTPException) as e:
+        raise FetchError(f"{host}: {_describe(e)}") from None
 
 
 def resolve_allowed(
@@ -281,8 +365,11 @@ class _PinnedConnection(http.client.HTTPConnection):
     """An HTTP(S) connection to one checked address, whatever its host name resolves to now.
 
     `connect` is the only place http.client would look the name up; here it connects to
-    the address instead. The caller sends the Host header itself.
+    the address instead. The caller sends the Host header itself. `socket` stays set after
+    http.client lets go of `sock` (it does once a response says it will close).
     """
+
+    socket: _DeadlineSocket | _DeadlineSSLSocket
 
     def __init__(self, target: _Target, address: Address, deadline: float) -> None:
         super().__init__(target.host, target.port)
@@ -298,15 +385,16 @@ class _PinnedConnection(http.client.HTTPConnection):
             plain.settimeout(_time_left(self._deadline))
             plain.connect((str(self._address), self._target.port))
             if self._target.scheme == "https":
-                self.sock = _start_tls(plain, self._target.host, self._deadline)
+                self.socket = _start_tls(plain, self._target.host, self._deadline)
             else:
-                self.sock = plain
+                self.socket = plain
+            self.sock = self.socket
         except BaseException:
             plain.close()
             raise
 
 
-def _start_tls(sock: socket.socket, host: str, deadline: float) -> ssl.SSLSocket:
+def _start_tls(sock: socket.socket, host: str, deadline: float) -> _DeadlineSSLSocket:
     """TLS over the pinned socket, with SNI and the certificate checked against `host`."""
     context = ssl.create_default_context()
     context.sslsocket_class = _DeadlineSSLSocket

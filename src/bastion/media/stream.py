@@ -1,21 +1,24 @@
 """Reading frames from a live video stream (HLS, RTMP, HTTP), reconnecting until told to stop.
 
 `StreamReader.frames` yields one RGB frame per `sample_seconds` of stream time. FFmpeg (via
-PyAV) does the network work: HLS starts at the newest segment of one variant and FFmpeg
+PyAV) demuxes and decodes: HLS starts at the newest segment of one variant and FFmpeg
 reloads a live playlist itself. A VOD playlist (#EXT-X-ENDLIST), or a file of known duration
 or length, is read once. Any other end (end of data, an error, a stall) closes the container
 and opens the URL again, after a delay that doubles on each failure and starts afresh once
-frames flow; HLS then starts three segments back to fill the gap. FFmpeg's ``reconnect*``
-options stay off: they resume one HTTP body with Range requests, which suits neither
-segments nor a live edge, and would hide disconnects from `reconnects`.
+frames flow; HLS then starts three segments back to fill the gap.
+
+A stream URL comes from a user, so no connection goes where URL fetching may not
+(`bastion.media.fetch`): FFmpeg opens nothing over HTTP itself. The URL, and every playlist,
+segment and key it names, is fetched through PyAV's custom I/O (`io_open`) with
+`open_body`: each host resolved once and checked, each redirect checked, the connection
+pinned to the checked address. RTMP is FFmpeg's own protocol, so its host is resolved and
+checked here and FFmpeg is handed the address instead of the name (an RTMPS server then
+sees no SNI name).
 
 A worker thread decodes and hands frames over through a short queue, so `stop` ends the
-iteration within a tenth of a second even while FFmpeg waits on a silent server. PyAV's
-interrupt ends a wait after `open_timeout` to open or `read_timeout` to read a packet, and so
-the worker. `LiveFrame.seconds` runs on across reconnects without going back (`_Timeline`).
-The caller checks the address of `stream_host(url)`, but FFmpeg resolves the name again and
-follows redirects and the URLs a playlist names; only network protocols are allowed, so
-none can name a local file.
+iteration within a tenth of a second even while a read waits on a silent server. Each read
+waits at most `read_timeout`, and so does the worker. `LiveFrame.seconds` runs on across
+reconnects without going back (`_Timeline`).
 """
 
 from __future__ import annotations
@@ -27,21 +30,38 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from ipaddress import ip_address
-from urllib.parse import urlsplit
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import av
 import av.error
 import numpy as np
 from av.stream import Discard
 
-from bastion import __version__
-from bastion.errors import ConfigurationError, MediaTooLargeError, UnsupportedMediaError, first_line
+from bastion.errors import (
+    ConfigurationError,
+    MediaError,
+    MediaTooLargeError,
+    UnsupportedMediaError,
+    first_line,
+)
+from bastion.media.addresses import Address
+from bastion.media.fetch import (
+    FetchError,
+    FetchPolicy,
+    HttpBody,
+    Resolver,
+    open_body,
+    resolve_allowed,
+)
 from bastion.media.video import RgbFrame
 
 SCHEMES = ("http", "https", "rtmp", "rtmps")
-_PROTOCOLS = {"http": "http,https,tls,tcp,crypto", "rtmp": "rtmp,rtmps,tls,tcp"}
+_PORTS = {"http": 80, "https": 443, "rtmp": 1935, "rtmps": 443}
+_PLAYLIST = b"#EXTM3U"
 _HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_.")
 _POLL = 0.1  # seconds between looks at `stop`
 _REPLAY_SECONDS = 60.0  # how far back a reconnect may replay: over three HLS segments
@@ -70,6 +90,9 @@ class StreamOptions:
     reconnect_delay: float = 0.5
     max_reconnect_delay: float = 30.0
     max_frame_pixels: int = 3840 * 2160
+    addresses: FetchPolicy = field(default_factory=FetchPolicy)
+    """Which addresses the stream, its playlists and segments may come from, and the limits
+    on connecting to each (`timeout`, `max_redirects`); reads are bound by `read_timeout`."""
 
     def __post_init__(self) -> None:
         positive = min(self.open_timeout, self.read_timeout, self.max_frame_pixels)
@@ -77,6 +100,28 @@ class StreamOptions:
             raise ConfigurationError("stream sampling must be >= 0, timeouts and pixels > 0")
         if not 0 < self.reconnect_delay <= self.max_reconnect_delay:
             raise ConfigurationError("reconnect delays must be > 0 s, the first no longer")
+
+
+def check_stream_address(
+    url: str, policy: FetchPolicy, resolver: Resolver | None = None
+) -> list[Address]:
+    """The addresses the stream's host resolves to, every one allowed by `policy`.
+
+    Raises UnsupportedMediaError for a malformed URL, ForbiddenAddressError for a refused
+    address and FetchError for a host that does not resolve. A reader checks again at each
+    connection; this is for a clear error before a watch starts.
+    """
+    host, parts = stream_host(url), urlsplit(url)
+    return resolve_allowed(host, parts.port or _PORTS[parts.scheme], policy, resolver)
+
+
+def pinned_url(url: str, policy: FetchPolicy, resolver: Resolver | None = None) -> str:
+    """An RTMP(S) URL with its host replaced by the first address it resolves to, each of
+    them checked against `policy`, so that FFmpeg connects where the check said."""
+    parts = urlsplit(url)
+    address = check_stream_address(url, policy, resolver)[0]
+    shown = f"[{address}]" if address.version == 6 else str(address)
+    return urlunsplit(parts._replace(netloc=f"{shown}:{parts.port or _PORTS[parts.scheme]}"))
 
 
 def stream_host(url: str) -> str:
@@ -115,9 +160,11 @@ class StreamReader:
         *,
         stop: threading.Event | None = None,
         clock: Callable[[], float] = time.monotonic,
+        resolver: Resolver | None = None,
     ) -> None:
         self.host, self.url = stream_host(url), url
         self.options = options or StreamOptions()
+        self._resolver = resolver
         self._stop, self._clock = stop or threading.Event(), clock
         self._reconnects, self._connected = 0, False
         self._last_error: str | None = None
@@ -191,9 +238,13 @@ class StreamReader:
                 if self._connection(timeline, deliver, halt):
                     return
                 self._last_error = f"{self.host}: the stream ended or stalled"
-            except (av.error.FFmpegError, OSError, UnsupportedMediaError) as e:
+            except MediaTooLargeError:
+                raise
+            except (av.error.FFmpegError, OSError, MediaError) as e:
                 if isinstance(e, av.error.ExitError):  # PyAV's interrupt: a timeout
                     self._last_error = f"{self.host}: timed out"
+                elif isinstance(e, FetchError):  # names its host and nothing else
+                    self._last_error = first_line(e)
                 elif isinstance(e, av.error.FFmpegError):  # its str() repeats the URL
                     self._last_error = f"{self.host}: {e.strerror or type(e).__name__}"
                 else:
@@ -208,14 +259,9 @@ class StreamReader:
 
     def _connection(self, timeline: _Timeline, deliver: _Deliver, halt: threading.Event) -> bool:
         """Read one connection; True when the source is finished (or the reader halted)."""
-        ffmpeg_options = {
-            "live_start_index": "-3" if timeline.placed else "-1",
-            "analyzeduration": "500000",  # not 5 s, which waits for segments at the live edge
-            "protocol_whitelist": _PROTOCOLS[self.url[:4]],
-            "user_agent": f"bastion/{__version__}",
-        }
-        timeout = (self.options.open_timeout, self.options.read_timeout)
-        with av.open(self.url, timeout=timeout, options=ffmpeg_options) as container:
+        with ExitStack() as resources:
+            opened, sized = self._open(timeline, resources)
+            container = resources.enter_context(opened)
             if not container.streams.video:
                 raise UnsupportedMediaError("the stream has no video")
             stream = container.streams.video[0]
@@ -223,7 +269,7 @@ class StreamReader:
             self._check_size(stream.codec_context.width, stream.codec_context.height)
             # A VOD playlist, or a file with a duration or a length (not HLS: its playlist's).
             hls = container.format.name == "hls"
-            finite = (container.duration or 0) > 0 or (not hls and container.size > 0)
+            finite = (container.duration or 0) > 0 or (not hls and sized)
             for other in container.streams:  # HLS stops fetching what is all discarded
                 other.discard = Discard.all if other is not stream else Discard.default
             self._connected = True
@@ -234,13 +280,62 @@ class StreamReader:
                 spent = time.monotonic() - ready >= self.options.read_timeout
                 if halt.is_set():
                     return True
-                if packet.stream_index == stream.index:
+                if packet.stream is stream:  # a flush packet's stream_index is always 0
                     for frame in stream.decode(packet):
                         self._take(frame, timeline, deliver)
                 if spent:
                     return False
                 ready = time.monotonic()
             return finite
+
+    def _open(
+        self, timeline: _Timeline, resources: ExitStack
+    ) -> tuple[av.container.InputContainer, bool]:
+        """The container, and whether its source declared a length (a file over HTTP)."""
+        options = {
+            "live_start_index": "-3" if timeline.placed else "-1",
+            "analyzeduration": "500000",  # not 5 s, which waits for segments at the live edge
+        }
+        timeout = (self.options.open_timeout, self.options.read_timeout)
+        if self.url.startswith("rtmp"):
+            url = pinned_url(self.url, self.options.addresses, self._resolver)
+            options["protocol_whitelist"] = "rtmp,rtmps,tls,tcp"
+            return av.open(url, "r", timeout=timeout, options=options), False
+        body = resources.enter_context(self._get(self.url))
+        # FFmpeg's keep-alive reuse of segment connections needs its own HTTP; ours is off.
+        options["http_persistent"] = "0"
+        playlist = body.peek(len(_PLAYLIST)) == _PLAYLIST
+        container = av.open(
+            body,
+            "r",
+            format="hls" if playlist else None,
+            timeout=timeout,
+            options=options,
+            io_open=self._io_open,
+        )
+        return container, body.length is not None
+
+    def _get(self, url: str) -> HttpBody:
+        return open_body(
+            url,
+            self.options.addresses,
+            read_timeout=self.options.read_timeout,
+            resolver=self._resolver,
+        )
+
+    def _io_open(self, url: str, flags: int, options: dict[str, Any]) -> HttpBody:
+        """What FFmpeg opens besides the URL itself: playlists, segments, keys."""
+        try:
+            if not url.startswith(("http://", "https://")):  # file:, data:, crypto+...
+                scheme = url.partition(":")[0]
+                raise UnsupportedMediaError(f"the stream names a {scheme or 'local'} URL")
+            return self._get(url)
+        except FetchError as e:  # kept (it names only the host), and FFmpeg goes on
+            self._last_error = first_line(e)
+            raise
+        except MediaError as e:
+            self._last_error = f"{self.host}: {first_line(e)}"
+            raise
 
     def _take(self, frame: av.VideoFrame, timeline: _Timeline, deliver: _Deliver) -> None:
         self._check_size(frame.width, frame.height)

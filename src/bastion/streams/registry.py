@@ -2,10 +2,9 @@
 through the API.
 
 A stream URL comes from a user, so its host must resolve only to addresses URL fetching may
-reach (public ones, and `fetch_allow_networks`), checked when the watcher is started. FFmpeg
-resolves the name again when it connects, so a name that changes its answers in between
-(DNS rebinding) is not caught here; run stream watchers where the service's network cannot
-reach anything sensitive, or allow only the networks streams come from.
+reach (public ones, and `fetch_allow_networks`): checked here when the watcher is started,
+for a clear error, and again by the reader at every connection, for the stream and every
+playlist, segment and redirect it leads to (`bastion.media.stream`).
 """
 
 from __future__ import annotations
@@ -13,14 +12,13 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from bastion.errors import ConflictError, NotFoundError, ValidationError
 from bastion.matching import Match
-from bastion.media.fetch import FetchError, FetchPolicy, ForbiddenAddressError, resolve_allowed
-from bastion.media.stream import StreamOptions, stream_host
+from bastion.media.fetch import FetchError, FetchPolicy, ForbiddenAddressError
+from bastion.media.stream import StreamOptions, check_stream_address
 from bastion.pdq import PdqMode
 from bastion.signals import Signal
 from bastion.store.models import utcnow
@@ -62,7 +60,7 @@ class StreamRegistry:
         self._match = match
         self._alert = alert
         self._policy = policy
-        self._options = options or StreamOptions(sample_seconds=0.5)
+        self._options = replace(options or StreamOptions(sample_seconds=0.5), addresses=policy)
         self._watch_policy = watch_policy or WatchPolicy()
         self._mode = pdq_mode
         self._ids = itertools.count(1)
@@ -71,10 +69,8 @@ class StreamRegistry:
 
     def start(self, url: str, *, name: str = "", started_by: str | None = None) -> WatchStatus:
         """Start watching `url`; refuses private addresses and more than `MAX_WATCHERS`."""
-        host = stream_host(url)
-        port = urlsplit(url).port or 0
         try:
-            resolve_allowed(host, port, self._policy)
+            check_stream_address(url, self._policy)
         except ForbiddenAddressError:
             raise
         except FetchError as e:  # the user's URL names no host we can find
