@@ -7,12 +7,14 @@ tests use half-second segments to keep that short. Every read has a watchdog tha
 
 from __future__ import annotations
 
+import base64
 import io
 import itertools
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import av
@@ -364,6 +366,41 @@ def test_segments_on_a_refused_address_are_not_fetched(
     assert frames == []
     assert reader.last_error == "refusing to fetch from 127.0.0.2: not a public address (loopback)"
     assert "127.0.0.2" not in {address for address, _ in connections}
+
+
+@pytest.mark.parametrize("scheme", ["file", "data", "crypto+http"])
+def test_segments_outside_http_are_not_opened(
+    serve: Serve, stop: threading.Event, segments: list[bytes], tmp_path: Path, scheme: str
+) -> None:
+    """A real segment named as a local file, inline, or encrypted (FFmpeg's crypto protocol
+    would fetch it with its own HTTP): none is read."""
+    (tmp_path / "s0.ts").write_bytes(segments[0])
+    named = {
+        "file": f"file://{tmp_path}/s0.ts",
+        "data": "data:video/mp2t;base64," + base64.b64encode(segments[0]).decode(),
+        "crypto+http": '#EXT-X-KEY:METHOD=AES-128,URI="/key"\n#EXTINF:1.0,\n/s0.ts',
+    }[scheme]
+    playlist = f"#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1.0,\n{named}\n#EXT-X-ENDLIST\n"
+    key = bytes(16)
+    server = serve(
+        {
+            "/live.m3u8": respond(playlist.encode(), MPEGURL),
+            "/key": respond(key, "application/octet-stream"),
+            "/s0.ts": respond(segments[0], "video/mp2t"),
+        }
+    )
+    reader = StreamReader(server.url("/live.m3u8"), QUICK_RETRY, stop=stop)
+    frames: list[LiveFrame] = []
+    thread = threading.Thread(target=lambda: frames.extend(reader.frames()))
+    thread.start()
+    wait_until(lambda: reader.reconnects >= 1)
+    stop.set()
+    thread.join(timeout=2.0)
+    assert frames == []
+    # FFmpeg's HLS demuxer refuses data: segments itself; the others reach io_open.
+    refused_by = "Invalid data found when processing input" if scheme == "data" else None
+    assert reader.last_error == f"127.0.0.1: {refused_by or f'the stream names a {scheme} URL'}"
+    assert "/s0.ts" not in server.requests
 
 
 def test_a_redirect_to_a_refused_address_is_not_followed(
