@@ -1,6 +1,6 @@
 """Video hashing speed, as multiples of real time, on one core: TMK+PDQF and vPDQ.
 
-    python benchmarks/video.py [--shared ../shared] [--repeat 3]
+    python benchmarks/video.py [--shared ../shared] [--repeat 3] [--vpdq-python PYTHON]
 
 Uses the SD and HD sample videos in ../shared/testdata/video/sample-videos (reference data
 that CI and developers have). The process is pinned to one core (Linux). vPDQ is timed at
@@ -8,8 +8,17 @@ its default of one frame a second and at every frame, and a whole upload as the 
 hashes it with the default settings (every video signal, each its own decoding pass). The
 anchor is decoding alone (every frame, no conversion), measured in the same run: every
 hasher must decode every frame.
-Meta's `vpdq` package cannot be installed here (it needs system FFmpeg development
-libraries, its issue #1834), so it has no row.
+
+Meta's `vpdq` package is the reference. It compiles against system FFmpeg development
+libraries (its issue #1834), so it lives in a Python of its own, given with --vpdq-python;
+on Debian or Ubuntu:
+
+    sudo apt install pkg-config libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
+    python3 -m venv /tmp/vpdq && /tmp/vpdq/bin/pip install vpdq
+    python benchmarks/video.py --vpdq-python /tmp/vpdq/bin/python
+
+It is then timed beside bastion in the same run, on the same core, with one hashing thread,
+and every frame of every sample video is compared with bastion's vPDQ.
 """
 
 from __future__ import annotations
@@ -17,7 +26,9 @@ from __future__ import annotations
 import argparse
 import functools
 import io
+import json
 import os
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -55,6 +66,52 @@ def decode_only(data: bytes) -> None:
             pass
 
 
+#: Run in the --vpdq-python interpreter: times vpdq.computeHash on one core, returns hashes.
+REFERENCE = """
+import json, os, sys, time, importlib.metadata, vpdq
+if hasattr(os, "sched_setaffinity"):
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+path, seconds_per_hash, repeat = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+times = []
+for _ in range(repeat):
+    start = time.perf_counter()
+    features = vpdq.computeHash(path, seconds_per_hash=seconds_per_hash, thread_count=1)
+    times.append(time.perf_counter() - start)
+json.dump({"seconds": min(times), "version": importlib.metadata.version("vpdq"),
+           "frames": [[f.frame_number, f.quality, f.hex] for f in features]}, sys.stdout)
+"""
+
+
+def reference_vpdq(
+    python: str, video: Path, seconds_per_hash: float, repeat: int
+) -> dict[str, Any]:
+    """Meta's vpdq on `video` in the interpreter `python`: best time and its frames."""
+    done = subprocess.run(
+        [python, "-c", REFERENCE, str(video), str(seconds_per_hash), str(repeat)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        sys.exit(f"vpdq failed in {python}: {done.stderr.strip().splitlines()[-1:]}")
+    found: dict[str, Any] = json.loads(done.stdout)
+    return found
+
+
+def agreement(python: str, folder: Path) -> None:
+    """Every frame of every sample video, bastion's vPDQ beside Meta's vpdq."""
+    print("\n| video | frames | same hash and quality | most bits apart |")
+    print("|---|---:|---:|---:|")
+    for video in sorted(folder.glob("*.mp4")):
+        theirs = reference_vpdq(python, video, 0, 1)["frames"]
+        mine = vpdq_frames(video.read_bytes(), seconds_per_hash=0)
+        pairs = list(zip(mine, theirs, strict=False))
+        same = sum((f.index, f.quality, f.hash) == tuple(t) for f, t in pairs)
+        apart = max((bin(int(f.hash, 16) ^ int(t[2], 16)).count("1") for f, t in pairs), default=0)
+        counts = f"{len(mine)}" if len(mine) == len(theirs) else f"{len(mine)} vs {len(theirs)}"
+        print(f"| {video.stem} | {counts} | {same} | {apart} |")
+
+
 def best_of(repeat: int, work: Callable[[], Any]) -> float:
     times = []
     for _ in range(repeat):
@@ -70,6 +127,9 @@ def main() -> None:
         "--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared"
     )
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--vpdq-python", help="a Python with Meta's vpdq installed, timed beside bastion"
+    )
     args = parser.parse_args()
     folder = args.shared / "testdata" / "video" / "sample-videos"
     if not folder.is_dir():
@@ -100,6 +160,14 @@ def main() -> None:
         for work, run in runs:
             seconds = best_of(args.repeat, run)
             print(f"| {label} | {work} | {seconds:.2f} | {length / seconds:,.1f} |")
+        if args.vpdq_python:
+            for work, every in (("1 frame/s", 1.0), ("every frame", 0.0)):
+                found = reference_vpdq(args.vpdq_python, folder / name, every, args.repeat)
+                seconds = found["seconds"]
+                work = f"Meta vpdq {found['version']}, {work}, one thread"
+                print(f"| {label} | {work} | {seconds:.2f} | {length / seconds:,.1f} |")
+    if args.vpdq_python:
+        agreement(args.vpdq_python, folder)
 
 
 if __name__ == "__main__":

@@ -171,6 +171,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("fetch_max_redirects", int, 3, "Redirects a URL fetch may follow."),
     Setting(
+        "max_stream_watches",
+        int,
+        8,
+        "Live streams the service watches at once, all its processes together; each watcher "
+        "decodes its stream in real time. A process runs at most this many of them.",
+    ),
+    Setting(
         "index_snapshot_min_signals",
         int,
         100_000,
@@ -223,6 +230,7 @@ class Settings:
     fetch_allow_networks: str
     fetch_timeout: float
     fetch_max_redirects: int
+    max_stream_watches: int
     index_snapshot_min_signals: int
     match_staleness: float
     api_key_cache_seconds: float
@@ -294,6 +302,8 @@ class Settings:
         for name in ("tmk_level1_threshold", "tmk_level2_threshold"):
             if not -1 <= getattr(self, name) <= 1:
                 raise ConfigurationError(f"{name} must be between -1 and 1")
+        if not 1 <= self.max_stream_watches <= 1000:
+            raise ConfigurationError("max_stream_watches must be between 1 and 1000")
         if not 0 <= self.match_staleness <= 60:
             raise ConfigurationError("match_staleness must be between 0 and 60 seconds")
         if not 0 <= self.api_key_cache_seconds <= 300:

@@ -72,3 +72,25 @@ def test_stream_watch_refuses_loopback_unless_allowed(cli: CliRunner) -> None:
         "error: refusing to fetch from 127.0.0.1: not a public address (loopback)"
     )
     assert "fetch_allow_networks" in run.err
+
+
+def test_stream_watches_for_the_service_are_added_listed_and_stopped(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refused = cli("stream", "start", "http://127.0.0.1:9/live.m3u8")
+    assert refused.code == 2
+    assert "not a public address (loopback)" in refused.err
+    monkeypatch.setenv("BASTION_FETCH_ALLOW_NETWORKS", "127.0.0.1/32")
+    added = cli("stream", "start", "http://127.0.0.1:9/live.m3u8?token=s3cret", "--name", "cam")
+    assert added.code == 0, added.err
+    assert added.out.strip() == "added stream watch 1: http://127.0.0.1:9/live.m3u8"
+    listed = cli("stream", "list")
+    assert re.search(r"1 +│ waiting +│ http://127.0.0.1:9/live.m3u8 +│ cam", listed.out)
+    [doc] = json.loads(cli("stream", "list", "--json").out)
+    assert (doc["id"], doc["state"], doc["running"]) == (1, "waiting", False)
+    assert "s3cret" not in listed.out + json.dumps(doc)
+    stopped = cli("stream", "stop", "1")
+    assert stopped.out.strip() == "stopped stream watch 1 after 0 frames, 0 alerts"
+    assert json.loads(cli("stream", "list", "--json").out) == []
+    missing = cli("stream", "stop", "1")
+    assert (missing.code, missing.err.strip()) == (2, "error: no stream watch 1")

@@ -1,25 +1,40 @@
-"""`bastion stream watch URL`: watch a live stream in the foreground, alerting on matches."""
+"""`bastion stream ...`: watch a live stream in the foreground (`watch`), or manage the
+watches a running service runs (`start`, `list`, `stop`)."""
 
 from __future__ import annotations
 
+import json
 import signal
 import threading
 import time
+from dataclasses import asdict
 from typing import Any
 
 import typer
+from rich.table import Table
 
 from bastion.actions import ActionStore
 from bastion.cli.context import CliContext
 from bastion.cli.output import describe_match
 from bastion.matching import Match
-from bastion.media.fetch import ForbiddenAddressError
-from bastion.media.stream import StreamOptions, check_stream_address
+from bastion.media.fetch import FetchPolicy, ForbiddenAddressError
+from bastion.media.stream import StreamOptions
 from bastion.pdq import PdqMode
 from bastion.signals import Signal
-from bastion.streams import StreamWatcher, WatchPolicy, public_url
+from bastion.streams import StreamWatcher, WatchPolicy, WatchStore, check_address, public_url
 
 app = typer.Typer(help="Watch live streams (HLS, RTMP) for known content.", no_args_is_help=True)
+
+
+def _checked(cli: CliContext, url: str) -> FetchPolicy:
+    """The address rules for streams, after checking `url` against them."""
+    addresses = cli.settings.fetch_policy()
+    try:
+        check_address(url, addresses)
+    except ForbiddenAddressError as e:
+        cli.err.print(f"error: {e.message} (fetch_allow_networks allows a network)", markup=False)
+        raise typer.Exit(2) from None
+    return addresses
 
 
 @app.command("watch")
@@ -38,12 +53,7 @@ def watch(
     Exit status: 0 if an alert was raised, 1 if none, 2 if the stream could not be read.
     """
     cli: CliContext = ctx.obj
-    addresses = cli.settings.fetch_policy()
-    try:
-        check_stream_address(url, addresses)
-    except ForbiddenAddressError as e:
-        cli.err.print(f"error: {e.message} (fetch_allow_networks allows a network)", markup=False)
-        raise typer.Exit(2) from None
+    addresses = _checked(cli, url)
     matcher = cli.matcher()
     actions = ActionStore(cli.db)
     lock = threading.Lock()
@@ -91,3 +101,58 @@ def watch(
         cli.err.print(f"error: {watcher.error}", markup=False)
         raise typer.Exit(2)
     raise typer.Exit(0 if figures.alerts else 1)
+
+
+@app.command("start")
+def start(
+    ctx: typer.Context,
+    url: str = typer.Argument(..., help="HLS (http/https .m3u8) or RTMP(S) URL."),
+    name: str = typer.Option("", "--name", help="A label for listings."),
+) -> None:
+    """Add a watch for the service: a running `bastion serve` (any of its processes) starts
+    watching URL within a second, runs the banks' actions on matches, and resumes the watch
+    after a restart. The same address rules apply as for the API."""
+    cli: CliContext = ctx.obj
+    _checked(cli, url)
+    watch = WatchStore(cli.db).add(
+        url, name=name, started_by="cli", limit=cli.settings.max_stream_watches
+    )
+    cli.out.print(f"added stream watch {watch.id}: {watch.url}", markup=False)
+
+
+@app.command("list")
+def list_watches(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """The service's stream watches, with their state and figures (URLs without queries)."""
+    cli: CliContext = ctx.obj
+    watches = WatchStore(cli.db).list()
+    if as_json:
+        doc = [asdict(w) | {"started_at": w.started_at.isoformat()} for w in watches]
+        cli.out.print(json.dumps(doc, indent=2), markup=False)
+        return
+    table = Table("id", "state", "url", "name", "frames", "alerts", "lag s", "last error")
+    for w in watches:
+        table.add_row(
+            str(w.id),
+            str(w.state),
+            w.url,
+            w.name,
+            str(w.frames),
+            str(w.alerts),
+            f"{w.lag_seconds:.1f}",
+            w.last_error or "",
+        )
+    cli.out.print(table)
+
+
+@app.command("stop")
+def stop(ctx: typer.Context, watch_id: int = typer.Argument(..., help="Watch id.")) -> None:
+    """Stop a watch and forget it; the service process running it stops within a second."""
+    cli: CliContext = ctx.obj
+    last = WatchStore(cli.db).remove(watch_id)
+    cli.out.print(
+        f"stopped stream watch {watch_id} after {last.frames} frames, {last.alerts} alerts",
+        markup=False,
+    )

@@ -241,6 +241,8 @@ class StreamReader:
             except MediaTooLargeError:
                 raise
             except (av.error.FFmpegError, OSError, MediaError) as e:
+                if halt.is_set() or self._stop.is_set():  # cut short by stopping
+                    return
                 if isinstance(e, av.error.ExitError):  # PyAV's interrupt: a timeout
                     self._last_error = f"{self.host}: timed out"
                 elif isinstance(e, FetchError):  # names its host and nothing else
@@ -324,7 +326,10 @@ class StreamReader:
         )
 
     def _io_open(self, url: str, flags: int, options: dict[str, Any]) -> HttpBody:
-        """What FFmpeg opens besides the URL itself: playlists, segments, keys."""
+        """What FFmpeg opens besides the URL itself: playlists, segments, keys. Nothing once
+        the reader is stopped: FFmpeg would otherwise wait for and fetch the next segment."""
+        if self._stop.is_set():
+            raise UnsupportedMediaError("the reader is stopped")  # not an error to keep
         try:
             if not url.startswith(("http://", "https://")):  # file:, data:, crypto+...
                 scheme = url.partition(":")[0]

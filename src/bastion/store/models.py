@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -172,3 +173,34 @@ class ApiKeyRow(Base):
     rate_limit: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class StreamWatchRow(Base):
+    """One stream to watch. A service process claims it (`owner`, renewed in `lease_until`),
+    runs the watcher and writes its figures back; once the lease has passed, any process may
+    take it over. A watch that ended (the stream finished, or failed for good) keeps its row,
+    with `finished_at`, until it is stopped."""
+
+    __tablename__ = "stream_watches"
+    __table_args__ = (
+        Index("ix_stream_watches_unfinished", "finished_at", "lease_until"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    #: The whole URL: the watcher needs its query (often an access token). Never shown.
+    url: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    started_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    owner: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    connected: Mapped[bool] = mapped_column(Boolean, default=False)
+    frames: Mapped[int] = mapped_column(Integer, default=0)
+    matched_frames: Mapped[int] = mapped_column(Integer, default=0)
+    alerts: Mapped[int] = mapped_column(Integer, default=0)
+    reconnects: Mapped[int] = mapped_column(Integer, default=0)
+    lag_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    last_error: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

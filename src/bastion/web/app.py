@@ -52,13 +52,15 @@ def create_app(settings: Settings | None = None, *, roles: Iterable[str] | None 
                 # outbox safely (each row is claimed before it is sent).
                 deliverer = background.enter_context(WebhookDeliverer(services.db))
                 background.enter_context(deliverer.in_background(interval=1.0))
+            if "match" in enabled:
+                # Run this process's share of the stream watches, and resume them after a
+                # restart; on shutdown they are handed back for another process.
+                background.enter_context(services.streams.in_background(interval=1.0))
             # Everything built so far (modules, the app, its routes and models) lives as long
             # as the process: keep it out of the garbage collector's full passes, which
             # otherwise stall every request for tens of milliseconds.
             gc.freeze()
             yield
-            if "streams" in vars(services):  # watchers were started
-                services.streams.stop_all()
         services.db.close()
 
     app = FastAPI(

@@ -84,12 +84,15 @@ class Services:
 
     @cached_property
     def streams(self) -> StreamRegistry:
-        """This process's live-stream watchers; an alert runs the banks' actions."""
+        """The service's live-stream watches, and this process's watchers; an alert runs the
+        banks' actions."""
         return StreamRegistry(
+            self.db,
             self.matcher.match_signals,
             self.act_on,
             self.settings.fetch_policy(),
             pdq_mode=PdqMode(self.settings.pdq_mode),
+            limit=self.settings.max_stream_watches,
         )
 
     def act_on(self, matches: list[Match], content: dict[str, Any]) -> None:

@@ -1,7 +1,7 @@
-"""API v1: live-stream watchers, started, listed and stopped (scope `match`).
+"""API v1: live-stream watches, started, listed and stopped (scope `match`).
 
-Watchers run in the process that started them (see `bastion.streams.registry`); run the
-service with one worker process, or send stream requests to one of them.
+Watches are kept in the database, so any service process answers for all of them; each
+runs in one process (see `bastion.streams.registry`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, Field
 
 from bastion.auth import ApiKey, Scope
-from bastion.streams import WatchStatus
+from bastion.streams import WatchState, WatchStatus
 from bastion.web.schemas import PROBLEM_RESPONSES
 from bastion.web.security import require
 from bastion.web.services import Services, services
@@ -37,6 +37,10 @@ class WatchModel(BaseModel):
     name: str
     started_by: str | None
     started_at: datetime
+    state: WatchState = Field(
+        description="waiting (for a service process to run it), running, or ended (the "
+        "stream finished or failed for good; see last_error)."
+    )
     running: bool
     connected: bool
     frames: int
@@ -57,7 +61,8 @@ def start_watch(
 ) -> WatchModel:
     """Start watching a live stream: frames are sampled twice a second, matched against
     image and video banks, and an entry matched by two frames within 10 s of stream time
-    runs its bank's actions."""
+    runs its bank's actions. The watch runs in the process that took the request when it
+    has room, else in another within a second."""
     return WatchModel.of(
         svc.streams.start(body.url, name=body.name, started_by=f"key:{key.prefix}")
     )
