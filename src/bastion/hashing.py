@@ -4,7 +4,8 @@ Images get PDQ, MD5 and SHA-256. Videos (recognised by their container's first b
 video MD5, SHA-256 and the video hashes named by the `video_signals` setting: vPDQ, with PDQ
 computed as `pdq_mode` says, and TMK+PDQF. A video whose frames are mostly inside black bars
 gets a second vPDQ signal, of the frames without the bars, so that a copy with the bars
-added or cut still matches.
+added or cut still matches. A video is decoded once: every video hash takes each frame of
+the one decoding pass.
 """
 
 from __future__ import annotations
@@ -12,9 +13,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import av
+
 from bastion.errors import MediaError, UnsupportedMediaError
 from bastion.media import decoding, exif_orientation, open_image, read_media
-from bastion.media.video import looks_like_video, probe_video
+from bastion.media.video import (
+    VideoLimits,
+    decoded_frames,
+    looks_like_video,
+    open_video,
+    video_info,
+)
 from bastion.pdq import PdqMode, hash_image
 from bastion.settings import Settings
 from bastion.signals import (
@@ -26,8 +35,8 @@ from bastion.signals import (
     VideoMd5Signal,
     VpdqSignal,
 )
-from bastion.tmk import tmk_from_video
-from bastion.vpdq import vpdq_hashes
+from bastion.tmk import TmkHasher
+from bastion.vpdq import VpdqHasher
 
 
 @dataclass(frozen=True)
@@ -97,25 +106,41 @@ class ContentHasher:
             displayed_pdq=displayed,
         )
 
+    def _video_hasher(
+        self, type_name: str, stream: av.video.stream.VideoStream, limits: VideoLimits
+    ) -> VpdqHasher | TmkHasher:
+        if type_name == VpdqSignal.name:
+            return VpdqHasher(
+                stream,
+                seconds_per_hash=self.settings.vpdq_seconds_per_hash,
+                mode=self.pdq_mode,
+                limits=limits,
+            )
+        return TmkHasher(stream, limits=limits)
+
     def _hash_video(self, data: bytes, name: str) -> HashedContent:
         limits = self.settings.video_limits()
+        signals = [VideoMd5Signal.hash_bytes(data), Sha256Signal.hash_bytes(data)]
         try:
-            info = probe_video(data, limits)
-            signals = [VideoMd5Signal.hash_bytes(data), Sha256Signal.hash_bytes(data)]
-            for type_name in self.settings.video_signal_types():
-                if type_name == VpdqSignal.name:
-                    hashes = vpdq_hashes(
-                        data,
-                        seconds_per_hash=self.settings.vpdq_seconds_per_hash,
-                        mode=self.pdq_mode,
-                        limits=limits,
-                    )
+            with open_video(data, limits) as (container, stream):
+                info = video_info(container, stream, limits)  # too long: refused before decoding
+                hashers = [
+                    self._video_hasher(t, stream, limits)
+                    for t in self.settings.video_signal_types()
+                ]
+                if hashers:  # one decoding pass feeds every video hash
+                    for index, frame in enumerate(decoded_frames(container, stream, limits)):
+                        for hasher in hashers:
+                            hasher.add(index, frame)
+            for hasher in hashers:
+                if isinstance(hasher, VpdqHasher):
+                    hashes = hasher.result()
                     for frames in (hashes.frames, hashes.trimmed):
                         if frames is not None:
                             value = VpdqSignal.serialize([f.feature for f in frames])
                             signals.append(Signal(VpdqSignal.name, value))
-                elif type_name == TmkPdqfSignal.name:
-                    features = tmk_from_video(data, limits=limits)
+                else:
+                    features = hasher.result()
                     signals.append(Signal(TmkPdqfSignal.name, TmkPdqfSignal.encode(features)))
         except MediaError as e:
             raise type(e)(f"{name}: {e}") from None

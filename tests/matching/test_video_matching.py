@@ -10,8 +10,11 @@ from bastion.banks import BankStore, NewEntry
 from bastion.errors import ValidationError
 from bastion.hashing import ContentHasher, HashedContent
 from bastion.matching import Matcher
+from bastion.pdq import PdqMode
 from bastion.settings import Settings
-from bastion.signals import Signal, VpdqFeature, VpdqSignal
+from bastion.signals import Signal, TmkPdqfSignal, VpdqFeature, VpdqSignal
+from bastion.tmk import tmk_from_video
+from bastion.vpdq import vpdq_frames
 from tests.videos import edit, synthetic_video
 
 
@@ -58,6 +61,14 @@ def test_a_video_is_hashed_with_every_video_signal(videos: dict[str, HashedConte
     # Black bars are trimmed into a second vPDQ signal.
     padded = [s for s in videos["padded"].signals if s.type == "vpdq"]
     assert len(padded) == 2
+
+
+def test_one_decoding_pass_gives_what_each_hash_gives_alone() -> None:
+    data = synthetic_video(3, seconds=6, fps=10)
+    content = ContentHasher(Settings.load(env={}, data_dir="unused")).hash_bytes(data)
+    alone = [f.feature for f in vpdq_frames(data, mode=PdqMode.REFERENCE)]  # the default
+    assert content.signal("vpdq").value == VpdqSignal.serialize(alone)
+    assert content.signal("tmk_pdqf").value == TmkPdqfSignal.encode(tmk_from_video(data))
 
 
 def test_copies_of_a_known_video_match_it(

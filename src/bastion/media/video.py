@@ -1,11 +1,14 @@
-"""Decoding video into evenly timed, resized RGB frames, as Meta's video hashers read them.
+"""Decoding video into frames, and into evenly timed, resized RGB frames, as Meta's video
+hashers read them.
 
-`sample_frames` runs the decoded stream through FFmpeg's own filters — scale (bicubic), a
-constant frame rate (frames dropped or repeated to the nearest time), RGB — which is what the
-reference TMK tool gets from ``ffmpeg -s WxH -r FPS -pix_fmt rgb24``. Bytes come from
-uploads and exchanges, so every step is bounded: the container is opened from memory, a file
-without a video stream, with frames over `max_frame_pixels`, or running past `max_seconds`
-is refused with a clear error, and FFmpeg's errors become `CorruptMediaError`.
+`decoded_frames` yields a stream's frames once, so several hashes can share one decoding
+pass: each is a `FrameConsumer` that takes every frame in turn. `FrameSampler` runs frames
+through FFmpeg's own filters — scale (bicubic), a constant frame rate (frames dropped or
+repeated to the nearest time), RGB — which is what the reference TMK tool gets from
+``ffmpeg -s WxH -r FPS -pix_fmt rgb24``. Bytes come from uploads and exchanges, so every
+step is bounded: the container is opened from memory, a file without a video stream, with
+frames over `max_frame_pixels`, or running past `max_seconds` is refused with a clear
+error, and FFmpeg's errors become `CorruptMediaError`.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Protocol
 
 import av
 import av.error
@@ -24,6 +28,12 @@ import numpy.typing as npt
 from bastion.errors import CorruptMediaError, MediaTooLargeError, UnsupportedMediaError, first_line
 
 RgbFrame = npt.NDArray[np.uint8]
+
+
+class FrameConsumer(Protocol):
+    """A hash computed from a video's decoded frames, given each of them in order."""
+
+    def add(self, index: int, frame: av.VideoFrame) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -104,22 +114,31 @@ _SIGNATURES = (
 def probe_video(data: bytes, limits: VideoLimits | None = None) -> VideoInfo:
     """The format, frame size and declared duration of a video, without decoding it."""
     with open_video(data, limits) as (container, stream):
-        seconds = None
-        if stream.duration is not None and stream.time_base is not None:
-            seconds = float(stream.duration * stream.time_base)
-        elif container.duration is not None:
-            seconds = container.duration / 1_000_000
-        limits = limits or VideoLimits()
-        if seconds is not None and seconds > limits.max_seconds:
-            raise MediaTooLargeError(
-                f"the video lasts {seconds:,.0f} s, past the limit of {limits.max_seconds:,.0f} s"
-            )
-        return VideoInfo(
-            format=container.format.name.split(",")[0],
-            width=stream.codec_context.width,
-            height=stream.codec_context.height,
-            seconds=seconds,
+        return video_info(container, stream, limits)
+
+
+def video_info(
+    container: av.container.InputContainer,
+    stream: av.video.stream.VideoStream,
+    limits: VideoLimits | None = None,
+) -> VideoInfo:
+    """What an open video declares; MediaTooLargeError when its duration passes the limit."""
+    seconds = None
+    if stream.duration is not None and stream.time_base is not None:
+        seconds = float(stream.duration * stream.time_base)
+    elif container.duration is not None:
+        seconds = container.duration / 1_000_000
+    limits = limits or VideoLimits()
+    if seconds is not None and seconds > limits.max_seconds:
+        raise MediaTooLargeError(
+            f"the video lasts {seconds:,.0f} s, past the limit of {limits.max_seconds:,.0f} s"
         )
+    return VideoInfo(
+        format=container.format.name.split(",")[0],
+        width=stream.codec_context.width,
+        height=stream.codec_context.height,
+        seconds=seconds,
+    )
 
 
 def quarter_turns(frame: av.VideoFrame) -> int:
@@ -134,59 +153,82 @@ def check_time(seconds: float | None, limits: VideoLimits) -> None:
         raise MediaTooLargeError(f"the video runs past the limit of {limits.max_seconds:,.0f} s")
 
 
-def sample_frames(
-    data: bytes, *, fps: float, width: int, height: int, limits: VideoLimits | None = None
-) -> Iterator[RgbFrame]:
-    """The video's frames at a constant `fps`, scaled to `width` x `height`, as (h, w, 3)
-    uint8 RGB arrays, first to last."""
-    limits = limits or VideoLimits()
-    with open_video(data, limits) as (container, stream):
-        yield from _filtered(container, stream, fps, width, height, limits)
-
-
-def _filtered(
+def decoded_frames(
     container: av.container.InputContainer,
     stream: av.video.stream.VideoStream,
-    fps: float,
-    width: int,
-    height: int,
     limits: VideoLimits,
-) -> Iterator[RgbFrame]:
-    frames = container.decode(stream)
-    first = next(frames, None)
-    if first is None:
-        return
-    graph = av.filter.Graph()
-    turn = [graph.add(*spec) for spec in _UPRIGHT[quarter_turns(first)]]
-    chain = [
-        graph.add_buffer(template=stream),
-        *turn,
-        graph.add("fps", f"fps={fps}"),
-        # Only the kept frames are scaled; the scaler converts straight to RGB.
-        graph.add("scale", f"{width}:{height}:flags=bicubic"),
-        graph.add("format", "rgb24"),
-        graph.add("buffersink"),
-    ]
-    for a, b in itertools.pairwise(chain):
-        a.link_to(b)
-    graph.configure()
-    limit = int(limits.max_seconds * fps) + 1
-    produced = 0
-    for frame in itertools.chain([first], frames):
-        if frame.time is not None and frame.time > limits.max_seconds:
-            raise MediaTooLargeError(
-                f"the video runs past the limit of {limits.max_seconds:,.0f} s"
-            )
-        graph.push(frame)
-        for out in _drain(graph):
-            produced += 1
-            if produced > limit:
+) -> Iterator[av.VideoFrame]:
+    """Every frame of `stream`, first to last; one past `max_seconds` stops the decoding."""
+    for frame in container.decode(stream):
+        check_time(frame.time, limits)
+        yield frame
+
+
+class FrameSampler:
+    """Decoded frames in, frames at a constant `fps` and `width` x `height` RGB out, upright.
+
+    `push` each decoded frame in order, then `finish` for the frames still held. FFmpeg's
+    filter graph is built at the first frame, whose display matrix tells the rotation.
+    """
+
+    def __init__(
+        self,
+        stream: av.video.stream.VideoStream,
+        *,
+        fps: float,
+        width: int,
+        height: int,
+        limits: VideoLimits,
+    ) -> None:
+        self._stream, self._fps, self._size = stream, fps, (width, height)
+        self._limit = int(limits.max_seconds * fps) + 1
+        self._max_seconds = limits.max_seconds
+        self._graph: av.filter.Graph | None = None
+        self._produced = 0
+
+    def push(self, frame: av.VideoFrame) -> list[RgbFrame]:
+        if self._graph is None:
+            self._graph = self._build(frame)
+        self._graph.push(frame)
+        return self._drain(self._graph)
+
+    def finish(self) -> list[RgbFrame]:
+        if self._graph is None:
+            return []
+        self._graph.push(None)
+        return self._drain(self._graph)
+
+    def _build(self, first: av.VideoFrame) -> av.filter.Graph:
+        graph = av.filter.Graph()
+        turn = [graph.add(*spec) for spec in _UPRIGHT[quarter_turns(first)]]
+        width, height = self._size
+        chain = [
+            graph.add_buffer(template=self._stream),
+            *turn,
+            graph.add("fps", f"fps={self._fps}"),
+            # Only the kept frames are scaled; the scaler converts straight to RGB.
+            graph.add("scale", f"{width}:{height}:flags=bicubic"),
+            graph.add("format", "rgb24"),
+            graph.add("buffersink"),
+        ]
+        for a, b in itertools.pairwise(chain):
+            a.link_to(b)
+        graph.configure()
+        return graph
+
+    def _drain(self, graph: av.filter.Graph) -> list[RgbFrame]:
+        out: list[RgbFrame] = []
+        while True:
+            try:
+                frame = graph.pull()
+            except (av.error.BlockingIOError, av.error.EOFError):
+                return out
+            self._produced += 1
+            if self._produced > self._limit:
                 raise MediaTooLargeError(
-                    f"the video runs past the limit of {limits.max_seconds:,.0f} s"
+                    f"the video runs past the limit of {self._max_seconds:,.0f} s"
                 )
-            yield out
-    graph.push(None)
-    yield from _drain(graph)
+            out.append(np.asarray(frame.to_ndarray(), dtype=np.uint8))
 
 
 #: FFmpeg filters that turn a frame upright, by counter-clockwise quarter turns needed.
@@ -196,12 +238,3 @@ _UPRIGHT: dict[int, list[tuple[str, str]]] = {
     2: [("hflip", ""), ("vflip", "")],
     3: [("transpose", "clock")],
 }
-
-
-def _drain(graph: av.filter.Graph) -> Iterator[RgbFrame]:
-    while True:
-        try:
-            frame = graph.pull()
-        except (av.error.BlockingIOError, av.error.EOFError):
-            return
-        yield np.asarray(frame.to_ndarray(), dtype=np.uint8)

@@ -5,7 +5,7 @@
 `level2_score` compare two of them (`scores.py`).
 """
 
-from bastion.tmk.compute import TmkBuilder, tmk_from_video
+from bastion.tmk.compute import TmkBuilder, TmkHasher, tmk_from_video
 from bastion.tmk.features import TmkFeatures
 from bastion.tmk.scores import LEVEL1_THRESHOLD, LEVEL2_THRESHOLD, level1_score, level2_score
 
@@ -14,6 +14,7 @@ __all__ = [
     "LEVEL2_THRESHOLD",
     "TmkBuilder",
     "TmkFeatures",
+    "TmkHasher",
     "level1_score",
     "level2_score",
     "tmk_from_video",

@@ -1,6 +1,6 @@
 """Computing a TMK+PDQF descriptor from a video, as Meta's `tmk-hash-video` does.
 
-Frames are sampled at 15 fps and scaled to 64x64 (`bastion.media.video.sample_frames`); each
+Frames are sampled at 15 fps and scaled to 64x64 (`bastion.media.video.FrameSampler`); each
 frame's feature is its PDQ float DCT (the 256 values PDQ thresholds into bits). Frame t of N
 adds its raw feature to the pure average, and its L2-normalised feature, weighted by
 cos(2·pi·j·t/T) and sin(2·pi·j·t/T), to the j-th cosine and sine features of each period T.
@@ -11,11 +11,12 @@ scaled by sqrt(a_j). Frames are ingested in blocks, so memory stays at one descr
 
 from __future__ import annotations
 
+import av
 import numpy as np
 import numpy.typing as npt
 
 from bastion.errors import CorruptMediaError
-from bastion.media.video import VideoLimits, sample_frames
+from bastion.media.video import FrameSampler, RgbFrame, VideoLimits, decoded_frames, open_video
 from bastion.pdq import pdq_float
 from bastion.tmk.features import TmkFeatures
 
@@ -103,16 +104,44 @@ class TmkBuilder:
 
 def tmk_from_video(data: bytes, *, limits: VideoLimits | None = None) -> TmkFeatures:
     """The TMK+PDQF descriptor of a video file's bytes."""
-    builder = TmkBuilder()
-    for frame in sample_frames(
-        data, fps=FRAMES_PER_SECOND, width=FRAME_SIZE, height=FRAME_SIZE, limits=limits
-    ):
-        feature = pdq_float(frame)
-        if feature is not None:  # (a 64x64 frame is always large enough)
-            builder.add_frame(feature)
-    if builder.frame_count == 0:
-        raise CorruptMediaError("the video has no frames to decode")
-    return builder.finish()
+    limits = limits or VideoLimits()
+    with open_video(data, limits) as (container, stream):
+        hasher = TmkHasher(stream, limits=limits)
+        for index, frame in enumerate(decoded_frames(container, stream, limits)):
+            hasher.add(index, frame)
+    return hasher.result()
+
+
+class TmkHasher:
+    """The TMK+PDQF descriptor of one video stream, given its decoded frames in order (a
+    `FrameConsumer`); `result` once they are all in."""
+
+    def __init__(
+        self, stream: av.video.stream.VideoStream, *, limits: VideoLimits | None = None
+    ) -> None:
+        self._sampler = FrameSampler(
+            stream,
+            fps=FRAMES_PER_SECOND,
+            width=FRAME_SIZE,
+            height=FRAME_SIZE,
+            limits=limits or VideoLimits(),
+        )
+        self._builder = TmkBuilder()
+
+    def add(self, index: int, frame: av.VideoFrame) -> None:
+        self._take(self._sampler.push(frame))
+
+    def result(self) -> TmkFeatures:
+        self._take(self._sampler.finish())
+        if self._builder.frame_count == 0:
+            raise CorruptMediaError("the video has no frames to decode")
+        return self._builder.finish()
+
+    def _take(self, frames: list[RgbFrame]) -> None:
+        for frame in frames:
+            feature = pdq_float(frame)
+            if feature is not None:  # (a 64x64 frame is always large enough)
+                self._builder.add_frame(feature)
 
 
 def _unit_rows(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:

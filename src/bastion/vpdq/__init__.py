@@ -5,15 +5,15 @@ as Meta's matcher does and finds the time segments where they agree (`comparison
 """
 
 from bastion.vpdq.comparison import Segment, VideoComparison, compare_videos, summarise
-from bastion.vpdq.hashing import VpdqFrame, VpdqHashes, vpdq_frames, vpdq_hashes
+from bastion.vpdq.hashing import VpdqFrame, VpdqHasher, VpdqHashes, vpdq_frames
 
 __all__ = [
     "Segment",
     "VideoComparison",
     "VpdqFrame",
+    "VpdqHasher",
     "VpdqHashes",
     "compare_videos",
     "summarise",
     "vpdq_frames",
-    "vpdq_hashes",
 ]
