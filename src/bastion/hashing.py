@@ -107,7 +107,11 @@ class ContentHasher:
         )
 
     def _video_hasher(
-        self, type_name: str, stream: av.video.stream.VideoStream, limits: VideoLimits
+        self,
+        type_name: str,
+        container: av.container.InputContainer,
+        stream: av.video.stream.VideoStream,
+        limits: VideoLimits,
     ) -> VpdqHasher | TmkHasher:
         if type_name == VpdqSignal.name:
             return VpdqHasher(
@@ -116,18 +120,16 @@ class ContentHasher:
                 mode=self.pdq_mode,
                 limits=limits,
             )
-        return TmkHasher(stream, limits=limits)
+        return TmkHasher(container, stream, limits=limits)
 
     def _hash_video(self, data: bytes, name: str) -> HashedContent:
         limits = self.settings.video_limits()
         signals = [VideoMd5Signal.hash_bytes(data), Sha256Signal.hash_bytes(data)]
         try:
             with open_video(data, limits) as (container, stream):
-                info = video_info(container, stream, limits)  # too long: refused before decoding
-                hashers = [
-                    self._video_hasher(t, stream, limits)
-                    for t in self.settings.video_signal_types()
-                ]
+                info = video_info(container, stream, limits)  # too long: refused here
+                types = self.settings.video_signal_types()
+                hashers = [self._video_hasher(t, container, stream, limits) for t in types]
                 if hashers:  # one decoding pass feeds every video hash
                     for index, frame in enumerate(decoded_frames(container, stream, limits)):
                         for hasher in hashers:

@@ -2,10 +2,10 @@
 hashers read them.
 
 `decoded_frames` yields a stream's frames once, so several hashes can share one decoding
-pass: each is a `FrameConsumer` that takes every frame in turn. `FrameSampler` runs frames
-through FFmpeg's own filters — scale (bicubic), a constant frame rate (frames dropped or
-repeated to the nearest time), RGB — which is what the reference TMK tool gets from
-``ffmpeg -s WxH -r FPS -pix_fmt rgb24``. Bytes come from uploads and exchanges, so every
+pass: each is a `FrameConsumer` that takes every frame in turn. `FrameSampler` turns them
+into frames at a constant rate (chosen as the ffmpeg command line does, `frame_rate`),
+scaled (bicubic) and converted to RGB by FFmpeg's own filters: what the reference TMK tool
+gets from ``ffmpeg -s WxH -r FPS -pix_fmt rgb24``. Bytes come from uploads and exchanges, so every
 step is bounded: the container is opened from memory, a file without a video stream, with
 frames over `max_frame_pixels`, or running past `max_seconds` is refused with a clear
 error, and FFmpeg's errors become `CorruptMediaError`.
@@ -18,6 +18,7 @@ import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Protocol
 
 import av
@@ -26,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bastion.errors import CorruptMediaError, MediaTooLargeError, UnsupportedMediaError, first_line
+from bastion.media.frame_rate import ConstantRateSync
 
 RgbFrame = npt.NDArray[np.uint8]
 
@@ -165,38 +167,59 @@ def decoded_frames(
 
 
 class FrameSampler:
-    """Decoded frames in, frames at a constant `fps` and `width` x `height` RGB out, upright.
+    """Decoded frames in, frames at a constant `fps` and `width` x `height` RGB out, upright,
+    as ``ffmpeg -i FILE -s WxH -pix_fmt rgb24 -r FPS`` gives them (`ConstantRateSync` picks
+    the frames, FFmpeg's own scaler sizes them).
 
-    `push` each decoded frame in order, then `finish` for the frames still held. FFmpeg's
+    `push` each decoded frame in order, then `finish` for the frames still due. FFmpeg's
     filter graph is built at the first frame, whose display matrix tells the rotation.
     """
 
     def __init__(
         self,
+        container: av.container.InputContainer,
         stream: av.video.stream.VideoStream,
         *,
-        fps: float,
+        fps: int,
         width: int,
         height: int,
         limits: VideoLimits,
     ) -> None:
-        self._stream, self._fps, self._size = stream, fps, (width, height)
+        self._stream, self._size = stream, (width, height)
+        self._sync = ConstantRateSync(
+            fps,
+            time_base=stream.time_base or Fraction(1, 90_000),
+            input_rate=stream.guessed_rate,
+            start_time=container.start_time,
+            stream_start=stream.start_time,
+            video_only=len(container.streams) == 1,
+        )
         self._limit = int(limits.max_seconds * fps) + 1
         self._max_seconds = limits.max_seconds
         self._graph: av.filter.Graph | None = None
+        self._previous: av.VideoFrame | None = None
         self._produced = 0
 
     def push(self, frame: av.VideoFrame) -> list[RgbFrame]:
+        repeats, count = self._sync.take(frame.pts, frame.duration)
+        previous = self._previous or frame
+        self._previous = frame
+        return [self._scaled(previous if i < repeats else frame) for i in range(count)]
+
+    def finish(self) -> list[RgbFrame]:
+        repeats = self._sync.finish()
+        last = self._previous
+        return [] if last is None else [self._scaled(last) for _ in range(repeats)]
+
+    def _scaled(self, frame: av.VideoFrame) -> RgbFrame:
+        self._produced += 1
+        if self._produced > self._limit:
+            raise MediaTooLargeError(f"the video runs past the limit of {self._max_seconds:,.0f} s")
         if self._graph is None:
             self._graph = self._build(frame)
         self._graph.push(frame)
-        return self._drain(self._graph)
-
-    def finish(self) -> list[RgbFrame]:
-        if self._graph is None:
-            return []
-        self._graph.push(None)
-        return self._drain(self._graph)
+        out = self._graph.pull()
+        return np.asarray(out.to_ndarray(), dtype=np.uint8)
 
     def _build(self, first: av.VideoFrame) -> av.filter.Graph:
         graph = av.filter.Graph()
@@ -205,8 +228,7 @@ class FrameSampler:
         chain = [
             graph.add_buffer(template=self._stream),
             *turn,
-            graph.add("fps", f"fps={self._fps}"),
-            # Only the kept frames are scaled; the scaler converts straight to RGB.
+            # The scaler converts straight to RGB, as the command line's -s and -pix_fmt do.
             graph.add("scale", f"{width}:{height}:flags=bicubic"),
             graph.add("format", "rgb24"),
             graph.add("buffersink"),
@@ -215,20 +237,6 @@ class FrameSampler:
             a.link_to(b)
         graph.configure()
         return graph
-
-    def _drain(self, graph: av.filter.Graph) -> list[RgbFrame]:
-        out: list[RgbFrame] = []
-        while True:
-            try:
-                frame = graph.pull()
-            except (av.error.BlockingIOError, av.error.EOFError):
-                return out
-            self._produced += 1
-            if self._produced > self._limit:
-                raise MediaTooLargeError(
-                    f"the video runs past the limit of {self._max_seconds:,.0f} s"
-                )
-            out.append(np.asarray(frame.to_ndarray(), dtype=np.uint8))
 
 
 #: FFmpeg filters that turn a frame upright, by counter-clockwise quarter turns needed.

@@ -106,7 +106,7 @@ def tmk_from_video(data: bytes, *, limits: VideoLimits | None = None) -> TmkFeat
     """The TMK+PDQF descriptor of a video file's bytes."""
     limits = limits or VideoLimits()
     with open_video(data, limits) as (container, stream):
-        hasher = TmkHasher(stream, limits=limits)
+        hasher = TmkHasher(container, stream, limits=limits)
         for index, frame in enumerate(decoded_frames(container, stream, limits)):
             hasher.add(index, frame)
     return hasher.result()
@@ -117,9 +117,14 @@ class TmkHasher:
     `FrameConsumer`); `result` once they are all in."""
 
     def __init__(
-        self, stream: av.video.stream.VideoStream, *, limits: VideoLimits | None = None
+        self,
+        container: av.container.InputContainer,
+        stream: av.video.stream.VideoStream,
+        *,
+        limits: VideoLimits | None = None,
     ) -> None:
         self._sampler = FrameSampler(
+            container,
             stream,
             fps=FRAMES_PER_SECOND,
             width=FRAME_SIZE,
