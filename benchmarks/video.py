@@ -1,6 +1,7 @@
 """Video hashing speed, as multiples of real time, on one core: TMK+PDQF and vPDQ.
 
     python benchmarks/video.py [--shared ../shared] [--repeat 3] [--vpdq-python PYTHON]
+                               [--tmk-hash-video BIN]
 
 Uses the SD and HD sample videos in ../shared/testdata/video/sample-videos (reference data
 that CI and developers have). The process is pinned to one core (Linux). vPDQ is timed at
@@ -19,6 +20,11 @@ on Debian or Ubuntu:
 
 It is then timed beside bastion in the same run, on the same core, with one hashing thread,
 and every frame of every sample video is compared with bastion's vPDQ.
+
+Meta's TMK+PDQF reference is the C++ `tmk-hash-video` (facebook/ThreatExchange, tmk/cpp:
+`make tmk-hash-video`), which runs the `ffmpeg` command line; given with --tmk-hash-video
+(and `ffmpeg` on PATH), it is timed the same way and its descriptors are compared with
+bastion's.
 """
 
 from __future__ import annotations
@@ -28,8 +34,10 @@ import functools
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -40,7 +48,7 @@ import av
 from bastion.hashing import ContentHasher
 from bastion.pdq import PdqMode
 from bastion.settings import Settings
-from bastion.tmk import tmk_from_video
+from bastion.tmk import TmkFeatures, level2_score, tmk_from_video
 from bastion.vpdq import vpdq_frames
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -112,6 +120,34 @@ def agreement(python: str, folder: Path) -> None:
         print(f"| {video.stem} | {counts} | {same} | {apart} |")
 
 
+def reference_tmk(binary: str, video: Path, out: Path) -> TmkFeatures:
+    """Meta's tmk-hash-video on `video` (it runs the ffmpeg on PATH), its descriptor."""
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None:
+        sys.exit("--tmk-hash-video needs ffmpeg on PATH")
+    done = subprocess.run(
+        [binary, "-f", ffmpeg, "-i", str(video), "-o", str(out)], capture_output=True, check=False
+    )
+    if done.returncode != 0:
+        sys.exit(f"tmk-hash-video failed on {video.name}: {done.stderr[-300:]!r}")
+    return TmkFeatures.from_bytes(out.read_bytes())
+
+
+def tmk_agreement(binary: str, folder: Path, scratch: Path) -> None:
+    """Every sample video's descriptor, bastion's beside tmk-hash-video's."""
+    print("\n| video | frames (bastion, reference) | largest difference | level-2 score |")
+    print("|---|---:|---:|---:|")
+    for video in sorted(folder.glob("*.mp4")):
+        theirs = reference_tmk(binary, video, scratch / "agreement.tmk")
+        mine = tmk_from_video(video.read_bytes())
+        apart = max(
+            float(abs(getattr(mine, part) - getattr(theirs, part)).max())
+            for part in ("pure_average", "cos", "sin")
+        )
+        frames = f"{mine.frame_count}, {theirs.frame_count}"
+        print(f"| {video.stem} | {frames} | {apart:.1e} | {level2_score(mine, theirs):.6f} |")
+
+
 def best_of(repeat: int, work: Callable[[], Any]) -> float:
     times = []
     for _ in range(repeat):
@@ -130,7 +166,11 @@ def main() -> None:
     parser.add_argument(
         "--vpdq-python", help="a Python with Meta's vpdq installed, timed beside bastion"
     )
+    parser.add_argument(
+        "--tmk-hash-video", help="Meta's tmk-hash-video binary, timed beside bastion"
+    )
     args = parser.parse_args()
+    scratch = Path(tempfile.mkdtemp(prefix="bastion-bench-"))
     folder = args.shared / "testdata" / "video" / "sample-videos"
     if not folder.is_dir():
         sys.exit(f"sample videos not found in {folder} (pass --shared)")
@@ -160,6 +200,13 @@ def main() -> None:
         for work, run in runs:
             seconds = best_of(args.repeat, run)
             print(f"| {label} | {work} | {seconds:.2f} | {length / seconds:,.1f} |")
+        if args.tmk_hash_video:
+            timed = functools.partial(
+                reference_tmk, args.tmk_hash_video, folder / name, scratch / "timed.tmk"
+            )
+            seconds = best_of(args.repeat, timed)
+            work = "Meta tmk-hash-video (C++, ffmpeg command line)"
+            print(f"| {label} | {work} | {seconds:.2f} | {length / seconds:,.1f} |")
         if args.vpdq_python:
             for work, every in (("1 frame/s", 1.0), ("every frame", 0.0)):
                 found = reference_vpdq(args.vpdq_python, folder / name, every, args.repeat)
@@ -168,6 +215,9 @@ def main() -> None:
                 print(f"| {label} | {work} | {seconds:.2f} | {length / seconds:,.1f} |")
     if args.vpdq_python:
         agreement(args.vpdq_python, folder)
+    if args.tmk_hash_video:
+        tmk_agreement(args.tmk_hash_video, folder, scratch)
+    shutil.rmtree(scratch)
 
 
 if __name__ == "__main__":
