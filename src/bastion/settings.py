@@ -121,7 +121,7 @@ SETTINGS: tuple[Setting, ...] = (
         str,
         "vpdq,tmk_pdqf",
         "Comma-separated video hashes computed for uploaded videos besides video_md5: "
-        "'vpdq', 'tmk_pdqf', both or neither (empty). Each costs one decoding pass.",
+        "'vpdq', 'tmk_pdqf', both or neither (empty). Both share one decoding pass.",
     ),
     Setting(
         "vpdq_seconds_per_hash",
