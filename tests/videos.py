@@ -29,13 +29,18 @@ def encode_frames(
     size: tuple[int, int] | None = None,
     container_format: str = "mp4",
     rotation: int | None = None,
+    times: Sequence[float] | None = None,
 ) -> bytes:
-    """An MP4 (or other container) of RGB frames, optionally with a display rotation."""
+    """An MP4 (or other container) of RGB frames, optionally with a display rotation, at
+    `fps` or, with `times`, at those seconds each (a variable frame rate)."""
     out = io.BytesIO()
     rate = Fraction(fps).limit_denominator(1001)
+    clock = 1 / rate if times is None else Fraction(1, 1000)
     with av.open(out, mode="w", format=container_format) as container:
         stream = container.add_stream(codec, rate=rate)
         stream.pix_fmt = "yuv420p"
+        if times is not None:
+            stream.codec_context.time_base = clock
         for i, pixels in enumerate(frames):
             if i == 0:
                 height, width = pixels.shape[:2]
@@ -44,7 +49,8 @@ def encode_frames(
                     stream.set_display_rotation(rotation)
             frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(pixels), format="rgb24")
             frame = frame.reformat(width=stream.width, height=stream.height)
-            frame.pts, frame.time_base = i, 1 / rate
+            frame.pts = i if times is None else round(times[i] * 1000)
+            frame.time_base = clock
             container.mux(stream.encode(frame))
         container.mux(stream.encode(None))
     return out.getvalue()

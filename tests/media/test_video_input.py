@@ -8,8 +8,11 @@ import pytest
 from bastion.errors import CorruptMediaError, MediaError, MediaTooLargeError, UnsupportedMediaError
 from bastion.hashing import ContentHasher
 from bastion.pdq import hamming_distance
+from bastion.samples import sample_pixels
 from bastion.settings import Settings
-from bastion.signals import VpdqSignal
+from bastion.signals import TmkPdqfSignal, VpdqSignal
+from bastion.tmk import level1_score, level2_score
+from bastion.vpdq import compare_videos
 from tests.videos import audio_only_mp4, encode_frames, synthetic_frames, synthetic_video
 
 
@@ -83,6 +86,32 @@ def test_rotation_metadata_is_applied(hasher: ContentHasher) -> None:
     a = VpdqSignal.parse(plain.signal("vpdq").value)
     b = VpdqSignal.parse(rotated.signal("vpdq").value)
     assert max(hamming_distance(x.hash, y.hash) for x, y in zip(a, b, strict=True)) <= 16
+
+
+def test_a_variable_frame_rate_copy_matches_its_constant_rate_original(
+    hasher: ContentHasher,
+) -> None:
+    """Four 2-s scenes at 30 fps, and the same film with only every third frame in its first
+    half (10 fps, then 30 fps). TMK follows the frames' times, as ffmpeg -r does; vPDQ samples
+    by frame count at the average rate, as Meta's does, and its frames still match."""
+    scenes = [sample_pixels(330 + n, 160, 120) for n in range(4)]
+    frames = [scenes[i // 60] for i in range(240)]
+    kept = [i for i in range(240) if i >= 120 or i % 3 == 0]
+    original = hasher.hash_bytes(encode_frames(frames, fps=30, codec="libx264"), name="cfr.mp4")
+    variable = hasher.hash_bytes(
+        encode_frames(
+            [frames[i] for i in kept], fps=30, codec="libx264", times=[i / 30 for i in kept]
+        ),
+        name="vfr.mp4",
+    )
+    assert variable.seconds == pytest.approx(8, abs=0.1)
+    a, b = (TmkPdqfSignal.decode(c.signal("tmk_pdqf").value) for c in (original, variable))
+    assert a.frame_count == b.frame_count == 122  # 8 s at 15 fps, and 2 more as ffmpeg -r
+    assert level1_score(a, b) >= 0.99
+    assert level2_score(a, b) >= 0.95
+    query, bank = (VpdqSignal.parse(c.signal("vpdq").value) for c in (variable, original))
+    assert 8 <= len(query) <= 9  # 160 frames at their average of about 20 fps: every 19th or 20th
+    assert compare_videos(query, bank).passes(100, 100)
 
 
 def _frames() -> list[np.ndarray]:
