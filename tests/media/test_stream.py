@@ -403,6 +403,16 @@ def test_segments_outside_http_are_not_opened(
     assert "/s0.ts" not in server.requests
 
 
+def test_an_endless_playlist_is_refused(serve: Serve, stop: threading.Event) -> None:
+    entries = b"#EXTINF:1.0,\n/s.ts\n" * 300_000  # 6 MB: FFmpeg would keep every entry
+    server = serve(
+        {"/live.m3u8": respond(b"#EXTM3U\n#EXT-X-TARGETDURATION:1\n" + entries, MPEGURL)}
+    )
+    reader = StreamReader(server.url("/live.m3u8"), QUICK_RETRY, stop=stop)
+    with pytest.raises(MediaTooLargeError, match=r"127.0.0.1: a playlist of more than 4,194,304"):
+        list(reader.frames())
+
+
 def test_a_redirect_to_a_refused_address_is_not_followed(
     serve: Serve, stop: threading.Event, connections: list[tuple[str, int]]
 ) -> None:

@@ -159,6 +159,7 @@ class HttpBody:
     """A response body read as a file (`read`, `close`), for FFmpeg's custom I/O.
 
     `name` is the URL it came from, after redirects: the base for the URLs a playlist names.
+    Once `bound`, reading past its limit raises MediaTooLargeError.
     """
 
     def __init__(
@@ -170,11 +171,12 @@ class HttpBody:
         read_timeout: float,
     ) -> None:
         self.name, self.host = url, host
-        self.content_type = response.getheader("Content-Type")
         #: The declared length (Content-Length), if any.
         self.length = response.length
+        self._limit: tuple[int, str] | None = None
         self._conn, self._response, self._read_timeout = conn, response, read_timeout
         self._ahead = b""
+        self._received = 0
 
     def read(self, size: int = -1) -> bytes:
         """Up to `size` bytes (all that is left when negative); b"" at the end."""
@@ -184,7 +186,16 @@ class HttpBody:
             return data
         self._conn.socket.deadline = time.monotonic() + self._read_timeout
         with _failures(self.host, self._read_timeout):
-            return self._response.read(None if size < 0 else size)
+            data = self._response.read(None if size < 0 else size)
+        self._received += len(data)
+        if self._limit is not None and self._received > self._limit[0]:
+            limit, what = self._limit
+            raise MediaTooLargeError(f"{self.host}: {what} of more than {limit:,} bytes")
+        return data
+
+    def bound(self, limit: int, what: str) -> None:
+        """Refuse to read more than `limit` bytes in all; errors call the body `what`."""
+        self._limit = (limit, what)
 
     def peek(self, size: int) -> bytes:
         """The next `size` bytes (fewer at the end), left to be read again."""

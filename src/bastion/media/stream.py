@@ -62,6 +62,8 @@ from bastion.media.video import RgbFrame
 SCHEMES = ("http", "https", "rtmp", "rtmps")
 _PORTS = {"http": 80, "https": 443, "rtmp": 1935, "rtmps": 443}
 _PLAYLIST = b"#EXTM3U"
+#: A playlist past this is refused: FFmpeg keeps every entry it lists in memory.
+_MAX_PLAYLIST_BYTES = 4 * 1024 * 1024
 _HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_.")
 _POLL = 0.1  # seconds between looks at `stop`
 _REPLAY_SECONDS = 60.0  # how far back a reconnect may replay: over three HLS segments
@@ -318,12 +320,20 @@ class StreamReader:
         return container, body.length is not None
 
     def _get(self, url: str) -> HttpBody:
-        return open_body(
+        """The body at `url`; a playlist may be at most `_MAX_PLAYLIST_BYTES` long."""
+        body = open_body(
             url,
             self.options.addresses,
             read_timeout=self.options.read_timeout,
             resolver=self._resolver,
         )
+        try:
+            if body.peek(len(_PLAYLIST)) == _PLAYLIST:
+                body.bound(_MAX_PLAYLIST_BYTES, "a playlist")
+        except BaseException:
+            body.close()
+            raise
+        return body
 
     def _io_open(self, url: str, flags: int, options: dict[str, Any]) -> HttpBody:
         """What FFmpeg opens besides the URL itself: playlists, segments, keys. Nothing once
