@@ -12,11 +12,12 @@ import os
 import sys
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from bastion.errors import ConfigurationError
+from bastion.exchange.secrets import CredentialBox
 from bastion.media.fetch import FetchPolicy
 from bastion.media.video import VideoLimits
 
@@ -171,6 +172,14 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("fetch_max_redirects", int, 3, "Redirects a URL fetch may follow."),
     Setting(
+        "secret_key",
+        str,
+        "",
+        "Key that encrypts exchange credentials in the database (Fernet: 32 url-safe base64 "
+        "bytes). Empty: a key file, secret.key, made in the data directory on first use. "
+        "Every process and machine of one deployment needs the same key.",
+    ),
+    Setting(
         "max_stream_watches",
         int,
         8,
@@ -230,6 +239,7 @@ class Settings:
     fetch_allow_networks: str
     fetch_timeout: float
     fetch_max_redirects: int
+    secret_key: str = field(repr=False)  # never shown
     max_stream_watches: int
     index_snapshot_min_signals: int
     match_staleness: float
@@ -329,6 +339,10 @@ class Settings:
                 n.strip() for n in self.fetch_allow_networks.split(",") if n.strip()
             ),
         )
+
+    def credential_box(self) -> CredentialBox:
+        """What encrypts and decrypts exchange credentials (see `secret_key`)."""
+        return CredentialBox.for_settings(self.secret_key, self.data_dir)
 
     def with_overrides(self, **changes: Any) -> Settings:
         updated = replace(self, **changes)

@@ -199,3 +199,17 @@ def test_a_failed_bulk_write_is_a_storage_error_and_writes_nothing(store: BankSt
     else:
         store.add_entries("b", entries, source="api")
         assert store.get_bank("b").entry_count == 2
+
+
+def test_entry_ids_are_never_reused(store: BankStore) -> None:
+    """A tombstone names one entry forever: after the newest entry is deleted, the next one
+    gets a new id (AUTOINCREMENT on SQLite, which every migration must keep)."""
+    store.create_bank("b")
+    first, last = store.add_entries(
+        "b", [NewEntry(signals=(Signal("md5", f"{n:032x}"),)) for n in (1, 2)], source="api"
+    )
+    store.delete_entry(last)
+    [again] = store.add_entries(
+        "b", [NewEntry(signals=(Signal("md5", f"{3:032x}"),))], source="api"
+    )
+    assert again > last > first

@@ -32,12 +32,16 @@ class Bank:
 
 @dataclass(frozen=True)
 class Provenance:
-    """Where an entry came from: how it was added, from which file, by whom and when."""
+    """Where an entry came from: how it was added (`source`), from which file or exchange,
+    by whom and when; for an entry fetched from an exchange, its id there and when the
+    exchange last changed it."""
 
     source: str
     imported_from: str | None
     added_by: str | None
     added_at: datetime
+    upstream_id: str | None = None
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -540,7 +540,7 @@ class BulkWriter:
         if not batch:
             return
         s = self._session
-        ids = self._allocate_entry_ids(len(batch))
+        ids = _allocate_entry_ids(s, len(batch))
         _bulk_insert(
             s,
             _ENTRIES,
@@ -564,42 +564,13 @@ class BulkWriter:
             s,
             _SIGNALS,
             [
-                {
-                    "entry_id": entry_id,
-                    "bank_id": self._bank_id,
-                    "signal_type": sig.type,
-                    "value": sig.key,
-                    "quality": sig.quality,
-                    "payload": sig.value if sig.key != sig.value else None,
-                }
+                row
                 for entry_id, e in zip(ids, batch, strict=True)
-                for sig in e.signals
+                for row in _signal_rows(entry_id, self._bank_id, e.signals)
             ],
         )
         self._store._record(s, [(ChangeOp.ENTRY_UPSERT, self._bank_id, i) for i in ids])
         self.added_ids.extend(ids)
-
-    def _allocate_entry_ids(self, count: int) -> list[int]:
-        """Reserve `count` new entry ids, so rows can be inserted without RETURNING.
-
-        (SQLite cannot return the ids of a multi-row insert in a guaranteed order, and a
-        row-at-a-time insert is many times slower.)
-        """
-        s = self._session
-        if s.get_bind().dialect.name == "postgresql":
-            return list(
-                s.scalars(
-                    text(
-                        "SELECT nextval(pg_get_serial_sequence('bank_entries', 'id')) "
-                        "FROM generate_series(1, :n)"
-                    ),
-                    {"n": count},
-                )
-            )
-        # SQLite: this transaction already holds the write lock (the bank row was touched when
-        # the writer opened), so nobody else can take ids between this read and the insert.
-        last = s.scalar(text("SELECT seq FROM sqlite_sequence WHERE name = 'bank_entries'")) or 0
-        return list(range(last + 1, last + 1 + count))
 
     def _without_duplicates(self, batch: list[NewEntry]) -> list[NewEntry]:
         """Drop entries all of whose signals the bank (or this batch) already holds."""
@@ -629,6 +600,43 @@ class BulkWriter:
             existing |= entry_keys
             kept.append(entry)
         return kept
+
+
+def _allocate_entry_ids(s: Session, count: int) -> list[int]:
+    """Reserve `count` new entry ids, so rows can be inserted without RETURNING.
+
+    (SQLite cannot return the ids of a multi-row insert in a guaranteed order, and a
+    row-at-a-time insert is many times slower.) On SQLite the caller's transaction must
+    already hold the write lock, so nobody else can take ids between this read and the
+    insert.
+    """
+    if s.get_bind().dialect.name == "postgresql":
+        return list(
+            s.scalars(
+                text(
+                    "SELECT nextval(pg_get_serial_sequence('bank_entries', 'id')) "
+                    "FROM generate_series(1, :n)"
+                ),
+                {"n": count},
+            )
+        )
+    last = s.scalar(text("SELECT seq FROM sqlite_sequence WHERE name = 'bank_entries'")) or 0
+    return list(range(last + 1, last + 1 + count))
+
+
+def _signal_rows(entry_id: int, bank_id: int, signals: Iterable[Signal]) -> list[dict[str, Any]]:
+    """The `entry_signals` rows of one entry's signals (a long value under its key)."""
+    return [
+        {
+            "entry_id": entry_id,
+            "bank_id": bank_id,
+            "signal_type": sig.type,
+            "value": sig.key,
+            "quality": sig.quality,
+            "payload": sig.value if sig.key != sig.value else None,
+        }
+        for sig in signals
+    ]
 
 
 def _chunks(values: Sequence[T], size: int = 5000) -> Iterator[Sequence[T]]:
@@ -686,7 +694,14 @@ def _entry(row: EntryRow, bank_name: str) -> BankEntry:
         signals=tuple(Signal(s.signal_type, s.full_value, s.quality) for s in row.signals),
         metadata=dict(row.meta or {}),
         note=row.note,
-        provenance=Provenance(row.source, row.imported_from, row.added_by, row.added_at),
+        provenance=Provenance(
+            row.source,
+            row.imported_from,
+            row.added_by,
+            row.added_at,
+            upstream_id=row.upstream_id,
+            updated_at=row.updated_at,
+        ),
         enabled=row.enabled,
         disabled_until=row.disabled_until,
     )

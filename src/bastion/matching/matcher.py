@@ -57,7 +57,8 @@ log = logging.getLogger(__name__)
 SHELF_CHECK_SECONDS = 10.0
 #: Entries remembered between refreshes for confirming hits (forgotten all at once when full).
 OWNER_CACHE_SIZE = 100_000
-_DELETIONS = (ChangeOp.ENTRY_DELETE, ChangeOp.BANK_DELETE)
+#: Changes whose removed signals (`BankStore.removed_signals`) leave the index.
+_DELETIONS = (ChangeOp.ENTRY_DELETE, ChangeOp.BANK_DELETE, ChangeOp.SIGNALS_REPLACED)
 
 #: Signal types whose values are long (a video's frames, a descriptor): read in small pages.
 _VIDEO_KINDS = (MatchKind.FRAMES, MatchKind.SIMILARITY)

@@ -76,7 +76,10 @@ class BankRow(Base):
 class EntryRow(Base):
     __tablename__ = "bank_entries"
     # AUTOINCREMENT: an entry id is never reused, so a tombstone names one entry forever.
-    __table_args__ = ({"sqlite_autoincrement": True},)
+    __table_args__ = (
+        Index("ix_bank_entries_upstream", "exchange_id", "upstream_id", unique=True),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="CASCADE"), index=True)
@@ -88,6 +91,16 @@ class EntryRow(Base):
     added_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     disabled_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    #: An entry fetched from an exchange: which one, its id there, and a digest of what it
+    #: last sent (an unchanged record is not written again).
+    exchange_id: Mapped[int | None] = mapped_column(
+        ForeignKey("exchanges.id", ondelete="SET NULL"), nullable=True
+    )
+    upstream_id: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    upstream_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: The exchange's sync run that last saw it (a full-list exchange drops the unseen).
+    upstream_run: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
     bank: Mapped[BankRow] = relationship(back_populates="entries")
     signals: Mapped[list[SignalRow]] = relationship(
@@ -125,6 +138,8 @@ class SignalRow(Base):
 class ChangeOp(StrEnum):
     ENTRY_UPSERT = "entry_upsert"
     ENTRY_DELETE = "entry_delete"  # a tombstone: the entry row is gone
+    #: The entry's signals were replaced; the old ones are in removed_signals under it.
+    SIGNALS_REPLACED = "signals_replaced"
     BANK_UPSERT = "bank_upsert"  # name, enabled flag or thresholds changed
     BANK_DELETE = "bank_delete"  # a tombstone for the bank and every entry in it
 
@@ -204,3 +219,37 @@ class StreamWatchRow(Base):
     lag_seconds: Mapped[float] = mapped_column(Float, default=0.0)
     last_error: Mapped[str | None] = mapped_column(String(300), nullable=True)
     updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class ExchangeRow(Base):
+    """A source or sink of shared signals, and where its sync stands.
+
+    `credentials` is encrypted (`bastion.exchange.secrets`); `checkpoint` is the exchange's
+    own JSON, committed in the transaction that applied what it covers. A process holds
+    `lease_owner` until `lease_until` while it syncs, so two never fetch one source at once.
+    """
+
+    __tablename__ = "exchanges"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="CASCADE"), index=True)
+    config: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    credentials: Mapped[str | None] = mapped_column(Text, nullable=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    interval_seconds: Mapped[int] = mapped_column(Integer, default=3600)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    checkpoint: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)
+    #: Sync runs started (a full-list exchange marks what each run saw with it).
+    runs: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    last_success_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    last_error_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    next_sync_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    fetched: Mapped[int] = mapped_column(BigInteger, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

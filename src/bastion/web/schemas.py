@@ -160,6 +160,12 @@ class EntryModel(BaseModel):
     imported_from: str | None
     added_by: str | None
     added_at: datetime
+    upstream_id: str | None = Field(
+        default=None, description="For an entry fetched from an exchange: its id there."
+    )
+    updated_at: datetime | None = Field(
+        default=None, description="When the exchange last changed the entry."
+    )
     enabled: bool
     disabled_until: datetime | None
 
@@ -175,6 +181,8 @@ class EntryModel(BaseModel):
             imported_from=entry.provenance.imported_from,
             added_by=entry.provenance.added_by,
             added_at=entry.provenance.added_at,
+            upstream_id=entry.provenance.upstream_id,
+            updated_at=entry.provenance.updated_at,
             enabled=entry.enabled,
             disabled_until=entry.disabled_until,
         )

@@ -1,0 +1,130 @@
+"""The exchange interface: what every source of shared signals implements.
+
+An `Exchange` is the adapter between one external API (or file, or partner instance) and a
+bank. `fetch` reads from a checkpoint and yields `FetchPage`s in order: records added or
+changed upstream (`Record`), and tombstones (`Record.deleted`), each keyed by the id the
+source gives it, with the checkpoint that is true once the page is applied. The sync engine
+(`bastion.exchange.sync`) applies a page and stores its checkpoint in one transaction, so a
+crash loses nothing and repeats nothing. An exchange that can only hand over its whole list
+(a file) says so with `full_list`: what a complete fetch did not mention is deleted.
+
+`send_feedback` sends an opinion on a fetched record back upstream, where the source takes
+feedback. Raw HTTP clients live in `bastion.exchange.clients`, apart from the adapters in
+`bastion.exchange.sources`; both take an injectable `httpx` transport.
+
+The names of kinds (`ncmec`, `stop_ncii`, `fb_threatexchange`, `local_file`) are
+python-threatexchange's, so collaboration settings read the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, ClassVar
+
+import httpx
+
+from bastion.errors import BastionError
+from bastion.signals import Signal
+
+JsonObject = dict[str, Any]
+
+
+class ExchangeError(BastionError):
+    """A source failed: unreachable, refused our credentials, or sent something malformed.
+    The message names the source and never a credential."""
+
+    code = "exchange-failed"
+
+
+class ExchangeAuthError(ExchangeError):
+    """The source refused the credentials (expired, revoked, wrong)."""
+
+    code = "exchange-auth"
+
+
+class FeedbackNotSupported(ExchangeError):
+    code = "feedback-not-supported"
+
+
+class Opinion(StrEnum):
+    """What a reviewer concluded about a fetched record, as sent back upstream."""
+
+    TRUE_POSITIVE = "true_positive"
+    FALSE_POSITIVE = "false_positive"
+    DISPUTED = "disputed"
+
+
+@dataclass(frozen=True)
+class Record:
+    """One upstream record: its id at the source, and its signals (none for a tombstone)."""
+
+    upstream_id: str
+    signals: tuple[Signal, ...] = ()
+    metadata: JsonObject = field(default_factory=dict)
+    deleted: bool = False
+
+    @property
+    def digest(self) -> str:
+        """Changes when the signals or the metadata do: an unchanged record is not rewritten."""
+        body = json.dumps(
+            [[s.type, s.value, s.quality] for s in self.signals] + [self.metadata],
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+        return hashlib.sha256(body.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class FetchPage:
+    """Records in the source's order, and the checkpoint once they are applied."""
+
+    records: list[Record]
+    checkpoint: JsonObject | None
+    #: Records the source sent that could not be used (unknown or malformed signals).
+    skipped: int = 0
+
+
+class Exchange(ABC):
+    """An adapter for one kind of source. Construct with `from_config`."""
+
+    kind: ClassVar[str]
+    description: ClassVar[str]
+    #: True when every fetch hands over the whole list: records a complete fetch did not
+    #: mention are deleted.
+    full_list: ClassVar[bool] = False
+    #: The credential fields the kind needs, e.g. ("username", "password").
+    credential_fields: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(
+        self,
+        name: str,
+        config: JsonObject,
+        credentials: Mapping[str, str] | None = None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.name = name
+        self.config = self.check_config(config)
+        self.credentials = dict(credentials or {})
+        missing = [f for f in self.credential_fields if not self.credentials.get(f)]
+        if missing:
+            raise ExchangeAuthError(f"{name}: missing credentials: {', '.join(missing)}")
+        self.transport = transport
+
+    @classmethod
+    @abstractmethod
+    def check_config(cls, config: JsonObject) -> JsonObject:
+        """The config, checked and with defaults filled in; ValidationError if unusable."""
+
+    @abstractmethod
+    def fetch(self, checkpoint: JsonObject | None) -> Iterator[FetchPage]:
+        """Pages from `checkpoint` (None: from the beginning) until up to date."""
+
+    def send_feedback(self, record_id: str, signal: Signal, opinion: Opinion, note: str) -> None:
+        """Send `opinion` on a record back to its source."""
+        raise FeedbackNotSupported(f"{self.name}: {self.kind} takes no feedback")

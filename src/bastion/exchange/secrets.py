@@ -1,0 +1,65 @@
+"""Exchange credentials encrypted at rest.
+
+Credentials (NCMEC passwords, API tokens, partner keys) are stored in the database only as
+Fernet tokens (AES-128-CBC with HMAC-SHA256, from `cryptography`), so a copy of the
+database, a backup or a leaked dump does not hold them in clear. The key is the
+`secret_key` setting when given (every process and machine of one deployment must share
+it), else a key file in the data directory, created with owner-only permissions on first
+use. A token made with another key cannot be read: the error says to set the credentials
+again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken
+
+from bastion.errors import ConfigurationError
+from bastion.exchange.api import ExchangeAuthError
+
+KEY_FILE = "secret.key"
+
+
+class CredentialBox:
+    def __init__(self, key: bytes) -> None:
+        try:
+            self._fernet = Fernet(key)
+        except ValueError:
+            raise ConfigurationError(
+                "secret_key must be 32 url-safe base64-encoded bytes "
+                "(make one with: python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())')"
+            ) from None
+
+    @classmethod
+    def for_settings(cls, secret_key: str, data_dir: Path) -> CredentialBox:
+        """The box for `secret_key`, or for the data directory's key file (made if absent)."""
+        if secret_key:
+            return cls(secret_key.encode())
+        path = data_dir / KEY_FILE
+        if not path.exists():
+            data_dir.mkdir(parents=True, exist_ok=True)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:  # another process made it first
+                pass
+            else:
+                with os.fdopen(fd, "wb") as out:
+                    out.write(Fernet.generate_key())
+        return cls(path.read_bytes().strip())
+
+    def seal(self, credentials: dict[str, str]) -> str:
+        return self._fernet.encrypt(json.dumps(credentials).encode()).decode()
+
+    def open(self, token: str, *, owner: str) -> dict[str, str]:
+        try:
+            found = json.loads(self._fernet.decrypt(token.encode()))
+        except InvalidToken:
+            raise ExchangeAuthError(
+                f"{owner}: stored credentials cannot be read with this secret key "
+                "(was secret_key changed?); set them again"
+            ) from None
+        return {str(k): str(v) for k, v in found.items()}

@@ -1,0 +1,131 @@
+"""`Syncer`: one fetch of one exchange into its bank, resumable from its last checkpoint.
+
+A sync claims the exchange (`ExchangeStore.claim`: no other process syncs it meanwhile),
+asks the adapter for pages from the stored checkpoint, and applies each page and stores its
+checkpoint in one transaction (`upstream_writer` and `ExchangeStore.save_progress`). If the
+process dies, or the source fails mid-way, everything up to the last committed page stays,
+and the next sync starts from there: no duplicates (records are keyed by their upstream id)
+and no gaps (the checkpoint never runs ahead of what was applied). A full-list exchange
+deletes what a complete read did not mention, and only after a complete read. Failures are
+recorded on the exchange (`last_error`, with the next attempt backed off) and logged; a
+sync's result says what it did.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import httpx
+
+from bastion.banks import BankStore
+from bastion.banks.upstream import ApplyCounts, UpstreamWriter, upstream_writer
+from bastion.errors import BastionError, ConflictError
+from bastion.exchange.impl import make_exchange
+from bastion.exchange.store import ExchangeStore, SyncClaim
+
+log = logging.getLogger("bastion.exchange")
+
+#: How long a sync holds its exchange between committed pages.
+LEASE = timedelta(minutes=5)
+
+
+@dataclass
+class SyncResult:
+    name: str
+    pages: int = 0
+    counts: ApplyCounts = field(default_factory=ApplyCounts)
+    #: Records the source sent that could not be used (malformed or unknown signals).
+    skipped: int = 0
+    #: Entries a full-list exchange deleted because a complete read no longer held them.
+    swept: int = 0
+    error: str | None = None
+
+
+class Syncer:
+    def __init__(
+        self,
+        banks: BankStore,
+        exchanges: ExchangeStore,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        lease: timedelta = LEASE,
+    ) -> None:
+        self._banks, self._exchanges = banks, exchanges
+        self._transport, self._lease = transport, lease
+        #: This process, as exchange leases name it.
+        self.owner = f"{socket.gethostname()[:80]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+    def sync(self, name: str, *, on_page: Callable[[SyncResult], None] | None = None) -> SyncResult:
+        """Sync `name` now. ConflictError if another process is syncing it; the source's
+        failures end the sync with `error` set (and recorded) rather than raising."""
+        claim = self._exchanges.claim(name, self.owner, lease=self._lease)
+        if claim is None:
+            raise ConflictError(f"exchange {name!r} is being synced by another process")
+        result = SyncResult(name)
+        log.info("exchange %s: sync %d started", name, claim.run)
+        try:
+            self._run(claim, result, on_page)
+        except BastionError as e:
+            result.error = e.message
+        except Exception as e:  # a bug, not the source: keep the worker alive, say what broke
+            log.exception("exchange %s: sync failed", name)
+            result.error = f"internal error ({type(e).__name__}); see the service log"
+        self._exchanges.finish(claim, error=result.error)
+        counts = result.counts
+        if result.error is None:
+            log.info(
+                "exchange %s: sync %d done: %d pages, %d added, %d updated, %d deleted, "
+                "%d unchanged, %d skipped, %d swept",
+                name, claim.run, result.pages, counts.added, counts.updated, counts.deleted,
+                counts.unchanged, result.skipped, result.swept,
+            )  # fmt: skip
+        else:
+            log.warning("exchange %s: sync %d failed: %s", name, claim.run, result.error)
+        return result
+
+    def _run(
+        self, claim: SyncClaim, result: SyncResult, on_page: Callable[[SyncResult], None] | None
+    ) -> None:
+        exchange = make_exchange(
+            claim.kind, claim.name, claim.config, claim.credentials, transport=self._transport
+        )
+        run = claim.run if exchange.full_list else None
+        # A full list's new checkpoint says "read completely": it is committed with the sweep
+        # that follows the read, never before (a crash in between would skip the sweep).
+        checkpoint, pending = claim.checkpoint, claim.checkpoint
+        for page in exchange.fetch(claim.checkpoint):
+            if page.checkpoint is not None:
+                pending = page.checkpoint
+                checkpoint = checkpoint if run is not None else pending
+            with self._writer(claim, run) as writer:
+                result.counts += writer.apply(page.records)
+                self._exchanges.save_progress(
+                    writer.session, claim, checkpoint, fetched=len(page.records), lease=self._lease
+                )
+            result.pages += 1
+            result.skipped += page.skipped
+            if on_page is not None:
+                on_page(result)
+        if run is not None and result.pages:  # a complete read of the whole list
+            with self._writer(claim, run) as writer:
+                result.swept = writer.sweep()
+                self._exchanges.save_progress(
+                    writer.session, claim, pending, fetched=0, lease=self._lease
+                )
+            result.counts.deleted += result.swept
+
+    def _writer(self, claim: SyncClaim, run: int | None) -> AbstractContextManager[UpstreamWriter]:
+        return upstream_writer(
+            self._banks,
+            bank_id=claim.bank_id,
+            exchange_id=claim.id,
+            exchange_name=claim.name,
+            run=run,
+        )
