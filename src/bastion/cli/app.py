@@ -12,6 +12,7 @@ from bastion.cli import (
     action_cmd,
     bank_cmd,
     demo_cmd,
+    exchange_cmd,
     hash_cmd,
     key_cmd,
     match_cmd,
@@ -36,6 +37,7 @@ app.add_typer(bank_cmd.app, name="bank")
 app.add_typer(key_cmd.app, name="key")
 app.add_typer(action_cmd.app, name="action")
 app.add_typer(stream_cmd.app, name="stream")
+app.add_typer(exchange_cmd.app, name="exchange")
 app.command("hash")(hash_cmd.hash_files)
 app.command("match")(match_cmd.match_files)
 app.command("demo")(demo_cmd.demo)

@@ -11,6 +11,8 @@ from rich.console import Console
 
 from bastion.banks import BankStore
 from bastion.errors import BastionError
+from bastion.exchange.store import ExchangeStore
+from bastion.exchange.sync import Syncer
 from bastion.hashing import ContentHasher, HashedContent
 from bastion.matching import Matcher, SnapshotShelf
 from bastion.settings import Settings
@@ -53,6 +55,14 @@ class CliContext:
             except BastionError as e:
                 self.err.print(f"error: {e.message}", markup=False)
                 yield path, None
+
+    @cached_property
+    def exchanges(self) -> ExchangeStore:
+        return ExchangeStore(self.db, self.settings.credential_box())
+
+    @cached_property
+    def syncer(self) -> Syncer:
+        return Syncer(self.store, self.exchanges)
 
     def matcher(self) -> Matcher:
         return Matcher(self.store, self.settings, shelf=SnapshotShelf.for_settings(self.settings))

@@ -22,7 +22,7 @@ def serve(
         ",".join(sorted(ROLES)),
         "--roles",
         help="Comma-separated roles: hash, match, curate (route groups) and worker (webhook "
-        "delivery).",
+        "delivery and scheduled exchange syncs).",
     ),
 ) -> None:
     """Serve the HTTP API (OpenAPI at /docs). First run: an admin key and a demo bank."""

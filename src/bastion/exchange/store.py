@@ -157,6 +157,13 @@ class ExchangeStore:
         with self._db.session() as s:
             s.delete(self._row(s, name))
 
+    def sync_soon(self, name: str) -> ExchangeStatus:
+        """Make the exchange due now (the scheduler picks it up at its next look)."""
+        with self._db.session() as s:
+            row = self._row(s, name)
+            row.next_sync_at = utcnow()
+            return _status(s, row)
+
     def reset(self, name: str) -> ExchangeStatus:
         """Forget the checkpoint: the next sync fetches everything again."""
         with self._db.session() as s:

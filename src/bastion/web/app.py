@@ -1,7 +1,8 @@
 """`create_app(settings)`: the HTTP service, with role switches to split it across processes.
 
 Roles: ``hash`` (compute signals), ``match`` (match content, look up signals), ``curate``
-(banks, entries, import/export) and ``worker`` (deliver queued webhooks in the background).
+(banks, entries, import/export, exchanges) and ``worker`` (deliver queued webhooks and run
+scheduled exchange syncs in the background).
 Health routes are always present and need no key; every other route needs an API key with
 the right scope.
 """
@@ -17,11 +18,12 @@ from fastapi import FastAPI
 
 from bastion import __version__
 from bastion.actions import WebhookDeliverer
+from bastion.exchange.scheduler import SyncScheduler
 from bastion.settings import Settings
 from bastion.store import Database
 from bastion.web.observability import RequestObserver
 from bastion.web.problems import install_problem_handlers, problem
-from bastion.web.routes import banks, content, hma, streams
+from bastion.web.routes import banks, content, exchanges, hma, streams
 from bastion.web.routes.metrics import router as metrics_router
 from bastion.web.services import Services
 
@@ -52,6 +54,9 @@ def create_app(settings: Settings | None = None, *, roles: Iterable[str] | None 
                 # outbox safely (each row is claimed before it is sent).
                 deliverer = background.enter_context(WebhookDeliverer(services.db))
                 background.enter_context(deliverer.in_background(interval=1.0))
+                # Periodic exchange syncs; a lease per exchange keeps processes apart.
+                scheduler = SyncScheduler(services.syncer, services.exchanges)
+                background.enter_context(scheduler.in_background(interval=5.0))
             if "match" in enabled:
                 # Run this process's share of the stream watches, and resume them after a
                 # restart; on shutdown they are handed back for another process.
@@ -82,6 +87,7 @@ def create_app(settings: Settings | None = None, *, roles: Iterable[str] | None 
     if "curate" in enabled:
         app.include_router(banks.router)
         app.include_router(hma.curation)
+        app.include_router(exchanges.router)
     app.include_router(metrics_router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_media_bytes + _UPLOAD_OVERHEAD)
     app.add_middleware(RequestObserver, metrics=services.metrics)

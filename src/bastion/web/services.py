@@ -15,6 +15,8 @@ from starlette.concurrency import run_in_threadpool
 from bastion.actions import ActionStore
 from bastion.auth import ApiKeyStore, RateLimiter
 from bastion.banks import BankStore
+from bastion.exchange.store import ExchangeStore
+from bastion.exchange.sync import Syncer
 from bastion.hashing import ContentHasher, HashedContent
 from bastion.matching import Match
 from bastion.media import fetch
@@ -81,6 +83,14 @@ class Services:
     @cached_property
     def actions(self) -> ActionStore:
         return ActionStore(self.db)
+
+    @cached_property
+    def exchanges(self) -> ExchangeStore:
+        return ExchangeStore(self.db, self.settings.credential_box())
+
+    @cached_property
+    def syncer(self) -> Syncer:
+        return Syncer(self.store, self.exchanges)
 
     @cached_property
     def streams(self) -> StreamRegistry:

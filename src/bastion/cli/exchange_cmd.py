@@ -1,0 +1,226 @@
+"""`bastion exchange ...`: sources of shared signals, their credentials, status and syncs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from bastion.cli.context import CliContext
+from bastion.errors import ValidationError
+from bastion.exchange.impl import KINDS, exchange_class
+from bastion.exchange.store import ExchangeStatus
+from bastion.exchange.sync import SyncResult
+
+app = typer.Typer(
+    help="Exchanges: fetch shared hash lists into banks (files, NCMEC, StopNCII, "
+    "ThreatExchange, other bastion instances).",
+    no_args_is_help=True,
+)
+
+
+def _pairs(pairs: list[str] | None, option: str) -> dict[str, Any]:
+    """KEY=VALUE options; a value that reads as JSON (numbers, true, lists) is taken as such."""
+    found: dict[str, Any] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ValidationError(f"{option} expects KEY=VALUE, got {pair!r}")
+        try:
+            found[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            found[key.strip()] = value
+    return found
+
+
+def _credentials(kind: str, given: list[str] | None) -> dict[str, str]:
+    """The kind's credential fields: from --credential, else asked for without echo."""
+    found = {k: str(v) for k, v in _pairs(given, "--credential").items()}
+    for name in exchange_class(kind).credential_fields:
+        if not found.get(name):
+            found[name] = typer.prompt(name, hide_input=True)
+    return found
+
+
+def _status_json(status: ExchangeStatus) -> dict[str, Any]:
+    doc = {k: v for k, v in vars(status).items() if k != "id"}
+    for key, value in doc.items():
+        if hasattr(value, "isoformat"):
+            doc[key] = value.isoformat()
+    return doc
+
+
+@app.command("kinds")
+def kinds(ctx: typer.Context) -> None:
+    """The kinds of exchange bastion speaks, and the credentials each needs."""
+    cli: CliContext = ctx.obj
+    table = Table("kind", "credentials", "what it is")
+    for name, cls in sorted(KINDS.items()):
+        table.add_row(name, ", ".join(cls.credential_fields) or "-", cls.description)
+    cli.out.print(table)
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="A name for the exchange."),
+    kind: str = typer.Option(..., "--kind", "-k", help="See `bastion exchange kinds`."),
+    bank: str = typer.Option(..., "--bank", "-b", help="The bank its signals go into."),
+    setting: list[str] | None = typer.Option(
+        None, "--set", "-s", help="Exchange setting KEY=VALUE, e.g. filename=list.csv; repeatable."
+    ),
+    credential: list[str] | None = typer.Option(
+        None,
+        "--credential",
+        help="Credential KEY=VALUE; fields not given are asked for without echo.",
+    ),
+    interval: int = typer.Option(3600, "--interval", help="Seconds between scheduled syncs."),
+    disabled: bool = typer.Option(False, "--disabled", help="Add it without scheduling syncs."),
+) -> None:
+    """Add an exchange. Its credentials are stored encrypted (see the secret_key setting)."""
+    cli: CliContext = ctx.obj
+    exchange_class(kind)  # an unknown kind fails before any prompt
+    status = cli.exchanges.add(
+        name,
+        kind=kind,
+        bank=bank,
+        config=_pairs(setting, "--set"),
+        credentials=_credentials(kind, credential) or None,
+        interval_seconds=interval,
+        enabled=not disabled,
+    )
+    cli.out.print(f"added exchange {status.name} ({status.kind}) into bank {status.bank}")
+
+
+@app.command("list")
+def list_exchanges(
+    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")
+) -> None:
+    """Every exchange with its last sync, next sync and last error."""
+    cli: CliContext = ctx.obj
+    found = cli.exchanges.list()
+    if as_json:
+        cli.out.print(json.dumps([_status_json(s) for s in found], indent=2), markup=False)
+        return
+    table = Table(
+        "name", "kind", "bank", "enabled", "fetched", "last success", "next", "last error"
+    )
+    for s in found:
+        table.add_row(
+            s.name,
+            s.kind,
+            s.bank,
+            "yes" if s.enabled else "no",
+            f"{s.fetched:,}",
+            _when(s.last_success_at),
+            "syncing" if s.syncing else _when(s.next_sync_at),
+            s.last_error or "",
+        )
+    cli.out.print(table)
+
+
+@app.command("status")
+def status(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Exchange name."),
+) -> None:
+    """One exchange's configuration (without credentials), checkpoint and sync status."""
+    cli: CliContext = ctx.obj
+    cli.out.print(json.dumps(_status_json(cli.exchanges.get(name)), indent=2), markup=False)
+
+
+@app.command("sync")
+def sync(
+    ctx: typer.Context,
+    name: str | None = typer.Argument(None, help="Exchange name (default: every enabled one)."),
+) -> None:
+    """Fetch now, from where the last sync stopped. Exit status 1 if a sync failed."""
+    cli: CliContext = ctx.obj
+    names = [name] if name else [s.name for s in cli.exchanges.list() if s.enabled]
+    failed = False
+    for exchange in names:
+        result = _sync_one(cli, exchange)
+        c = result.counts
+        summary = (
+            f"{exchange}: {c.added:,} added, {c.updated:,} updated, {c.deleted:,} deleted, "
+            f"{c.unchanged:,} unchanged, {result.skipped:,} skipped"
+        )
+        if result.error is None and result.pages == 0:
+            summary = f"{exchange}: up to date (nothing new at the source)"
+        if result.error is not None:
+            failed = True
+            cli.err.print(f"{summary}; failed: {result.error}", markup=False)
+        else:
+            cli.out.print(summary, markup=False)
+    raise typer.Exit(1 if failed else 0)
+
+
+def _sync_one(cli: CliContext, name: str) -> SyncResult:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=cli.err,
+        transient=True,
+        disable=not cli.err.is_terminal,
+    ) as progress:
+        task = progress.add_task(f"{name}: fetching", total=None)
+
+        def on_page(result: SyncResult) -> None:
+            c = result.counts
+            seen = c.added + c.updated + c.deleted + c.unchanged
+            progress.update(task, description=f"{name}: {result.pages:,} pages, {seen:,} records")
+
+        return cli.syncer.sync(name, on_page=on_page)
+
+
+@app.command("set-credentials")
+def set_credentials(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Exchange name."),
+    credential: list[str] | None = typer.Option(None, "--credential", help="KEY=VALUE."),
+) -> None:
+    """Replace an exchange's credentials (asked for without echo when not given)."""
+    cli: CliContext = ctx.obj
+    kind = cli.exchanges.get(name).kind
+    cli.exchanges.update(name, credentials=_credentials(kind, credential))
+    cli.out.print(f"credentials of {name} replaced")
+
+
+@app.command("enable")
+def enable(ctx: typer.Context, name: str = typer.Argument(..., help="Exchange name.")) -> None:
+    """Schedule syncs of the exchange again."""
+    cli: CliContext = ctx.obj
+    cli.exchanges.update(name, enabled=True)
+    cli.out.print(f"enabled {name}")
+
+
+@app.command("disable")
+def disable(ctx: typer.Context, name: str = typer.Argument(..., help="Exchange name.")) -> None:
+    """Stop scheduled syncs (its entries stay)."""
+    cli: CliContext = ctx.obj
+    cli.exchanges.update(name, enabled=False)
+    cli.out.print(f"disabled {name}")
+
+
+@app.command("reset")
+def reset(ctx: typer.Context, name: str = typer.Argument(..., help="Exchange name.")) -> None:
+    """Forget the checkpoint: the next sync fetches everything again (without duplicates)."""
+    cli: CliContext = ctx.obj
+    cli.exchanges.reset(name)
+    cli.out.print(f"{name} will fetch everything at its next sync")
+
+
+@app.command("remove")
+def remove(ctx: typer.Context, name: str = typer.Argument(..., help="Exchange name.")) -> None:
+    """Remove the exchange and its credentials; the entries it fetched stay in the bank."""
+    cli: CliContext = ctx.obj
+    cli.exchanges.remove(name)
+    cli.out.print(f"removed exchange {name}")
+
+
+def _when(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value is not None else "-"

@@ -1,0 +1,60 @@
+"""`bastion exchange ...` through the real entry point: add, sync, status, credentials."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import CliRunner
+
+
+def test_an_exchange_is_added_synced_listed_and_removed(cli: CliRunner, tmp_path: Path) -> None:
+    listing = tmp_path / "list.txt"
+    listing.write_text(f"md5 {'1' * 32}\nmd5 {'2' * 32}\nmd5 nothex\n")
+    assert cli("bank", "create", "shared").code == 0
+    added = cli(
+        "exchange", "add", "partner", "--kind", "local_file", "--bank", "shared",
+        "--set", f"filename={listing}", "--interval", "600",
+    )  # fmt: skip
+    assert added.code == 0, added.err
+    synced = cli("exchange", "sync", "partner")
+    assert synced.code == 0, synced.err
+    assert synced.out.strip() == "partner: 2 added, 0 updated, 0 deleted, 0 unchanged, 1 skipped"
+    again = cli("exchange", "sync")
+    assert again.out.strip() == "partner: up to date (nothing new at the source)"
+    status = json.loads(cli("exchange", "status", "partner").out)
+    assert (status["fetched"], status["interval_seconds"], status["last_error"]) == (2, 600, None)
+    [listed] = json.loads(cli("exchange", "list", "--json").out)
+    assert listed["name"] == "partner"
+    listing.unlink()
+    assert cli("exchange", "reset", "partner").code == 0
+    failed = cli("exchange", "sync", "partner")
+    assert failed.code == 1
+    assert "cannot read" in failed.err
+    assert cli("exchange", "disable", "partner").code == 0
+    assert json.loads(cli("exchange", "status", "partner").out)["enabled"] is False
+    assert cli("exchange", "remove", "partner").code == 0
+    assert json.loads(cli("exchange", "list", "--json").out) == []
+    # The entries it fetched stay.
+    assert len(json.loads(cli("bank", "list", "--json").out)) == 1
+
+
+def test_credentials_are_stored_but_never_printed(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert cli("bank", "create", "shared").code == 0
+    added = cli(
+        "exchange", "add", "p", "--kind", "local_file", "--bank", "shared",
+        "--set", f"filename={tmp_path / 'x'}", "--credential", "token=s3cret",
+    )  # fmt: skip
+    assert added.code == 0, added.err
+    shown = cli("exchange", "status", "p")
+    assert json.loads(shown.out)["has_credentials"] is True
+    assert "s3cret" not in shown.out
+    unknown = cli("exchange", "add", "q", "--kind", "nope", "--bank", "shared")
+    assert (unknown.code, unknown.err.strip()) == (
+        2,
+        "error: unknown exchange kind 'nope' (known: local_file)",
+    )
