@@ -15,7 +15,9 @@ from bastion.signals.base import (
     SignalType,
 )
 from bastion.signals.md5 import Md5Signal
+from bastion.signals.opaque import NetCleanSignal, PhotoDnaSignal, VidentifierSignal
 from bastion.signals.pdq import PdqSignal
+from bastion.signals.sha1 import Sha1Signal
 from bastion.signals.sha256 import Sha256Signal
 from bastion.signals.tmk import TmkPdqfSignal
 from bastion.signals.video_md5 import VideoMd5Signal
@@ -28,11 +30,15 @@ __all__ = [
     "HexDigestSignalType",
     "MatchKind",
     "Md5Signal",
+    "NetCleanSignal",
     "PdqSignal",
+    "PhotoDnaSignal",
+    "Sha1Signal",
     "Sha256Signal",
     "Signal",
     "SignalType",
     "TmkPdqfSignal",
+    "VidentifierSignal",
     "VideoMd5Signal",
     "VpdqFeature",
     "VpdqSignal",
@@ -51,7 +57,16 @@ def _registry(*types: type[SignalType]) -> dict[str, type[SignalType]]:
 
 
 SIGNAL_TYPES: dict[str, type[SignalType]] = _registry(
-    PdqSignal, Md5Signal, Sha256Signal, VideoMd5Signal, VpdqSignal, TmkPdqfSignal
+    PdqSignal,
+    Md5Signal,
+    Sha1Signal,
+    Sha256Signal,
+    VideoMd5Signal,
+    VpdqSignal,
+    TmkPdqfSignal,
+    PhotoDnaSignal,
+    NetCleanSignal,
+    VidentifierSignal,
 )
 
 
