@@ -175,8 +175,8 @@ def test_signal_normalisation_errors() -> None:
     assert normalize_signal(" PDQ ", PDQ_A.upper() + "\n") == ("pdq", PDQ_A)
     with pytest.raises(InvalidSignalError, match="64 hex"):
         normalize_signal("pdq", PDQ_A[:-1])
-    with pytest.raises(UnknownSignalTypeError, match="known: md5, pdq, sha256"):
-        normalize_signal("photodna", "abc")
+    with pytest.raises(UnknownSignalTypeError, match="known: md5, netclean, pdq"):
+        normalize_signal("facehash", "abc")
 
 
 def test_iter_entries_streams_in_id_order(store: BankStore) -> None:

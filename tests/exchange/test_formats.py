@@ -54,7 +54,7 @@ def test_bad_rows_are_reported_with_line_numbers() -> None:
         f"c,pdq,{PDQ},,\n"
         "c,pdq,nothex,,\n"
         "\n"
-        f"c,photodna,{PDQ},,\n"
+        f"c,facehash,{PDQ},,\n"
         "c,pdq\n"
         f'c,pdq,"{PDQ[:10]}\n{PDQ[10:]}",,\n'  # a quoted newline spans lines 7-8
         ",pdq,,,\n"
@@ -63,7 +63,7 @@ def test_bad_rows_are_reported_with_line_numbers() -> None:
     errors = [r for r in rows if isinstance(r, RowError)]
     assert [e.line for e in errors] == [3, 5, 6, 8, 9]
     assert "64 hex characters" in errors[0].message
-    assert "unknown signal type 'photodna'" in errors[1].message
+    assert "unknown signal type 'facehash'" in errors[1].message
     assert "expected 5 fields" in errors[2].message
     assert "missing hash value" in errors[4].message
 
@@ -89,7 +89,11 @@ def test_local_file() -> None:
     assert [(r.line, r.message) for r in rows[2:] if isinstance(r, RowError)] == [
         (4, "expected '<signal_type> <hash>'"),
         (5, "expected '<signal_type> <hash>'"),
-        (6, "unknown signal type 'bogus' (known: md5, pdq, sha256, tmk_pdqf, video_md5, vpdq)"),
+        (
+            6,
+            "unknown signal type 'bogus' (known: md5, netclean, pdq, photodna, sha1, sha256, "
+            "tmk_pdqf, videntifier, video_md5, vpdq)",
+        ),
     ]
 
 

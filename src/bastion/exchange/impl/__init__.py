@@ -9,9 +9,10 @@ import httpx
 from bastion.errors import ValidationError
 from bastion.exchange.api import Exchange, JsonObject
 from bastion.exchange.impl.files import FileExchange
+from bastion.exchange.impl.ncmec import NcmecExchange
 
 #: Every kind of exchange, by its stable name (python-threatexchange's, where it has one).
-KINDS: dict[str, type[Exchange]] = {cls.kind: cls for cls in (FileExchange,)}
+KINDS: dict[str, type[Exchange]] = {cls.kind: cls for cls in (FileExchange, NcmecExchange)}
 
 
 def exchange_class(kind: str) -> type[Exchange]:
