@@ -56,5 +56,5 @@ def test_credentials_are_stored_but_never_printed(
     unknown = cli("exchange", "add", "q", "--kind", "nope", "--bank", "shared")
     assert (unknown.code, unknown.err.strip()) == (
         2,
-        "error: unknown exchange kind 'nope' (known: local_file)",
+        "error: unknown exchange kind 'nope' (known: local_file, ncmec)",
     )
