@@ -11,6 +11,7 @@ from rich.console import Console
 
 from bastion.banks import BankStore
 from bastion.errors import BastionError
+from bastion.exchange.feedback import FeedbackQueue
 from bastion.exchange.store import ExchangeStore
 from bastion.exchange.sync import Syncer
 from bastion.hashing import ContentHasher, HashedContent
@@ -59,6 +60,10 @@ class CliContext:
     @cached_property
     def exchanges(self) -> ExchangeStore:
         return ExchangeStore(self.db, self.settings.credential_box())
+
+    @cached_property
+    def feedback(self) -> FeedbackQueue:
+        return FeedbackQueue(self.db, self.settings.credential_box())
 
     @cached_property
     def syncer(self) -> Syncer:

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from bastion.cli.context import CliContext
 from bastion.errors import ValidationError
+from bastion.exchange.api import Opinion
 from bastion.exchange.impl import KINDS, exchange_class
 from bastion.exchange.store import ExchangeStatus
 from bastion.exchange.sync import SyncResult
@@ -220,6 +221,41 @@ def remove(ctx: typer.Context, name: str = typer.Argument(..., help="Exchange na
     cli: CliContext = ctx.obj
     cli.exchanges.remove(name)
     cli.out.print(f"removed exchange {name}")
+
+
+@app.command("feedback")
+def feedback(
+    ctx: typer.Context,
+    entry_id: int = typer.Argument(..., help="The entry (fetched from an exchange)."),
+    opinion: Opinion = typer.Argument(..., help="What review concluded."),
+    note: str = typer.Option("", "--note", help="A note for the source, where it takes one."),
+    now: bool = typer.Option(False, "--now", help="Send it now instead of leaving it queued."),
+) -> None:
+    """Tell the entry's source what review concluded. It is queued and sent by the
+    service's scheduler (or now, with --now), retried while the source is unreachable."""
+    cli: CliContext = ctx.obj
+    given = cli.feedback.give(entry_id, opinion, note=note, given_by="cli")
+    if now:
+        cli.feedback.deliver_due()
+        given = next(f for f in cli.feedback.list(entry_id=entry_id) if f.id == given.id)
+    line = f"feedback {given.id} on entry {entry_id} to {given.exchange}: {given.status}"
+    cli.out.print(line + (f" ({given.last_error})" if given.last_error else ""), markup=False)
+
+
+@app.command("feedback-list")
+def feedback_list(
+    ctx: typer.Context,
+    entry_id: int | None = typer.Option(None, "--entry", help="Only this entry's feedback."),
+) -> None:
+    """Feedback given on fetched entries, newest first, with where it stands."""
+    cli: CliContext = ctx.obj
+    table = Table("id", "entry", "exchange", "opinion", "status", "attempts", "last error")
+    for f in cli.feedback.list(entry_id=entry_id):
+        table.add_row(
+            str(f.id), str(f.entry_id), f.exchange, f.opinion, f.status, str(f.attempts),
+            f.last_error or "",
+        )  # fmt: skip
+    cli.out.print(table)
 
 
 def _when(value: Any) -> str:

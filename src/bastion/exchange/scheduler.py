@@ -1,4 +1,5 @@
-"""`SyncScheduler`: the single-node default for periodic syncs, in a service thread.
+"""`SyncScheduler`: the single-node default for periodic syncs (and for sending queued
+feedback upstream), in a service thread.
 
 Every few seconds it asks which enabled exchanges are due (`next_sync_at` passed, no lease
 held) and syncs them one at a time. Any number of service processes may run one: the
@@ -14,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from bastion.errors import BastionError, ConflictError
+from bastion.exchange.feedback import FeedbackQueue
 from bastion.exchange.store import ExchangeStore
 from bastion.exchange.sync import Syncer
 from bastion.store.models import utcnow
@@ -22,8 +24,10 @@ log = logging.getLogger("bastion.exchange")
 
 
 class SyncScheduler:
-    def __init__(self, syncer: Syncer, exchanges: ExchangeStore) -> None:
-        self._syncer, self._exchanges = syncer, exchanges
+    def __init__(
+        self, syncer: Syncer, exchanges: ExchangeStore, feedback: FeedbackQueue | None = None
+    ) -> None:
+        self._syncer, self._exchanges, self._feedback = syncer, exchanges, feedback
 
     def run_due(self, halt: threading.Event | None = None) -> int:
         """Sync every exchange that is due; returns how many syncs ran."""
@@ -46,6 +50,8 @@ class SyncScheduler:
             while not halt.is_set():
                 try:
                     self.run_due(halt)
+                    if self._feedback is not None:
+                        self._feedback.deliver_due()
                 except BastionError as e:  # the database is away: try again later
                     log.warning("exchange scheduler: %s", e)
                 except Exception:  # never let a bug end the scheduler

@@ -253,3 +253,33 @@ class ExchangeRow(Base):
     fetched: Mapped[int] = mapped_column(BigInteger, default=0)
     lease_owner: Mapped[str | None] = mapped_column(String(128), nullable=True)
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class ExchangeFeedbackRow(Base):
+    """An opinion on a fetched entry, waiting to be sent to its exchange (or sent).
+
+    The entry's upstream id and signals are copied in: the feedback outlives the entry.
+    """
+
+    __tablename__ = "exchange_feedback"
+    __table_args__ = (
+        Index("ix_exchange_feedback_due", "status", "next_attempt_at"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    exchange_id: Mapped[int] = mapped_column(
+        ForeignKey("exchanges.id", ondelete="CASCADE"), index=True
+    )
+    entry_id: Mapped[int] = mapped_column(BigInteger)
+    upstream_id: Mapped[str] = mapped_column(String(256))
+    signals: Mapped[list[list[Any]]] = mapped_column(Json, default=list)
+    opinion: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    given_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

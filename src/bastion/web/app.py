@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None, *, roles: Iterable[str] | None 
                 deliverer = background.enter_context(WebhookDeliverer(services.db))
                 background.enter_context(deliverer.in_background(interval=1.0))
                 # Periodic exchange syncs; a lease per exchange keeps processes apart.
-                scheduler = SyncScheduler(services.syncer, services.exchanges)
+                scheduler = SyncScheduler(services.syncer, services.exchanges, services.feedback)
                 background.enter_context(scheduler.in_background(interval=5.0))
             if "match" in enabled:
                 # Run this process's share of the stream watches, and resume them after a

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from bastion.actions import ActionStore
 from bastion.auth import ApiKeyStore, RateLimiter
 from bastion.banks import BankStore
+from bastion.exchange.feedback import FeedbackQueue
 from bastion.exchange.store import ExchangeStore
 from bastion.exchange.sync import Syncer
 from bastion.hashing import ContentHasher, HashedContent
@@ -87,6 +88,10 @@ class Services:
     @cached_property
     def exchanges(self) -> ExchangeStore:
         return ExchangeStore(self.db, self.settings.credential_box())
+
+    @cached_property
+    def feedback(self) -> FeedbackQueue:
+        return FeedbackQueue(self.db, self.settings.credential_box())
 
     @cached_property
     def syncer(self) -> Syncer:

@@ -90,11 +90,17 @@ class NcmecClient:
         *,
         transport: httpx.BaseTransport | None = None,
         timeout: float = 60.0,
+        retries: int = 4,
         name: str = "ncmec",
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._http = HttpSession(
-            name, self.base_url, transport=transport, auth=(username, password), timeout=timeout
+            name,
+            self.base_url,
+            transport=transport,
+            auth=(username, password),
+            timeout=timeout,
+            retries=retries,
         )
         self.name = name
 

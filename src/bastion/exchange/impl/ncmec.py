@@ -19,7 +19,7 @@ entry. Feedback agrees or disagrees per fingerprint.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import ClassVar
 
 from bastion.errors import InvalidSignalError, ValidationError
@@ -63,7 +63,7 @@ class NcmecExchange(Exchange):
     @classmethod
     def check_config(cls, config: JsonObject) -> JsonObject:
         known = {"environment", "base_url", "only_esp_ids", "start", "lag_seconds",
-                 "false_positive_reason", "timeout"}  # fmt: skip
+                 "false_positive_reason", "timeout", "retries"}  # fmt: skip
         if unknown := set(config) - known:
             raise ValidationError(f"ncmec: unknown settings {', '.join(sorted(unknown))}")
         environment = config.get("environment", "Industry")
@@ -75,7 +75,7 @@ class NcmecExchange(Exchange):
         only = config.get("only_esp_ids", [])
         if not isinstance(only, list) or not all(isinstance(i, int) for i in only):
             raise ValidationError("ncmec: only_esp_ids must be a list of member ids")
-        numbers = {"start": 0, "lag_seconds": 300, "timeout": 60}
+        numbers = {"start": 0, "lag_seconds": 300, "timeout": 60, "retries": 4}
         checked: JsonObject = {
             "environment": environment,
             "base_url": base_url,
@@ -85,7 +85,7 @@ class NcmecExchange(Exchange):
         for key, default in numbers.items():
             value = config.get(key, default)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValidationError(f"ncmec: {key} must be a whole number of seconds")
+                raise ValidationError(f"ncmec: {key} must be a whole number, 0 or more")
             checked[key] = value
         return checked
 
@@ -96,6 +96,7 @@ class NcmecExchange(Exchange):
             self.credentials["password"],
             transport=self.transport,
             timeout=self.config["timeout"],
+            retries=self.config["retries"],
             name=self.name,
         )
 
@@ -151,29 +152,34 @@ class NcmecExchange(Exchange):
             records.append(record)
         return records, skipped
 
-    def send_feedback(self, record_id: str, signal: Signal, opinion: Opinion, note: str) -> None:
+    def send_feedback(
+        self, record_id: str, signals: Sequence[Signal], opinion: Opinion, note: str
+    ) -> None:
+        """A vote on each of the record's fingerprints that NCMEC takes feedback on."""
         member, _, entry_id = record_id.partition("-")
         if not member.isdigit() or not entry_id:
             raise ExchangeError(f"{self.name}: {record_id!r} is not an NCMEC entry id")
-        fingerprint = FEEDBACK_TYPES.get(signal.type)
-        if fingerprint is None:
-            raise FeedbackNotSupported(f"{self.name}: NCMEC takes no feedback on {signal.type}")
         if opinion is Opinion.DISPUTED:
             raise FeedbackNotSupported(f"{self.name}: NCMEC takes agreement or disagreement only")
+        fingerprints = sorted({FEEDBACK_TYPES[s.type] for s in signals if s.type in FEEDBACK_TYPES})
+        if not fingerprints:
+            kinds = ", ".join(sorted({s.type for s in signals})) or "no signals"
+            raise FeedbackNotSupported(f"{self.name}: NCMEC takes no feedback on {kinds}")
         client = self._client()
         try:
-            reason = None
-            if opinion is Opinion.FALSE_POSITIVE:
-                reason = self.config["false_positive_reason"] or self._only_reason(
-                    client, fingerprint
+            for fingerprint in fingerprints:
+                reason = None
+                if opinion is Opinion.FALSE_POSITIVE:
+                    reason = self.config["false_positive_reason"] or self._only_reason(
+                        client, fingerprint
+                    )
+                client.send_feedback(
+                    int(member),
+                    entry_id,
+                    fingerprint,
+                    agree=opinion is Opinion.TRUE_POSITIVE,
+                    reason=reason,
                 )
-            client.send_feedback(
-                int(member),
-                entry_id,
-                fingerprint,
-                agree=opinion is Opinion.TRUE_POSITIVE,
-                reason=reason,
-            )
         finally:
             client.close()
 

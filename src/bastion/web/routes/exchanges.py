@@ -1,4 +1,5 @@
-"""API v1: exchanges, the sources of shared signals (scope `admin`: they hold credentials).
+"""API v1: exchanges, the sources of shared signals (scope `admin`: they hold credentials),
+and feedback on the entries they fetched (scope `curate`).
 
 Credentials are write-only: they are accepted on create and update, stored encrypted, and
 never returned. A sync asked for through the API is queued for the service's scheduler
@@ -15,6 +16,8 @@ from pydantic import BaseModel, Field
 
 from bastion.auth import ApiKey, Scope
 from bastion.banks.model import BANK_NAME_PATTERN
+from bastion.exchange.api import Opinion
+from bastion.exchange.feedback import Feedback, FeedbackStatus
 from bastion.exchange.store import ExchangeStatus
 from bastion.web.schemas import PROBLEM_RESPONSES
 from bastion.web.security import require
@@ -22,6 +25,7 @@ from bastion.web.services import Services, services
 
 router = APIRouter(prefix="/api/v1", tags=["exchanges"], responses=PROBLEM_RESPONSES)
 admin = require(Scope.ADMIN)
+curate = require(Scope.CURATE)
 Name = Annotated[str, Path(pattern=BANK_NAME_PATTERN)]
 
 
@@ -124,6 +128,57 @@ def queue_sync(
 ) -> ExchangeModel:
     """Sync as soon as the scheduler can (within seconds); poll the exchange for its status."""
     return ExchangeModel.of(svc.exchanges.sync_soon(name))
+
+
+class FeedbackCreate(BaseModel):
+    opinion: Opinion
+    note: str = Field(default="", max_length=2000)
+
+
+class FeedbackModel(BaseModel):
+    id: int
+    exchange: str
+    entry_id: int
+    upstream_id: str
+    opinion: Opinion
+    note: str
+    given_by: str | None
+    status: FeedbackStatus = Field(
+        description="pending (queued, or to be retried), sending, sent, failed (gave up), "
+        "or unsupported (the source takes no such feedback)"
+    )
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+    @classmethod
+    def of(cls, feedback: Feedback) -> FeedbackModel:
+        return cls(**vars(feedback))
+
+
+@router.post("/entries/{entry_id}/feedback", response_model=FeedbackModel, status_code=202)
+def give_feedback(
+    entry_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    body: FeedbackCreate,
+    svc: Services = Depends(services),
+    key: ApiKey = Depends(curate),
+) -> FeedbackModel:
+    """Tell the source of an entry fetched from an exchange what review concluded. It is
+    queued, and sent by the scheduler in a `worker` process (retried while the source is
+    unreachable)."""
+    return FeedbackModel.of(
+        svc.feedback.give(entry_id, body.opinion, note=body.note, given_by=f"key:{key.prefix}")
+    )
+
+
+@router.get("/entries/{entry_id}/feedback", response_model=list[FeedbackModel])
+def list_feedback(
+    entry_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    svc: Services = Depends(services),
+    _k: ApiKey = Depends(curate),
+) -> list[FeedbackModel]:
+    return [FeedbackModel.of(f) for f in svc.feedback.list(entry_id=entry_id)]
 
 
 @router.delete("/exchanges/{name}", status_code=204)

@@ -1,5 +1,5 @@
-"""Exchanges (sources of shared signals, their checkpoints and status), and the upstream
-identity of entries fetched from them.
+"""Exchanges (sources of shared signals, their checkpoints and status), the upstream
+identity of entries fetched from them, and feedback waiting to go back upstream.
 
 Revision ID: 0007
 Revises: 0006
@@ -45,6 +45,28 @@ def upgrade() -> None:
         sa.Column("lease_until", Timestamp, nullable=True),
     )
     op.create_index("ix_exchanges_bank_id", "exchanges", ["bank_id"])
+    op.create_table(
+        "exchange_feedback",
+        sa.Column("id", BigId, primary_key=True),
+        sa.Column(
+            "exchange_id", BigId, sa.ForeignKey("exchanges.id", ondelete="CASCADE"), nullable=False
+        ),
+        sa.Column("entry_id", sa.BigInteger(), nullable=False),
+        sa.Column("upstream_id", sa.String(256), nullable=False),
+        sa.Column("signals", Json, nullable=False),
+        sa.Column("opinion", sa.String(16), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("given_by", sa.String(200), nullable=True),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", Timestamp, nullable=False),
+        sa.Column("last_error", sa.String(500), nullable=True),
+        sa.Column("created_at", Timestamp, nullable=False),
+        sa.Column("sent_at", Timestamp, nullable=True),
+        sqlite_autoincrement=True,
+    )
+    op.create_index("ix_exchange_feedback_exchange_id", "exchange_feedback", ["exchange_id"])
+    op.create_index("ix_exchange_feedback_due", "exchange_feedback", ["status", "next_attempt_at"])
     # SQLite copies the table to add a foreign key; keep AUTOINCREMENT (ids never reused).
     with op.batch_alter_table("bank_entries", table_kwargs={"sqlite_autoincrement": True}) as batch:
         batch.add_column(sa.Column("exchange_id", BigId, nullable=True))
@@ -70,4 +92,5 @@ def downgrade() -> None:
             "exchange_id",
         ):
             batch.drop_column(column)
+    op.drop_table("exchange_feedback")
     op.drop_table("exchanges")
