@@ -18,6 +18,7 @@ from typing import Any
 
 from bastion.errors import ConfigurationError
 from bastion.exchange.secrets import CredentialBox
+from bastion.federation.signing import SigningKey
 from bastion.media.fetch import FetchPolicy
 from bastion.media.video import VideoLimits
 
@@ -180,6 +181,14 @@ SETTINGS: tuple[Setting, ...] = (
         "Every process and machine of one deployment needs the same key.",
     ),
     Setting(
+        "federation_key",
+        str,
+        "",
+        "Ed25519 private key (base64 of 32 bytes) that signs what this instance publishes to "
+        "partners. Empty: a key file, federation.key, made in the data directory on first "
+        "use. Every process of one deployment needs the same key.",
+    ),
+    Setting(
         "max_stream_watches",
         int,
         8,
@@ -240,6 +249,7 @@ class Settings:
     fetch_timeout: float
     fetch_max_redirects: int
     secret_key: str = field(repr=False)  # never shown
+    federation_key: str = field(repr=False)  # never shown
     max_stream_watches: int
     index_snapshot_min_signals: int
     match_staleness: float
@@ -343,6 +353,10 @@ class Settings:
     def credential_box(self) -> CredentialBox:
         """What encrypts and decrypts exchange credentials (see `secret_key`)."""
         return CredentialBox.for_settings(self.secret_key, self.data_dir)
+
+    def signing_key(self) -> SigningKey:
+        """What signs the feeds this instance publishes (see `federation_key`)."""
+        return SigningKey.for_settings(self.federation_key, self.data_dir)
 
     def with_overrides(self, **changes: Any) -> Settings:
         updated = replace(self, **changes)

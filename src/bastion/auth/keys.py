@@ -42,6 +42,7 @@ class Scope(StrEnum):
     MATCH = "match"  # match content and look up signals
     CURATE = "curate"  # create, change and delete banks and entries
     METRICS = "metrics"  # read /metrics (for a Prometheus scraper)
+    PARTNER = "partner"  # read the collaborations it is a partner of, and give feedback
     ADMIN = "admin"  # everything, including keys
 
 

@@ -11,6 +11,7 @@ from bastion import __version__
 from bastion.cli import (
     action_cmd,
     bank_cmd,
+    collab_cmd,
     demo_cmd,
     exchange_cmd,
     hash_cmd,
@@ -38,6 +39,7 @@ app.add_typer(key_cmd.app, name="key")
 app.add_typer(action_cmd.app, name="action")
 app.add_typer(stream_cmd.app, name="stream")
 app.add_typer(exchange_cmd.app, name="exchange")
+app.add_typer(collab_cmd.app, name="collab")
 app.command("hash")(hash_cmd.hash_files)
 app.command("match")(match_cmd.match_files)
 app.command("demo")(demo_cmd.demo)

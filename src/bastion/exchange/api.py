@@ -87,6 +87,11 @@ class FetchPage:
     checkpoint: JsonObject | None
     #: Records the source sent that could not be used (unknown or malformed signals).
     skipped: int = 0
+    #: For a source that re-sends its whole state now and then (a partner's snapshot):
+    #: entries this page mentions are marked with this number...
+    mark: int | None = None
+    #: ...and after this page, entries of the exchange not marked with this number go.
+    sweep: int | None = None
 
 
 class Exchange(ABC):

@@ -27,6 +27,7 @@ import httpx
 from bastion.banks import BankStore
 from bastion.banks.upstream import ApplyCounts, UpstreamWriter, upstream_writer
 from bastion.errors import BastionError, ConflictError
+from bastion.exchange.api import ExchangeError
 from bastion.exchange.impl import make_exchange
 from bastion.exchange.store import ExchangeStore, SyncClaim
 
@@ -104,8 +105,14 @@ class Syncer:
             if page.checkpoint is not None:
                 pending = page.checkpoint
                 checkpoint = checkpoint if run is not None else pending
-            with self._writer(claim, run) as writer:
+            if page.sweep is not None and page.sweep != page.mark:
+                raise ExchangeError(f"{claim.name}: a page sweeps what it did not mark")
+            with self._writer(claim, run if run is not None else page.mark) as writer:
                 result.counts += writer.apply(page.records)
+                if page.sweep is not None:  # the end of a snapshot of the whole source
+                    swept = writer.sweep()
+                    result.swept += swept
+                    result.counts.deleted += swept
                 self._exchanges.save_progress(
                     writer.session, claim, checkpoint, fetched=len(page.records), lease=self._lease
                 )
@@ -115,11 +122,12 @@ class Syncer:
                 on_page(result)
         if run is not None and result.pages:  # a complete read of the whole list
             with self._writer(claim, run) as writer:
-                result.swept = writer.sweep()
+                swept = writer.sweep()
                 self._exchanges.save_progress(
                     writer.session, claim, pending, fetched=0, lease=self._lease
                 )
-            result.counts.deleted += result.swept
+            result.swept += swept
+            result.counts.deleted += swept
 
     def _writer(self, claim: SyncClaim, run: int | None) -> AbstractContextManager[UpstreamWriter]:
         return upstream_writer(

@@ -283,3 +283,53 @@ class ExchangeFeedbackRow(Base):
     last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class CollaborationRow(Base):
+    """Banks this instance publishes to named partners (bastion-to-bastion federation).
+
+    `generation` goes up whenever what the collaboration holds changes shape (a bank added
+    or removed): partners then read it again from the start.
+    """
+
+    __tablename__ = "collaborations"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    bank_ids: Mapped[list[int]] = mapped_column(Json, default=list)
+    #: Whether entries this instance fetched from exchanges are passed on too (off: a list
+    #: received from NCMEC or a partner is not re-shared by accident).
+    include_fetched: Mapped[bool] = mapped_column(Boolean, default=False)
+    generation: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class PartnerRow(Base):
+    """A partner of a collaboration, and the API key (scope `partner`) it reads with."""
+
+    __tablename__ = "partners"
+    __table_args__ = (Index("ix_partners_collab_name", "collab_id", "name", unique=True),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    collab_id: Mapped[int] = mapped_column(ForeignKey("collaborations.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class PartnerFeedbackRow(Base):
+    """A partner's opinion on an entry this instance published to it."""
+
+    __tablename__ = "partner_feedback"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    collab_id: Mapped[int] = mapped_column(
+        ForeignKey("collaborations.id", ondelete="CASCADE"), index=True
+    )
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
+    entry_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    opinion: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -23,7 +23,7 @@ from bastion.settings import Settings
 from bastion.store import Database
 from bastion.web.observability import RequestObserver
 from bastion.web.problems import install_problem_handlers, problem
-from bastion.web.routes import banks, content, exchanges, hma, streams
+from bastion.web.routes import banks, content, exchanges, federation, hma, streams
 from bastion.web.routes.metrics import router as metrics_router
 from bastion.web.services import Services
 
@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None, *, roles: Iterable[str] | None 
         app.include_router(banks.router)
         app.include_router(hma.curation)
         app.include_router(exchanges.router)
+        app.include_router(federation.router)
     app.include_router(metrics_router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_media_bytes + _UPLOAD_OVERHEAD)
     app.add_middleware(RequestObserver, metrics=services.metrics)

@@ -18,6 +18,8 @@ from bastion.banks import BankStore
 from bastion.exchange.feedback import FeedbackQueue
 from bastion.exchange.store import ExchangeStore
 from bastion.exchange.sync import Syncer
+from bastion.federation.publisher import CollabStore
+from bastion.federation.signing import SigningKey
 from bastion.hashing import ContentHasher, HashedContent
 from bastion.matching import Match
 from bastion.media import fetch
@@ -88,6 +90,14 @@ class Services:
     @cached_property
     def exchanges(self) -> ExchangeStore:
         return ExchangeStore(self.db, self.settings.credential_box())
+
+    @cached_property
+    def collabs(self) -> CollabStore:
+        return CollabStore(self.db, self.keys)
+
+    @cached_property
+    def signing_key(self) -> SigningKey:
+        return self.settings.signing_key()
 
     @cached_property
     def feedback(self) -> FeedbackQueue:

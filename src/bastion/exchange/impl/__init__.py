@@ -8,11 +8,14 @@ import httpx
 
 from bastion.errors import ValidationError
 from bastion.exchange.api import Exchange, JsonObject
+from bastion.exchange.impl.federation import BastionExchange
 from bastion.exchange.impl.files import FileExchange
 from bastion.exchange.impl.ncmec import NcmecExchange
 
 #: Every kind of exchange, by its stable name (python-threatexchange's, where it has one).
-KINDS: dict[str, type[Exchange]] = {cls.kind: cls for cls in (FileExchange, NcmecExchange)}
+KINDS: dict[str, type[Exchange]] = {
+    cls.kind: cls for cls in (FileExchange, NcmecExchange, BastionExchange)
+}
 
 
 def exchange_class(kind: str) -> type[Exchange]:
