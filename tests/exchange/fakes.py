@@ -12,7 +12,9 @@ be injected: status codes for the next requests, a malformed page, refused crede
 from __future__ import annotations
 
 import base64
+import bisect
 import html
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -57,13 +59,17 @@ class FakeNcmec:
         self.malformed_starts: set[int] = set()  # pages (by start) answered with broken XML
         self.announce_max: int | None = None  # overrides paging `max` (a "huge" window)
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
+        self._version = 0  # bumped by every change, to drop cached windows
+        self._by_time: list[FakeEntry] | None = None
+        self._times: list[int] = []
+        self._cached: tuple[tuple[int, int, int], list[FakeEntry]] | None = None
 
     # Content ----------------------------------------------------------------------------
 
     def put(self, entry: FakeEntry) -> None:
         with self._lock:
             self.entries[(entry.member_id, entry.id)] = entry
+            self._changed()
 
     def delete(self, member_id: int, entry_id: str, at: int) -> None:
         with self._lock:
@@ -71,6 +77,11 @@ class FakeNcmec:
             self.entries[(member_id, entry_id)] = FakeEntry(
                 member_id, entry_id, old.kind, at, deleted=True, member=old.member
             )
+            self._changed()
+
+    def _changed(self) -> None:
+        self._version += 1
+        self._by_time = None
 
     # Serving ----------------------------------------------------------------------------
 
@@ -143,11 +154,7 @@ class FakeNcmec:
         if start in self.malformed_starts:
             self.malformed_starts.discard(start)
             return self._send(handler, 200, b"<queryResult><images><image><id>", "application/xml")
-        with self._lock:
-            matching = sorted(
-                (e for e in self.entries.values() if start_ts <= e.changed_at <= end_ts),
-                key=lambda e: (e.member_id, e.id),  # not in time order, as the real API
-            )
+        matching = self._window(start_ts, end_ts)
         chunk = matching[start - 1 : start - 1 + size]
         parts = [f'<?xml version="1.0" encoding="UTF-8"?><queryResult xmlns="{NS}">']
         for kind, container in (("image", "images"), ("video", "videos")):
@@ -173,6 +180,21 @@ class FakeNcmec:
             parts.append(f"<paging><next>{html.escape(link)}</next></paging>")
         parts.append("</queryResult>")
         return self._xml(handler, "".join(parts))
+
+    def _window(self, start_ts: int, end_ts: int) -> list[FakeEntry]:
+        """Entries last changed in [start_ts, end_ts], not in time order (as the real API
+        answers); a window's list is kept while it is paged through."""
+        with self._lock:
+            key = (start_ts, end_ts, self._version)
+            if self._cached is None or self._cached[0] != key:
+                if self._by_time is None:
+                    self._by_time = sorted(self.entries.values(), key=lambda e: e.changed_at)
+                    self._times = [e.changed_at for e in self._by_time]
+                low = bisect.bisect_left(self._times, start_ts)
+                high = bisect.bisect_right(self._times, end_ts)
+                window = sorted(self._by_time[low:high], key=lambda e: (e.member_id, e.id))
+                self._cached = (key, window)
+            return self._cached[1]
 
     def _xml(self, handler: BaseHTTPRequestHandler, text: str) -> None:
         self._send(handler, 200, text.encode(), "application/xml")
@@ -202,3 +224,94 @@ def _entry_xml(entry: FakeEntry) -> str:
     return (
         f"<{entry.kind}>{head}{classification}<fingerprints>{prints}</fingerprints></{entry.kind}>"
     )
+
+
+class FakeStopNcii:
+    """StopNCII's FetchHashes and SubmitFeedback, as python-threatexchange's client and its
+    sample payloads show them: JSON, an APIM subscription key and a function key per
+    endpoint, `hasMoreRecords` with an opaque `nextPageToken`, `nextSetTimestamp`."""
+
+    def __init__(
+        self, *, subscription: str = "sub", fetch_key: str = "fk", feedback_key: str = "bk"
+    ) -> None:
+        self.keys = {"FetchHashes": fetch_key, "SubmitFeedback": feedback_key}
+        self.subscription = subscription
+        self.records: dict[tuple[str, str], dict[str, Any]] = {}
+        self.requests: list[str] = []
+        self.feedback: list[Any] = []
+        self.extra_raw: list[Any] = []  # records sent as they are (malformed ones)
+
+    def put(self, kind: str, value: str, status: str, modified: int, **extra: Any) -> None:
+        self.records[(kind, value)] = {
+            "lastModtimestamp": modified, "signalType": kind, "hashValue": value,
+            "hashStatus": status, "caseNumbers": {f"case-{value[:6]}": status}, **extra,
+        }  # fmt: skip
+
+    @contextmanager
+    def serving(self) -> Iterator[str]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                fake._handle(self)
+
+            def do_POST(self) -> None:
+                fake._handle(self)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            yield f"http://127.0.0.1:{server.server_port}/v1"
+        finally:
+            server.shutdown()
+            server.server_close()
+
+    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+        length = int(handler.headers.get("Content-Length") or 0)
+        body = handler.rfile.read(length) if length else b""
+        parts = urlsplit(handler.path)
+        endpoint = parts.path.rpartition("/")[2]
+        self.requests.append(handler.path)
+        ok_keys = handler.headers.get("Ocp-Apim-Subscription-Key") == self.subscription and (
+            handler.headers.get("x-functions-key") == self.keys.get(endpoint)
+        )
+        if not ok_keys:
+            return _reply(handler, 401, b'{"error": "unauthorized"}')
+        if endpoint == "SubmitFeedback":
+            self.feedback.append(json.loads(body))
+            return _reply(handler, 200, b"{}")
+        if endpoint != "FetchHashes":
+            return _reply(handler, 404, b"{}")
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        start, size = int(query["startTimestamp"]), int(query.get("pageSize", "800"))
+        offset = int(base64.b64decode(query["nextPageToken"])) if "nextPageToken" in query else 0
+        matching = sorted(
+            (r for r in self.records.values() if r["lastModtimestamp"] >= start),
+            key=lambda r: (r["lastModtimestamp"], r["hashValue"]),
+        )
+        chunk = matching[offset : offset + size] + (self.extra_raw if offset == 0 else [])
+        more = offset + size < len(matching)
+        doc = {
+            "count": len(chunk),
+            "nextSetTimestamp": max((r["lastModtimestamp"] for r in matching), default=start) + 1,
+            "hasMoreRecords": more,
+            "nextPageToken": base64.b64encode(str(offset + size).encode()).decode()
+            if more
+            else None,
+            "hashRecords": chunk,
+        }
+        return _reply(handler, 200, json.dumps(doc).encode())
+
+
+def _reply(handler: BaseHTTPRequestHandler, status: int, body: bytes) -> None:
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)

@@ -43,7 +43,7 @@ class SyncScheduler:
         return ran
 
     @contextmanager
-    def in_background(self, interval: float = 5.0) -> Iterator[threading.Thread]:
+    def in_background(self, interval: float = 2.0) -> Iterator[threading.Thread]:
         halt = threading.Event()
 
         def loop() -> None:

@@ -28,7 +28,7 @@ from bastion.store import Database
 from bastion.store.models import BankRow, ExchangeRow, utcnow
 
 #: Shortest and longest time between scheduled syncs of one exchange.
-MIN_INTERVAL, MAX_INTERVAL = 60, 7 * 24 * 3600
+MIN_INTERVAL, MAX_INTERVAL = 10, 7 * 24 * 3600
 #: Longest wait after failures (the wait doubles with each failure in a row).
 MAX_BACKOFF = 3600
 

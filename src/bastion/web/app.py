@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None, *, roles: Iterable[str] | None 
                 background.enter_context(deliverer.in_background(interval=1.0))
                 # Periodic exchange syncs; a lease per exchange keeps processes apart.
                 scheduler = SyncScheduler(services.syncer, services.exchanges, services.feedback)
-                background.enter_context(scheduler.in_background(interval=5.0))
+                background.enter_context(scheduler.in_background(interval=2.0))
             if "match" in enabled:
                 # Run this process's share of the stream watches, and resume them after a
                 # restart; on shutdown they are handed back for another process.

@@ -37,13 +37,13 @@ class ExchangeCreate(BaseModel):
     credentials: dict[str, str] | None = Field(
         default=None, description="Stored encrypted; never returned."
     )
-    interval_seconds: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
+    interval_seconds: int = Field(default=3600, ge=10, le=7 * 24 * 3600)
     enabled: bool = True
 
 
 class ExchangeUpdate(BaseModel):
     enabled: bool | None = None
-    interval_seconds: int | None = Field(default=None, ge=60, le=7 * 24 * 3600)
+    interval_seconds: int | None = Field(default=None, ge=10, le=7 * 24 * 3600)
     credentials: dict[str, str] | None = Field(
         default=None, description="Replaces the stored credentials; never returned."
     )
