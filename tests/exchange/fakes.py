@@ -315,3 +315,107 @@ def _reply(handler: BaseHTTPRequestHandler, status: int, body: bytes) -> None:
     handler.send_header("Content-Length", str(len(body)))
     handler.end_headers()
     handler.wfile.write(body)
+
+
+class FakeThreatExchange:
+    """The Graph API's threat updates of one privacy group, and descriptor reactions, as
+    python-threatexchange's `fb_threatexchange` exchange reads them: `access_token` in the
+    query, `start_time`, `limit`, `fields`, `paging.next` as an absolute URL that carries the
+    token (and here, optionally, points to another host), reactions by POST."""
+
+    def __init__(
+        self, *, token: str = "12345678|abcdefghijklmnopqrstuvwxyz", group: int = 1012185296055235
+    ) -> None:
+        self.token, self.group = token, group
+        self.updates: dict[str, dict[str, Any]] = {}
+        self.requests: list[str] = []
+        self.reactions: list[tuple[str, str]] = []
+        self.empty_first_page = False
+        self.next_host: str | None = None  # send paging links to another host
+
+    def put(
+        self,
+        update_id: str,
+        indicator: str,
+        kind: str,
+        updated: int,
+        *,
+        delete: bool = False,
+        tags: tuple[str, ...] = (),
+        owner: str = "616912251743987",
+    ) -> None:
+        update: dict[str, Any] = {
+            "id": update_id, "indicator": indicator, "type": kind, "last_updated": updated,
+            "should_delete": delete,
+        }  # fmt: skip
+        if not delete:
+            update["descriptors"] = {"data": [{
+                "id": f"d{update_id}", "owner": {"id": owner}, "status": "MALICIOUS",
+                "tags": {"data": [{"id": "1", "text": t} for t in tags]}, "reactions": [],
+                "my_reactions": [],
+            }]}  # fmt: skip
+        self.updates[update_id] = update
+
+    @contextmanager
+    def serving(self) -> Iterator[str]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                fake._handle(self, "GET")
+
+            def do_POST(self) -> None:
+                fake._handle(self, "POST")
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self.base = f"http://127.0.0.1:{server.server_port}/v21.0"
+        try:
+            yield self.base
+        finally:
+            server.shutdown()
+            server.server_close()
+
+    def _handle(self, handler: BaseHTTPRequestHandler, method: str) -> None:
+        length = int(handler.headers.get("Content-Length") or 0)
+        if length:
+            handler.rfile.read(length)
+        parts = urlsplit(handler.path)
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        self.requests.append(handler.path)
+        if query.get("access_token") != self.token:
+            return _reply(
+                handler, 400, b'{"error": {"message": "Invalid OAuth access token", "code": 190}}'
+            )
+        if method == "POST":
+            self.reactions.append(
+                (parts.path.strip("/").rpartition("/")[2], query.get("reactions", ""))
+            )
+            return _reply(handler, 200, b'{"success": true}')
+        if parts.path.rstrip("/") != f"/v21.0/{self.group}/threat_updates":
+            return _reply(handler, 404, b'{"error": {"message": "Unknown path"}}')
+        since = int(query.get("start_time", "0"))
+        limit, offset = int(query.get("limit", "100")), int(query.get("after", "0"))
+        matching = sorted(
+            (u for u in self.updates.values() if u["last_updated"] >= since),
+            key=lambda u: (u["last_updated"], u["id"]),
+        )
+        if self.empty_first_page and offset == 0:
+            self.empty_first_page = False  # once: the next link asks for the same offset
+            chunk, nxt = [], 0
+        else:
+            chunk, nxt = matching[offset : offset + limit], offset + limit
+        doc: dict[str, Any] = {"data": chunk}
+        if nxt < len(matching):
+            link = {k: v for k, v in query.items() if k != "after"}
+            link["after"] = str(nxt)
+            base = self.next_host or self.base
+            next_link = f"{base}/{self.group}/threat_updates/?{urlencode(link)}"
+            doc["paging"] = {"cursors": {"after": str(nxt)}, "next": next_link}
+        return _reply(handler, 200, json.dumps(doc).encode())

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from bastion.banks import BankStore
-from bastion.exchange.api import ExchangeError, Opinion
+from bastion.exchange.api import ExchangeError, Opinion, Record
 from bastion.exchange.clients.ncmec import NcmecClient
 from bastion.exchange.impl import make_exchange
 from bastion.exchange.secrets import CredentialBox
@@ -185,8 +185,8 @@ def test_feedback_agrees_and_disagrees_per_fingerprint(fake: FakeNcmec, base_url
     ncmec = make_exchange(
         "ncmec", "ncmec", {"base_url": base_url}, {"username": "esp", "password": "pw"}
     )
-    ncmec.send_feedback("42-img1", [Signal("md5", md5(1))], Opinion.TRUE_POSITIVE, "")
-    ncmec.send_feedback("42-img1", [Signal("pdq", pdq(1))], Opinion.FALSE_POSITIVE, "")
+    ncmec.send_feedback(Record("42-img1", (Signal("md5", md5(1)),)), Opinion.TRUE_POSITIVE, "")
+    ncmec.send_feedback(Record("42-img1", (Signal("pdq", pdq(1)),)), Opinion.FALSE_POSITIVE, "")
     (first_path, first), (second_path, second) = fake.feedback
     assert first_path == "/v2/entries/42/img1/MD5/feedback"
     assert first == (
@@ -197,13 +197,13 @@ def test_feedback_agrees_and_disagrees_per_fingerprint(fake: FakeNcmec, base_url
     assert b"<negative><reasonIds><guid>01234567-abcd-0123-4567-012345678900</guid>" in second
     fake.reasons["89abcdef-0000-0000-0000-000000000000"] = "Another reason"
     with pytest.raises(ExchangeError, match="set false_positive_reason"):
-        ncmec.send_feedback("42-img1", [Signal("md5", md5(1))], Opinion.FALSE_POSITIVE, "")
+        ncmec.send_feedback(Record("42-img1", (Signal("md5", md5(1)),)), Opinion.FALSE_POSITIVE, "")
     with pytest.raises(ExchangeError, match="agreement or disagreement only"):
-        ncmec.send_feedback("42-img1", [Signal("md5", md5(1))], Opinion.DISPUTED, "")
+        ncmec.send_feedback(Record("42-img1", (Signal("md5", md5(1)),)), Opinion.DISPUTED, "")
     with pytest.raises(ExchangeError, match="not an NCMEC entry id"):
-        ncmec.send_feedback("img1", [Signal("md5", md5(1))], Opinion.TRUE_POSITIVE, "")
+        ncmec.send_feedback(Record("img1", (Signal("md5", md5(1)),)), Opinion.TRUE_POSITIVE, "")
     with pytest.raises(ExchangeError, match="no feedback on vpdq"):
-        ncmec.send_feedback("42-v", [Signal("vpdq", "[]")], Opinion.TRUE_POSITIVE, "")
+        ncmec.send_feedback(Record("42-v", (Signal("vpdq", "[]"),)), Opinion.TRUE_POSITIVE, "")
 
 
 def test_a_huge_window_is_narrowed_before_anything_is_applied(

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bastion.banks import BankStore
-from bastion.exchange.api import ExchangeError, Opinion
+from bastion.exchange.api import ExchangeError, Opinion, Record
 from bastion.exchange.impl import make_exchange
 from bastion.exchange.secrets import CredentialBox
 from bastion.exchange.store import ExchangeStore
@@ -95,8 +95,8 @@ def test_keys_are_required_and_checked(
 
 def test_feedback_is_blocked_or_not_blocked(fake: FakeStopNcii, url: str) -> None:
     ncii = make_exchange("stop_ncii", "ncii", {"base_url": url}, CREDENTIALS)
-    ncii.send_feedback(f"ImagePDQ:{pdq(2)}", [], Opinion.TRUE_POSITIVE, "")
-    ncii.send_feedback(f"ImagePDQ:{pdq(3)}", [], Opinion.FALSE_POSITIVE, "")
+    ncii.send_feedback(Record(f"ImagePDQ:{pdq(2)}", ()), Opinion.TRUE_POSITIVE, "")
+    ncii.send_feedback(Record(f"ImagePDQ:{pdq(3)}", ()), Opinion.FALSE_POSITIVE, "")
     assert fake.feedback == [
         {
             "count": 1,
@@ -108,9 +108,9 @@ def test_feedback_is_blocked_or_not_blocked(fake: FakeStopNcii, url: str) -> Non
         },
     ]
     with pytest.raises(ExchangeError, match="Blocked or NotBlocked only"):
-        ncii.send_feedback(f"ImagePDQ:{pdq(2)}", [], Opinion.DISPUTED, "")
+        ncii.send_feedback(Record(f"ImagePDQ:{pdq(2)}", ()), Opinion.DISPUTED, "")
     no_key = make_exchange(
         "stop_ncii", "ncii", {"base_url": url}, {"subscription_key": "sub", "fetch_key": "fk"}
     )
     with pytest.raises(ExchangeError, match="no function key for SubmitFeedback"):
-        no_key.send_feedback(f"ImagePDQ:{pdq(2)}", [], Opinion.TRUE_POSITIVE, "")
+        no_key.send_feedback(Record(f"ImagePDQ:{pdq(2)}", ()), Opinion.TRUE_POSITIVE, "")

@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar
@@ -130,9 +130,7 @@ class Exchange(ABC):
     def fetch(self, checkpoint: JsonObject | None) -> Iterator[FetchPage]:
         """Pages from `checkpoint` (None: from the beginning) until up to date."""
 
-    def send_feedback(
-        self, record_id: str, signals: Sequence[Signal], opinion: Opinion, note: str
-    ) -> None:
-        """Send `opinion` on a record (with the signals it was fetched with) back to its
+    def send_feedback(self, record: Record, opinion: Opinion, note: str) -> None:
+        """Send `opinion` on a record (as it was fetched: id, signals, metadata) back to its
         source. FeedbackNotSupported when the source takes no such feedback."""
         raise FeedbackNotSupported(f"{self.name}: {self.kind} takes no feedback")

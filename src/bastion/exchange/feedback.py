@@ -1,8 +1,8 @@
 """`FeedbackQueue`: reviewers' opinions on fetched entries, sent back to their sources.
 
 An opinion (true positive, false positive, disputed) on an entry that came from an exchange
-is queued with the entry's upstream id and signals, so it survives the entry's deletion and
-a source that is down. The service's scheduler sends what is due (`deliver_due`): sent
+is queued with the entry's upstream id, signals and metadata, so it survives the entry's
+deletion and a source that is down. The service's scheduler sends what is due (`deliver_due`): sent
 rows are kept as a record; a failure is retried with backoff (1 min, 2, 4, ... up to a
 day) until `MAX_ATTEMPTS`; a source that takes no such feedback marks the row
 `unsupported` at once. Each row is claimed before it is sent, as webhook deliveries are.
@@ -22,7 +22,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from bastion.errors import BastionError, NotFoundError, ValidationError
-from bastion.exchange.api import Exchange, FeedbackNotSupported, Opinion
+from bastion.exchange.api import Exchange, FeedbackNotSupported, Opinion, Record
 from bastion.exchange.impl import make_exchange
 from bastion.exchange.secrets import CredentialBox
 from bastion.signals import Signal
@@ -70,8 +70,7 @@ class _Claimed:
     exchange: str
     config: dict[str, object]
     credentials: dict[str, str]
-    upstream_id: str
-    signals: tuple[Signal, ...]
+    record: Record
     opinion: Opinion
     note: str
 
@@ -116,6 +115,7 @@ class FeedbackQueue:
                 exchange_id=entry.exchange_id,
                 entry_id=entry_id,
                 upstream_id=entry.upstream_id,
+                meta=dict(entry.meta or {}),
                 signals=[[t, payload if payload is not None else v] for t, v, payload in signals],
                 opinion=opinion.value,
                 note=note,
@@ -186,8 +186,11 @@ class FeedbackQueue:
                 exchange=exchange.name,
                 config=dict(exchange.config or {}),
                 credentials=credentials,
-                upstream_id=row.upstream_id,
-                signals=tuple(Signal(t, v) for t, v in row.signals),
+                record=Record(
+                    row.upstream_id,
+                    tuple(Signal(t, v) for t, v in row.signals),
+                    dict(row.meta or {}),
+                ),
                 opinion=Opinion(row.opinion),
                 note=row.note,
             )
@@ -199,9 +202,7 @@ class FeedbackQueue:
             exchange = self._make(
                 claimed.kind, name, claimed.config, claimed.credentials, transport=self._transport
             )
-            exchange.send_feedback(
-                claimed.upstream_id, claimed.signals, claimed.opinion, claimed.note
-            )
+            exchange.send_feedback(claimed.record, claimed.opinion, claimed.note)
         except FeedbackNotSupported as e:
             status, error = FeedbackStatus.UNSUPPORTED, e.message
         except BastionError as e:

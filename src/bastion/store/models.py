@@ -258,7 +258,8 @@ class ExchangeRow(Base):
 class ExchangeFeedbackRow(Base):
     """An opinion on a fetched entry, waiting to be sent to its exchange (or sent).
 
-    The entry's upstream id and signals are copied in: the feedback outlives the entry.
+    The entry's upstream id, signals and metadata are copied in: the feedback outlives the
+    entry.
     """
 
     __tablename__ = "exchange_feedback"
@@ -274,6 +275,7 @@ class ExchangeFeedbackRow(Base):
     entry_id: Mapped[int] = mapped_column(BigInteger)
     upstream_id: Mapped[str] = mapped_column(String(256))
     signals: Mapped[list[list[Any]]] = mapped_column(Json, default=list)
+    meta: Mapped[dict[str, Any]] = mapped_column("metadata", Json, default=dict)
     opinion: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text, default="")
     given_by: Mapped[str | None] = mapped_column(String(200), nullable=True)

@@ -12,10 +12,18 @@ from bastion.exchange.impl.federation import BastionExchange
 from bastion.exchange.impl.files import FileExchange
 from bastion.exchange.impl.ncmec import NcmecExchange
 from bastion.exchange.impl.stopncii import StopNciiExchange
+from bastion.exchange.impl.threatexchange import ThreatExchangeExchange
 
 #: Every kind of exchange, by its stable name (python-threatexchange's, where it has one).
 KINDS: dict[str, type[Exchange]] = {
-    cls.kind: cls for cls in (FileExchange, NcmecExchange, StopNciiExchange, BastionExchange)
+    cls.kind: cls
+    for cls in (
+        FileExchange,
+        NcmecExchange,
+        StopNciiExchange,
+        ThreatExchangeExchange,
+        BastionExchange,
+    )
 }
 
 

@@ -11,7 +11,7 @@ none is deleted, not kept wrong).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from bastion.errors import InvalidSignalError, ValidationError
@@ -109,12 +109,10 @@ class BastionExchange(Exchange):
             records.append(Record(upstream_id, signals, metadata))
         return records, skipped
 
-    def send_feedback(
-        self, record_id: str, signals: Sequence[Signal], opinion: Opinion, note: str
-    ) -> None:
+    def send_feedback(self, record: Record, opinion: Opinion, note: str) -> None:
         client = self._client()
         try:
-            client.send_feedback(record_id, opinion.value, note)
+            client.send_feedback(record.upstream_id, opinion.value, note)
         finally:
             client.close()
 

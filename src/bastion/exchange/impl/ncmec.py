@@ -19,7 +19,7 @@ entry. Feedback agrees or disagrees per fingerprint.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import ClassVar
 
 from bastion.errors import InvalidSignalError, ValidationError
@@ -152,13 +152,12 @@ class NcmecExchange(Exchange):
             records.append(record)
         return records, skipped
 
-    def send_feedback(
-        self, record_id: str, signals: Sequence[Signal], opinion: Opinion, note: str
-    ) -> None:
+    def send_feedback(self, record: Record, opinion: Opinion, note: str) -> None:
         """A vote on each of the record's fingerprints that NCMEC takes feedback on."""
-        member, _, entry_id = record_id.partition("-")
+        member, _, entry_id = record.upstream_id.partition("-")
         if not member.isdigit() or not entry_id:
-            raise ExchangeError(f"{self.name}: {record_id!r} is not an NCMEC entry id")
+            raise ExchangeError(f"{self.name}: {record.upstream_id!r} is not an NCMEC entry id")
+        signals = record.signals
         if opinion is Opinion.DISPUTED:
             raise FeedbackNotSupported(f"{self.name}: NCMEC takes agreement or disagreement only")
         fingerprints = sorted({FEEDBACK_TYPES[s.type] for s in signals if s.type in FEEDBACK_TYPES})

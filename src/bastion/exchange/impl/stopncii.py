@@ -12,7 +12,7 @@ positive `NotBlocked`.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import ClassVar
 
 from bastion.errors import InvalidSignalError, ValidationError
@@ -105,15 +105,13 @@ class StopNciiExchange(Exchange):
                 records.append(converted)
         return records, skipped
 
-    def send_feedback(
-        self, record_id: str, signals: Sequence[Signal], opinion: Opinion, note: str
-    ) -> None:
+    def send_feedback(self, record: Record, opinion: Opinion, note: str) -> None:
         feedback = FEEDBACK.get(opinion)
         if feedback is None:
             raise FeedbackNotSupported(f"{self.name}: StopNCII takes Blocked or NotBlocked only")
-        _, _, value = record_id.partition(":")
+        _, _, value = record.upstream_id.partition(":")
         if not value:
-            raise ExchangeError(f"{self.name}: {record_id!r} is not a StopNCII record id")
+            raise ExchangeError(f"{self.name}: {record.upstream_id!r} is not a StopNCII record id")
         client = self._client()
         try:
             client.submit_feedback(value, feedback, [])

@@ -54,6 +54,7 @@ def upgrade() -> None:
         sa.Column("entry_id", sa.BigInteger(), nullable=False),
         sa.Column("upstream_id", sa.String(256), nullable=False),
         sa.Column("signals", Json, nullable=False),
+        sa.Column("metadata", Json, nullable=False),
         sa.Column("opinion", sa.String(16), nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
         sa.Column("given_by", sa.String(200), nullable=True),
