@@ -54,7 +54,5 @@ def test_credentials_are_stored_but_never_printed(
     assert json.loads(shown.out)["has_credentials"] is True
     assert "s3cret" not in shown.out
     unknown = cli("exchange", "add", "q", "--kind", "nope", "--bank", "shared")
-    assert (unknown.code, unknown.err.strip()) == (
-        2,
-        "error: unknown exchange kind 'nope' (known: local_file, ncmec)",
-    )
+    assert unknown.code == 2
+    assert unknown.err.startswith("error: unknown exchange kind 'nope' (known: bastion, ")
