@@ -161,6 +161,7 @@ def federation(args: argparse.Namespace, tmp: Path, publisher_url: str) -> list[
         sub_url = f"sqlite:///{tmp / 'subscriber' / 'bastion.db'}"
         with serving(tmp / "subscriber", sub_url) as sub_base:
             for _ in range(args.delays):
+                time.sleep(rng.uniform(0, 10))  # at any point of the subscriber's cycle
                 value = pdq(rng)
                 pub.add_entries(
                     "confirmed", [NewEntry(signals=(Signal("pdq", value, 100),))], source="api"

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import socket
+import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -27,7 +29,7 @@ import httpx
 from bastion.banks import BankStore
 from bastion.banks.upstream import ApplyCounts, UpstreamWriter, upstream_writer
 from bastion.errors import BastionError, ConflictError
-from bastion.exchange.api import ExchangeError
+from bastion.exchange.api import ExchangeError, FetchPage
 from bastion.exchange.impl import make_exchange
 from bastion.exchange.store import ExchangeStore, SyncClaim
 
@@ -101,7 +103,7 @@ class Syncer:
         # A full list's new checkpoint says "read completely": it is committed with the sweep
         # that follows the read, never before (a crash in between would skip the sweep).
         checkpoint, pending = claim.checkpoint, claim.checkpoint
-        for page in exchange.fetch(claim.checkpoint):
+        for page in _prefetched(exchange.fetch(claim.checkpoint)):
             if page.checkpoint is not None:
                 pending = page.checkpoint
                 checkpoint = checkpoint if run is not None else pending
@@ -137,3 +139,47 @@ class Syncer:
             exchange_name=claim.name,
             run=run,
         )
+
+
+def _prefetched(pages: Iterator[FetchPage], depth: int = 2) -> Iterator[FetchPage]:
+    """`pages`, with the next ones fetched in a thread while the current one is applied
+    (in order; an error in the fetching ends the iteration where it happened)."""
+    handoff: queue.Queue[FetchPage | BaseException | None] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def pump() -> None:
+        try:
+            for page in pages:
+                while not stop.is_set():
+                    try:
+                        handoff.put(page, timeout=0.5)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            handoff.put(None)
+        except BaseException as e:  # raised again in the applying thread
+            handoff.put(e)
+        finally:
+            close = getattr(pages, "close", None)
+            if stop.is_set() and close is not None:
+                close()
+
+    thread = threading.Thread(target=pump, name="exchange fetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = handoff.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # let the fetcher see `stop` and close its source
+            try:
+                handoff.get(timeout=0.1)
+            except queue.Empty:
+                thread.join(timeout=0.1)
