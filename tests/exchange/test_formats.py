@@ -86,15 +86,14 @@ def test_local_file() -> None:
     text = f"pdq {PDQ}\n\n  md5 {MD5.upper()}  \nsha256\n{PDQ}\nbogus {PDQ}\n"
     rows = list(read_local_file(io.StringIO(text)))
     assert rows[:2] == [HashRow(1, "pdq", PDQ, {}), HashRow(3, "md5", MD5, {})]
-    assert [(r.line, r.message) for r in rows[2:] if isinstance(r, RowError)] == [
+    errors = [(r.line, r.message) for r in rows[2:] if isinstance(r, RowError)]
+    assert errors[:2] == [
         (4, "expected '<signal_type> <hash>'"),
         (5, "expected '<signal_type> <hash>'"),
-        (
-            6,
-            "unknown signal type 'bogus' (known: md5, netclean, pdq, photodna, sha1, sha256, "
-            "tmk_pdqf, videntifier, video_md5, vpdq)",
-        ),
     ]
+    line, message = errors[2]
+    assert line == 6
+    assert message.startswith("unknown signal type 'bogus' (known: md5, netclean, pdq, ")
 
 
 def test_local_file_with_default_type_and_overlong_line() -> None:

@@ -34,6 +34,7 @@ def fake() -> FakeStopNcii:
         fake.put("ImagePDQ", pdq(n), "Active", 1_625_000_000 + n, CSPFeedbacks=blocked)
     fake.put("VideoMD5", "c" * 32, "Received", 1_625_000_100)
     fake.put("VideoTMK", "xyz", "Active", 1_625_000_101)  # not a type bastion takes
+    fake.put("URL", "https://example.org/shared", "Active", 1_625_000_101)
     fake.extra_raw = [{"signalType": "ImagePDQ", "hashValue": pdq(99), "hashStatus": "Undefined"}]
     return fake
 
@@ -60,13 +61,14 @@ def test_hashes_are_paged_synced_and_withdrawn(
     result = Syncer(store, exchanges).sync("ncii")
     assert result.error is None
     held = {e.provenance.upstream_id: e for e in store.iter_entries("ncii")}
-    assert len(held) == 8
+    assert len(held) == 9
+    assert held["URL:https://example.org/shared"].signals == (Signal("url", "example.org/shared"),)
     assert result.skipped == 2  # the TMK record, and the one with an undocumented status
     entry = held[f"ImagePDQ:{pdq(3)}"]
     assert entry.signals == (Signal("pdq", pdq(3)),)
     assert entry.metadata["stopncii"]["feedbacks"][0]["feedbackValue"] == "Blocked"
     assert any("nextPageToken" in r for r in fake.requests)
-    assert exchanges.get("ncii").checkpoint == {"start": 1_625_000_102}
+    assert exchanges.get("ncii").checkpoint == {"start": 1_625_000_102}  # the last + 1
 
     fake.put("ImagePDQ", pdq(1), "Withdrawn", 1_625_000_200)
     fake.put("ImagePDQ", pdq(50), "Active", 1_625_000_201)

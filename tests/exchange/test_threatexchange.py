@@ -34,7 +34,8 @@ def fake() -> FakeThreatExchange:
         fake.put(f"30{n}", pdq(n), "HASH_PDQ", 1_593_628_000 + n)
     fake.put("401", "f" * 32, "HASH_MD5", 1_593_628_100, tags=("media_type_video",))
     fake.put("402", "e" * 32, "HASH_MD5", 1_593_628_101)
-    fake.put("403", "https://example.com/x", "URI", 1_593_628_102)  # not a type bastion takes
+    fake.put("403", "https://Example.com/x", "URI", 1_593_628_102)
+    fake.put("404", "face" * 8, "HASH_URL_MD5", 1_593_628_103)  # not a type bastion takes
     return fake
 
 
@@ -65,12 +66,13 @@ def test_threat_updates_are_paged_mapped_and_deleted(
     result = Syncer(store, exchanges).sync("te")
     assert result.error is None
     held = {e.provenance.upstream_id: e for e in store.iter_entries("te")}
-    assert sorted(held) == ["300", "301", "302", "303", "304", "401", "402"]
+    assert sorted(held) == ["300", "301", "302", "303", "304", "401", "402", "403"]
+    assert held["403"].signals == (Signal("url", "example.com/x"),)
     assert held["401"].signals == (Signal("video_md5", "f" * 32),)
     assert held["402"].signals == (Signal("md5", "e" * 32),)
     assert held["300"].metadata["threatexchange"]["descriptors"][0]["status"] == "MALICIOUS"
     assert result.skipped == 1
-    assert exchanges.get("te").checkpoint == {"update_time": 1_593_628_102}
+    assert exchanges.get("te").checkpoint == {"update_time": 1_593_628_103}
     assert all("access_token" in r for r in fake.requests)
 
     fake.put("301", pdq(1), "HASH_PDQ", 1_593_629_000, delete=True)
@@ -86,7 +88,7 @@ def test_an_empty_page_is_taken_in_stride(
     fake.empty_first_page = True  # python-threatexchange asserts on this
     add(store, exchanges, url)
     assert Syncer(store, exchanges).sync("te").error is None
-    assert len(list(store.iter_entries("te"))) == 7
+    assert len(list(store.iter_entries("te"))) == 8
 
 
 def test_a_paging_link_to_another_host_is_refused_and_the_token_kept(

@@ -35,7 +35,7 @@ def test_import_then_export_round_trips_exactly(store: BankStore, tmp_path: Path
     result = import_file(store, "a", source)
     assert (result.rows, result.accepted, result.rejected, result.duplicates) == (41, 41, 0, 0)
     exported = io.StringIO()
-    assert export_bank(store, "a", exported, HashListFormat.TE_CSV) == 41
+    assert export_bank(store, "a", exported, HashListFormat.TE_CSV, actor="test") == 41
     assert exported.getvalue() == source.read_text()
 
     again = tmp_path / "again.csv"
@@ -43,7 +43,7 @@ def test_import_then_export_round_trips_exactly(store: BankStore, tmp_path: Path
     store.create_bank("b")
     import_file(store, "b", again)
     second = io.StringIO()
-    export_bank(store, "b", second, HashListFormat.TE_CSV)
+    export_bank(store, "b", second, HashListFormat.TE_CSV, actor="test")
     assert second.getvalue() == exported.getvalue()
     entry = next(store.iter_entries("b"))
     assert entry.provenance.source == "import"
@@ -64,7 +64,7 @@ def test_local_file_round_trip_and_media_entries(store: BankStore, tmp_path: Pat
     )
     store.add_entries("a", [NewEntry(signals=signals)], source="media")
     out = io.StringIO()
-    export_bank(store, "a", out, HashListFormat.LOCAL_FILE)
+    export_bank(store, "a", out, HashListFormat.LOCAL_FILE, actor="test")
     assert out.getvalue() == "".join(f"{s.type} {s.value}\n" for s in signals)
     path = tmp_path / "list.txt"
     path.write_text(out.getvalue())
@@ -72,7 +72,7 @@ def test_local_file_round_trip_and_media_entries(store: BankStore, tmp_path: Pat
     result = import_file(store, "b", path)
     assert result.accepted == 3
     back = io.StringIO()
-    export_bank(store, "b", back, HashListFormat.LOCAL_FILE)
+    export_bank(store, "b", back, HashListFormat.LOCAL_FILE, actor="test")
     assert back.getvalue() == out.getvalue()
 
 

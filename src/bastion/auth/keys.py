@@ -19,13 +19,14 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import select
 
+from bastion.audit import record_in
 from bastion.errors import BastionError, NotFoundError, ValidationError
 from bastion.store import Database
 from bastion.store.models import ApiKeyRow, utcnow
@@ -44,6 +45,14 @@ class Scope(StrEnum):
     METRICS = "metrics"  # read /metrics (for a Prometheus scraper)
     PARTNER = "partner"  # read the collaborations it is a partner of, and give feedback
     ADMIN = "admin"  # everything, including keys
+
+
+class BankPermission(StrEnum):
+    """What a key limited to some banks may do with each of them."""
+
+    READ = "read"  # see the bank and its entries (and give feedback on them)
+    WRITE = "write"  # change it: entries, imports, settings
+    EXPORT = "export"  # download it as a hash list
 
 
 class AuthenticationError(BastionError):
@@ -67,9 +76,19 @@ class ApiKey:
     rate_limit: int | None
     created_at: datetime
     revoked_at: datetime | None
+    #: None: every bank. Else the banks the key may use, with what it may do with each.
+    bank_grants: dict[str, frozenset[BankPermission]] | None = None
 
     def allows(self, scope: Scope) -> bool:
         return Scope.ADMIN in self.scopes or scope in self.scopes
+
+    def may(self, bank: str, permission: BankPermission) -> bool:
+        return self.bank_grants is None or permission in self.bank_grants.get(bank, ())
+
+    def check_bank(self, bank: str, permission: BankPermission) -> None:
+        """PermissionDeniedError unless the key may `permission` the bank `bank`."""
+        if not self.may(bank, permission):
+            raise PermissionDeniedError(f"this API key may not {permission} bank {bank!r}")
 
 
 @dataclass(frozen=True)
@@ -95,8 +114,16 @@ class ApiKeyStore:
         self._recent: dict[str, tuple[ApiKey, float]] = {}  # digest -> (key, read at)
 
     def create(
-        self, name: str, scopes: list[Scope] | list[str], *, rate_limit: int | None = None
+        self,
+        name: str,
+        scopes: list[Scope] | list[str],
+        *,
+        rate_limit: int | None = None,
+        banks: Mapping[str, Sequence[BankPermission | str]] | None = None,
+        actor: str = "unknown",
     ) -> NewApiKey:
+        """A new key with `scopes`; `banks` limits it to those banks, each with what it may
+        do there (read, write, export)."""
         if not name.strip() or len(name) > 100:
             raise ValidationError("key name must be 1-100 characters")
         try:
@@ -108,6 +135,7 @@ class ApiKeyStore:
             raise ValidationError("a key needs at least one scope")
         if rate_limit is not None and rate_limit <= 0:
             raise ValidationError("rate limit must be a positive number of requests per minute")
+        grants = _checked_grants(banks)
         prefix = _random(12)
         secret = f"bst_{prefix}_{_random(43)}"
         with self.db.session() as s:
@@ -117,16 +145,21 @@ class ApiKeyStore:
                 secret_hash=_digest(secret),
                 scopes=[str(x) for x in checked],
                 rate_limit=rate_limit,
+                bank_grants=grants,
             )
             s.add(row)
             s.flush()
+            record_in(
+                s, actor, "key.create", name.strip(), prefix=prefix, scopes=row.scopes,
+                banks=grants,
+            )  # fmt: skip
             return NewApiKey(_key(row), secret)
 
     def list(self) -> list[ApiKey]:
         with self.db.session() as s:
             return [_key(r) for r in s.scalars(select(ApiKeyRow).order_by(ApiKeyRow.id))]
 
-    def revoke(self, prefix_or_name: str) -> ApiKey:
+    def revoke(self, prefix_or_name: str, *, actor: str = "unknown") -> ApiKey:
         with self.db.session() as s:
             rows = s.scalars(
                 select(ApiKeyRow).where(
@@ -142,6 +175,7 @@ class ApiKeyStore:
                 )
             rows[0].revoked_at = utcnow()
             revoked = _key(rows[0])
+            record_in(s, actor, "key.revoke", revoked.name, prefix=revoked.prefix)
         with self._lock:
             self._recent.clear()
         return revoked
@@ -199,7 +233,25 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def _checked_grants(
+    banks: Mapping[str, Sequence[BankPermission | str]] | None,
+) -> dict[str, list[str]] | None:
+    if banks is None:
+        return None
+    checked: dict[str, list[str]] = {}
+    for bank, permissions in banks.items():
+        try:
+            checked[bank] = sorted({BankPermission(p).value for p in permissions})
+        except ValueError:
+            known = ", ".join(p.value for p in BankPermission)
+            raise ValidationError(f"bank permissions are {known}, not {permissions}") from None
+        if not checked[bank]:
+            raise ValidationError(f"no permission given for bank {bank!r}")
+    return checked
+
+
 def _key(row: ApiKeyRow) -> ApiKey:
+    grants = row.bank_grants
     return ApiKey(
         id=row.id,
         name=row.name,
@@ -208,4 +260,7 @@ def _key(row: ApiKeyRow) -> ApiKey:
         rate_limit=row.rate_limit,
         created_at=row.created_at,
         revoked_at=row.revoked_at,
+        bank_grants=None
+        if grants is None
+        else {b: frozenset(BankPermission(p) for p in ps) for b, ps in grants.items()},
     )

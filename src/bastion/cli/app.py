@@ -10,6 +10,7 @@ import typer
 from bastion import __version__
 from bastion.cli import (
     action_cmd,
+    audit_cmd,
     bank_cmd,
     collab_cmd,
     demo_cmd,
@@ -42,6 +43,8 @@ app.add_typer(exchange_cmd.app, name="exchange")
 app.add_typer(collab_cmd.app, name="collab")
 app.command("hash")(hash_cmd.hash_files)
 app.command("match")(match_cmd.match_files)
+app.command("lookup")(match_cmd.lookup)
+app.command("audit")(audit_cmd.audit)
 app.command("demo")(demo_cmd.demo)
 app.command("serve")(serve_cmd.serve)
 

@@ -20,6 +20,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from bastion.audit import cli_actor
 from bastion.banks import Bank, NewEntry
 from bastion.cli.context import CliContext
 from bastion.errors import ValidationError
@@ -301,7 +302,7 @@ def export(
     cli: CliContext = ctx.obj
     cli.store.require_bank(bank)
     if output is None:
-        export_bank(cli.store, bank, sys.stdout, fmt)
+        export_bank(cli.store, bank, sys.stdout, fmt, actor=cli_actor())
         return
     try:
         fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
@@ -309,7 +310,7 @@ def export(
         raise ValidationError(f"cannot write {output}: {e.strerror}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            rows = export_bank(cli.store, bank, f, fmt)
+            rows = export_bank(cli.store, bank, f, fmt, actor=cli_actor())
         os.replace(tmp, output)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

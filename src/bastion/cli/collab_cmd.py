@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
+from bastion.audit import cli_actor
 from bastion.auth import ApiKeyStore
 from bastion.cli.context import CliContext
 from bastion.federation.publisher import CollabStore
@@ -35,7 +36,7 @@ def create(
     """Publish banks under a collaboration; add partners with `bastion collab add-partner`."""
     cli: CliContext = ctx.obj
     made = _collabs(cli).create(
-        name, bank, description=description, include_fetched=include_fetched
+        name, bank, description=description, include_fetched=include_fetched, actor=cli_actor()
     )
     cli.out.print(f"created collaboration {made.name}: {', '.join(made.banks)}", markup=False)
 
@@ -65,7 +66,7 @@ def set_banks(
     """Publish exactly these banks; partners read the collaboration again from the start
     (and drop what is no longer shared)."""
     cli: CliContext = ctx.obj
-    changed = _collabs(cli).set_banks(name, bank)
+    changed = _collabs(cli).set_banks(name, bank, actor=cli_actor())
     cli.out.print(f"{changed.name} now publishes {', '.join(changed.banks)}", markup=False)
 
 
@@ -77,7 +78,7 @@ def add_partner(
 ) -> None:
     """Add a partner and print its API key (once) and what it needs to subscribe."""
     cli: CliContext = ctx.obj
-    made = _collabs(cli).add_partner(collab, partner)
+    made = _collabs(cli).add_partner(collab, partner, actor=cli_actor())
     key = cli.settings.signing_key()
     cli.err.print(f"partner {partner} added to {collab}; its API key (shown once):")
     cli.out.print(made.secret, markup=False)
@@ -98,7 +99,7 @@ def remove_partner(
 ) -> None:
     """Remove a partner; its key is revoked at once."""
     cli: CliContext = ctx.obj
-    _collabs(cli).remove_partner(collab, partner)
+    _collabs(cli).remove_partner(collab, partner, actor=cli_actor())
     cli.out.print(f"removed partner {partner} from {collab}; its key is revoked", markup=False)
 
 
@@ -106,7 +107,7 @@ def remove_partner(
 def remove(ctx: typer.Context, name: str = typer.Argument(..., help="Collaboration name.")) -> None:
     """Stop publishing the collaboration; its partners' keys are revoked."""
     cli: CliContext = ctx.obj
-    _collabs(cli).remove(name)
+    _collabs(cli).remove(name, actor=cli_actor())
     cli.out.print(f"removed collaboration {name}", markup=False)
 
 

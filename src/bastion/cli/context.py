@@ -9,6 +9,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from bastion.audit import cli_actor
 from bastion.banks import BankStore
 from bastion.errors import BastionError
 from bastion.exchange.feedback import FeedbackQueue
@@ -67,7 +68,7 @@ class CliContext:
 
     @cached_property
     def syncer(self) -> Syncer:
-        return Syncer(self.store, self.exchanges)
+        return Syncer(self.store, self.exchanges, actor=cli_actor())
 
     def matcher(self) -> Matcher:
         return Matcher(self.store, self.settings, shelf=SnapshotShelf.for_settings(self.settings))

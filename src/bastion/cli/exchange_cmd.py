@@ -9,6 +9,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from bastion.audit import cli_actor
 from bastion.cli.context import CliContext
 from bastion.errors import ValidationError
 from bastion.exchange.api import Opinion
@@ -92,6 +93,7 @@ def add(
         credentials=_credentials(kind, credential) or None,
         interval_seconds=interval,
         enabled=not disabled,
+        actor=cli_actor(),
     )
     cli.out.print(f"added exchange {status.name} ({status.kind}) into bank {status.bank}")
 
@@ -187,7 +189,7 @@ def set_credentials(
     """Replace an exchange's credentials (asked for without echo when not given)."""
     cli: CliContext = ctx.obj
     kind = cli.exchanges.get(name).kind
-    cli.exchanges.update(name, credentials=_credentials(kind, credential))
+    cli.exchanges.update(name, credentials=_credentials(kind, credential), actor=cli_actor())
     cli.out.print(f"credentials of {name} replaced")
 
 
@@ -195,7 +197,7 @@ def set_credentials(
 def enable(ctx: typer.Context, name: str = typer.Argument(..., help="Exchange name.")) -> None:
     """Schedule syncs of the exchange again."""
     cli: CliContext = ctx.obj
-    cli.exchanges.update(name, enabled=True)
+    cli.exchanges.update(name, enabled=True, actor=cli_actor())
     cli.out.print(f"enabled {name}")
 
 
@@ -203,7 +205,7 @@ def enable(ctx: typer.Context, name: str = typer.Argument(..., help="Exchange na
 def disable(ctx: typer.Context, name: str = typer.Argument(..., help="Exchange name.")) -> None:
     """Stop scheduled syncs (its entries stay)."""
     cli: CliContext = ctx.obj
-    cli.exchanges.update(name, enabled=False)
+    cli.exchanges.update(name, enabled=False, actor=cli_actor())
     cli.out.print(f"disabled {name}")
 
 
@@ -211,7 +213,7 @@ def disable(ctx: typer.Context, name: str = typer.Argument(..., help="Exchange n
 def reset(ctx: typer.Context, name: str = typer.Argument(..., help="Exchange name.")) -> None:
     """Forget the checkpoint: the next sync fetches everything again (without duplicates)."""
     cli: CliContext = ctx.obj
-    cli.exchanges.reset(name)
+    cli.exchanges.reset(name, actor=cli_actor())
     cli.out.print(f"{name} will fetch everything at its next sync")
 
 
@@ -219,7 +221,7 @@ def reset(ctx: typer.Context, name: str = typer.Argument(..., help="Exchange nam
 def remove(ctx: typer.Context, name: str = typer.Argument(..., help="Exchange name.")) -> None:
     """Remove the exchange and its credentials; the entries it fetched stay in the bank."""
     cli: CliContext = ctx.obj
-    cli.exchanges.remove(name)
+    cli.exchanges.remove(name, actor=cli_actor())
     cli.out.print(f"removed exchange {name}")
 
 

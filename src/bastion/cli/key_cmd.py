@@ -7,8 +7,10 @@ import json
 import typer
 from rich.table import Table
 
+from bastion.audit import cli_actor
 from bastion.auth import ApiKeyStore, Scope
 from bastion.cli.context import CliContext
+from bastion.errors import ValidationError
 
 app = typer.Typer(help="Manage API keys for the HTTP service.", no_args_is_help=True)
 
@@ -23,10 +25,25 @@ def create(
     rate_limit: int | None = typer.Option(
         None, "--rate-limit", help="Requests per minute (default: unlimited)."
     ),
+    bank: list[str] | None = typer.Option(
+        None,
+        "--bank",
+        "-b",
+        help="Limit the key to this bank, BANK=PERMISSIONS with permissions among read, "
+        "write, export (e.g. confirmed=read,export); repeatable. Default: every bank.",
+    ),
 ) -> None:
     """Create a key and print it once: it is stored only as a digest."""
     cli: CliContext = ctx.obj
-    new = ApiKeyStore(cli.db).create(name, list(scope), rate_limit=rate_limit)
+    grants: dict[str, list[str]] | None = None
+    for pair in bank or []:
+        name_part, sep, permissions = pair.partition("=")
+        if not sep or not name_part:
+            raise ValidationError(f"--bank expects BANK=read,write,export, got {pair!r}")
+        grants = {**(grants or {}), name_part: [p.strip() for p in permissions.split(",")]}
+    new = ApiKeyStore(cli.db).create(
+        name, list(scope), rate_limit=rate_limit, banks=grants, actor=cli_actor()
+    )
     cli.err.print(f"created key {new.key.prefix} ({name}); store it now, it is not shown again:")
     cli.out.print(new.secret, markup=False)
 
@@ -46,6 +63,9 @@ def list_keys(
                 "name": k.name,
                 "scopes": sorted(k.scopes),
                 "rate_limit": k.rate_limit,
+                "banks": None
+                if k.bank_grants is None
+                else {b: sorted(p) for b, p in k.bank_grants.items()},
                 "created_at": k.created_at.isoformat(),
                 "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None,
             }
@@ -72,5 +92,5 @@ def revoke(
 ) -> None:
     """Revoke a key at once; requests with it get 401."""
     cli: CliContext = ctx.obj
-    revoked = ApiKeyStore(cli.db).revoke(key)
+    revoked = ApiKeyStore(cli.db).revoke(key, actor=cli_actor())
     cli.out.print(f"revoked key {revoked.prefix} ({revoked.name})", markup=False)

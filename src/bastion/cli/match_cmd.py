@@ -1,13 +1,16 @@
-"""`bastion match FILE...`: check media against every enabled bank."""
+"""`bastion match FILE...`: check media against every enabled bank; `bastion lookup`: one
+signal computed elsewhere."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
 
 from bastion.cli.context import CliContext
 from bastion.cli.output import content_json, describe_match, dumps, match_json
+from bastion.signals import Signal, normalize_signal
 
 
 def match_files(
@@ -44,3 +47,29 @@ def match_files(
     if failed:
         raise typer.Exit(2)
     raise typer.Exit(0 if any_match else 1)
+
+
+def lookup(
+    ctx: typer.Context,
+    signal_type: str = typer.Argument(..., help="Signal type: pdq, md5, url, text, ..."),
+    value: str = typer.Argument(..., help="The hash, URL or text ('-' reads it from stdin)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Match one signal computed elsewhere: a hash, a URL (also matched by its domains) or a
+    text (its phrases matched against bank keywords).
+
+    Exit status: 0 if it matched, 1 if not, 2 if the value is not valid for its type.
+    """
+    cli: CliContext = ctx.obj
+    text = sys.stdin.read() if value == "-" else value
+    type_name, normalized = normalize_signal(signal_type, text)
+    matches = cli.matcher().match_signals([Signal(type_name, normalized)])
+    if as_json:
+        cli.out.print(dumps([match_json(m) for m in matches]), markup=False)
+    elif not matches:
+        cli.out.print("no match", markup=False)
+    else:
+        cli.out.print(f"MATCH ({len(matches)})", markup=False)
+        for m in matches:
+            cli.out.print(f"  {describe_match(m)}", markup=False)
+    raise typer.Exit(0 if matches else 1)

@@ -19,6 +19,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bastion.audit import record_in
 from bastion.banks.model import validate_bank_name
 from bastion.errors import ConflictError, NotFoundError, ValidationError
 from bastion.exchange.api import ExchangeError, JsonObject
@@ -92,6 +93,7 @@ class ExchangeStore:
         credentials: dict[str, str] | None = None,
         interval_seconds: int = 3600,
         enabled: bool = True,
+        actor: str = "unknown",
     ) -> ExchangeStatus:
         validate_bank_name(name)  # the same rules as bank names
         _check_interval(interval_seconds)
@@ -119,6 +121,10 @@ class ExchangeStore:
                 s.flush()
             except IntegrityError:
                 raise ConflictError(f"an exchange named {name!r} already exists") from None
+            record_in(
+                s, actor, "exchange.add", name, kind=kind, bank=bank,
+                credentials=credentials is not None,
+            )  # fmt: skip
             return _status(s, row)
 
     def get(self, name: str) -> ExchangeStatus:
@@ -138,9 +144,19 @@ class ExchangeStore:
         enabled: bool | None = None,
         interval_seconds: int | None = None,
         credentials: dict[str, str] | None = None,
+        actor: str = "unknown",
     ) -> ExchangeStatus:
         with self._db.session() as s:
             row = self._row(s, name)
+            changed = {
+                k: v
+                for k, v in (("enabled", enabled), ("interval_seconds", interval_seconds))
+                if v is not None
+            }
+            if changed:
+                record_in(s, actor, "exchange.update", name, **changed)
+            if credentials is not None:
+                record_in(s, actor, "exchange.credentials", name, fields=sorted(credentials))
             if enabled is not None:
                 row.enabled = enabled
             if interval_seconds is not None:
@@ -152,10 +168,11 @@ class ExchangeStore:
             row.updated_at = utcnow()
             return _status(s, row)
 
-    def remove(self, name: str) -> None:
+    def remove(self, name: str, *, actor: str = "unknown") -> None:
         """Forget the exchange; the entries it fetched stay in the bank, without it."""
         with self._db.session() as s:
             s.delete(self._row(s, name))
+            record_in(s, actor, "exchange.remove", name)
 
     def sync_soon(self, name: str) -> ExchangeStatus:
         """Make the exchange due now (the scheduler picks it up at its next look)."""
@@ -164,10 +181,11 @@ class ExchangeStore:
             row.next_sync_at = utcnow()
             return _status(s, row)
 
-    def reset(self, name: str) -> ExchangeStatus:
+    def reset(self, name: str, *, actor: str = "unknown") -> ExchangeStatus:
         """Forget the checkpoint: the next sync fetches everything again."""
         with self._db.session() as s:
             row = self._row(s, name)
+            record_in(s, actor, "exchange.reset", name)
             row.checkpoint, row.next_sync_at = None, None
             return _status(s, row)
 

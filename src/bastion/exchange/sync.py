@@ -26,6 +26,7 @@ from datetime import timedelta
 
 import httpx
 
+from bastion.audit import AuditLog
 from bastion.banks import BankStore
 from bastion.banks.upstream import ApplyCounts, UpstreamWriter, upstream_writer
 from bastion.errors import BastionError, ConflictError
@@ -59,8 +60,10 @@ class Syncer:
         *,
         transport: httpx.BaseTransport | None = None,
         lease: timedelta = LEASE,
+        actor: str = "scheduler",
     ) -> None:
         self._banks, self._exchanges = banks, exchanges
+        self._actor = actor
         self._transport, self._lease = transport, lease
         #: This process, as exchange leases name it.
         self.owner = f"{socket.gethostname()[:80]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -82,6 +85,11 @@ class Syncer:
             result.error = f"internal error ({type(e).__name__}); see the service log"
         self._exchanges.finish(claim, error=result.error)
         counts = result.counts
+        AuditLog(self._banks.db).record(
+            self._actor, "exchange.sync", name, run=claim.run, pages=result.pages,
+            added=counts.added, updated=counts.updated, deleted=counts.deleted,
+            skipped=result.skipped, error=result.error,
+        )  # fmt: skip
         if result.error is None:
             log.info(
                 "exchange %s: sync %d done: %d pages, %d added, %d updated, %d deleted, "

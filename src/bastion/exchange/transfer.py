@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
+from bastion.audit import AuditLog
 from bastion.banks import BankStore, NewEntry
 from bastion.errors import ImportFormatError
 from bastion.exchange.formats import (
@@ -190,9 +191,15 @@ def _decoded(rows: Iterator[HashRow | RowError]) -> Iterator[HashRow | RowError]
         raise ImportFormatError(f"file is not UTF-8 text ({e.reason} at byte {e.start})") from None
 
 
-def export_bank(store: BankStore, bank: str, stream: TextIO, fmt: HashListFormat) -> int:
-    """Write every entry of `bank` to `stream`; returns the number of rows written."""
+def export_bank(
+    store: BankStore, bank: str, stream: TextIO, fmt: HashListFormat, *, actor: str
+) -> int:
+    """Write every entry of `bank` to `stream`; returns the number of rows written. The
+    export is recorded in the audit log, with `actor`."""
     entries = store.iter_entries(bank)
     if fmt is HashListFormat.TE_CSV:
-        return write_te_csv(entries, stream)
-    return write_local_file(entries, stream)
+        rows = write_te_csv(entries, stream)
+    else:
+        rows = write_local_file(entries, stream)
+    AuditLog(store.db).record(actor, "bank.export", bank, format=fmt.value, rows=rows)
+    return rows

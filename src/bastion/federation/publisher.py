@@ -33,6 +33,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from bastion.audit import record_in
 from bastion.auth import ApiKey, ApiKeyStore, Scope
 from bastion.banks.model import validate_bank_name
 from bastion.errors import ConflictError, NotFoundError, ValidationError
@@ -107,6 +108,7 @@ class CollabStore:
         *,
         description: str = "",
         include_fetched: bool = False,
+        actor: str = "unknown",
     ) -> Collaboration:
         validate_bank_name(name)
         with self._db.session() as s:
@@ -123,7 +125,11 @@ class CollabStore:
                 s.flush()
             except IntegrityError:
                 raise ConflictError(f"a collaboration named {name!r} already exists") from None
-            return _collab(s, row)
+            made = _collab(s, row)
+            record_in(
+                s, actor, "collab.create", name, banks=made.banks, include_fetched=include_fetched
+            )
+            return made
 
     def get(self, name: str) -> Collaboration:
         with self._db.session() as s:
@@ -134,32 +140,37 @@ class CollabStore:
             rows = s.scalars(select(CollaborationRow).order_by(CollaborationRow.name))
             return [_collab(s, r) for r in rows]
 
-    def set_banks(self, name: str, banks: builtins.list[str]) -> Collaboration:
+    def set_banks(
+        self, name: str, banks: builtins.list[str], *, actor: str = "unknown"
+    ) -> Collaboration:
         """Publish exactly `banks`; partners read the collaboration again from the start."""
         with self._db.session() as s:
             row = self._row(s, name)
             row.bank_ids = [self._bank_id(s, b) for b in dict.fromkeys(banks)]
             row.generation += 1
-            return _collab(s, row)
+            changed = _collab(s, row)
+            record_in(s, actor, "collab.set_banks", name, banks=changed.banks)
+            return changed
 
-    def remove(self, name: str) -> None:
+    def remove(self, name: str, *, actor: str = "unknown") -> None:
         """Stop publishing; the partners' keys are revoked."""
         with self._db.session() as s:
             row = self._row(s, name)
+            record_in(s, actor, "collab.remove", name)
             key_ids = list(
                 s.scalars(select(PartnerRow.key_id).where(PartnerRow.collab_id == row.id))
             )
             s.delete(row)
         for key in self._keys.list():
             if key.id in key_ids and key.revoked_at is None:
-                self._keys.revoke(key.prefix)
+                self._keys.revoke(key.prefix, actor=actor)
 
-    def add_partner(self, collab: str, partner: str) -> NewPartner:
+    def add_partner(self, collab: str, partner: str, *, actor: str = "unknown") -> NewPartner:
         """A partner and its new API key (scope `partner`), shown once."""
         if not partner.strip() or len(partner) > 100:
             raise ValidationError("partner name must be 1-100 characters")
         row_id = self.get(collab).id
-        created = self._keys.create(f"partner {partner} of {collab}", [Scope.PARTNER])
+        created = self._keys.create(f"partner {partner} of {collab}", [Scope.PARTNER], actor=actor)
         with self._db.session() as s:
             s.add(
                 PartnerRow(
@@ -170,46 +181,57 @@ class CollabStore:
                 s.flush()
             except IntegrityError:
                 raise ConflictError(f"{collab} already has a partner named {partner!r}") from None
+            record_in(s, actor, "collab.add_partner", collab, partner=partner)
         return NewPartner(collab, partner, created.secret)
 
-    def remove_partner(self, collab: str, partner: str) -> None:
+    def remove_partner(self, collab: str, partner: str, *, actor: str = "unknown") -> None:
         with self._db.session() as s:
             row = self._partner(s, self._row(s, collab).id, partner)
             key_id = row.key_id
             s.delete(row)
+            record_in(s, actor, "collab.remove_partner", collab, partner=partner)
         for key in self._keys.list():
             if key.id == key_id and key.revoked_at is None:
-                self._keys.revoke(key.prefix)
+                self._keys.revoke(key.prefix, actor=actor)
 
     # What partners ask ------------------------------------------------------------------
 
-    def partner_of(self, collab: str, key: ApiKey) -> tuple[int, int]:
-        """(collaboration id, partner id) when `key` is a partner of `collab`; an admin key
-        reads as the publisher itself (partner id 0). NotFoundError otherwise, naming no
-        collaboration the key may not see."""
+    def partner_of(self, collab: str, key: ApiKey) -> tuple[int, int, str]:
+        """(collaboration id, partner id, partner name) when `key` is a partner of `collab`;
+        an admin key reads as the publisher itself (partner id 0). NotFoundError otherwise,
+        naming no collaboration the key may not see."""
         with self._db.session() as s:
             row = s.scalar(select(CollaborationRow).where(CollaborationRow.name == collab))
             if row is not None:
                 if Scope.ADMIN in key.scopes:
-                    return row.id, 0
+                    return row.id, 0, f"key:{key.prefix}"
                 partner = s.scalar(
                     select(PartnerRow).where(
                         PartnerRow.collab_id == row.id, PartnerRow.key_id == key.id
                     )
                 )
                 if partner is not None:
-                    return row.id, partner.id
+                    return row.id, partner.id, partner.name
         raise NotFoundError(f"no collaboration {collab!r} for this key")
 
     def page(
-        self, collab_id: int, cursor: str | None, limit: int, signer: SigningKey
+        self,
+        collab_id: int,
+        cursor: str | None,
+        limit: int,
+        signer: SigningKey,
+        *,
+        reader: str = "unknown",
     ) -> SignedPage:
-        """One page of the feed from `cursor`, signed (see the module docstring)."""
+        """One page of the feed from `cursor`, signed (see the module docstring). The start
+        of every full read (a snapshot) is recorded in the audit log, with `reader`."""
         if not 1 <= limit <= MAX_PAGE:
             raise ValidationError(f"limit must be 1-{MAX_PAGE:,}")
         with self._db.session() as s:
             collab = s.get_one(CollaborationRow, collab_id)
             doc = Feed(s, collab).page(cursor, limit)
+            if _starts_snapshot(cursor, doc):
+                record_in(s, reader, "collab.read", collab.name, generation=doc["generation"])
         body = json.dumps(doc, separators=(",", ":"), sort_keys=True).encode()
         return SignedPage(body, signer.header(body))
 
@@ -235,7 +257,12 @@ class CollabStore:
             )
             s.add(row)
             s.flush()
-            return _feedback(s, row)
+            given = _feedback(s, row)
+            record_in(
+                s, f"partner:{given.partner}", "collab.feedback", collab.name,
+                entry=entry_id, opinion=opinion.value,
+            )  # fmt: skip
+            return given
 
     def feedback(self, collab: str, *, limit: int = 100) -> builtins.list[PartnerFeedback]:
         with self._db.session() as s:
@@ -389,6 +416,14 @@ class Feed:
             "mark": mark,
             "sweep": sweep,
         }
+
+
+def _starts_snapshot(cursor: str | None, doc: dict[str, Any]) -> bool:
+    """Whether this page begins a full read: a snapshot page from a cursor that was not
+    already inside one."""
+    parsed = _parse_cursor(cursor)
+    inside = parsed is not None and parsed[0] == "s" and parsed[1] == doc["generation"]
+    return doc["mark"] is not None and not inside
 
 
 def _parse_cursor(cursor: str | None) -> tuple[str, int, int, int] | None:

@@ -361,7 +361,8 @@ class Matcher:
                 value = signal_type.normalize(signal.value)
                 candidates += [
                     (hit, signal, signal_type, limits, None)
-                    for hit in index.query(value, max(limits.values()))
+                    for key in signal_type.lookup_keys(value)
+                    for hit in index.query(key, max(limits.values()))
                 ]
         return candidates
 

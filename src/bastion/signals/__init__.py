@@ -19,7 +19,9 @@ from bastion.signals.opaque import NetCleanSignal, PhotoDnaSignal, VidentifierSi
 from bastion.signals.pdq import PdqSignal
 from bastion.signals.sha1 import Sha1Signal
 from bastion.signals.sha256 import Sha256Signal
+from bastion.signals.text import TextSignal
 from bastion.signals.tmk import TmkPdqfSignal
+from bastion.signals.url import UrlSignal
 from bastion.signals.video_md5 import VideoMd5Signal
 from bastion.signals.vpdq import VpdqFeature, VpdqSignal
 
@@ -37,7 +39,9 @@ __all__ = [
     "Sha256Signal",
     "Signal",
     "SignalType",
+    "TextSignal",
     "TmkPdqfSignal",
+    "UrlSignal",
     "VidentifierSignal",
     "VideoMd5Signal",
     "VpdqFeature",
@@ -67,13 +71,18 @@ SIGNAL_TYPES: dict[str, type[SignalType]] = _registry(
     PhotoDnaSignal,
     NetCleanSignal,
     VidentifierSignal,
+    UrlSignal,
+    TextSignal,
 )
+#: Names other tools use for bastion's types (python-threatexchange's `raw_text`).
+ALIASES = {"raw_text": TextSignal.name}
 
 
 def get_signal_type(name: str) -> type[SignalType]:
     """The signal type registered under `name`; raises `UnknownSignalTypeError` otherwise."""
     try:
-        return SIGNAL_TYPES[name.strip().lower()]
+        key = name.strip().lower()
+        return SIGNAL_TYPES[ALIASES.get(key, key)]
     except (KeyError, AttributeError):
         known = ", ".join(sorted(SIGNAL_TYPES))
         raise UnknownSignalTypeError(f"unknown signal type {name!r} (known: {known})") from None

@@ -68,6 +68,12 @@ class SignalType(ABC):
         return 0 if a == b else None
 
     @classmethod
+    def lookup_keys(cls, value: str) -> list[str]:
+        """For an exact type: the bank values a normalised query value matches (itself; a
+        URL also its domains, a text its phrases)."""
+        return [value]
+
+    @classmethod
     @abstractmethod
     def examples(cls) -> list[str]:
         """Benign example values, for documentation, demos and an offline sample exchange."""

@@ -188,6 +188,8 @@ class ApiKeyRow(Base):
     rate_limit: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    #: None: every bank. Else bank name to the permissions (read, write, export) on it.
+    bank_grants: Mapped[dict[str, list[str]] | None] = mapped_column(Json, nullable=True)
 
 
 class StreamWatchRow(Base):
@@ -335,3 +337,21 @@ class PartnerFeedbackRow(Base):
     opinion: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text, default="")
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class AuditEventRow(Base):
+    """Who did what to the shared lists and their secrets: exports, syncs, credential and
+    sharing changes. Rows are only ever added."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_action", "action", "id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(200))
+    detail: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)

@@ -24,7 +24,9 @@ def prepare(settings: Settings) -> str | None:
         secret = None
         keys = ApiKeyStore(db)
         if not keys.has_admin_key():
-            secret = keys.create("admin (created on first run)", [Scope.ADMIN]).secret
+            secret = keys.create(
+                "admin (created on first run)", [Scope.ADMIN], actor="first run"
+            ).secret
         store = BankStore(db)
         if not store.list_banks():
             seed_demo_bank(store, settings)

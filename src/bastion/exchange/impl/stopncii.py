@@ -5,8 +5,8 @@ continuation token; the next sync starts from the last page's `nextSetTimestamp`
 token is kept in the checkpoint while paging, and trusted for an hour. A record whose
 `hashStatus` is `Withdrawn` or `Deleted` is a tombstone (python-threatexchange compares the
 hash value there by mistake and never deletes). `ImagePDQ` gives `pdq`, `VideoMD5`
-`video_md5`; other types are skipped. Feedback: a true positive is `Blocked`, a false
-positive `NotBlocked`.
+`video_md5`, `URL` `url` and `Text` `text`; `VideoTMK` records are skipped. Feedback: a
+true positive is `Blocked`, a false positive `NotBlocked`.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from bastion.exchange.api import (
 from bastion.exchange.clients.stopncii import BASE_URL, HashPage, HashRecord, StopNciiClient
 from bastion.signals import Signal, normalize_signal
 
-SIGNALS = {"ImagePDQ": "pdq", "VideoMD5": "video_md5"}
+SIGNALS = {"ImagePDQ": "pdq", "VideoMD5": "video_md5", "URL": "url", "Text": "text"}
 FEEDBACK = {Opinion.TRUE_POSITIVE: "Blocked", Opinion.FALSE_POSITIVE: "NotBlocked"}
 TOKEN_TTL = 3600
 #: pytx's default first timestamp.

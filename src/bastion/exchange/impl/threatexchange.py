@@ -5,7 +5,8 @@ seen: the boundary update is fetched again, which changes nothing), following `p
 to its end; an empty page is taken in stride. An update marked `should_delete`, or left with
 no descriptor, is a tombstone. Indicator types map as python-threatexchange maps them:
 `HASH_PDQ` to `pdq`, `HASH_VIDEO_MD5` (and `HASH_MD5` tagged `media_type_video`) to
-`video_md5`, `HASH_MD5` to `md5`, `HASH_SHA256` to `sha256`; others are skipped. An entry is
+`video_md5`, `HASH_MD5` to `md5`, `HASH_SHA256` to `sha256`, `URI` and `RAW_URI` to `url`,
+`TEXT_STRING` to `text`; others are skipped. An entry is
 named by the indicator's Graph id. Feedback reacts on the update's descriptors: `HELPFUL`
 for a true positive, `NOT_HELPFUL` for a false positive, `DISAGREE_WITH_TAGS` when disputed.
 """
@@ -21,7 +22,8 @@ from bastion.exchange.clients.threatexchange import BASE_URL, ThreatExchangeClie
 from bastion.signals import Signal, normalize_signal
 
 SIGNALS = {"HASH_PDQ": "pdq", "HASH_VIDEO_MD5": "video_md5", "HASH_MD5": "md5",
-           "HASH_SHA256": "sha256"}  # fmt: skip
+           "HASH_SHA256": "sha256", "URI": "url", "RAW_URI": "url",
+           "TEXT_STRING": "text"}  # fmt: skip
 REACTION = {Opinion.TRUE_POSITIVE: "HELPFUL", Opinion.FALSE_POSITIVE: "NOT_HELPFUL",
             Opinion.DISPUTED: "DISAGREE_WITH_TAGS"}  # fmt: skip
 

@@ -12,7 +12,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
-from bastion.auth import ApiKey, Scope
+from bastion.auth import ApiKey, BankPermission, PermissionDeniedError, Scope
 from bastion.banks import NewEntry
 from bastion.exchange.formats import HashListFormat
 from bastion.exchange.transfer import export_bank, import_file
@@ -41,14 +41,17 @@ curate = require(Scope.CURATE)
 
 
 @router.get("/banks", response_model=list[BankModel])
-def list_banks(svc: Services = Depends(services), _k: ApiKey = Depends(curate)) -> list[BankModel]:
-    return [BankModel.of(b) for b in svc.store.list_banks()]
+def list_banks(svc: Services = Depends(services), key: ApiKey = Depends(curate)) -> list[BankModel]:
+    """The banks this key may read."""
+    return [BankModel.of(b) for b in svc.store.list_banks() if key.may(b.name, BankPermission.READ)]
 
 
 @router.post("/banks", response_model=BankModel, status_code=201)
 def create_bank(
-    body: BankCreate, svc: Services = Depends(services), _k: ApiKey = Depends(curate)
+    body: BankCreate, svc: Services = Depends(services), key: ApiKey = Depends(curate)
 ) -> BankModel:
+    if key.bank_grants is not None:
+        raise PermissionDeniedError("a key limited to some banks cannot create banks")
     return BankModel.of(
         svc.store.create_bank(
             body.name,
@@ -61,15 +64,17 @@ def create_bank(
 
 @router.get("/banks/{name}", response_model=BankModel)
 def get_bank(
-    name: str, svc: Services = Depends(services), _k: ApiKey = Depends(curate)
+    name: str, svc: Services = Depends(services), key: ApiKey = Depends(curate)
 ) -> BankModel:
+    key.check_bank(name, BankPermission.READ)
     return BankModel.of(svc.store.get_bank(name))
 
 
 @router.patch("/banks/{name}", response_model=BankModel)
 def update_bank(
-    name: str, body: BankUpdate, svc: Services = Depends(services), _k: ApiKey = Depends(curate)
+    name: str, body: BankUpdate, svc: Services = Depends(services), key: ApiKey = Depends(curate)
 ) -> BankModel:
+    key.check_bank(name, BankPermission.WRITE)
     svc.store.update_bank(
         name, description=body.description, enabled=body.enabled, thresholds=body.thresholds
     )
@@ -78,8 +83,9 @@ def update_bank(
 
 @router.delete("/banks/{name}", status_code=204)
 def delete_bank(
-    name: str, svc: Services = Depends(services), _k: ApiKey = Depends(curate)
+    name: str, svc: Services = Depends(services), key: ApiKey = Depends(curate)
 ) -> Response:
+    key.check_bank(name, BankPermission.WRITE)
     svc.store.delete_bank(name)
     return Response(status_code=204)
 
@@ -92,8 +98,9 @@ def list_entries(
     enabled: bool | None = Query(None, description="Only enabled (true) or disabled (false)."),
     signal_type: str | None = Query(None, description="Only entries with a signal of this type."),
     svc: Services = Depends(services),
-    _k: ApiKey = Depends(curate),
+    key: ApiKey = Depends(curate),
 ) -> EntryPage:
+    key.check_bank(name, BankPermission.READ)
     entries = svc.store.list_entries(
         name, after=after, limit=limit, enabled=enabled, signal_type=signal_type
     )
@@ -108,6 +115,7 @@ def add_signal_entry(
     name: str, body: EntryCreate, svc: Services = Depends(services), key: ApiKey = Depends(curate)
 ) -> EntryModel:
     """Add an entry from signals computed elsewhere (e.g. a hash from a partner)."""
+    key.check_bank(name, BankPermission.WRITE)
     signals = tuple(
         Signal(*normalize_signal(s.type, s.value), quality=s.quality) for s in body.signals
     )
@@ -129,6 +137,7 @@ def add_media_entry(
     key: ApiKey = Depends(curate),
 ) -> EntryModel:
     """Hash an uploaded image and add it as an entry with its PDQ, MD5 and SHA-256."""
+    key.check_bank(name, BankPermission.WRITE)
     svc.store.require_bank(name)
     data = read_upload(file, svc.settings.max_media_bytes)
     content = svc.hash_bytes(data, name=file.filename or "upload")
@@ -143,9 +152,11 @@ def add_media_entry(
 
 @router.get("/entries/{entry_id}", response_model=EntryModel)
 def get_entry(
-    entry_id: EntryId, svc: Services = Depends(services), _k: ApiKey = Depends(curate)
+    entry_id: EntryId, svc: Services = Depends(services), key: ApiKey = Depends(curate)
 ) -> EntryModel:
-    return EntryModel.of(svc.store.get_entry(entry_id))
+    entry = svc.store.get_entry(entry_id)
+    key.check_bank(entry.bank, BankPermission.READ)
+    return EntryModel.of(entry)
 
 
 @router.patch("/entries/{entry_id}", response_model=EntryModel)
@@ -153,9 +164,10 @@ def update_entry(
     entry_id: int,
     body: EntryUpdate,
     svc: Services = Depends(services),
-    _k: ApiKey = Depends(curate),
+    key: ApiKey = Depends(curate),
 ) -> EntryModel:
     """Disable or re-enable an entry, set `disabled_until`, change its note or metadata."""
+    key.check_bank(svc.store.get_entry(entry_id).bank, BankPermission.WRITE)
     fields = body.model_fields_set
     return EntryModel.of(
         svc.store.update_entry(
@@ -170,8 +182,9 @@ def update_entry(
 
 @router.delete("/entries/{entry_id}", status_code=204)
 def delete_entry(
-    entry_id: EntryId, svc: Services = Depends(services), _k: ApiKey = Depends(curate)
+    entry_id: EntryId, svc: Services = Depends(services), key: ApiKey = Depends(curate)
 ) -> Response:
+    key.check_bank(svc.store.get_entry(entry_id).bank, BankPermission.WRITE)
     svc.store.delete_entry(entry_id)
     return Response(status_code=204)
 
@@ -187,6 +200,7 @@ def import_hash_list(
     key: ApiKey = Depends(curate),
 ) -> ImportResultModel:
     """Import a hash list; all or nothing unless `skip_invalid` (see docs/formats.md)."""
+    key.check_bank(name, BankPermission.WRITE)
     svc.store.require_bank(name)
     with tempfile.TemporaryDirectory(prefix="bastion-import-") as tmp:
         path = Path(tmp) / "upload"
@@ -217,14 +231,15 @@ def export_hash_list(
     name: str,
     format: HashListFormat = Query(HashListFormat.TE_CSV),
     svc: Services = Depends(services),
-    _k: ApiKey = Depends(curate),
+    key: ApiKey = Depends(curate),
 ) -> FileResponse:
-    """The bank as a ThreatExchange CSV or local_file hash list."""
+    """The bank as a ThreatExchange CSV or local_file hash list (recorded in the audit log)."""
+    key.check_bank(name, BankPermission.EXPORT)
     svc.store.require_bank(name)
     fd, tmp = tempfile.mkstemp(prefix="bastion-export-")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            export_bank(svc.store, name, out, format)
+            export_bank(svc.store, name, out, format, actor=f"key:{key.prefix}")
     except BaseException:
         os.unlink(tmp)
         raise

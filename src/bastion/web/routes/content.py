@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
+from pydantic import BaseModel, Field
 
 from bastion.actions import content_info
 from bastion.auth import ApiKey, Scope
@@ -14,6 +15,7 @@ from bastion.web.schemas import (
     IndexStatusModel,
     MatchModel,
     MatchResult,
+    SignalModel,
 )
 from bastion.web.security import require
 from bastion.web.services import Services, services
@@ -82,6 +84,28 @@ async def lookup(
     type_name, value = normalize_signal(signal_type, signal)
     matches = await svc.matcher.match_signals_async([Signal(type_name, value)])
     await svc.act(matches, {"signals": {type_name: value}})
+    return MatchResult(matches=[MatchModel.of(m) for m in matches])
+
+
+class LookupBody(BaseModel):
+    signals: list[SignalModel] = Field(
+        min_length=1,
+        max_length=100,
+        examples=[[{"type": "url", "value": "https://example.com/page"}]],
+    )
+
+
+@matching.post("/lookup", response_model=MatchResult)
+async def lookup_many(
+    body: LookupBody,
+    svc: Services = Depends(services),
+    _key: ApiKey = Depends(require(Scope.MATCH)),
+) -> MatchResult:
+    """Match up to 100 signals computed elsewhere at once (any type; a `text` value may be a
+    whole message of up to 10,000 characters, too long for a query string)."""
+    signals = [Signal(*normalize_signal(s.type, s.value), s.quality) for s in body.signals]
+    matches = await svc.matcher.match_signals_async(signals)
+    await svc.act(matches, {"signals": {s.type: s.key for s in signals}})
     return MatchResult(matches=[MatchModel.of(m) for m in matches])
 
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 
-from bastion.auth import ApiKey, Scope
+from bastion.audit import AuditLog
+from bastion.auth import ApiKey, BankPermission, Scope
 from bastion.banks.model import BANK_NAME_PATTERN
 from bastion.exchange.api import Opinion
 from bastion.exchange.feedback import Feedback, FeedbackStatus
@@ -83,7 +84,7 @@ def list_exchanges(
 
 @router.post("/exchanges", response_model=ExchangeModel, status_code=201)
 def create_exchange(
-    body: ExchangeCreate, svc: Services = Depends(services), _k: ApiKey = Depends(admin)
+    body: ExchangeCreate, svc: Services = Depends(services), key: ApiKey = Depends(admin)
 ) -> ExchangeModel:
     return ExchangeModel.of(
         svc.exchanges.add(
@@ -94,6 +95,7 @@ def create_exchange(
             credentials=body.credentials,
             interval_seconds=body.interval_seconds,
             enabled=body.enabled,
+            actor=f"key:{key.prefix}",
         )
     )
 
@@ -110,7 +112,7 @@ def update_exchange(
     name: Name,
     body: ExchangeUpdate,
     svc: Services = Depends(services),
-    _k: ApiKey = Depends(admin),
+    key: ApiKey = Depends(admin),
 ) -> ExchangeModel:
     return ExchangeModel.of(
         svc.exchanges.update(
@@ -118,6 +120,7 @@ def update_exchange(
             enabled=body.enabled,
             interval_seconds=body.interval_seconds,
             credentials=body.credentials,
+            actor=f"key:{key.prefix}",
         )
     )
 
@@ -167,6 +170,7 @@ def give_feedback(
     """Tell the source of an entry fetched from an exchange what review concluded. It is
     queued, and sent by the scheduler in a `worker` process (retried while the source is
     unreachable)."""
+    key.check_bank(svc.store.get_entry(entry_id).bank, BankPermission.READ)
     return FeedbackModel.of(
         svc.feedback.give(entry_id, body.opinion, note=body.note, given_by=f"key:{key.prefix}")
     )
@@ -176,13 +180,37 @@ def give_feedback(
 def list_feedback(
     entry_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
     svc: Services = Depends(services),
-    _k: ApiKey = Depends(curate),
+    key: ApiKey = Depends(curate),
 ) -> list[FeedbackModel]:
+    key.check_bank(svc.store.get_entry(entry_id).bank, BankPermission.READ)
     return [FeedbackModel.of(f) for f in svc.feedback.list(entry_id=entry_id)]
+
+
+class AuditEventModel(BaseModel):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    detail: dict[str, Any]
+
+
+@router.get("/audit", response_model=list[AuditEventModel])
+def audit_log(
+    action: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    before: Annotated[int | None, Query(ge=1)] = None,
+    svc: Services = Depends(services),
+    _k: ApiKey = Depends(admin),
+) -> list[AuditEventModel]:
+    """The audit log, newest first: exports, syncs, partners' full reads, and changes to
+    credentials, keys and sharing. Pass the last id as `before` for the next page."""
+    events = AuditLog(svc.db).list(action=action, limit=limit, before=before)
+    return [AuditEventModel(**vars(e)) for e in events]
 
 
 @router.delete("/exchanges/{name}", status_code=204)
 def delete_exchange(
-    name: Name, svc: Services = Depends(services), _k: ApiKey = Depends(admin)
+    name: Name, svc: Services = Depends(services), key: ApiKey = Depends(admin)
 ) -> None:
-    svc.exchanges.remove(name)
+    svc.exchanges.remove(name, actor=f"key:{key.prefix}")

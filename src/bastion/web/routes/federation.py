@@ -53,8 +53,10 @@ async def changes(
     ask again at once."""
 
     def read() -> Response:
-        collab_id, _ = svc.collabs.partner_of(collab, key)
-        page = svc.collabs.page(collab_id, cursor, limit, svc.signing_key)
+        collab_id, _, reader = svc.collabs.partner_of(collab, key)
+        page = svc.collabs.page(
+            collab_id, cursor, limit, svc.signing_key, reader=f"partner:{reader}"
+        )
         return Response(page.body, media_type="application/json", headers={HEADER: page.signature})
 
     return await run_in_threadpool(read)
@@ -68,6 +70,6 @@ def feedback(
     key: ApiKey = Depends(partner),
 ) -> dict[str, object]:
     """A partner's opinion (true positive, false positive, disputed) on a published entry."""
-    collab_id, partner_id = svc.collabs.partner_of(collab, key)
+    collab_id, partner_id, _ = svc.collabs.partner_of(collab, key)
     given = svc.collabs.give_feedback(collab_id, partner_id, int(body.id), body.opinion, body.note)
     return {"id": given.id, "received_at": given.received_at.isoformat()}

@@ -29,7 +29,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from bastion.actions import content_info
-from bastion.auth import ApiKey, Scope
+from bastion.auth import ApiKey, PermissionDeniedError, Scope
 from bastion.banks import BankEntry, NewEntry
 from bastion.errors import BastionError, UnknownSignalTypeError
 from bastion.hashing import HashedContent
@@ -45,7 +45,15 @@ matching = APIRouter(tags=["hma"], responses=MESSAGE_RESPONSES)
 curation = APIRouter(tags=["hma"], responses=MESSAGE_RESPONSES)
 hash_key = require(Scope.HASH)
 match_key = require(Scope.MATCH)
-curate_key = require(Scope.CURATE)
+_curate = require(Scope.CURATE)
+
+
+async def curate_key(key: ApiKey = Depends(_curate)) -> ApiKey:
+    """A curate key that may use every bank: HMA's routes know no per-bank permissions."""
+    if key.bank_grants is not None:
+        raise PermissionDeniedError("a key limited to some banks uses /api/v1, not HMA's routes")
+    return key
+
 
 _METADATA_KEYS = {"content_id", "content_uri", "json"}
 #: Content ids are 64-bit signed integers in the database.
