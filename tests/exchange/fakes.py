@@ -240,6 +240,7 @@ class FakeStopNcii:
         self.requests: list[str] = []
         self.feedback: list[Any] = []
         self.extra_raw: list[Any] = []  # records sent as they are (malformed ones)
+        self.broken_pages: set[int] = set()  # page offsets answered with an HTML error page
 
     def put(self, kind: str, value: str, status: str, modified: int, **extra: Any) -> None:
         self.records[(kind, value)] = {
@@ -291,6 +292,9 @@ class FakeStopNcii:
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         start, size = int(query["startTimestamp"]), int(query.get("pageSize", "800"))
         offset = int(base64.b64decode(query["nextPageToken"])) if "nextPageToken" in query else 0
+        if offset in self.broken_pages:
+            self.broken_pages.discard(offset)
+            return _reply(handler, 200, b"<html><body>Service Unavailable</body></html>")
         matching = sorted(
             (r for r in self.records.values() if r["lastModtimestamp"] >= start),
             key=lambda r: (r["lastModtimestamp"], r["hashValue"]),

@@ -116,3 +116,23 @@ def test_feedback_is_blocked_or_not_blocked(fake: FakeStopNcii, url: str) -> Non
     )
     with pytest.raises(ExchangeError, match="no function key for SubmitFeedback"):
         no_key.send_feedback(Record(f"ImagePDQ:{pdq(2)}", ()), Opinion.TRUE_POSITIVE, "")
+
+
+def test_a_page_that_is_not_json_stops_the_sync_where_it_was(
+    store: BankStore, exchanges: ExchangeStore, fake: FakeStopNcii, url: str
+) -> None:
+    store.create_bank("ncii")
+    exchanges.add(
+        "ncii", kind="stop_ncii", bank="ncii",
+        config={"base_url": url, "page_size": 3}, credentials=CREDENTIALS,
+    )  # fmt: skip
+    fake.broken_pages = {3}  # the second page
+    broken = Syncer(store, exchanges).sync("ncii")
+    assert broken.error == "ncii: the answer is not JSON"
+    assert len(list(store.iter_entries("ncii"))) == 3  # the first page, and no more
+    checkpoint = exchanges.get("ncii").checkpoint
+    assert checkpoint is not None
+    assert "token" in checkpoint  # mid-paging: the next sync asks for the second page again
+    resumed = Syncer(store, exchanges).sync("ncii")
+    assert resumed.error is None
+    assert len(list(store.iter_entries("ncii"))) == 9
