@@ -1,6 +1,8 @@
 """Content to signals: read the bytes under limits, decode safely, compute every signal.
 
-Images get PDQ, MD5 and SHA-256. Videos (recognised by their container's first bytes) get
+Images get PDQ, MD5 and SHA-256, and derived PDQ hashes for robust matching
+(`bastion.variants`): the ways the image is also looked up, and what an entry made from it
+stores besides its hash. Videos (recognised by their container's first bytes) get
 video MD5, SHA-256 and the video hashes named by the `video_signals` setting: vPDQ, with PDQ
 computed as `pdq_mode` says, and TMK+PDQF. A video whose frames are mostly inside black bars
 gets a second vPDQ signal, of the frames without the bars, so that a copy with the bars
@@ -12,9 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import av
+import numpy as np
 
+from bastion.banks.model import Derived, MatchOptions, NewEntry
 from bastion.errors import MediaError, UnsupportedMediaError
 from bastion.media import decoding, exif_orientation, open_image, read_media
 from bastion.media.video import (
@@ -24,7 +29,7 @@ from bastion.media.video import (
     open_video,
     video_info,
 )
-from bastion.pdq import PdqMode, hash_image
+from bastion.pdq import PdqMode, hash_image, hash_rgb
 from bastion.settings import Settings
 from bastion.signals import (
     Md5Signal,
@@ -36,6 +41,7 @@ from bastion.signals import (
     VpdqSignal,
 )
 from bastion.tmk import TmkHasher
+from bastion.variants import bank_variants, lookups
 from bastion.vpdq import VpdqHasher
 
 
@@ -59,9 +65,29 @@ class HashedContent:
     kind: str = "image"
     #: A video's declared duration in seconds (None for images, or when not declared).
     seconds: float | None = None
+    #: An image's other ways to be looked up: its rotations and mirror images, the
+    #: picture inside its borders (see `bastion.variants`).
+    lookups: tuple[Derived, ...] = ()
+    #: What an entry made from the image may store besides its hash: the picture inside
+    #: its borders, and crops and tilts when hashed with ``variants=True``.
+    variants: tuple[Derived, ...] = ()
 
     def signal(self, type_name: str) -> Signal | None:
         return next((s for s in self.signals if s.type == type_name), None)
+
+    def lookups_for(self, options: MatchOptions) -> list[Derived]:
+        """The lookups a bank with `options` matches."""
+        return [d for d in self.lookups if options.allows(d.how)]
+
+    def entry(self, options: MatchOptions, *, metadata: dict[str, Any], note: str = "") -> NewEntry:
+        """An entry of this content for a bank with `options`: its signals, and the derived
+        signals those options keep (hash with ``variants=options.variants``)."""
+        derived = tuple(d for d in self.variants if options.allows(d.how))
+        return NewEntry(signals=self.signals, metadata=metadata, note=note, derived=derived)
+
+
+#: Hash with every lookup robust matching may use (for a caller that does not know the banks).
+EVERY_LOOKUP = MatchOptions(trim_borders=True, rotations=True, variants=True)
 
 
 class ContentHasher:
@@ -71,13 +97,25 @@ class ContentHasher:
         self.settings = settings
         self.pdq_mode = PdqMode(settings.pdq_mode)
 
-    def hash_file(self, path: Path) -> HashedContent:
+    def hash_file(
+        self, path: Path, *, options: MatchOptions = EVERY_LOOKUP, variants: bool = False
+    ) -> HashedContent:
         data = read_media(path, max_bytes=self.settings.max_media_bytes)
-        return self.hash_bytes(data, name=str(path))
+        return self.hash_bytes(data, name=str(path), options=options, variants=variants)
 
-    def hash_bytes(self, data: bytes, name: str = "content") -> HashedContent:
+    def hash_bytes(
+        self,
+        data: bytes,
+        name: str = "content",
+        *,
+        options: MatchOptions = EVERY_LOOKUP,
+        variants: bool = False,
+    ) -> HashedContent:
+        """The signals of `data`, with an image's lookups for banks with `options` (the
+        matcher's `Matcher.options` says which its banks use); with `variants`, its crops,
+        tilts and centre too (what a bank with the `variants` option stores)."""
         try:
-            return self._hash_image(data, name)
+            return self._hash_image(data, name, options, variants)
         except UnsupportedMediaError:
             if not looks_like_video(data):
                 raise UnsupportedMediaError(
@@ -86,10 +124,18 @@ class ContentHasher:
                 ) from None
         return self._hash_video(data, name)
 
-    def _hash_image(self, data: bytes, name: str) -> HashedContent:
+    def _hash_image(
+        self, data: bytes, name: str, options: MatchOptions, variants: bool
+    ) -> HashedContent:
         opened = open_image(data, max_pixels=self.settings.max_image_pixels, name=name)
         with decoding(name):
-            digest = hash_image(opened.image, self.pdq_mode)
+            if self.pdq_mode is PdqMode.FAST:  # hashes a reduced decode (JPEG draft)
+                digest = hash_image(opened.image, self.pdq_mode)
+                pixels = np.asarray(opened.image.convert("RGB"))
+            else:  # what hash_image does, keeping the pixels
+                pixels = np.asarray(opened.image.convert("RGB"))
+                digest = hash_rgb(pixels, self.pdq_mode)
+        found = lookups(pixels, digest, self.pdq_mode, options)
         orientation = exif_orientation(opened.image)
         pdq = Signal(PdqSignal.name, digest.hash, digest.quality)
         displayed = None
@@ -104,6 +150,8 @@ class ContentHasher:
             orientation=orientation,
             signals=(pdq, Md5Signal.hash_bytes(data), Sha256Signal.hash_bytes(data)),
             displayed_pdq=displayed,
+            lookups=tuple(found),
+            variants=tuple(bank_variants(pixels, found, self.pdq_mode, extra=variants)),
         )
 
     def _video_hasher(

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from bastion.auth import ApiKeyStore, Scope
-from bastion.banks import BankStore, NewEntry
+from bastion.banks import BankStore, Derived, NewEntry
 from bastion.exchange.feedback import FeedbackQueue, FeedbackStatus
 from bastion.exchange.secrets import CredentialBox
 from bastion.exchange.store import ExchangeStore
@@ -208,3 +208,16 @@ def test_partner_keys_open_only_their_collaboration(
     # api_key_cache_seconds, in every process).
     removed = httpx.get(f"{url}/v1/exchange/partners/changes", headers=as_partner)
     assert removed.status_code == 404
+
+
+def test_derived_hashes_stay_with_the_publisher(subscriber: Subscriber, store: BankStore) -> None:
+    derived = (Derived(Signal("pdq", pdq(999), 90), "crop_10"),)
+    [added] = store.add_entries(
+        "confirmed",
+        [NewEntry(signals=(Signal("pdq", pdq(500), 100),), derived=derived)],
+        source="media",
+    )
+    subscriber.sync()
+    held = subscriber.held()
+    assert held[str(added)] == [Signal("pdq", pdq(500), 100)]
+    assert all(Signal("pdq", pdq(999), 90) not in signals for signals in held.values())

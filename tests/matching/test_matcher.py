@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageEnhance, ImageFilter
 
-from bastion.banks import BankStore, NewEntry
+from bastion.banks import BankStore, MatchOptions, NewEntry
 from bastion.hashing import ContentHasher, HashedContent
 from bastion.matching import Matcher
 from bastion.samples import sample_pixels
@@ -215,6 +215,9 @@ def test_displayed_orientation_matches_upright_bank_entry(
     content: HashedContent = hasher.hash_bytes(buffer.getvalue())
     assert [m.entry_id for m in Matcher(store, settings).match_content(content)] == [known_bank[6]]
     off = settings.with_overrides(match_exif_orientation=False)
+    (turned,) = Matcher(store, off).match_content(content)  # the bank matches rotations
+    assert (turned.entry_id, turned.query_how) == (known_bank[6], "rotate90")
+    store.update_bank("known", matching=MatchOptions(rotations=False))
     assert Matcher(store, off).match_content(content) == []
 
 

@@ -3,16 +3,94 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
 from bastion.errors import ValidationError
+from bastion.pdq import DIHEDRAL_NAMES
 from bastion.signals import MatchKind, Signal, get_signal_type
 
 #: Bank names: 1-64 letters, digits, '_', '-' or '.', starting with a letter or digit.
 BANK_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 _BANK_NAME = re.compile(BANK_NAME_PATTERN)
+
+
+@dataclass(frozen=True)
+class MatchOptions:
+    """How a bank matches images beyond their PDQ as uploaded (docs/robustness.md).
+
+    Each option costs something the benchmark measures (`bastion bench robustness`).
+    """
+
+    #: Also match the picture inside flat borders (padding, letterboxes, caption bars, a
+    #: screenshot's page), of uploads and of the media added to the bank.
+    trim_borders: bool = True
+    #: Also match uploads turned a quarter, half or three quarters, or mirrored (PDQ's
+    #: eight dihedral hashes, from one hashing pass).
+    rotations: bool = True
+    #: Store extra hashes of crops, small rotations and the centre with each entry added
+    #: from media, for copies cropped or tilted a little or with a logo in a corner; uploads
+    #: are then also looked up by their centre. Entries added as hashes cannot have them.
+    variants: bool = True
+
+    @classmethod
+    def of(cls, value: Mapping[str, Any], base: MatchOptions | None = None) -> MatchOptions:
+        """Options from a mapping of option name to true/false, the rest as in `base`
+        (default: the defaults). Raises `ValidationError` for an unknown name or a
+        value that is not a boolean."""
+        if not isinstance(value, Mapping):
+            raise ValidationError("match options must be a mapping of option name to true/false")
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(value) - names)
+        if unknown:
+            raise ValidationError(
+                f"unknown match option(s) {', '.join(map(repr, unknown))}: "
+                f"use {', '.join(sorted(names))}"
+            )
+        for name, on in value.items():
+            if not isinstance(on, bool):
+                raise ValidationError(f"match option {name} must be true or false")
+        current = (base or cls()).as_dict()
+        return cls(**{**current, **value})
+
+    def as_dict(self) -> dict[str, bool]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def __or__(self, other: MatchOptions) -> MatchOptions:
+        """The options either has on (what hashing must compute for both)."""
+        return MatchOptions(**{k: v or getattr(other, k) for k, v in self.as_dict().items()})
+
+    def allows(self, how: str) -> bool:
+        """Whether a signal derived as `how` (`Derived.how`) takes part in matching here:
+        every step of it must be switched on."""
+        options = [_option_of(step) for step in how.split("+")]
+        return all(o is not None and getattr(self, o) for o in options)
+
+
+def _option_of(step: str) -> str | None:
+    """The option a derivation step needs (None for a step bastion does not know)."""
+    if step == "trimmed":
+        return "trim_borders"
+    if step.startswith(("crop_", "tilt_", "centre_")):
+        return "variants"
+    return "rotations" if step in DIHEDRAL_NAMES and step != "original" else None
+
+
+#: What banks made before match options existed have (see migration 0010).
+ALL_OFF = MatchOptions(trim_borders=False, rotations=False, variants=False)
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A signal bastion computed from an entry's media so that edited copies match: the
+    picture inside its borders (``trimmed``), a crop (``crop_10``), a small rotation
+    (``rotate_-4``). It matches like the entry's own signals but is never shown as the
+    content's hash, exported or shared."""
+
+    signal: Signal
+    how: str
 
 
 @dataclass(frozen=True)
@@ -28,6 +106,7 @@ class Bank:
     created_at: datetime
     updated_at: datetime
     entry_count: int | None = None
+    matching: MatchOptions = ALL_OFF
 
 
 @dataclass(frozen=True)
@@ -55,6 +134,8 @@ class BankEntry:
     provenance: Provenance
     enabled: bool
     disabled_until: datetime | None
+    #: Signals derived from the media for robust matching (see `Derived`).
+    derived: tuple[Derived, ...] = ()
 
     def is_active(self, now: datetime) -> bool:
         """Whether the entry takes part in matching at `now`."""
@@ -70,6 +151,7 @@ class NewEntry:
     note: str = ""
     enabled: bool = True
     disabled_until: datetime | None = None
+    derived: tuple[Derived, ...] = ()
 
 
 def validate_bank_name(name: str) -> str:

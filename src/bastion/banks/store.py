@@ -21,8 +21,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from bastion.banks.model import (
+    ALL_OFF,
     Bank,
     BankEntry,
+    Derived,
+    MatchOptions,
     NewEntry,
     Provenance,
     validate_bank_name,
@@ -67,6 +70,8 @@ class SignalOwner(NamedTuple):
     enabled: bool
     disabled_until: datetime | None
     metadata: dict[str, Any]
+    #: How the signal was derived from the entry's media (`Derived.how`), or None.
+    derived: str | None = None
 
 
 @dataclass(frozen=True)
@@ -106,15 +111,21 @@ class BankStore:
         description: str = "",
         enabled: bool = True,
         thresholds: dict[str, Any] | None = None,
+        matching: MatchOptions | None = None,
     ) -> Bank:
         validate_bank_name(name)
         checked = validate_thresholds(thresholds or {})
+        options = (matching or MatchOptions()).as_dict()
         try:
             with self._changing() as s:
                 if s.scalar(select(BankRow.id).where(BankRow.name == name)) is not None:
                     raise ConflictError(f"bank {name!r} already exists")
                 row = BankRow(
-                    name=name, description=description, enabled=enabled, thresholds=checked
+                    name=name,
+                    description=description,
+                    enabled=enabled,
+                    thresholds=checked,
+                    match_options=options,
                 )
                 s.add(row)
                 s.flush()
@@ -158,6 +169,7 @@ class BankStore:
         description: str | None = None,
         enabled: bool | None = None,
         thresholds: dict[str, Any] | None = None,
+        matching: MatchOptions | None = None,
     ) -> Bank:
         checked = validate_thresholds(thresholds) if thresholds is not None else None
         with self._changing() as s:
@@ -168,6 +180,8 @@ class BankStore:
                 row.enabled = enabled
             if checked is not None:
                 row.thresholds = checked
+            if matching is not None:
+                row.match_options = matching.as_dict()
             row.updated_at = utcnow()
             self._record(s, [(ChangeOp.BANK_UPSERT, row.id, None)])
             return _bank(row)
@@ -397,13 +411,16 @@ class BankStore:
                         EntryRow.enabled,
                         EntryRow.disabled_until,
                         EntryRow.meta,
+                        SignalRow.derived,
                     )
                     .join(EntryRow, EntryRow.id == SignalRow.entry_id)
                     .where(SignalRow.id.in_(part))
                 )
-                for signal_id, entry_id, bank_id, value, enabled, until, meta in s.execute(query):
+                for signal_id, entry_id, bank_id, value, enabled, until, meta, how in s.execute(
+                    query
+                ):
                     owners[signal_id] = SignalOwner(
-                        signal_id, entry_id, bank_id, value, enabled, until, dict(meta or {})
+                        signal_id, entry_id, bank_id, value, enabled, until, dict(meta or {}), how
                     )
         return owners
 
@@ -566,7 +583,7 @@ class BulkWriter:
             [
                 row
                 for entry_id, e in zip(ids, batch, strict=True)
-                for row in _signal_rows(entry_id, self._bank_id, e.signals)
+                for row in _signal_rows(entry_id, self._bank_id, e.signals, e.derived)
             ],
         )
         self._store._record(s, [(ChangeOp.ENTRY_UPSERT, self._bank_id, i) for i in ids])
@@ -588,6 +605,7 @@ class BulkWriter:
                             SignalRow.bank_id == self._bank_id,
                             SignalRow.signal_type == type_name,
                             SignalRow.value.in_(part),
+                            SignalRow.derived.is_(None),
                         )
                     )
                 )
@@ -624,8 +642,11 @@ def _allocate_entry_ids(s: Session, count: int) -> list[int]:
     return list(range(last + 1, last + 1 + count))
 
 
-def _signal_rows(entry_id: int, bank_id: int, signals: Iterable[Signal]) -> list[dict[str, Any]]:
-    """The `entry_signals` rows of one entry's signals (a long value under its key)."""
+def _signal_rows(
+    entry_id: int, bank_id: int, signals: Iterable[Signal], derived: Iterable[Derived] = ()
+) -> list[dict[str, Any]]:
+    """The `entry_signals` rows of one entry's signals and derived signals (a long value
+    under its key)."""
     return [
         {
             "entry_id": entry_id,
@@ -634,8 +655,9 @@ def _signal_rows(entry_id: int, bank_id: int, signals: Iterable[Signal]) -> list
             "value": sig.key,
             "quality": sig.quality,
             "payload": sig.value if sig.key != sig.value else None,
+            "derived": how,
         }
-        for sig in signals
+        for sig, how in [*((s, None) for s in signals), *((d.signal, d.how) for d in derived)]
     ]
 
 
@@ -683,6 +705,7 @@ def _bank(row: BankRow, entry_count: int | None = None) -> Bank:
         created_at=row.created_at,
         updated_at=row.updated_at,
         entry_count=entry_count,
+        matching=MatchOptions.of(row.match_options or {}, base=ALL_OFF),
     )
 
 
@@ -691,7 +714,9 @@ def _entry(row: EntryRow, bank_name: str) -> BankEntry:
         id=row.id,
         bank_id=row.bank_id,
         bank=bank_name,
-        signals=tuple(Signal(s.signal_type, s.full_value, s.quality) for s in row.signals),
+        signals=tuple(
+            Signal(s.signal_type, s.full_value, s.quality) for s in row.signals if s.derived is None
+        ),
         metadata=dict(row.meta or {}),
         note=row.note,
         provenance=Provenance(
@@ -704,6 +729,11 @@ def _entry(row: EntryRow, bank_name: str) -> BankEntry:
         ),
         enabled=row.enabled,
         disabled_until=row.disabled_until,
+        derived=tuple(
+            Derived(Signal(s.signal_type, s.full_value, s.quality), s.derived)
+            for s in row.signals
+            if s.derived is not None
+        ),
     )
 
 

@@ -21,7 +21,7 @@ from rich.progress import (
 from rich.table import Table
 
 from bastion.audit import cli_actor
-from bastion.banks import Bank, NewEntry
+from bastion.banks import Bank, MatchOptions, NewEntry
 from bastion.cli.context import CliContext
 from bastion.errors import ValidationError
 from bastion.exchange.formats import HashListFormat
@@ -46,12 +46,45 @@ def _thresholds(pairs: list[str] | None) -> dict[str, Any] | None:
     return result
 
 
+def _options(
+    base: MatchOptions | None,
+    trim_borders: bool | None,
+    rotations: bool | None,
+    variants: bool | None,
+) -> MatchOptions | None:
+    """The match options the flags ask for, the others as in `base`; None when no flag is
+    given and `base` is None (keep them as they are)."""
+    given = {
+        name: on
+        for name, on in (
+            ("trim_borders", trim_borders), ("rotations", rotations), ("variants", variants)
+        )
+        if on is not None
+    }  # fmt: skip
+    if not given and base is not None:
+        return None
+    return MatchOptions.of(given, base=base)
+
+
+def _describe(options: MatchOptions) -> str:
+    on = [name.replace("_", "-") for name, value in options.as_dict().items() if value]
+    return ", ".join(on) or "off"
+
+
+TRIM_HELP = "Also match the picture inside flat borders (padding, bars, a screenshot's page)."
+ROTATIONS_HELP = "Also match uploads rotated a quarter/half turn or mirrored."
+VARIANTS_HELP = (
+    "Store hashes of 5%/10% crops and ±4° tilts with entries added from media (4 more hashes each)."
+)
+
+
 def _bank_json(bank: Bank) -> dict[str, Any]:
     return {
         "name": bank.name,
         "description": bank.description,
         "enabled": bank.enabled,
         "thresholds": bank.thresholds,
+        "matching": bank.matching.as_dict(),
         "entries": bank.entry_count,
         "created_at": bank.created_at.isoformat(),
         "updated_at": bank.updated_at.isoformat(),
@@ -65,13 +98,28 @@ def create(
     description: str = typer.Option("", "--description", "-d", help="What the bank holds."),
     threshold: list[str] | None = typer.Option(None, "--threshold", "-t", help=THRESHOLD_HELP),
     disabled: bool = typer.Option(False, "--disabled", help="Create the bank disabled."),
+    trim_borders: bool | None = typer.Option(
+        None, "--trim-borders/--no-trim-borders", help=TRIM_HELP + " [default: on]"
+    ),
+    rotations: bool | None = typer.Option(
+        None, "--rotations/--no-rotations", help=ROTATIONS_HELP + " [default: on]"
+    ),
+    variants: bool | None = typer.Option(
+        None, "--variants/--no-variants", help=VARIANTS_HELP + " [default: on]"
+    ),
 ) -> None:
     """Create an empty bank."""
     cli: CliContext = ctx.obj
     bank = cli.store.create_bank(
-        name, description=description, enabled=not disabled, thresholds=_thresholds(threshold)
+        name,
+        description=description,
+        enabled=not disabled,
+        thresholds=_thresholds(threshold),
+        matching=_options(None, trim_borders, rotations, variants),
     )
-    cli.out.print(f"created bank {bank.name}", markup=False)
+    cli.out.print(
+        f"created bank {bank.name} (robust matching: {_describe(bank.matching)})", markup=False
+    )
 
 
 @app.command("update")
@@ -84,14 +132,38 @@ def update(
         False, "--clear-thresholds", help="Remove all threshold overrides."
     ),
     enabled: bool | None = typer.Option(None, "--enable/--disable", help="Enable or disable."),
+    trim_borders: bool | None = typer.Option(
+        None, "--trim-borders/--no-trim-borders", help=TRIM_HELP
+    ),
+    rotations: bool | None = typer.Option(None, "--rotations/--no-rotations", help=ROTATIONS_HELP),
+    variants: bool | None = typer.Option(None, "--variants/--no-variants", help=VARIANTS_HELP),
 ) -> None:
-    """Change a bank's description, thresholds or enabled state."""
+    """Change a bank's description, thresholds, match options or enabled state.
+
+    Switching an option on applies to uploads at once; the hashes an option stores with
+    entries (the picture inside borders, crops and tilts) exist only for media added after.
+    """
     cli: CliContext = ctx.obj
     thresholds = {} if clear_thresholds else _thresholds(threshold)
+    current = cli.store.get_bank(name)
+    matching = _options(current.matching, trim_borders, rotations, variants)
     bank = cli.store.update_bank(
-        name, description=description, enabled=enabled, thresholds=thresholds
+        name, description=description, enabled=enabled, thresholds=thresholds, matching=matching
     )
-    cli.out.print(f"updated bank {bank.name}", markup=False)
+    cli.out.print(
+        f"updated bank {bank.name} (robust matching: {_describe(bank.matching)})", markup=False
+    )
+    gained = matching is not None and (
+        (matching.variants and not current.matching.variants)
+        or (matching.trim_borders and not current.matching.trim_borders)
+    )
+    if gained and current.entry_count:
+        cli.out.print(
+            f"note: the {current.entry_count:,} entries already in {name} keep the hashes they "
+            "were added with; media added from now on also stores the hashes the new options "
+            "need (add it again to give an existing entry them)",
+            markup=False,
+        )
 
 
 @app.command("list")
@@ -108,13 +180,14 @@ def list_banks(
     if not banks:
         cli.out.print("no banks yet; create one with: bastion bank create NAME", markup=False)
         return
-    table = Table("name", "entries", "enabled", "thresholds", "description")
+    table = Table("name", "entries", "enabled", "thresholds", "robust matching", "description")
     for b in banks:
         table.add_row(
             b.name,
             f"{b.entry_count:,}",
             "yes" if b.enabled else "no",
             ", ".join(f"{k}={v}" for k, v in sorted(b.thresholds.items())) or "default",
+            _describe(b.matching),
             b.description,
         )
     cli.out.print(table)
@@ -151,6 +224,10 @@ def show(
                 "added_at": e.provenance.added_at.isoformat(),
                 "enabled": e.enabled,
                 "disabled_until": e.disabled_until.isoformat() if e.disabled_until else None,
+                "derived": [
+                    {"type": d.signal.type, "value": d.signal.value, "how": d.how}
+                    for d in e.derived
+                ],
             }
             for e in shown
         ]
@@ -163,7 +240,14 @@ def show(
         for e in shown:
             table.add_row(
                 str(e.id),
-                "\n".join(f"{s.type} {s.value}" for s in e.signals),
+                "\n".join(
+                    [f"{s.type} {s.value}" for s in e.signals]
+                    + (
+                        [f"+ {len(e.derived)} derived ({', '.join(d.how for d in e.derived)})"]
+                        if e.derived
+                        else []
+                    )
+                ),
                 e.provenance.source
                 + (f" ({e.provenance.imported_from})" if e.provenance.imported_from else ""),
                 e.provenance.added_at.strftime("%Y-%m-%d %H:%M"),
@@ -207,18 +291,16 @@ def add(
     A file whose signals the bank already holds (the same bytes) is not added again.
     """
     cli: CliContext = ctx.obj
-    cli.store.require_bank(bank)  # fail before hashing if the bank does not exist
+    options = cli.store.require_bank(bank).matching  # fail before hashing without the bank
     new: list[NewEntry] = []
     failed = 0
     with _progress(cli, bytes_mode=False) as progress:
         task = progress.add_task("hashing", total=len(files))
-        for path, content in cli.hash_each(files):
+        for path, content in cli.hash_each(files, options=options, variants=options.variants):
             if content is None:
                 failed += 1
             else:
-                new.append(
-                    NewEntry(signals=content.signals, metadata={"filename": path.name}, note=note)
-                )
+                new.append(content.entry(options, metadata={"filename": path.name}, note=note))
             progress.advance(task)
     if failed and not skip_invalid:
         raise ValidationError(

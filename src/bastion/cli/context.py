@@ -10,7 +10,7 @@ from pathlib import Path
 from rich.console import Console
 
 from bastion.audit import cli_actor
-from bastion.banks import BankStore
+from bastion.banks import ALL_OFF, BankStore, MatchOptions
 from bastion.errors import BastionError
 from bastion.exchange.feedback import FeedbackQueue
 from bastion.exchange.store import ExchangeStore
@@ -49,11 +49,14 @@ class CliContext:
     def hasher(self) -> ContentHasher:
         return ContentHasher(self.settings)
 
-    def hash_each(self, files: Iterable[Path]) -> Iterator[tuple[Path, HashedContent | None]]:
-        """Hash each file; a failure is reported on stderr (one line) and yields None."""
+    def hash_each(
+        self, files: Iterable[Path], *, options: MatchOptions = ALL_OFF, variants: bool = False
+    ) -> Iterator[tuple[Path, HashedContent | None]]:
+        """Hash each file (`ContentHasher.hash_file`, with the lookups of `options`); a
+        failure is reported on stderr (one line) and yields None."""
         for path in files:
             try:
-                yield path, self.hasher.hash_file(path)
+                yield path, self.hasher.hash_file(path, options=options, variants=variants)
             except BastionError as e:
                 self.err.print(f"error: {e.message}", markup=False)
                 yield path, None

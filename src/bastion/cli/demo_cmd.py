@@ -9,7 +9,7 @@ import typer
 from PIL import Image, ImageEnhance
 from rich.table import Table
 
-from bastion.banks import BankStore, NewEntry
+from bastion.banks import BankStore
 from bastion.cli.context import CliContext
 from bastion.hashing import ContentHasher
 from bastion.matching import Matcher
@@ -56,11 +56,13 @@ def _run(cli: CliContext, root: Path) -> None:
     try:
         store = BankStore(db)
         hasher = ContentHasher(settings)
-        store.create_bank(
+        bank = store.create_bank(
             "demo-known", description="Benign sample images standing in for known content"
         )
         entries = [
-            NewEntry(signals=hasher.hash_file(p).signals, metadata={"filename": p.name})
+            hasher.hash_file(p, variants=bank.matching.variants).entry(
+                bank.matching, metadata={"filename": p.name}
+            )
             for p in known
         ]
         store.add_entries("demo-known", entries, source="media", added_by="demo")

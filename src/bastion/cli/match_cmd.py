@@ -27,7 +27,7 @@ def match_files(
     any_match = False
     failed = 0
     documents = []
-    for path, content in cli.hash_each(files):
+    for path, content in cli.hash_each(files, options=matcher.options()):
         if content is None:
             failed += 1
             continue

@@ -46,6 +46,8 @@ def match_json(match: Match) -> dict[str, Any]:
         "metadata": match.metadata,
         **({"score": match.score} if match.score is not None else {}),
         **({"video": video_json(match.video)} if match.video is not None else {}),
+        **({"query_how": match.query_how} if match.query_how is not None else {}),
+        **({"bank_how": match.bank_how} if match.bank_how is not None else {}),
     }
 
 
@@ -66,6 +68,10 @@ def describe_match(match: Match) -> str:
         line += f" distance {match.distance}"
     if match.quality is not None:
         line += f"  quality {match.quality}"
+    if match.query_how is not None:
+        line += f"  upload {match.query_how}"
+    if match.bank_how is not None:
+        line += f"  entry {match.bank_how}"
     if match.video is not None:
         line += (
             f"  {match.video.query_share:.0%} of the query's frames, "

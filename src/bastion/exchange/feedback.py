@@ -108,7 +108,7 @@ class FeedbackQueue:
                 )
             signals = s.execute(
                 select(SignalRow.signal_type, SignalRow.value, SignalRow.payload)
-                .where(SignalRow.entry_id == entry_id)
+                .where(SignalRow.entry_id == entry_id, SignalRow.derived.is_(None))
                 .order_by(SignalRow.id)
             ).all()
             row = ExchangeFeedbackRow(

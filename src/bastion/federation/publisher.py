@@ -392,7 +392,9 @@ class Feed:
             "op": "upsert",
             "id": str(row.id),
             "bank": self._banks[row.bank_id],
-            "signals": [[s.signal_type, s.full_value, s.quality] for s in row.signals],
+            "signals": [
+                [s.signal_type, s.full_value, s.quality] for s in row.signals if s.derived is None
+            ],
             "metadata": dict(row.meta or {}),
             "updated_at": (row.updated_at or row.added_at).isoformat(),
         }

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bastion.banks import Bank, BankStore, IndexRow, SignalOwner
+from bastion.banks import ALL_OFF, Bank, BankStore, Derived, IndexRow, MatchOptions, SignalOwner
 from bastion.hashing import HashedContent
 from bastion.index import (
     ExactIndex,
@@ -69,9 +69,10 @@ _VIDEO_PAGE_SIZE = 200
 #: or None where it does not match there.
 _Verdict = tuple[int, float | None, VideoComparison | None]
 _Judge = Callable[[int], _Verdict | None]
-#: An index hit, the query signal, its type, the threshold of each bank that may match, and
-#: for video types the judge of the hit under a bank's threshold.
-_Candidate = tuple[IndexHit, Signal, type[SignalType], dict[int, int], _Judge | None]
+#: An index hit, the query signal, its type, the threshold of each bank that may match,
+#: for video types the judge of the hit under a bank's threshold, and how the query signal
+#: was derived from the upload (None for the upload's own signals).
+_Candidate = tuple[IndexHit, Signal, type[SignalType], dict[int, int], _Judge | None, str | None]
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,10 @@ class Match:
     #: For vPDQ: the shares of frames that match and where the videos agree (the distance
     #: is then that of the closest pair of frames).
     video: VideoComparison | None = None
+    #: How the query's and the bank's matching signals were derived from their media
+    #: (`Derived.how`, e.g. ``rotate90``, ``trimmed``, ``crop_10``); None for their own.
+    query_how: str | None = None
+    bank_how: str | None = None
 
 
 class Matcher:
@@ -293,16 +298,19 @@ class Matcher:
         now: datetime | None = None,
         banks: Collection[str] | None = None,
         include_disabled_banks: bool = False,
+        lookups: Iterable[Derived] = (),
     ) -> list[Match]:
         """Matches of `signals` in enabled banks and active entries, nearest first.
 
         `banks` restricts matching to those bank names; `include_disabled_banks` also
-        matches banks that are switched off (HMA's "bypass coinflip"). The index finds
-        candidates; each is then checked against its entry as of the last refresh (entry
-        enabled, its bank's threshold), so a hit is never reported for an entry changed
-        before that refresh.
+        matches banks that are switched off (HMA's "bypass coinflip"). `lookups` are the
+        upload's derived signals, each matched in the banks whose `MatchOptions` allow it.
+        The index finds candidates; each is then checked against its entry as of the last
+        refresh (entry enabled, its bank's threshold and options), so a hit is never
+        reported for an entry changed before that refresh.
         """
-        candidates = self._candidates(signals, banks, include_disabled_banks, may_read=True)
+        queries = [(s, None) for s in signals] + [(d.signal, d.how) for d in lookups]
+        candidates = self._candidates(queries, banks, include_disabled_banks, may_read=True)
         assert candidates is not None
         if not candidates:
             return []
@@ -319,7 +327,8 @@ class Matcher:
         """`match_signals`, if every candidate's entry is already in memory; None when
         confirming a candidate needs a database read, or a video signal is among `signals`
         (its matching takes long enough to belong in a worker thread)."""
-        candidates = self._candidates(signals, banks, include_disabled_banks, may_read=False)
+        queries = [(s, None) for s in signals]
+        candidates = self._candidates(queries, banks, include_disabled_banks, may_read=False)
         if candidates is None:
             return None
         if not candidates:
@@ -330,7 +339,7 @@ class Matcher:
 
     def _candidates(
         self,
-        signals: Iterable[Signal],
+        queries: Iterable[tuple[Signal, str | None]],
         banks: Collection[str] | None,
         include_disabled_banks: bool,
         *,
@@ -339,7 +348,7 @@ class Matcher:
         """Index hits within the largest threshold of the banks that may match; None when
         `may_read` is false and finding them needs a database read or video work."""
         candidates: list[_Candidate] = []
-        for signal in signals:
+        for signal, how in queries:
             signal_type = get_signal_type(signal.type)
             index = self._indexes.get(signal_type.name)
             if index is None or not self._matchable(signal.type, signal.quality):
@@ -347,7 +356,9 @@ class Matcher:
             limits = {
                 b.id: self.threshold(b, signal_type)
                 for b in self._banks.values()
-                if (b.enabled or include_disabled_banks) and (banks is None or b.name in banks)
+                if (b.enabled or include_disabled_banks)
+                and (banks is None or b.name in banks)
+                and (how is None or b.matching.allows(how))
             }
             if not limits:
                 continue
@@ -360,7 +371,7 @@ class Matcher:
             else:
                 value = signal_type.normalize(signal.value)
                 candidates += [
-                    (hit, signal, signal_type, limits, None)
+                    (hit, signal, signal_type, limits, None, how)
                     for key in signal_type.lookup_keys(value)
                     for hit in index.query(key, max(limits.values()))
                 ]
@@ -378,6 +389,7 @@ class Matcher:
                 VpdqSignal,
                 limits,
                 functools.partial(self._judge_frames, query, index.features(video_id), pairs),
+                None,
             )
             for video_id, pairs in index.frame_pairs(query, max(limits.values())).items()
         ]
@@ -418,17 +430,19 @@ class Matcher:
             score = level2_score(query, TmkPdqfSignal.decode(values[tmk_id]))
             if score >= self.settings.tmk_level2_threshold:
                 judge = functools.partial(_scored, score)
-                found.append((IndexHit(0, tmk_id), signal, TmkPdqfSignal, limits, judge))
+                found.append((IndexHit(0, tmk_id), signal, TmkPdqfSignal, limits, judge, None))
         return found
 
     def _confirm(
         self, candidates: list[_Candidate], owners: dict[int, SignalOwner], now: datetime
     ) -> list[Match]:
         """The candidates whose entries match: one per entry and signal type, nearest first."""
-        best: dict[tuple[int, str], tuple[_Verdict, Signal, SignalOwner]] = {}
-        for hit, signal, signal_type, limits, judge in candidates:
+        best: dict[tuple[int, str], tuple[_Verdict, Signal, SignalOwner, str | None]] = {}
+        for hit, signal, signal_type, limits, judge, how in candidates:
             owner = owners.get(hit.id)
             if owner is None or not owner.enabled or owner.bank_id not in self._banks:
+                continue
+            if owner.derived and not self._banks[owner.bank_id].matching.allows(owner.derived):
                 continue
             limit = limits.get(owner.bank_id, -1)
             if limit < 0 or hit.distance > limit:
@@ -440,7 +454,7 @@ class Matcher:
                 continue
             key = (owner.entry_id, signal_type.name)
             if key not in best or verdict[0] < best[key][0][0]:
-                best[key] = (verdict, signal, owner)
+                best[key] = (verdict, signal, owner, how)
         matches = [
             Match(
                 bank=self._banks[owner.bank_id].name,
@@ -453,8 +467,10 @@ class Matcher:
                 metadata=owner.metadata,
                 score=score,
                 video=video,
+                query_how=how,
+                bank_how=owner.derived,
             )
-            for (entry_id, type_name), ((distance, score, video), query, owner) in best.items()
+            for (entry_id, type_name), ((distance, score, video), query, owner, how) in best.items()
         ]
         matches.sort(key=lambda m: (m.distance, m.bank, m.entry_id, m.signal_type))
         return matches
@@ -467,12 +483,21 @@ class Matcher:
             self._owners.update(self.store.signal_owners(missing))
         return self._owners
 
+    def options(self) -> MatchOptions:
+        """The match options any enabled bank has on: the lookups an upload needs."""
+        found = ALL_OFF
+        for bank in self._banks.values():
+            if bank.enabled:
+                found = found | bank.matching
+        return found
+
     def match_content(self, content: HashedContent, *, now: datetime | None = None) -> list[Match]:
-        """Matches of hashed content; also tries the displayed orientation when configured."""
+        """Matches of hashed content; also tries the displayed orientation when configured,
+        and in each bank the lookups (rotations, the picture inside borders) it allows."""
         signals = list(content.signals)
         if self.settings.match_exif_orientation and content.displayed_pdq is not None:
             signals.append(content.displayed_pdq)
-        return self.match_signals(signals, now=now)
+        return self.match_signals(signals, now=now, lookups=content.lookups)
 
     def sizes(self) -> dict[str, int]:
         """How many signals are indexed, per signal type."""

@@ -65,6 +65,8 @@ class BankRow(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     #: Per-signal-type match thresholds that override the defaults, e.g. {"pdq": 16}.
     thresholds: Mapped[dict[str, int]] = mapped_column(Json, default=dict)
+    #: How images are matched beyond their hash as uploaded (`MatchOptions.as_dict`).
+    match_options: Mapped[dict[str, bool]] = mapped_column(Json, default=dict)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
@@ -127,6 +129,10 @@ class SignalRow(Base):
     value: Mapped[str] = mapped_column(String(512))
     quality: Mapped[int | None] = mapped_column(Integer, nullable=True)
     payload: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: For a signal bastion derived from the entry's media to match edited copies (the
+    #: picture inside its borders, a crop, a small rotation): how (`Derived.how`); None for
+    #: the content's own signals, the only ones shown and shared.
+    derived: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
     @property
     def full_value(self) -> str:

@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 
 from bastion.auth import ApiKeyStore, Scope
-from bastion.banks import BankStore, NewEntry
+from bastion.banks import BankStore, MatchOptions
 from bastion.hashing import ContentHasher
 from bastion.samples import write_samples
 from bastion.settings import Settings
@@ -40,12 +40,16 @@ def seed_demo_bank(store: BankStore, settings: Settings) -> None:
     hasher = ContentHasher(settings)
     with tempfile.TemporaryDirectory(prefix="bastion-demo-") as tmp:
         paths = write_samples(Path(tmp), DEMO_SEEDS)
+        options = MatchOptions()
         entries = [
-            NewEntry(signals=hasher.hash_file(p).signals, metadata={"sample": p.name})
+            hasher.hash_file(p, variants=options.variants).entry(
+                options, metadata={"sample": p.name}
+            )
             for p in paths
         ]
     store.create_bank(
         DEMO_BANK,
         description="Demo: hashes of generated benign sample images (bastion.samples seeds 1-6)",
+        matching=options,
     )
     store.add_entries(DEMO_BANK, entries, source="media", added_by="first run")

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
 
-from bastion.banks import BankStore
+from bastion.banks import BankStore, MatchOptions
 from bastion.hashing import HashedContent
 from bastion.matching import Match, Matcher, SnapshotShelf
 from bastion.settings import Settings
@@ -139,6 +139,11 @@ class LiveMatcher:
                     self._refreshing = False
             await asyncio.sleep(wait)
             wait = min(wait * 2, _POLL_MAX_SECONDS)
+
+    def options(self) -> MatchOptions:
+        """The match options any enabled bank uses (what an upload's hashing must give)."""
+        with self._lock:
+            return self._fresh().options()
 
     def match_content(self, content: HashedContent) -> list[Match]:
         with self._lock:

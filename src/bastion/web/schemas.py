@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from bastion.banks import Bank, BankEntry
+from bastion.banks import Bank, BankEntry, Derived, MatchOptions
 from bastion.banks.model import BANK_NAME_PATTERN
 from bastion.hashing import HashedContent
 from bastion.matching import Match
@@ -93,6 +93,16 @@ class MatchModel(BaseModel):
     score: float | None = None
     #: vPDQ: shares of frames matched and the matching segments.
     video: VideoMatchModel | None = None
+    query_how: str | None = Field(
+        default=None,
+        description="How the upload's matching hash was derived (e.g. rotate90, trimmed); "
+        "null for its own hash.",
+    )
+    bank_how: str | None = Field(
+        default=None,
+        description="How the entry's matching hash was derived from its media (trimmed, "
+        "crop_10, tilt_4); null for its own hash.",
+    )
 
     @classmethod
     def of(cls, match: Match) -> MatchModel:
@@ -107,6 +117,8 @@ class MatchModel(BaseModel):
             metadata=match.metadata,
             score=match.score,
             video=VideoMatchModel.of(match.video) if match.video else None,
+            query_how=match.query_how,
+            bank_how=match.bank_how,
         )
 
 
@@ -115,11 +127,33 @@ class MatchResult(BaseModel):
     matches: list[MatchModel]
 
 
+class MatchOptionsModel(BaseModel):
+    """How a bank matches images beyond their hash as uploaded (docs/robustness.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+    trim_borders: StrictBool = Field(
+        description="Also match the picture inside flat borders (padding, bars, a frame)."
+    )
+    rotations: StrictBool = Field(description="Also match uploads rotated or mirrored.")
+    variants: StrictBool = Field(
+        description="Store hashes of crops and small rotations with entries added from media."
+    )
+
+    @classmethod
+    def of(cls, options: MatchOptions) -> MatchOptionsModel:
+        return cls(**options.as_dict())
+
+
+#: A request's match options: any of them, the others as they were (or the defaults).
+MatchOptionsChange = dict[str, StrictBool]
+
+
 class BankModel(BaseModel):
     name: str
     description: str
     enabled: bool
     thresholds: dict[str, int]
+    matching: MatchOptionsModel
     entries: int | None = None
     created_at: datetime
     updated_at: datetime
@@ -131,6 +165,7 @@ class BankModel(BaseModel):
             description=bank.description,
             enabled=bank.enabled,
             thresholds=bank.thresholds,
+            matching=MatchOptionsModel.of(bank.matching),
             entries=bank.entry_count,
             created_at=bank.created_at,
             updated_at=bank.updated_at,
@@ -142,12 +177,34 @@ class BankCreate(BaseModel):
     description: str = ""
     enabled: bool = True
     thresholds: dict[str, int] = Field(default_factory=dict, examples=[{"pdq": 24}])
+    matching: MatchOptionsChange = Field(
+        default_factory=dict,
+        description="Match options to set; the others take their defaults.",
+        examples=[{"variants": True}],
+    )
 
 
 class BankUpdate(BaseModel):
     description: str | None = None
     enabled: bool | None = None
     thresholds: dict[str, int] | None = None
+    matching: MatchOptionsChange | None = Field(
+        default=None,
+        description="Match options to change; the others stay as they are.",
+        examples=[{"rotations": False}],
+    )
+
+
+class DerivedModel(BaseModel):
+    """A hash bastion derived from an entry's media for robust matching (never shared)."""
+
+    type: str
+    value: str
+    how: str = Field(examples=["trimmed", "crop_10", "tilt_4"])
+
+    @classmethod
+    def of(cls, derived: Derived) -> DerivedModel:
+        return cls(type=derived.signal.type, value=derived.signal.value, how=derived.how)
 
 
 class EntryModel(BaseModel):
@@ -168,6 +225,10 @@ class EntryModel(BaseModel):
     )
     enabled: bool
     disabled_until: datetime | None
+    derived: list[DerivedModel] = Field(
+        default_factory=list,
+        description="Hashes derived from the media for robust matching; not shared.",
+    )
 
     @classmethod
     def of(cls, entry: BankEntry) -> EntryModel:
@@ -185,6 +246,7 @@ class EntryModel(BaseModel):
             updated_at=entry.provenance.updated_at,
             enabled=entry.enabled,
             disabled_until=entry.disabled_until,
+            derived=[DerivedModel.of(d) for d in entry.derived],
         )
 
 

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bastion.actions import ActionStore
 from bastion.auth import ApiKeyStore, RateLimiter
-from bastion.banks import BankStore
+from bastion.banks import ALL_OFF, BankStore, MatchOptions
 from bastion.exchange.feedback import FeedbackQueue
 from bastion.exchange.store import ExchangeStore
 from bastion.exchange.sync import Syncer
@@ -54,16 +54,29 @@ class Services:
         # only adds memory (each 12 MP image needs ~200 MB of buffers), not throughput.
         return threading.BoundedSemaphore(os.cpu_count() or 2)
 
-    def hash_bytes(self, data: bytes, name: str) -> HashedContent:
+    def hash_bytes(
+        self, data: bytes, name: str, *, options: MatchOptions = ALL_OFF, variants: bool = False
+    ) -> HashedContent:
+        """`ContentHasher.hash_bytes` in a hashing slot: lookups for banks with `options`
+        (`for_matching` for an upload to match), and with `variants` what an entry stores."""
         with self._hash_slots:
-            return self._hasher.hash_bytes(data, name=name)
+            return self._hasher.hash_bytes(data, name=name, options=options, variants=variants)
 
-    def hash_url(self, url: str) -> HashedContent:
+    def hash_url(
+        self, url: str, *, options: MatchOptions = ALL_OFF, variants: bool = False
+    ) -> HashedContent:
         content = fetch(url, self.settings.fetch_policy())  # network time holds no slot
         with self._hash_slots:
             return self._hasher.hash_bytes(
-                content.data, name=urlsplit(content.url).hostname or "url"
+                content.data,
+                name=urlsplit(content.url).hostname or "url",
+                options=options,
+                variants=variants,
             )
+
+    def for_matching(self) -> MatchOptions:
+        """The lookups an upload needs: those any enabled bank uses."""
+        return self.matcher.options()
 
     @cached_property
     def matcher(self) -> LiveMatcher:

@@ -13,7 +13,7 @@ from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
 from bastion.auth import ApiKey, BankPermission, PermissionDeniedError, Scope
-from bastion.banks import NewEntry
+from bastion.banks import MatchOptions, NewEntry
 from bastion.exchange.formats import HashListFormat
 from bastion.exchange.transfer import export_bank, import_file
 from bastion.signals import Signal, normalize_signal
@@ -58,6 +58,7 @@ def create_bank(
             description=body.description,
             enabled=body.enabled,
             thresholds=body.thresholds,
+            matching=MatchOptions.of(body.matching),
         )
     )
 
@@ -75,8 +76,15 @@ def update_bank(
     name: str, body: BankUpdate, svc: Services = Depends(services), key: ApiKey = Depends(curate)
 ) -> BankModel:
     key.check_bank(name, BankPermission.WRITE)
+    matching = None
+    if body.matching is not None:
+        matching = MatchOptions.of(body.matching, base=svc.store.require_bank(name).matching)
     svc.store.update_bank(
-        name, description=body.description, enabled=body.enabled, thresholds=body.thresholds
+        name,
+        description=body.description,
+        enabled=body.enabled,
+        thresholds=body.thresholds,
+        matching=matching,
     )
     return BankModel.of(svc.store.get_bank(name))
 
@@ -138,12 +146,14 @@ def add_media_entry(
 ) -> EntryModel:
     """Hash an uploaded image and add it as an entry with its PDQ, MD5 and SHA-256."""
     key.check_bank(name, BankPermission.WRITE)
-    svc.store.require_bank(name)
+    options = svc.store.require_bank(name).matching
     data = read_upload(file, svc.settings.max_media_bytes)
-    content = svc.hash_bytes(data, name=file.filename or "upload")
+    content = svc.hash_bytes(
+        data, name=file.filename or "upload", options=options, variants=options.variants
+    )
     (entry_id,) = svc.store.add_entries(
         name,
-        [NewEntry(signals=content.signals, metadata={"filename": file.filename or ""}, note=note)],
+        [content.entry(options, metadata={"filename": file.filename or ""}, note=note)],
         source="media",
         added_by=f"key:{key.prefix}",
     )

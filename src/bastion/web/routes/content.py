@@ -53,7 +53,7 @@ def match_url(
     _key: ApiKey = Depends(require(Scope.MATCH)),
 ) -> MatchResult:
     """Fetch an image from a URL, hash it and match it against every enabled bank."""
-    content = svc.hash_url(url)
+    content = svc.hash_url(url, options=svc.for_matching())
     matches = svc.matcher.match_content(content)
     svc.act_on(matches, content_info(content))
     return MatchResult(content=HashResult.of(content), matches=[MatchModel.of(m) for m in matches])
@@ -67,7 +67,7 @@ def match_content(
 ) -> MatchResult:
     """Hash an uploaded image and match it against every enabled bank."""
     data = read_upload(file, svc.settings.max_media_bytes)
-    content = svc.hash_bytes(data, name=file.filename or "upload")
+    content = svc.hash_bytes(data, name=file.filename or "upload", options=svc.for_matching())
     matches = svc.matcher.match_content(content)
     svc.act_on(matches, content_info(content))
     return MatchResult(content=HashResult.of(content), matches=[MatchModel.of(m) for m in matches])

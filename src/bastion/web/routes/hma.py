@@ -30,7 +30,7 @@ from starlette.datastructures import UploadFile
 
 from bastion.actions import content_info
 from bastion.auth import ApiKey, PermissionDeniedError, Scope
-from bastion.banks import BankEntry, NewEntry
+from bastion.banks import ALL_OFF, BankEntry, MatchOptions, NewEntry
 from bastion.errors import BastionError, UnknownSignalTypeError
 from bastion.hashing import HashedContent
 from bastion.matching import Match
@@ -85,8 +85,11 @@ def _types(types: str | None) -> set[str] | None:
     return names
 
 
-async def _upload(request: Request, svc: Services) -> tuple[HashedContent, dict[str, str]]:
-    """The single `photo` file part HMA clients upload, hashed, and the form's text fields."""
+async def _upload(
+    request: Request, svc: Services, options: MatchOptions = ALL_OFF
+) -> tuple[HashedContent, dict[str, str]]:
+    """The single `photo` file part HMA clients upload, hashed (for a bank with `options`),
+    and the form's text fields."""
     async with request.form() as form:
         items = form.multi_items()
         files = [(name, value) for name, value in items if isinstance(value, UploadFile)]
@@ -102,7 +105,10 @@ async def _upload(request: Request, svc: Services) -> tuple[HashedContent, dict[
             raise HmaError(400, f"no such content_type: '{field}'")
         content = await run_in_threadpool(
             lambda: svc.hash_bytes(
-                read_upload(upload, svc.settings.max_media_bytes), name=upload.filename or "upload"
+                read_upload(upload, svc.settings.max_media_bytes),
+                name=upload.filename or "upload",
+                options=options,
+                variants=options.variants,
             )
         )
     return content, fields
@@ -153,10 +159,12 @@ def _coinflip_banks(seed: str | None, bypass: bool) -> bool:
 # Hashing --------------------------------------------------------------------------------
 
 
-def _fetch_photo(svc: Services, url: str, content_type: str | None) -> HashedContent:
+def _fetch_photo(
+    svc: Services, url: str, content_type: str | None, options: MatchOptions = ALL_OFF
+) -> HashedContent:
     if content_type not in (None, "photo"):
         raise HmaError(400, f"no such content_type: '{content_type}'")
-    return svc.hash_url(url)
+    return svc.hash_url(url, options=options, variants=options.variants)
 
 
 @hashing.get("/h/hash")
@@ -431,22 +439,25 @@ async def hma_add_content(
     """Hash a `photo` (uploaded, or fetched from `url`) and add it to the bank:
     `{"id", "signals": {type: hash}}` with status 200."""
     await run_in_threadpool(_find_bank, svc, bank_name)
+    options = (await run_in_threadpool(svc.store.require_bank, bank_name)).matching
     selected = _types(types)
     if url:
         body = await _json_body(request, required=False) or {}
-        content = await run_in_threadpool(_fetch_photo, svc, url, content_type)
+        content = await run_in_threadpool(_fetch_photo, svc, url, content_type, options)
         metadata, note = _metadata(body.get("metadata")), _note(body.get("note"))
     elif "multipart/form-data" in request.headers.get("content-type", ""):
-        content, fields = await _upload(request, svc)
+        content, fields = await _upload(request, svc, options)
         metadata, note = _metadata(fields.get("metadata")), _note(fields.get("note"))
     else:
         raise HmaError(400, "Neither `url` nor multipart file upload was received")
     signals = tuple(_signals(content, selected))
+    entry = content.entry(options, metadata=metadata, note=note)
+    derived = tuple(d for d in entry.derived if selected is None or d.signal.type in selected)
     (entry_id,) = await run_in_threadpool(
         functools.partial(
             svc.store.add_entries,
             bank_name,
-            [NewEntry(signals=signals, metadata=metadata, note=note)],
+            [NewEntry(signals=signals, metadata=metadata, note=note, derived=derived)],
             source="media",
             added_by=f"key:{key.prefix}",
         )
