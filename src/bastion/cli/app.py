@@ -12,6 +12,7 @@ from bastion.cli import (
     action_cmd,
     audit_cmd,
     bank_cmd,
+    bench_cmd,
     collab_cmd,
     demo_cmd,
     exchange_cmd,
@@ -41,6 +42,7 @@ app.add_typer(action_cmd.app, name="action")
 app.add_typer(stream_cmd.app, name="stream")
 app.add_typer(exchange_cmd.app, name="exchange")
 app.add_typer(collab_cmd.app, name="collab")
+app.add_typer(bench_cmd.app, name="bench")
 app.command("hash")(hash_cmd.hash_files)
 app.command("match")(match_cmd.match_files)
 app.command("lookup")(match_cmd.lookup)

@@ -1,0 +1,158 @@
+"""Detection robustness, and what robust matching costs.
+
+    python benchmarks/robustness.py [--photos DIR ...] [--fixtures 60] [--out DIR]
+                                    [--bank-size 1000000] [--queries 200]
+
+1. The robustness run of `bastion bench robustness` (the same code): benign photos edited
+   by the transform ladder, hashed through bastion's pipeline under each bank
+   configuration, beside perception's PDQ and pHash (the anchor, same photos, same run;
+   install it with ``pip install 'bastion[bench]'``). Default photos: those shipped with
+   scikit-image, perception and matplotlib, and generated fixtures; ``--photos`` adds
+   folders (each image in them). The report goes to ``--out`` (report.md and charts).
+2. The cost of each bank configuration, on one core:
+   - hashing an upload (640x480 and 12 MP JPEG) as the service does, with the lookups
+     robust matching uses, beside PDQ alone (the anchor);
+   - adding an image to a bank with `variants` (four more PDQ hashes) and without;
+   - hashes stored per entry, and looking an upload up in a bank of ``--bank-size``
+     entries at radius 31: one code (no options) against every lookup (rotations, centre,
+     the trimmed picture and its rotations), in a bank holding each entry's own hash and,
+     for `variants`, its five derived hashes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from bastion.banks import ALL_OFF, MatchOptions
+from bastion.hashing import ContentHasher
+from bastion.index import MultiIndexHammingIndex
+from bastion.index.codes import hex_to_words
+from bastion.pdq import hash_image
+from bastion.robustness import bench, report
+from bastion.robustness.photos import default_photos
+from bastion.samples import sample_pixels
+from bastion.settings import Settings
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from machine import describe
+
+
+def timed(work, repeat: int) -> float:
+    """Median seconds of `repeat` runs of `work`."""
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return float(np.median(times))
+
+
+def jpeg(width: int, height: int, seed: int = 5) -> bytes:
+    out = io.BytesIO()
+    small = Image.fromarray(sample_pixels(seed, 640, 480))
+    small.resize((width, height), Image.Resampling.BICUBIC).save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def hashing_costs(settings: Settings) -> list[str]:
+    hasher = ContentHasher(settings)
+    lines = [
+        "| image | PDQ alone (anchor) ms | upload as hashed (PDQ, MD5, SHA-256, lookups) ms | "
+        "added to a bank without variants ms | with variants ms |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for width, height, repeat in ((640, 480, 15), (4000, 3000, 5)):
+        data = jpeg(width, height)
+        anchor = timed(lambda d=data: hash_image(Image.open(io.BytesIO(d))), repeat)
+        upload = timed(lambda d=data: hasher.hash_bytes(d), repeat)
+        variants = timed(lambda d=data: hasher.hash_bytes(d, variants=True), repeat)
+        lines.append(
+            f"| {width}x{height} JPEG | {anchor * 1e3:.0f} | {upload * 1e3:.0f} | "
+            f"{upload * 1e3:.0f} | {variants * 1e3:.0f} |"
+        )
+    return lines
+
+
+def lookup_costs(settings: Settings, bank_size: int, queries: int) -> list[str]:
+    """Query time at radius 31 for one code against every lookup, in banks of own hashes
+    and of own plus derived hashes. The bank's codes are random (unrelated to the queries,
+    as nearly every banked hash is to an upload); the queries are real uploads' lookups."""
+    hasher = ContentHasher(settings)
+    rng = np.random.default_rng(3)
+    uploads = [hasher.hash_bytes(jpeg(640, 480, seed)) for seed in range(2000, 2000 + queries)]
+    framed = sum(1 for u in uploads if any(d.how == "trimmed" for d in u.lookups))
+    lines = [
+        f"Bank of {bank_size:,} entries (random codes); {queries} uploads, each looked up "
+        f"with its own hash and its lookups ({framed} of them had borders to trim).",
+        "",
+        "| bank configuration | hashes per entry | codes in the index | lookups per upload | "
+        "ms per upload (median) | p99 ms |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, options, per_entry in (
+        ("off", ALL_OFF, 1),
+        ("trim_borders, rotations", MatchOptions(variants=False), 1),
+        ("all (the default)", MatchOptions(), 6),
+    ):
+        size = bank_size * per_entry
+        index = MultiIndexHammingIndex(bits=256)
+        codes = rng.integers(0, 2**63, size=(size, 4), dtype=np.int64).astype(np.uint64)
+        index.add_codes(np.arange(size, dtype=np.int64), codes)
+        index.wait()
+        per_upload, counts = [], []
+        for upload in uploads:
+            values = [upload.signal("pdq").value]  # type: ignore[union-attr]
+            values += [d.signal.value for d in upload.lookups_for(options)]
+            counts.append(len(values))
+            words = hex_to_words(values, 256)
+            started = time.perf_counter()
+            for row in words:
+                index.search(row, settings.pdq_threshold)
+            per_upload.append(time.perf_counter() - started)
+        lines.append(
+            f"| {name} | {per_entry} | {size:,} | {np.mean(counts):.1f} | "
+            f"{np.median(per_upload) * 1e3:.2f} | {np.percentile(per_upload, 99) * 1e3:.2f} |"
+        )
+        del index, codes
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--photos", type=Path, action="append", default=[])
+    parser.add_argument("--fixtures", type=int, default=60)
+    parser.add_argument("--out", type=Path, default=Path("robustness-report"))
+    parser.add_argument("--bank-size", type=int, default=1_000_000)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    print(describe("pillow", "numpy", "perception", "pdqhash", "scikit-image"))
+    with tempfile.TemporaryDirectory() as data:
+        settings = Settings.load(env={}, data_dir=Path(data))
+        photos = default_photos(args.fixtures)
+        if args.photos:
+            photos += bench.candidates(args.photos, 0)
+        run = bench.run(settings, photos, seed=args.seed)
+        path = report.write(run, args.out)
+        print(f"robustness report: {path}")
+        print(f"{len(run.photos.references)} refs, {len(run.photos.distractors)} distractors")
+        print("\n".join(report.markdown(run).split("## Recall per transform")[0].splitlines()[12:]))
+        print("\n## Cost: hashing (one core)\n")
+        print("\n".join(hashing_costs(settings)))
+        print("\n## Cost: looking up an upload\n")
+        print("\n".join(lookup_costs(settings, args.bank_size, args.queries)))
+
+
+if __name__ == "__main__":
+    main()

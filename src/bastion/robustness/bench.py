@@ -1,0 +1,80 @@
+"""One robustness run: choose the photos, hash every transform with every hasher, score."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from bastion.errors import ValidationError
+from bastion.robustness.evaluate import Hasher, score
+from bastion.robustness.hashers import bastion_pdq, perception_hashers
+from bastion.robustness.photos import Photo, default_photos, folder_photos, split
+from bastion.robustness.report import Run
+from bastion.robustness.transforms import BY_NAME, TRANSFORMS, Transform
+from bastion.settings import Settings
+
+#: Fewer references than this cannot say much about precision.
+MIN_REFERENCES = 4
+
+
+def choose_transforms(names: Sequence[str] | None) -> list[Transform]:
+    if not names:
+        return list(TRANSFORMS)
+    unknown = [n for n in names if n not in BY_NAME]
+    if unknown:
+        raise ValidationError(
+            f"unknown transform(s) {', '.join(unknown)}; known: {', '.join(BY_NAME)}"
+        )
+    return [BY_NAME[n] for n in names]
+
+
+def candidates(folders: Sequence[Path], fixtures: int) -> list[Photo]:
+    """The photos of `folders` (each image in each), or without any the default photos
+    with `fixtures` generated ones."""
+    if not folders:
+        return default_photos(fixtures)
+    found: list[Photo] = []
+    for folder in folders:
+        if not folder.is_dir():
+            raise ValidationError(f"{folder}: not a folder of photos")
+        prefix = f"{folder.name}:" if len(folders) > 1 else ""
+        found += [Photo(prefix + p.name, p.image) for p in folder_photos(folder)]
+    return found
+
+
+def run(
+    settings: Settings,
+    photos: Sequence[Photo],
+    *,
+    transforms: Sequence[Transform] = TRANSFORMS,
+    perception: bool = True,
+    seed: int = 7,
+    on_start: Callable[[int], None] | None = None,
+    on_image: Callable[[], None] | None = None,
+) -> Run:
+    """Score bastion's pipeline (and perception's hashers when installed and `perception`)
+    on `photos`, after `split`. `on_start(total)` gets the number of images to hash;
+    `on_image` is called after each."""
+    started = time.perf_counter()
+    chosen = split(photos, seed=seed, min_quality=settings.pdq_min_quality)
+    if len(chosen.references) < MIN_REFERENCES:
+        raise ValidationError(
+            f"only {len(chosen.references)} usable reference photos (need {MIN_REFERENCES}); "
+            f"dropped: {'; '.join(chosen.dropped) or 'none'}"
+        )
+    hashers: list[Hasher] = [bastion_pdq(settings)]
+    if perception:
+        hashers += perception_hashers()
+    per_hasher = len(chosen.references) + len(transforms) * (
+        len(chosen.references) + len(chosen.distractors)
+    )
+    if on_start is not None:
+        on_start(per_hasher * len(hashers))
+    scores = [
+        s
+        for hasher in hashers
+        for s in score(hasher, chosen, transforms=transforms, seed=seed, on_image=on_image)
+    ]
+    versions = list(dict.fromkeys(h.version for h in hashers))
+    return Run(chosen, scores, versions, time.perf_counter() - started, seed)
