@@ -139,6 +139,8 @@ def test_record_matches_queues_one_action_per_rule_and_entry(
         "distance": 0,
         "quality": None,
         "query_value": "0" * 32,
+        "query_how": None,
+        "bank_how": None,
         "content": CONTENT,
     }
     assert uuid.UUID(event["event_id"]).version == 4

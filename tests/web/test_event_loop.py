@@ -39,10 +39,10 @@ def test_hma_uploads_hash_off_the_event_loop(
     hashing = threading.Event()
     real = Services.hash_bytes
 
-    def held(self: Services, data: bytes, name: str) -> Any:
+    def held(self: Services, data: bytes, name: str, **options: Any) -> Any:
         hashing.set()
         assert gate.wait(20), "the test never released the hash"
-        return real(self, data, name)
+        return real(self, data, name, **options)
 
     monkeypatch.setattr(Services, "hash_bytes", held)
     headers = {"X-API-Key": make_key(Scope.ADMIN)}

@@ -86,5 +86,8 @@ def match_event(
         "distance": match.distance,
         "quality": match.quality,
         "query_value": match.query_value,
+        # How the match was made when a derived hash made it (robust matching), else null.
+        "query_how": match.query_how,
+        "bank_how": match.bank_how,
         "content": content,
     }
