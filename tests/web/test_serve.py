@@ -102,6 +102,8 @@ def test_two_worker_processes_share_one_database(tmp_path: Path) -> None:
             client.post(
                 "/api/v1/banks/demo/entries", json={"signals": [{"type": "pdq", "value": value}]}
             ).raise_for_status()
+            # The other worker sees the change within match_staleness (0.1 s by default).
+            time.sleep(0.2)
             # New connections spread over both workers; every answer must include the entry.
             for _ in range(20):
                 with httpx.Client(base_url=url, headers=headers) as fresh:
