@@ -1,0 +1,104 @@
+"""Indicators found in messages, in English and French, through obfuscation, with the exact
+characters as evidence."""
+
+from __future__ import annotations
+
+import pytest
+
+from bastion.conversations.cues import Indicator, Stage
+from bastion.conversations.detect import find_cues
+from bastion.conversations.text import normalise
+
+FULL_WIDTH = "".join(chr(ord(c) + 0xFEE0) if c != " " else c for c in "ARE YOU ALONE")
+
+
+def shows(text: str) -> dict[str, str]:
+    return {c.indicator.value: c.excerpt for c in find_cues(text)}
+
+
+@pytest.mark.parametrize(
+    ("text", "indicator", "excerpt"),
+    [
+        ("how old are you?", Indicator.AGE, "how old are you"),
+        ("what school do you go to", Indicator.SCHOOL, "what school do you go to"),
+        ("where do u live", Indicator.LOCATION, "where do u live"),
+        ("are your parents home?", Indicator.SUPERVISION, "are your parents home"),
+        ("keep this between us", Indicator.SECRECY, "keep this between us"),
+        ("delete these messages after", Indicator.SECRECY, "delete these messages"),
+        ("add me on snap", Indicator.CHANNEL, "add me on snap"),
+        (
+            "your parents dont understand you",
+            Indicator.ISOLATION,
+            "your parents dont understand you",
+        ),
+        ("i'll buy you robux", Indicator.GIFTS, "i'll buy you"),
+        ("turn on your cam", Indicator.IMAGES, "turn on your cam"),
+        ("lets meet this weekend", Indicator.MEETING, "lets meet"),
+        ("you're so mature for your age", Indicator.FLATTERY, "you're so mature for your age"),
+        ("t'as quel âge ?", Indicator.AGE, "t'as quel âge"),
+        ("tu vas dans quel collège", Indicator.SCHOOL, "tu vas dans quel collège"),
+        ("Tu es seule à la maison ?", Indicator.SUPERVISION, "Tu es seule"),
+        ("efface nos messages", Indicator.SECRECY, "efface nos messages"),
+        ("ajoute-moi sur snap", Indicator.CHANNEL, "ajoute-moi sur snap"),
+        ("allume ta caméra", Indicator.IMAGES, "allume ta caméra"),
+        ("on se voit demain ?", Indicator.MEETING, "on se voit"),
+        ("t'es très mature pour ton âge", Indicator.FLATTERY, "t'es très mature pour ton âge"),
+    ],
+)
+def test_each_indicator_in_each_language(text: str, indicator: Indicator, excerpt: str) -> None:
+    assert shows(text)[indicator.value] == excerpt
+
+
+@pytest.mark.parametrize(
+    ("text", "indicator", "excerpt"),
+    [
+        ("r u h0me 4L0NE rn", Indicator.SUPERVISION, "r u h0me 4L0NE"),  # look-alikes
+        ("are you a l o n e", Indicator.SUPERVISION, "are you a l o n e"),  # spaced out
+        ("d.e.l.e.t.e the chat", Indicator.SECRECY, "d.e.l.e.t.e the chat"),
+        ("send me a 📷", Indicator.IMAGES, "send me a 📷"),  # emoji
+        ("what schol do you go to", Indicator.SCHOOL, "what schol do you go to"),  # typo
+        ("lets talk on telegrm", Indicator.CHANNEL, "lets talk on telegrm"),
+        ("pleeeease dont tell anyone", Indicator.SECRECY, "dont tell anyone"),
+        (FULL_WIDTH, Indicator.SUPERVISION, FULL_WIDTH),  # full-width letters
+        ("ajoute\u2019moi sur snap", Indicator.CHANNEL, "ajoute\u2019moi sur snap"),  # curly quote
+    ],
+)
+def test_obfuscated_cues_are_found_and_point_at_what_was_typed(
+    text: str, indicator: Indicator, excerpt: str
+) -> None:
+    (cue,) = [c for c in find_cues(text) if c.indicator is indicator]
+    assert cue.excerpt == excerpt
+    assert text[cue.start : cue.end] == excerpt
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how was your day",
+        "i can send you some tabs for that song",
+        "je peux t'envoyer des partitions",
+        "she is 13 weeks old now",
+        "meet at 2pm for the bus",
+        "my cam broke lol",
+        "the old school building is closed",
+        "",
+    ],
+)
+def test_everyday_lines_show_nothing(text: str) -> None:
+    assert find_cues(text) == []
+
+
+def test_one_message_can_show_several_indicators_and_every_indicator_has_a_stage() -> None:
+    cues = find_cues("add me on snap and dont tell your mom")
+    assert {c.indicator for c in cues} == {Indicator.CHANNEL, Indicator.SECRECY}
+    assert {i.stage for i in Indicator} == set(Stage)
+
+
+def test_normalised_text_maps_back_to_the_original() -> None:
+    original = "Ça va? r u 4lone 📷"
+    normalised = normalise(original)
+    assert normalised.text == "ca va? r u alone photo "
+    assert len(normalised.origin) == len(normalised.text)
+    start = normalised.text.index("alone")
+    assert normalised.span(start, start + 5) == (11, 16)
+    assert original[11:16] == "4lone"
