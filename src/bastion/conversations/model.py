@@ -1,0 +1,172 @@
+"""Conversations as bastion reads them: messages with a sender, a text and a time, and what
+is declared about the participants (an age, a role). Every input is checked and bounded
+before any work is done on it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from bastion.errors import ValidationError
+
+#: A conversation of more messages than this is refused (assess it in parts, or stream it).
+MAX_MESSAGES = 20_000
+#: A message longer than this is refused.
+MAX_TEXT = 4_000
+#: At most this many senders in one conversation.
+MAX_SENDERS = 64
+#: A JSON Lines file larger than this is refused before it is read.
+MAX_FILE_BYTES = 32 * 1024 * 1024
+#: Roles that declare a participant a child or an adult.
+MINOR_ROLES = frozenset({"minor", "child", "teen", "student"})
+ADULT_ROLES = frozenset({"adult", "parent", "teacher", "guardian", "staff"})
+
+
+@dataclass(frozen=True)
+class Message:
+    sender: str
+    text: str
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Participant:
+    id: str
+    age: int | None = None
+    role: str | None = None
+
+    @property
+    def declared_minor(self) -> bool:
+        return (self.age is not None and self.age < 18) or self.role in MINOR_ROLES
+
+    @property
+    def declared_adult(self) -> bool:
+        return (self.age is not None and self.age >= 18) or self.role in ADULT_ROLES
+
+
+@dataclass(frozen=True)
+class Conversation:
+    messages: tuple[Message, ...]
+    participants: dict[str, Participant] = field(default_factory=dict)
+
+    def participant(self, sender: str) -> Participant:
+        return self.participants.get(sender) or Participant(sender)
+
+
+def message_of(item: Any, where: str) -> Message:
+    """A message from a JSON object {"sender", "text", "timestamp"?}; `where` names it in
+    errors."""
+    if not isinstance(item, Mapping):
+        raise ValidationError(f"{where}: expected an object with sender and text")
+    sender, text = item.get("sender"), item.get("text")
+    if not isinstance(sender, str | int) or isinstance(sender, bool) or not str(sender).strip():
+        raise ValidationError(f"{where}: sender must be a non-empty string")
+    if not isinstance(text, str):
+        raise ValidationError(f"{where}: text must be a string")
+    if len(text) > MAX_TEXT:
+        raise ValidationError(f"{where}: text is {len(text):,} characters (limit {MAX_TEXT:,})")
+    return Message(str(sender)[:128], text, _time(item.get("timestamp"), where))
+
+
+def participant_of(item: Any, where: str) -> Participant:
+    """A participant from {"participant"|"id", "age"?, "role"?}."""
+    if not isinstance(item, Mapping):
+        raise ValidationError(f"{where}: expected an object with an id")
+    ident = item.get("participant", item.get("id"))
+    if not isinstance(ident, str | int) or isinstance(ident, bool) or not str(ident).strip():
+        raise ValidationError(f"{where}: a participant needs an id")
+    age, role = item.get("age"), item.get("role")
+    if age is not None and (
+        isinstance(age, bool) or not isinstance(age, int) or not 0 <= age <= 120
+    ):
+        raise ValidationError(f"{where}: age must be a whole number of years, 0-120")
+    if role is not None and (not isinstance(role, str) or len(role) > 32):
+        raise ValidationError(f"{where}: role must be a short string (e.g. minor, adult)")
+    return Participant(str(ident)[:128], age, role.strip().lower() if role else None)
+
+
+def conversation_of(
+    messages: Iterable[Message], participants: Iterable[Participant]
+) -> Conversation:
+    kept = tuple(messages)
+    if not kept:
+        raise ValidationError("the conversation has no messages")
+    if len(kept) > MAX_MESSAGES:
+        raise ValidationError(
+            f"the conversation has {len(kept):,} messages (limit {MAX_MESSAGES:,}); "
+            "assess it in parts or stream it"
+        )
+    senders = {m.sender for m in kept}
+    if len(senders) > MAX_SENDERS:
+        raise ValidationError(f"the conversation has {len(senders)} senders (limit {MAX_SENDERS})")
+    return Conversation(kept, {p.id: p for p in participants})
+
+
+def from_json(doc: Any) -> Conversation:
+    """A conversation from {"messages": [...], "participants": [...]?}."""
+    if not isinstance(doc, Mapping) or not isinstance(doc.get("messages"), list):
+        raise ValidationError("expected an object with a list of messages")
+    if len(doc["messages"]) > MAX_MESSAGES:
+        raise ValidationError(f"the conversation has over {MAX_MESSAGES:,} messages")
+    people = doc.get("participants") or []
+    if not isinstance(people, list):
+        raise ValidationError("participants must be a list")
+    return conversation_of(
+        (message_of(m, f"message {i}") for i, m in enumerate(doc["messages"])),
+        (participant_of(p, f"participant {i}") for i, p in enumerate(people)),
+    )
+
+
+def from_jsonl(data: bytes, name: str = "conversation") -> Conversation:
+    """A conversation from JSON Lines: one message object per line, and optionally lines
+    declaring participants ({"participant": "u1", "age": 13}). UTF-8 only."""
+    if len(data) > MAX_FILE_BYTES:
+        raise ValidationError(f"{name}: {len(data):,} bytes (limit {MAX_FILE_BYTES:,})")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ValidationError(f"{name}: UTF-16 text; save it as UTF-8")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        bad = data[: e.start].count(b"\n") + 1
+        raise ValidationError(f"{name}: line {bad} is not UTF-8 text") from None
+    messages: list[Message] = []
+    participants: list[Participant] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise ValidationError(f"{name}: line {number} is not JSON ({e.msg})") from None
+        where = f"{name}: line {number}"
+        if isinstance(item, Mapping) and ("participant" in item):
+            participants.append(participant_of(item, where))
+        else:
+            messages.append(message_of(item, where))
+        if len(messages) > MAX_MESSAGES:
+            raise ValidationError(f"{name}: over {MAX_MESSAGES:,} messages; split it or stream it")
+    if not messages:
+        raise ValidationError(f"{name}: no messages")
+    return conversation_of(messages, participants)
+
+
+def _time(value: Any, where: str) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValidationError(f"{where}: timestamp must be ISO 8601 text or seconds")
+    if isinstance(value, int | float):
+        try:
+            return datetime.fromtimestamp(value, UTC)
+        except (OverflowError, OSError, ValueError):
+            raise ValidationError(f"{where}: timestamp {value} is out of range") from None
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValidationError(f"{where}: timestamp {value[:40]!r} is not ISO 8601") from None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    raise ValidationError(f"{where}: timestamp must be ISO 8601 text or seconds")

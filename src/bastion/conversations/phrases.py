@@ -1,0 +1,571 @@
+"""The phrases synthetic conversations are built from, per language (never explicit).
+
+Each indicator has a pool of paraphrases, one per template family (a family is a setting
+and the paraphrase of each cue it uses), so that families held out for evaluation speak
+in words the training families never used. Small talk is per setting; the child's replies
+are neutral. Cues stop at the pattern reviewers need to see ("send me a pic", "turn on your
+cam").
+"""
+
+from __future__ import annotations
+
+from bastion.conversations.cues import Indicator
+
+#: Settings (template families) per language, each with what its two sides talk about.
+SETTINGS: dict[str, dict[str, tuple[list[str], list[str]]]] = {
+    "en": {
+        "gaming": (
+            [
+                "gg that last round was wild",
+                "what rank are you now",
+                "did you get the new map",
+                "your build is really good",
+                "want to queue again later",
+                "that boss took me forever",
+            ],
+            [
+                "lol yeah",
+                "im only silver",
+                "not yet",
+                "thanks i copied it from a video",
+                "maybe after dinner",
+                "same it was so hard",
+            ],
+        ),
+        "music": (
+            [
+                "have you heard their new album",
+                "which song is your favourite",
+                "i play guitar too",
+                "did you see the concert clip",
+                "that cover you posted was great",
+                "i can send you some tabs",
+            ],
+            [
+                "yes its so good",
+                "probably the second one",
+                "cool how long have you played",
+                "no link?",
+                "thank you!!",
+                "ok",
+            ],
+        ),
+        "drawing": (
+            [
+                "your sketch of the fox is amazing",
+                "what brushes do you use",
+                "i love the colours",
+                "do you take requests",
+                "have you tried digital yet",
+                "post more of your work",
+            ],
+            [
+                "thank youu",
+                "just the default ones",
+                "i mixed them myself",
+                "sometimes",
+                "i want a tablet",
+                "i will",
+            ],
+        ),
+        "sports": (
+            [
+                "great match on saturday",
+                "what position do you play",
+                "your team looked strong",
+                "do you train every week",
+                "i coached a bit years ago",
+                "keep working on that shot",
+            ],
+            ["we won 3-1", "midfield", "we practise a lot", "twice a week", "cool", "i will"],
+        ),
+        "pets": (
+            [
+                "your puppy is so cute",
+                "what breed is she",
+                "how old is she",
+                "does she do tricks",
+                "i had a dog like that",
+                "post more pictures of her",
+            ],
+            [
+                "her name is biscuit",
+                "a beagle mix",
+                "almost two",
+                "she can sit and roll",
+                "aww",
+                "ok i will",
+            ],
+        ),
+        "anime": (
+            [
+                "did you watch the new episode",
+                "who is your favourite character",
+                "the ending was crazy",
+                "have you read the manga",
+                "your fan art is really good",
+                "season two comes out soon",
+            ],
+            [
+                "yes!!",
+                "probably the captain",
+                "i cried",
+                "only the first volume",
+                "thanks",
+                "i cant wait",
+            ],
+        ),
+        "streaming": (
+            [
+                "loved your stream today",
+                "how long have you been streaming",
+                "your chat is so fun",
+                "what camera do you use for streams",
+                "you should stream more often",
+                "that was a funny clip",
+            ],
+            [
+                "thanks for watching",
+                "a few months",
+                "haha they are",
+                "just my laptop one",
+                "i have school",
+                "lol",
+            ],
+        ),
+        "homework": (
+            [
+                "did you finish the maths sheet",
+                "fractions are easier than they look",
+                "i can explain it",
+                "what topic is next",
+                "you did well on that one",
+                "read the question twice",
+            ],
+            ["not yet", "i hate fractions", "ok thanks", "decimals i think", "yay", "ok"],
+        ),
+    },
+    "fr": {
+        "jeux": (
+            [
+                "bien joue pour la partie",
+                "t'es quel rang maintenant",
+                "t'as eu la nouvelle carte",
+                "ton equipement est trop bien",
+                "on refait une partie plus tard",
+                "ce boss etait dur",
+            ],
+            [
+                "mdr merci",
+                "argent seulement",
+                "pas encore",
+                "je l'ai vu dans une video",
+                "apres manger peut-etre",
+                "trop dur",
+            ],
+        ),
+        "musique": (
+            [
+                "t'as ecoute le nouvel album",
+                "c'est quoi ta chanson preferee",
+                "je joue de la guitare aussi",
+                "ta reprise etait super",
+                "je peux t'envoyer des partitions",
+                "t'as vu le clip",
+            ],
+            [
+                "oui trop bien",
+                "la deuxieme je crois",
+                "cool depuis quand",
+                "merci",
+                "ok",
+                "pas encore",
+            ],
+        ),
+        "dessin": (
+            [
+                "ton dessin du renard est genial",
+                "tu utilises quels pinceaux",
+                "j'adore les couleurs",
+                "tu prends des commandes",
+                "t'as essaye le numerique",
+                "poste plus de dessins",
+            ],
+            ["merciii", "ceux de base", "je les melange", "parfois", "je veux une tablette", "ok"],
+        ),
+        "sport": (
+            [
+                "beau match samedi",
+                "tu joues a quel poste",
+                "ton equipe avait l'air forte",
+                "tu t'entraines chaque semaine",
+                "j'ai entraine un peu avant",
+                "continue comme ca",
+            ],
+            [
+                "on a gagne",
+                "milieu",
+                "on s'entraine beaucoup",
+                "deux fois par semaine",
+                "cool",
+                "ok",
+            ],
+        ),
+        "animaux": (
+            [
+                "ton chiot est trop mignon",
+                "c'est quelle race",
+                "elle a quel age",
+                "elle fait des tours",
+                "j'avais un chien comme ca",
+                "poste d'autres photos d'elle",
+            ],
+            [
+                "elle s'appelle biscotte",
+                "un croise beagle",
+                "bientot deux ans",
+                "elle sait s'asseoir",
+                "trop bien",
+                "ok",
+            ],
+        ),
+        "devoirs": (
+            [
+                "t'as fini l'exercice de maths",
+                "les fractions c'est pas si dur",
+                "je peux t'expliquer",
+                "c'est quoi le prochain chapitre",
+                "t'as bien reussi celui-la",
+                "relis bien la consigne",
+            ],
+            ["pas encore", "je deteste les fractions", "ok merci", "les decimales", "youpi", "ok"],
+        ),
+    },
+}
+
+#: Paraphrases of each cue, one per family (index = the family's position in SETTINGS).
+CUES: dict[str, dict[Indicator, list[str]]] = {
+    "en": {
+        Indicator.AGE: [
+            "how old are you btw",
+            "wait what grade are you in",
+            "r u in middle school?",
+            "so how old r u",
+            "whats your age",
+            "are you like 13?",
+            "how old are u anyway",
+            "you seem young, what grade are you in now",
+        ],
+        Indicator.SCHOOL: [
+            "what school do you go to",
+            "which school do u go to",
+            "where do you go to school",
+            "whats ur school called",
+            "what school are you at",
+            "which school do you attend",
+            "where do u go to school",
+            "whats your school",
+        ],
+        Indicator.LOCATION: [
+            "where do you live",
+            "what city do you live in",
+            "where do u live exactly",
+            "whats your address",
+            "send me your location",
+            "where do you stay",
+            "tell me your address",
+            "share your location with me",
+        ],
+        Indicator.SUPERVISION: [
+            "are you home alone right now",
+            "are your parents home",
+            "is anyone else around",
+            "do your parents check your phone",
+            "r u alone rn",
+            "when do your parents go to bed",
+            "is your door locked",
+            "where are your parents right now",
+        ],
+        Indicator.SECRECY: [
+            "dont tell anyone about this ok",
+            "keep this between us",
+            "this is our little secret",
+            "delete these messages after",
+            "dont tell your mom we talk",
+            "just between you and me ok",
+            "your parents cant know",
+            "delete the chat when we're done",
+        ],
+        Indicator.CHANNEL: [
+            "add me on snap",
+            "do you have discord",
+            "lets talk on telegram instead",
+            "whats your insta",
+            "text me on whatsapp",
+            "can we talk somewhere private",
+            "dm me",
+            "give me your number",
+        ],
+        Indicator.ISOLATION: [
+            "only i really understand you",
+            "your parents dont understand you",
+            "you can trust me",
+            "nobody gets you like i do",
+            "your friends dont really care",
+            "im all you need",
+            "no one cares about you like me",
+            "i'm the only one who gets you",
+        ],
+        Indicator.GIFTS: [
+            "i'll buy you robux",
+            "i can get you a gift card",
+            "want me to send you some money",
+            "i'll get you the new skin",
+            "i can pay you on cash app",
+            "let me buy you something nice",
+            "free vbucks for you if you want",
+            "i could send you nitro",
+        ],
+        Indicator.IMAGES: [
+            "send me a pic",
+            "can you turn on your cam",
+            "send me a selfie",
+            "show me a picture of yourself",
+            "lets video call",
+            "turn your camera on",
+            "send a photo of you",
+            "what are you wearing",
+        ],
+        Indicator.MEETING: [
+            "we should meet up sometime",
+            "i can pick you up after school",
+            "lets meet this weekend",
+            "where can we meet",
+            "meet me at the park tomorrow",
+            "wanna hang out irl",
+            "i could come to your place",
+            "when are you free to meet",
+        ],
+        Indicator.FLATTERY: [
+            "you're so mature for your age",
+            "you seem way older than 13",
+            "you dont act like a kid",
+            "ur not like other kids",
+            "you seem so mature",
+            "you act older than you are",
+            "you are really mature for your age",
+            "you sound older",
+        ],
+    },
+    "fr": {
+        Indicator.AGE: [
+            "t'as quel age au fait",
+            "tu as quel age",
+            "t'es en quelle classe",
+            "quel age as-tu",
+            "tu es au college ?",
+            "t'as quel age toi",
+        ],
+        Indicator.SCHOOL: [
+            "tu vas dans quel college",
+            "c'est quoi ton ecole",
+            "tu vas a quel lycee",
+            "t'es dans quelle ecole ?",
+            "tu vas dans quelle ecole",
+            "c'est quoi ton college",
+        ],
+        Indicator.LOCATION: [
+            "tu habites ou",
+            "t'habites dans quelle ville",
+            "ou est-ce que tu habites",
+            "c'est quoi ton adresse",
+            "partage ta position",
+            "tu vis ou exactement",
+        ],
+        Indicator.SUPERVISION: [
+            "t'es seule chez toi ?",
+            "tes parents sont la ?",
+            "il y a quelqu'un chez toi",
+            "tes parents regardent ton telephone ?",
+            "tu es toute seule la",
+            "quand tes parents rentrent",
+        ],
+        Indicator.SECRECY: [
+            "dis le a personne",
+            "c'est notre petit secret",
+            "efface nos messages apres",
+            "ne dis rien a tes parents",
+            "garde ca pour toi",
+            "ca reste entre nous",
+        ],
+        Indicator.CHANNEL: [
+            "ajoute-moi sur snap",
+            "t'as discord ?",
+            "on continue sur telegram",
+            "viens en prive",
+            "ecris-moi sur whatsapp",
+            "donne-moi ton numero",
+        ],
+        Indicator.ISOLATION: [
+            "personne ne te comprend comme moi",
+            "tes parents ne te comprennent pas",
+            "tu peux me faire confiance",
+            "je suis le seul qui te comprend",
+            "tes amis s'en fichent",
+            "moi seul te comprends",
+        ],
+        Indicator.GIFTS: [
+            "je peux t'acheter des robux",
+            "je t'offre une carte cadeau",
+            "je t'envoie de l'argent",
+            "je vais t'offrir le nouveau skin",
+            "je peux te payer un truc",
+            "des v-bucks pour toi",
+        ],
+        Indicator.IMAGES: [
+            "envoie-moi une photo",
+            "allume ta camera",
+            "montre-toi",
+            "envoie une photo de toi",
+            "on fait un appel video ?",
+            "tu portes quoi",
+        ],
+        Indicator.MEETING: [
+            "on pourrait se voir",
+            "je viens te chercher apres les cours",
+            "on se voit ce week-end ?",
+            "on se retrouve ou ?",
+            "viens chez moi",
+            "on se rejoint demain",
+        ],
+        Indicator.FLATTERY: [
+            "t'es tres mature pour ton age",
+            "tu fais plus vieille que ton age",
+            "t'es pas comme les autres de ton age",
+            "tu parles pas comme une enfant",
+            "tu es si mature pour ton age",
+            "t'es vraiment mature pour ton age",
+        ],
+    },
+}
+
+#: What the child says back: neutral, whatever was asked.
+REPLIES: dict[str, list[str]] = {
+    "en": ["idk", "ok", "maybe", "haha", "why", "sure", "i guess", "lol ok", "hmm", "yeah",
+           "i dont know", "k"],
+    "fr": ["jsp", "ok", "peut-etre", "mdr", "pourquoi", "d'accord", "bof", "ah ok", "hmm", "oui",
+           "je sais pas", "ouais"],
+}  # fmt: skip
+
+#: Everyday exchanges that hold one or two cues in an innocent setting: ([(line, reply, the
+#: indicator the line shows)], roles). Roles name who says the line and who answers, as
+#: declared to bastion (when the platform knows).
+HARD_NEGATIVES: dict[
+    str, list[tuple[list[tuple[str, str, Indicator | None]], tuple[str | None, str | None]]]
+] = {
+    "en": [
+        (
+            [
+                (
+                    "we're throwing mom a surprise party, dont tell her!",
+                    "i wont",
+                    Indicator.SECRECY,
+                ),
+                ("lets meet at the mall to buy her a gift", "ok after school", Indicator.MEETING),
+            ],
+            ("minor", "minor"),
+        ),
+        (
+            [
+                ("what grade are you in now?", "year 8", Indicator.AGE),
+                ("send me a photo of your worksheet and i'll check it", "ok", Indicator.IMAGES),
+            ],
+            ("teacher", "minor"),
+        ),
+        (
+            [
+                ("are you home alone? i'll be back at 6", "yes", Indicator.SUPERVISION),
+                ("dont forget to lock the door", "ok mum", None),
+            ],
+            ("parent", "minor"),
+        ),
+        (
+            [
+                ("i'll give you 500 robux for your dragon skin", "deal", Indicator.GIFTS),
+                ("add me on discord so we can trade", "ok", Indicator.CHANNEL),
+            ],
+            ("minor", "minor"),
+        ),
+        (
+            [
+                ("lets meet at the library after class to study", "sure", Indicator.MEETING),
+                (
+                    "which school do you go to again? the quiz is at mine",
+                    "north high",
+                    Indicator.SCHOOL,
+                ),
+            ],
+            ("minor", "minor"),
+        ),
+        (
+            [("how old are you?", "14, you?", Indicator.AGE), ("same!", "cool", None)],
+            ("minor", "minor"),
+        ),
+        (
+            [
+                (
+                    "where do you live? i'll drop off your jacket",
+                    "next to the bakery",
+                    Indicator.LOCATION,
+                )
+            ],
+            ("parent", "minor"),
+        ),
+        ([("keep it a secret, the gift is for dad", "ok", Indicator.SECRECY)], (None, None)),
+    ],
+    "fr": [
+        (
+            [
+                (
+                    "on prepare une fete surprise pour maman, dis le a personne",
+                    "promis",
+                    Indicator.SECRECY,
+                ),
+                (
+                    "on se voit au centre commercial pour le cadeau",
+                    "ok apres les cours",
+                    Indicator.MEETING,
+                ),
+            ],
+            ("minor", "minor"),
+        ),
+        (
+            [
+                ("t'es en quelle classe cette annee ?", "en 4e", Indicator.AGE),
+                ("envoie-moi une photo de ton exercice, je corrige", "ok", Indicator.IMAGES),
+            ],
+            ("teacher", "minor"),
+        ),
+        (
+            [
+                ("t'es seule a la maison ? je rentre a 18h", "oui", Indicator.SUPERVISION),
+                ("ferme bien la porte", "ok maman", None),
+            ],
+            ("parent", "minor"),
+        ),
+        (
+            [
+                ("je t'offre 500 robux pour ton skin dragon", "ok", Indicator.GIFTS),
+                ("ajoute-moi sur discord pour l'echange", "ok", Indicator.CHANNEL),
+            ],
+            ("minor", "minor"),
+        ),
+        (
+            [
+                ("on se retrouve a la bibliotheque apres les cours ?", "oui", Indicator.MEETING),
+                ("tu as quel age deja ? 13 ?", "14", Indicator.AGE),
+            ],
+            ("minor", "minor"),
+        ),
+    ],
+}

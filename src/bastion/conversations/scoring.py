@@ -1,0 +1,250 @@
+"""The learned layer: each sender's features to a calibrated probability of grooming.
+
+Features of a sender, from what they wrote so far (`SenderState`):
+
+- which indicators they showed, how many distinct indicators and stages, how densely;
+- pairs of stages together (an image request after a supervision check weighs more than
+  either alone);
+- what is declared about them and the others (a declared minor talking with them, a
+  declared adult or minor sender);
+- a hashed bag of the words they used (an embedding that needs no model download).
+
+A logistic regression (L2, Newton's method in numpy) maps them to a score, and Platt
+scaling, fitted on a held-out part of the training data, calibrates it. `Model` is plain
+JSON: `bastion conversation train` fits one on a platform's own labelled conversations, and
+the default (`default_model.json`) is fitted on the synthetic training families.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from itertools import combinations, pairwise
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from bastion.conversations.cues import Indicator, Stage
+from bastion.conversations.model import Participant
+from bastion.errors import ValidationError
+
+#: Dimensions of the hashed word embedding.
+EMBEDDING = 64
+_INDICATORS = list(Indicator)
+_STAGES = list(Stage)
+_PAIRS = list(combinations(_STAGES, 2))
+FEATURES = (
+    ["bias"]
+    + [f"shows:{i.value}" for i in _INDICATORS]
+    + ["indicators", "stages", "cue_density", "messages"]
+    + [f"stages:{a.value}+{b.value}" for a, b in _PAIRS]
+    + ["other_declared_minor", "self_declared_adult", "self_declared_minor"]
+    + [f"words:{k}" for k in range(EMBEDDING)]
+)
+
+
+@dataclass
+class SenderState:
+    """What one sender has written so far, as the features need it (JSON-serialisable)."""
+
+    messages: int = 0
+    cue_messages: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    words: list[float] = field(default_factory=lambda: [0.0] * EMBEDDING)
+
+    def add(self, normalised_text: str, indicators: Sequence[Indicator]) -> None:
+        self.messages += 1
+        if indicators:
+            self.cue_messages += 1
+        for indicator in indicators:
+            self.counts[indicator.value] = self.counts.get(indicator.value, 0) + 1
+        tokens = normalised_text.split()
+        for token in tokens + [a + " " + b for a, b in pairwise(tokens)]:
+            self.words[zlib.crc32(token.encode()) % EMBEDDING] += 1.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "messages": self.messages,
+            "cue_messages": self.cue_messages,
+            "counts": self.counts,
+            "words": [round(w, 3) for w in self.words],
+        }
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> SenderState:
+        return cls(
+            int(doc["messages"]),
+            int(doc["cue_messages"]),
+            {str(k): int(v) for k, v in doc["counts"].items()},
+            [float(w) for w in doc["words"]],
+        )
+
+
+def features(
+    state: SenderState, sender: Participant, others: Sequence[Participant]
+) -> npt.NDArray[np.float64]:
+    shown = {Indicator(k) for k in state.counts}
+    stages = {i.stage for i in shown}
+    words = np.asarray(state.words, np.float64)
+    norm = float(np.linalg.norm(words))
+    return np.concatenate(
+        [
+            [1.0],
+            [1.0 if i in shown else 0.0 for i in _INDICATORS],
+            [
+                len(shown) / len(_INDICATORS),
+                len(stages) / len(_STAGES),
+                min(1.0, state.cue_messages / max(1, state.messages) * 3),
+                math.log1p(state.messages) / 5,
+            ],
+            [1.0 if a in stages and b in stages else 0.0 for a, b in _PAIRS],
+            [
+                1.0 if any(o.declared_minor for o in others) else 0.0,
+                1.0 if sender.declared_adult else 0.0,
+                1.0 if sender.declared_minor else 0.0,
+            ],
+            words / norm if norm else words,
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class Model:
+    weights: npt.NDArray[np.float64]
+    #: Platt scaling of the raw score: p = 1 / (1 + exp(-(a * raw + b))).
+    platt: tuple[float, float]
+    #: The calibrated probability from which a conversation alerts.
+    alert_threshold: float
+    description: str = ""
+
+    @classmethod
+    def untrained(cls) -> Model:
+        """All weights zero: what reading conversations for training uses."""
+        return cls(np.zeros(len(FEATURES)), (1.0, 0.0), 0.5, "untrained")
+
+    def probability(self, x: npt.NDArray[np.float64]) -> float:
+        raw = float(x @ self.weights)
+        a, b = self.platt
+        return _sigmoid(a * raw + b)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": "bastion-conversation-model/1",
+            "features": FEATURES,
+            "weights": [round(float(w), 6) for w in self.weights],
+            "platt": list(self.platt),
+            "alert_threshold": self.alert_threshold,
+            "description": self.description,
+        }
+
+    @classmethod
+    def from_json(cls, doc: Any, name: str = "model") -> Model:
+        if not isinstance(doc, dict) or doc.get("format") != "bastion-conversation-model/1":
+            raise ValidationError(f"{name}: not a bastion conversation model")
+        if doc.get("features") != FEATURES:
+            raise ValidationError(
+                f"{name}: made for other features (another bastion version); train it again"
+            )
+        weights = np.asarray(doc["weights"], np.float64)
+        a, b = (float(v) for v in doc["platt"])
+        threshold = float(doc["alert_threshold"])
+        if weights.shape != (len(FEATURES),) or not 0 < threshold < 1:
+            raise ValidationError(f"{name}: malformed weights or threshold")
+        return cls(weights, (a, b), threshold, str(doc.get("description", "")))
+
+    @classmethod
+    def load(cls, path: Path) -> Model:
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise ValidationError(f"{path}: cannot read a model ({e})") from None
+        return cls.from_json(doc, str(path))
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(self.to_json(), indent=1) + "\n", encoding="utf-8")
+
+
+def default_model() -> Model:
+    """The model fitted on the synthetic training families (`bastion conversation train
+    --synthetic` makes it again)."""
+    text = resources.files("bastion.conversations").joinpath("default_model.json").read_text()
+    return Model.from_json(json.loads(text), "default_model.json")
+
+
+def fit(
+    samples: Sequence[tuple[npt.NDArray[np.float64], bool]],
+    *,
+    seed: int = 7,
+    l2: float = 1.0,
+    calibration_share: float = 0.25,
+    description: str = "",
+) -> Model:
+    """A model from (features, is grooming) samples: weights on one part, Platt scaling and
+    the alert threshold (the best F0.5) on the other."""
+    if len({y for _, y in samples}) < 2:
+        raise ValidationError("training needs both grooming and other conversations")
+    order = list(range(len(samples)))
+    random.Random(seed).shuffle(order)
+    cut = max(1, int(len(order) * (1 - calibration_share)))
+    train, held = order[:cut], order[cut:] or order[:1]
+    x = np.stack([samples[i][0] for i in train])
+    y = np.array([1.0 if samples[i][1] else 0.0 for i in train])
+    weights = _logistic(x, y, l2)
+    raw = np.array([float(samples[i][0] @ weights) for i in held])
+    truth = np.array([1.0 if samples[i][1] else 0.0 for i in held])
+    a, b = _platt(raw, truth)
+    calibrated = 1 / (1 + np.exp(-(a * raw + b)))
+    return Model(weights, (a, b), _best_threshold(calibrated, truth), description)
+
+
+def _logistic(
+    x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], l2: float
+) -> npt.NDArray[np.float64]:
+    w = np.zeros(x.shape[1])
+    penalty = np.full(x.shape[1], l2)
+    penalty[0] = 0.0  # the bias is not shrunk
+    for _ in range(50):
+        p = 1 / (1 + np.exp(-(x @ w)))
+        gradient = x.T @ (p - y) + penalty * w
+        hessian = (x * (p * (1 - p))[:, None]).T @ x + np.diag(penalty + 1e-9)
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if float(np.abs(step).max()) < 1e-8:
+            break
+    return w
+
+
+def _platt(raw: npt.NDArray[np.float64], truth: npt.NDArray[np.float64]) -> tuple[float, float]:
+    x = np.stack([raw, np.ones_like(raw)], axis=1)
+    # Platt's targets keep the fit finite on separable data.
+    positives, negatives = truth.sum(), len(truth) - truth.sum()
+    target = np.where(truth > 0, (positives + 1) / (positives + 2), 1 / (negatives + 2))
+    ab = _logistic(x, target, 1e-3)
+    return float(ab[0]), float(ab[1])
+
+
+def _best_threshold(p: npt.NDArray[np.float64], truth: npt.NDArray[np.float64]) -> float:
+    best, chosen = -1.0, 0.5
+    for t in np.unique(np.round(p, 3)):
+        if not 0.05 <= t <= 0.99:
+            continue
+        predicted = p >= t
+        tp = float((predicted & (truth > 0)).sum())
+        if not tp:
+            continue
+        precision, recall = tp / predicted.sum(), tp / truth.sum()
+        f = 1.25 * precision * recall / (0.25 * precision + recall)
+        if f > best:
+            best, chosen = f, float(t)
+    return chosen
+
+
+def _sigmoid(z: float) -> float:
+    return 1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z))

@@ -1,0 +1,56 @@
+"""The learned layer: training is reproducible, models are checked when loaded."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bastion.conversations.scoring import FEATURES, Model, default_model
+from bastion.conversations.training import read_labelled, synthetic_examples, train
+from bastion.errors import ValidationError
+
+
+def test_the_shipped_model_is_what_training_on_the_synthetic_families_makes() -> None:
+    shipped = default_model()
+    again = train(synthetic_examples(training=True), description=shipped.description)
+    assert np.allclose(np.round(again.weights, 6), shipped.weights, atol=2e-6)
+    assert again.platt == pytest.approx(shipped.platt)
+    assert again.alert_threshold == shipped.alert_threshold
+
+
+def test_models_round_trip_and_bad_ones_are_refused(tmp_path: Path) -> None:
+    model = default_model()
+    path = tmp_path / "model.json"
+    model.save(path)
+    assert Model.load(path).alert_threshold == model.alert_threshold
+    doc = json.loads(path.read_text())
+    for broken, message in (
+        ({**doc, "format": "other"}, "not a bastion conversation model"),
+        ({**doc, "features": FEATURES[:-1]}, "made for other features"),
+        ({**doc, "weights": [0.0]}, "malformed"),
+        ({**doc, "alert_threshold": 1.5}, "malformed"),
+    ):
+        path.write_text(json.dumps(broken))
+        with pytest.raises(ValidationError, match=message):
+            Model.load(path)
+    path.write_text("{not json")
+    with pytest.raises(ValidationError, match="cannot read a model"):
+        Model.load(path)
+
+
+def test_labelled_data_is_read_strictly() -> None:
+    good = b'{"grooming": false, "messages": [{"sender": "a", "text": "hi"}]}\n'
+    assert len(read_labelled(good, "d.jsonl")) == 1
+    for data, message in (
+        (b'{"messages": []}', 'needs "grooming"'),
+        (b'{"grooming": true, "messages": []}', "line 1: the conversation has no messages"),
+        (b"", "no conversations"),
+        (b"\n{bad", "line 2 is not JSON"),
+    ):
+        with pytest.raises(ValidationError, match=message):
+            read_labelled(data, "d.jsonl")
+    with pytest.raises(ValidationError, match="both grooming and other"):
+        train(read_labelled(good, "d.jsonl"), description="one class")
