@@ -16,7 +16,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from bastion.errors import ConfigurationError
+from bastion.conversations.scoring import Model, default_model
+from bastion.errors import ConfigurationError, ValidationError
 from bastion.exchange.secrets import CredentialBox
 from bastion.federation.signing import SigningKey
 from bastion.media.fetch import FetchPolicy
@@ -220,6 +221,14 @@ SETTINGS: tuple[Setting, ...] = (
         "no database read per request; a key revoked through another process (the CLI) stops "
         "working within this time. 0 reads the key on every request.",
     ),
+    Setting(
+        "conversation_model",
+        str,
+        "",
+        "Path of the conversation model (`bastion conversation train` writes one) that scores "
+        "conversations for grooming. Empty: the model bastion ships, fitted on its synthetic "
+        "conversations.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -254,6 +263,7 @@ class Settings:
     index_snapshot_min_signals: int
     match_staleness: float
     api_key_cache_seconds: float
+    conversation_model: str
 
     @classmethod
     def load(
@@ -357,6 +367,15 @@ class Settings:
     def signing_key(self) -> SigningKey:
         """What signs the feeds this instance publishes (see `federation_key`)."""
         return SigningKey.for_settings(self.federation_key, self.data_dir)
+
+    def conversation_scorer(self) -> Model:
+        """The model that scores conversations (see `conversation_model`)."""
+        if not self.conversation_model:
+            return default_model()
+        try:
+            return Model.load(Path(self.conversation_model).expanduser())
+        except ValidationError as e:
+            raise ConfigurationError(f"conversation_model: {e.message}") from None
 
     def with_overrides(self, **changes: Any) -> Settings:
         updated = replace(self, **changes)

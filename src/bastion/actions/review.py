@@ -1,4 +1,5 @@
-"""`ReviewQueue`: matches waiting for a human decision (the review console comes later)."""
+"""`ReviewQueue`: matches and conversation alerts waiting for a human decision (the review
+console comes later)."""
 
 from __future__ import annotations
 
@@ -28,11 +29,15 @@ class ReviewItem:
     id: int
     #: The rule that opened it; None once that rule is removed.
     rule_id: int | None
-    bank: str
-    entry_id: int
-    signal_type: str
-    distance: int
-    #: The match event, as a webhook would receive it.
+    #: "match" (bank, entry, signal type and distance are set) or "conversation" (the
+    #: conversation's key is).
+    kind: str
+    bank: str | None
+    entry_id: int | None
+    signal_type: str | None
+    distance: int | None
+    conversation: str | None
+    #: The event, as a webhook would receive it.
     payload: dict[str, Any]
     #: "open", or the decision taken.
     status: str
@@ -96,10 +101,12 @@ def _item(row: ReviewItemRow) -> ReviewItem:
     return ReviewItem(
         id=row.id,
         rule_id=row.rule_id,
+        kind=row.kind,
         bank=row.bank,
         entry_id=row.entry_id,
         signal_type=row.signal_type,
         distance=row.distance,
+        conversation=row.conversation,
         payload=row.payload,
         status=row.status,
         created_at=row.created_at,

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from bastion.actions.events import check_content, match_event
 from bastion.actions.tables import ActionRuleRow, OutboxRow, ReviewItemRow
 from bastion.actions.webhook import new_secret, validate_secret, validate_webhook_url
-from bastion.errors import NotFoundError
+from bastion.errors import NotFoundError, ValidationError
 from bastion.store.database import Database
 from bastion.store.models import BankRow, utcnow
 
@@ -43,10 +43,15 @@ class RuleKind(StrEnum):
     REVIEW = "review"
 
 
+#: The scope of rules that act on conversation alerts rather than on a bank's matches.
+CONVERSATIONS = "conversations"
+
+
 @dataclass(frozen=True)
 class Rule:
     id: int
-    bank: str
+    #: The bank whose matches it acts on; None for a rule on conversation alerts.
+    bank: str | None
     kind: RuleKind
     #: Webhook rules: where events are POSTed. None for review rules.
     url: str | None
@@ -92,10 +97,31 @@ class ActionStore:
         self._forget_rule_banks()
         return added
 
-    def list(self, bank_name: str | None = None) -> builtins.list[Rule]:
-        """Every rule, or a bank's, in id order; secrets are not included."""
+    def add_conversation_rule(
+        self, kind: RuleKind, url: str | None = None, secret: str | None = None
+    ) -> Rule:
+        """A rule on conversation alerts: a webhook (to `url`, the returned rule carries
+        its secret) or a review rule."""
+        key = None
+        if kind is RuleKind.WEBHOOK:
+            if url is None:
+                raise ValidationError("a webhook rule needs a URL")
+            validate_webhook_url(url)
+            key = validate_secret(secret) if secret is not None else new_secret()
         with self.db.session() as s:
-            query = select(ActionRuleRow, BankRow.name).join(
+            row = ActionRuleRow(
+                bank_id=None, scope=CONVERSATIONS, kind=kind.value, url=url, secret=key,
+                enabled=True,
+            )  # fmt: skip
+            s.add(row)
+            s.flush()
+            return _rule(row, None, secret=key)
+
+    def list(self, bank_name: str | None = None) -> builtins.list[Rule]:
+        """Every rule (those on conversation alerts have no bank), or a bank's, in id
+        order; secrets are not included."""
+        with self.db.session() as s:
+            query = select(ActionRuleRow, BankRow.name).outerjoin(
                 BankRow, BankRow.id == ActionRuleRow.bank_id
             )
             if bank_name is not None:
@@ -106,7 +132,7 @@ class ActionStore:
     def get(self, rule_id: int) -> Rule:
         with self.db.session() as s:
             row = _rule_row(s, rule_id)
-            return _rule(row, s.get_one(BankRow, row.bank_id).name)
+            return _rule(row, _bank_name(s, row))
 
     def remove(self, rule_id: int) -> None:
         """Delete a rule and its undelivered webhooks; its review items stay (rule unset)."""
@@ -120,7 +146,7 @@ class ActionStore:
         with self.db.session() as s:
             row = _rule_row(s, rule_id)
             row.enabled = enabled
-            changed = _rule(row, s.get_one(BankRow, row.bank_id).name)
+            changed = _rule(row, _bank_name(s, row))
         self._forget_rule_banks()
         return changed
 
@@ -173,6 +199,7 @@ class ActionStore:
                         queued.append(
                             ReviewItemRow(
                                 rule_id=rule.id,
+                                kind="match",
                                 bank=match.bank,
                                 entry_id=match.entry_id,
                                 signal_type=match.signal_type,
@@ -184,6 +211,34 @@ class ActionStore:
                         )
             s.add_all(queued)
             return len(queued)
+
+    def queue_conversation_alert(self, s: Session, conversation: str, event: dict[str, Any]) -> int:
+        """Queue, in the caller's transaction `s`, what the rules on conversation alerts do
+        with `event` (a webhook delivery or a review item each); returns how many."""
+        now = self._clock()
+        rules = s.scalars(
+            select(ActionRuleRow)
+            .where(ActionRuleRow.scope == CONVERSATIONS, ActionRuleRow.enabled.is_(True))
+            .order_by(ActionRuleRow.id)
+        ).all()
+        queued: builtins.list[OutboxRow | ReviewItemRow] = []
+        for rule in rules:
+            if rule.kind == RuleKind.WEBHOOK:
+                queued.append(
+                    OutboxRow(
+                        rule_id=rule.id, payload=event, status="pending", attempts=0,
+                        next_attempt_at=now, created_at=now,
+                    )
+                )  # fmt: skip
+            else:
+                queued.append(
+                    ReviewItemRow(
+                        rule_id=rule.id, kind="conversation", conversation=conversation,
+                        payload=event, status="open", created_at=now,
+                    )
+                )  # fmt: skip
+        s.add_all(queued)
+        return len(queued)
 
     def surely_idle(self, matches: Iterable[Match]) -> bool:
         """True when, without reading the database, no rule can act on `matches` (none of
@@ -239,6 +294,10 @@ def _bank_row(s: Session, name: str) -> BankRow:
     return row
 
 
+def _bank_name(s: Session, row: ActionRuleRow) -> str | None:
+    return s.get_one(BankRow, row.bank_id).name if row.bank_id is not None else None
+
+
 def _rule_row(s: Session, rule_id: int) -> ActionRuleRow:
     row = s.get(ActionRuleRow, rule_id)
     if row is None:
@@ -246,7 +305,7 @@ def _rule_row(s: Session, rule_id: int) -> ActionRuleRow:
     return row
 
 
-def _rule(row: ActionRuleRow, bank: str, *, secret: str | None = None) -> Rule:
+def _rule(row: ActionRuleRow, bank: str | None, *, secret: str | None = None) -> Rule:
     return Rule(
         id=row.id,
         bank=bank,

@@ -17,12 +17,16 @@ from bastion.store.models import Base, BigId, Json, UtcDateTime, utcnow
 
 
 class ActionRuleRow(Base):
-    """What to do when an entry of a bank matches: call a webhook or open a review item."""
+    """What to do when an entry of a bank matches (scope ``bank``), or when a conversation
+    alerts (scope ``conversations``, no bank): call a webhook or open a review item."""
 
     __tablename__ = "action_rules"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="CASCADE"), index=True)
+    bank_id: Mapped[int | None] = mapped_column(
+        ForeignKey("banks.id", ondelete="CASCADE"), index=True, nullable=True
+    )
+    scope: Mapped[str] = mapped_column(String(16), default="bank", server_default="bank")
     kind: Mapped[str] = mapped_column(String(16))
     #: Webhook rules only: where to POST, and the HMAC key (stored in clear: it signs).
     url: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -57,9 +61,11 @@ class OutboxRow(Base):
 
 
 class ReviewItemRow(Base):
-    """A match waiting for (or given) a human decision.
+    """A match (kind ``match``) or a conversation's alert (kind ``conversation``) waiting
+    for, or given, a human decision.
 
-    The bank is kept by name and the entry by plain id: a decision outlives both.
+    The bank is kept by name and the entry by plain id, a conversation by its key: a
+    decision outlives them.
     """
 
     __tablename__ = "review_items"
@@ -72,10 +78,12 @@ class ReviewItemRow(Base):
     rule_id: Mapped[int | None] = mapped_column(
         ForeignKey("action_rules.id", ondelete="SET NULL"), nullable=True, index=True
     )
-    bank: Mapped[str] = mapped_column(String(64))
-    entry_id: Mapped[int] = mapped_column(BigInteger)
-    signal_type: Mapped[str] = mapped_column(String(32))
-    distance: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16), default="match", server_default="match")
+    bank: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    entry_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    signal_type: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    distance: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    conversation: Mapped[str | None] = mapped_column(String(128), nullable=True)
     payload: Mapped[dict[str, Any]] = mapped_column(Json)
     status: Mapped[str] = mapped_column(String(16), default="open")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -8,10 +8,12 @@ import typer
 from rich.table import Table
 
 from bastion.actions import ActionStore, Outbox
+from bastion.actions.rules import RuleKind
 from bastion.cli.context import CliContext
 
 app = typer.Typer(
-    help="Actions run when a bank matches: webhooks, review queue.", no_args_is_help=True
+    help="Actions run when a bank matches or a conversation alerts: webhooks, review queue.",
+    no_args_is_help=True,
 )
 
 
@@ -39,6 +41,29 @@ def add_review(
     cli: CliContext = ctx.obj
     rule = ActionStore(cli.db).add_review(bank)
     cli.out.print(f"added review rule {rule.id} for bank {bank}", markup=False)
+
+
+@app.command("add-conversation-webhook")
+def add_conversation_webhook(
+    ctx: typer.Context,
+    url: str = typer.Argument(..., help="http(s) URL that receives a signed JSON POST per alert."),
+    secret: str | None = typer.Option(
+        None, "--secret", help="HMAC-SHA256 signing secret (default: a random one, printed once)."
+    ),
+) -> None:
+    """POST every conversation alert (grooming risk reaching `high`) to URL, signed."""
+    cli: CliContext = ctx.obj
+    rule = ActionStore(cli.db).add_conversation_rule(RuleKind.WEBHOOK, url, secret)
+    cli.err.print(f"added webhook rule {rule.id} for conversation alerts; secret (shown once):")
+    cli.out.print(rule.secret or "", markup=False)
+
+
+@app.command("add-conversation-review")
+def add_conversation_review(ctx: typer.Context) -> None:
+    """Put every conversation alert on the review queue."""
+    cli: CliContext = ctx.obj
+    rule = ActionStore(cli.db).add_conversation_rule(RuleKind.REVIEW)
+    cli.out.print(f"added review rule {rule.id} for conversation alerts", markup=False)
 
 
 @app.command("list")
@@ -69,7 +94,10 @@ def list_rules(
         return
     table = Table("id", "bank", "kind", "url", "enabled")
     for r in rules:
-        table.add_row(str(r.id), r.bank, str(r.kind), r.url or "-", "yes" if r.enabled else "no")
+        table.add_row(
+            str(r.id), r.bank or "(conversations)", str(r.kind), r.url or "-",
+            "yes" if r.enabled else "no",
+        )  # fmt: skip
     cli.out.print(table)
     summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
     cli.out.print(f"outbox: {summary}", markup=False)

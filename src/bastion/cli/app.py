@@ -14,6 +14,7 @@ from bastion.cli import (
     bank_cmd,
     bench_cmd,
     collab_cmd,
+    conversation_cmd,
     demo_cmd,
     exchange_cmd,
     hash_cmd,
@@ -42,6 +43,7 @@ app.add_typer(action_cmd.app, name="action")
 app.add_typer(stream_cmd.app, name="stream")
 app.add_typer(exchange_cmd.app, name="exchange")
 app.add_typer(collab_cmd.app, name="collab")
+app.add_typer(conversation_cmd.app, name="conversation")
 app.add_typer(bench_cmd.app, name="bench")
 app.command("hash")(hash_cmd.hash_files)
 app.command("match")(match_cmd.match_files)

@@ -198,6 +198,26 @@ class ApiKeyRow(Base):
     bank_grants: Mapped[dict[str, list[str]] | None] = mapped_column(Json, nullable=True)
 
 
+class ConversationRow(Base):
+    """A conversation read a message at a time: what its assessment needs to go on
+    (`bastion.conversations.Tracker.to_json`), and where it stands."""
+
+    __tablename__ = "conversations"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    #: The platform's id for the conversation.
+    key: Mapped[str] = mapped_column(String(128), unique=True)
+    state: Mapped[dict[str, Any]] = mapped_column(Json)
+    messages: Mapped[int] = mapped_column(Integer, default=0)
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    level: Mapped[str] = mapped_column(String(8), default="low")
+    #: When its alert fired (once per conversation).
+    alerted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
 class StreamWatchRow(Base):
     """One stream to watch. A service process claims it (`owner`, renewed in `lease_until`),
     runs the watcher and writes its figures back; once the lease has passed, any process may

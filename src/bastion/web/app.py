@@ -1,8 +1,8 @@
 """`create_app(settings)`: the HTTP service, with role switches to split it across processes.
 
-Roles: ``hash`` (compute signals), ``match`` (match content, look up signals), ``curate``
-(banks, entries, import/export, exchanges) and ``worker`` (deliver queued webhooks and run
-scheduled exchange syncs in the background).
+Roles: ``hash`` (compute signals), ``match`` (match content, look up signals, assess
+conversations), ``curate`` (banks, entries, import/export, exchanges) and ``worker``
+(deliver queued webhooks and run scheduled exchange syncs in the background).
 Health routes are always present and need no key; every other route needs an API key with
 the right scope.
 """
@@ -23,7 +23,7 @@ from bastion.settings import Settings
 from bastion.store import Database
 from bastion.web.observability import RequestObserver
 from bastion.web.problems import install_problem_handlers, problem
-from bastion.web.routes import banks, content, exchanges, federation, hma, streams
+from bastion.web.routes import banks, content, conversations, exchanges, federation, hma, streams
 from bastion.web.routes.metrics import router as metrics_router
 from bastion.web.services import Services
 
@@ -84,6 +84,7 @@ def create_app(settings: Settings | None = None, *, roles: Iterable[str] | None 
         app.include_router(content.matching)
         app.include_router(hma.matching)
         app.include_router(streams.router)
+        app.include_router(conversations.router)
     if "curate" in enabled:
         app.include_router(banks.router)
         app.include_router(hma.curation)

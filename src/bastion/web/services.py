@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from bastion.actions import ActionStore
 from bastion.auth import ApiKeyStore, RateLimiter
 from bastion.banks import ALL_OFF, BankStore, MatchOptions
+from bastion.conversations.store import ConversationStore
 from bastion.exchange.feedback import FeedbackQueue
 from bastion.exchange.store import ExchangeStore
 from bastion.exchange.sync import Syncer
@@ -99,6 +100,10 @@ class Services:
     @cached_property
     def actions(self) -> ActionStore:
         return ActionStore(self.db)
+
+    @cached_property
+    def conversations(self) -> ConversationStore:
+        return ConversationStore(self.db, self.settings.conversation_scorer(), self.actions)
 
     @cached_property
     def exchanges(self) -> ExchangeStore:

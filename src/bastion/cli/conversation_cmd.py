@@ -1,0 +1,148 @@
+"""`bastion conversation ...`: assess chats for grooming, train the learned layer, and write
+the synthetic conversations it is measured on."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from bastion.cli.context import CliContext
+from bastion.conversations.assess import assess as assess_conversation
+from bastion.conversations.model import MAX_FILE_BYTES, from_jsonl
+from bastion.conversations.scoring import Model
+from bastion.conversations.synthetic import families, generate
+from bastion.conversations.training import read_labelled, synthetic_examples
+from bastion.conversations.training import train as fit_model
+from bastion.errors import ValidationError
+
+app = typer.Typer(help="Spot grooming in conversations, with evidence.", no_args_is_help=True)
+
+
+def _read(path: Path, limit: int) -> bytes:
+    if not path.is_file():
+        raise ValidationError(f"{path}: no such file")
+    if path.stat().st_size > limit:
+        raise ValidationError(f"{path}: {path.stat().st_size:,} bytes (limit {limit:,})")
+    return path.read_bytes()
+
+
+@app.command("assess")
+def assess(
+    ctx: typer.Context,
+    file: Path = typer.Argument(
+        ...,
+        help="JSON Lines: one {sender, text, timestamp?} per line; optionally lines "
+        "{participant, age?, role?} declaring who is who.",
+    ),
+    model: Path | None = typer.Option(
+        None, "--model", help="A model from `train` (default: the setting)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Assess one conversation: risk score and level, per sender, the indicators with their
+    exact excerpts, and the message at which a warning would first have fired.
+
+    Exit status: 0 when the level is high, 1 otherwise, 2 on an error (like `match`).
+    """
+    cli: CliContext = ctx.obj
+    conversation = from_jsonl(_read(file, MAX_FILE_BYTES), file.name)
+    scorer = Model.load(model) if model else cli.settings.conversation_scorer()
+    result = assess_conversation(conversation, scorer)
+    if as_json:
+        cli.out.print(json.dumps(result.to_json(), indent=2, ensure_ascii=False), markup=False)
+    else:
+        warning = (
+            "never" if result.first_warning is None else f"after message {result.first_warning}"
+        )
+        cli.out.print(
+            f"{file}: {result.level.upper()} risk {result.score:.2f} "
+            f"({result.messages} messages; a warning fires {warning})",
+            markup=False,
+        )
+        table = Table("message", "sender", "indicator", "stage", "excerpt")
+        for e in result.evidence:
+            table.add_row(str(e.message), e.sender, e.indicator, e.stage, e.excerpt)
+        if result.evidence:
+            cli.out.print(table)
+        for s in result.senders:
+            cli.out.print(
+                f"  {s.sender}: {s.score:.2f} ({', '.join(s.stages) or 'no indicators'})",
+                markup=False,
+            )
+    raise typer.Exit(0 if result.level == "high" else 1)
+
+
+@app.command("train")
+def train(
+    ctx: typer.Context,
+    data: Path | None = typer.Argument(
+        None,
+        help='JSON Lines of labelled conversations: {"grooming": true|false, '
+        '"groomer": "u1"?, "messages": [...], "participants": [...]?} per line.',
+    ),
+    out: Path = typer.Option(..., "--out", "-o", help="Where to write the model (JSON)."),
+    synthetic: bool = typer.Option(
+        False, "--synthetic", help="Also (or only) use bastion's synthetic training families."
+    ),
+    seed: int = typer.Option(7, "--seed"),
+) -> None:
+    """Fit and calibrate the learned layer on a platform's own labelled conversations (and
+    with --synthetic, bastion's); use it with --model or the `conversation_model` setting."""
+    cli: CliContext = ctx.obj
+    if data is None and not synthetic:
+        raise ValidationError("give labelled conversations, or --synthetic")
+    examples = synthetic_examples(training=True, seed=seed) if synthetic else []
+    sources = ["bastion's synthetic training families"] if synthetic else []
+    if data is not None:
+        examples += read_labelled(_read(data, MAX_FILE_BYTES * 8), data.name)
+        sources.append(data.name)
+    with cli.err.status("training"):
+        model = fit_model(examples, description=" and ".join(sources), seed=seed)
+    model.save(out)
+    grooming = sum(e.grooming for e in examples)
+    cli.out.print(
+        f"trained on {len(examples):,} conversations ({grooming:,} grooming) from "
+        f"{' and '.join(sources)}; alert threshold {model.alert_threshold:.2f}; wrote {out}",
+        markup=False,
+    )
+
+
+@app.command("generate")
+def generate_cmd(
+    ctx: typer.Context,
+    out: Path = typer.Option(..., "--out", "-o", help="JSON Lines file to write."),
+    family: list[str] | None = typer.Option(
+        None, "--family", help="Only this family (repeatable)."
+    ),
+    count: int = typer.Option(30, "--count", min=3, max=100_000, help="Conversations per family."),
+    seed: int = typer.Option(7, "--seed"),
+) -> None:
+    """Write synthetic labelled conversations (the format `train` reads): grooming-pattern
+    chats, benign ones and hard negatives, never explicit."""
+    cli: CliContext = ctx.obj
+    chosen = family or families()
+    unknown = sorted(set(chosen) - set(families()))
+    if unknown:
+        raise ValidationError(
+            f"unknown famil(ies) {', '.join(unknown)}; known: {', '.join(families())}"
+        )
+    written = 0
+    with out.open("w", encoding="utf-8") as stream:
+        for name in chosen:
+            for c in generate(name, count, seed=seed):
+                doc = {
+                    "grooming": c.grooming,
+                    "groomer": c.groomer,
+                    "family": c.family,
+                    "kind": c.kind,
+                    "participants": [vars(p) for p in c.conversation.participants.values()],
+                    "messages": [
+                        {"sender": m.sender, "text": m.text} for m in c.conversation.messages
+                    ],
+                }
+                stream.write(json.dumps(doc, ensure_ascii=False) + "\n")
+                written += 1
+    cli.out.print(f"wrote {written:,} conversations to {out}", markup=False)

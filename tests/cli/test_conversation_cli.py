@@ -1,0 +1,59 @@
+"""`bastion conversation assess|train|generate` and the actions on conversation alerts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.cli.conftest import CliRunner
+from tests.conversations.test_assess import GROOMING
+
+
+def write_chat(path: Path, lines: list[tuple[str, str]], *header: dict[str, object]) -> Path:
+    rows = [*header, *({"sender": s, "text": t} for s, t in lines)]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_assess_prints_the_evidence_and_exits_like_match(cli: CliRunner, tmp_path: Path) -> None:
+    chat = write_chat(tmp_path / "chat.jsonl", GROOMING, {"participant": "kid", "age": 12})
+    run = cli("conversation", "assess", chat)
+    assert run.code == 0, run.err
+    assert "HIGH risk" in run.out
+    assert "how old are you" in run.out
+    assert "max:" in run.out
+    doc = json.loads(cli("conversation", "assess", chat, "--json").out)
+    assert doc["likely_groomer"] == "max"
+    calm = write_chat(tmp_path / "calm.jsonl", [("a", "hi"), ("b", "hello")])
+    assert cli("conversation", "assess", calm).code == 1
+    (tmp_path / "bad.jsonl").write_bytes(b"\xff\xfe")
+    run = cli("conversation", "assess", tmp_path / "bad.jsonl")
+    assert (run.code, "UTF-16" in run.err) == (2, True)
+    assert "no such file" in cli("conversation", "assess", tmp_path / "none.jsonl").err
+
+
+def test_generate_then_train_on_it_then_assess_with_it(cli: CliRunner, tmp_path: Path) -> None:
+    data = tmp_path / "labelled.jsonl"
+    run = cli("conversation", "generate", "--out", data, "--count", "30", "--family", "en/gaming",
+              "--family", "fr/jeux")  # fmt: skip
+    assert run.code == 0, run.err
+    rows = [json.loads(line) for line in data.read_text().splitlines()]
+    assert len(rows) == 60
+    assert {r["kind"] for r in rows} == {"grooming", "benign", "hard"}
+    model = tmp_path / "model.json"
+    run = cli("conversation", "train", data, "--out", model)
+    assert run.code == 0, run.err
+    assert "trained on 60 conversations (20 grooming) from labelled.jsonl" in run.out
+    chat = write_chat(tmp_path / "chat.jsonl", GROOMING)
+    assert cli("conversation", "assess", chat, "--model", model).code == 0
+    assert "unknown famil" in cli("conversation", "generate", "-o", data, "--family", "x/y").err
+    assert "give labelled conversations" in cli("conversation", "train", "-o", model).err
+
+
+def test_conversation_alert_rules(cli: CliRunner) -> None:
+    assert cli("action", "add-conversation-review").code == 0
+    run = cli("action", "add-conversation-webhook", "https://hooks.example/alerts")
+    assert run.code == 0, run.err
+    assert len(run.out.strip()) >= 32  # the signing secret, shown once
+    listing = cli("action", "list").out
+    assert listing.count("(conversations)") == 2
