@@ -102,3 +102,16 @@ def test_concurrent_messages_to_one_conversation_are_all_counted(
         t.join()
     assert not errors
     assert conversations.get("busy")[0].messages == 30
+
+
+def test_text_no_database_can_store_is_cleaned_or_refused(conversations: ConversationStore) -> None:
+    from bastion.conversations.model import message_of, participant_of
+
+    message = message_of({"sender": "a\x00b", "text": "hi\x00 \ud800there"}, "message 0")
+    assert (message.sender, message.text) == ("ab", "hi \ufffdthere")
+    person = participant_of({"id": "p\ud83d", "role": "mi\x00nor"}, "participant 0")
+    assert (person.id, person.role) == ("p\ufffd", "minor")
+    progress = conversations.add("ok", [message], [person])
+    assert progress.assessment.messages == 1
+    with pytest.raises(ValidationError, match="NUL or unpaired surrogates"):
+        conversations.add("bad\x00key", [message])

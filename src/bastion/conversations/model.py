@@ -5,6 +5,7 @@ before any work is done on it."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,6 +24,13 @@ MAX_FILE_BYTES = 32 * 1024 * 1024
 #: Roles that declare a participant a child or an adult.
 MINOR_ROLES = frozenset({"minor", "child", "teen", "student"})
 ADULT_ROLES = frozenset({"adult", "parent", "teacher", "guardian", "staff"})
+#: What no database stores in text: NUL, and halves of surrogate pairs (JSON can carry both).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def clean(text: str) -> str:
+    """`text` without NUL characters, and with lone surrogates as U+FFFD."""
+    return _UNSTORABLE.sub(lambda m: "" if m.group() == "\x00" else "\ufffd", text)
 
 
 @dataclass(frozen=True)
@@ -68,7 +76,7 @@ def message_of(item: Any, where: str) -> Message:
         raise ValidationError(f"{where}: text must be a string")
     if len(text) > MAX_TEXT:
         raise ValidationError(f"{where}: text is {len(text):,} characters (limit {MAX_TEXT:,})")
-    return Message(str(sender)[:128], text, _time(item.get("timestamp"), where))
+    return Message(clean(str(sender))[:128], clean(text), _time(item.get("timestamp"), where))
 
 
 def participant_of(item: Any, where: str) -> Participant:
@@ -85,7 +93,7 @@ def participant_of(item: Any, where: str) -> Participant:
         raise ValidationError(f"{where}: age must be a whole number of years, 0-120")
     if role is not None and (not isinstance(role, str) or len(role) > 32):
         raise ValidationError(f"{where}: role must be a short string (e.g. minor, adult)")
-    return Participant(str(ident)[:128], age, role.strip().lower() if role else None)
+    return Participant(clean(str(ident))[:128], age, clean(role.strip().lower()) if role else None)
 
 
 def conversation_of(

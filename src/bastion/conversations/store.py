@@ -21,7 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bastion.actions import ActionStore
 from bastion.conversations.assess import Assessment, Tracker
-from bastion.conversations.model import Message, Participant
+from bastion.conversations.model import Message, Participant, clean
 from bastion.conversations.scoring import Model
 from bastion.errors import NotFoundError, ValidationError
 from bastion.store import Database
@@ -138,3 +138,5 @@ def alert_event(key: str, assessment: Assessment, at: datetime) -> dict[str, Any
 def _check_key(key: str) -> None:
     if not isinstance(key, str) or not key.strip() or len(key) > KEY_LENGTH:
         raise ValidationError(f"a conversation id is 1-{KEY_LENGTH} characters")
+    if clean(key) != key:
+        raise ValidationError("a conversation id cannot hold NUL or unpaired surrogates")
