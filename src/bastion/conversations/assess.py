@@ -12,6 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from bastion.conversations.cues import Indicator
 from bastion.conversations.detect import find_cues
 from bastion.conversations.model import Conversation, Message, Participant
@@ -128,13 +131,17 @@ class Tracker:
     def score(self) -> float:
         return max(self.scores.values(), default=0.0)
 
-    def _score(self, sender: str) -> None:
+    def features_of(self, sender: str) -> npt.NDArray[np.float64]:
+        """The learned layer's input for `sender`, from everything read so far."""
         me = self.participants.get(sender) or Participant(sender)
         others = [self.participants.get(s) or Participant(s) for s in self.senders if s != sender]
         others += [
             p for p in self.participants.values() if p.id not in self.senders and p.id != sender
         ]
-        self.scores[sender] = self.model.probability(features(self.senders[sender], me, others))
+        return features(self.senders[sender], me, others)
+
+    def _score(self, sender: str) -> None:
+        self.scores[sender] = self.model.probability(self.features_of(sender))
 
     def assessment(self) -> Assessment:
         ranked = sorted(self.scores.items(), key=lambda kv: (-kv[1], kv[0]))

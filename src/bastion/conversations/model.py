@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -135,20 +135,9 @@ def from_jsonl(data: bytes, name: str = "conversation") -> Conversation:
         raise ValidationError(f"{name}: {len(data):,} bytes (limit {MAX_FILE_BYTES:,})")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ValidationError(f"{name}: UTF-16 text; save it as UTF-8")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        bad = data[: e.start].count(b"\n") + 1
-        raise ValidationError(f"{name}: line {bad} is not UTF-8 text") from None
     messages: list[Message] = []
     participants: list[Participant] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise ValidationError(f"{name}: line {number} is not JSON ({e.msg})") from None
+    for number, item in json_lines(data, name):
         where = f"{name}: line {number}"
         if isinstance(item, Mapping) and ("participant" in item):
             participants.append(participant_of(item, where))
@@ -159,6 +148,23 @@ def from_jsonl(data: bytes, name: str = "conversation") -> Conversation:
     if not messages:
         raise ValidationError(f"{name}: no messages")
     return conversation_of(messages, participants)
+
+
+def json_lines(data: bytes, name: str) -> Iterator[tuple[int, Any]]:
+    """(line number, JSON value) of each non-blank line of UTF-8 JSON Lines; errors name the
+    line."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        bad = data[: e.start].count(b"\n") + 1
+        raise ValidationError(f"{name}: line {bad} is not UTF-8 text") from None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield number, json.loads(line)
+        except json.JSONDecodeError as e:
+            raise ValidationError(f"{name}: line {number} is not JSON ({e.msg})") from None
 
 
 def _time(value: Any, where: str) -> datetime | None:

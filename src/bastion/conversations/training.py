@@ -3,7 +3,6 @@ from a platform's own JSON Lines or from the synthetic training families."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -11,8 +10,8 @@ import numpy as np
 import numpy.typing as npt
 
 from bastion.conversations.assess import Tracker
-from bastion.conversations.model import MAX_FILE_BYTES, Conversation, Participant, from_json
-from bastion.conversations.scoring import Model, features, fit
+from bastion.conversations.model import MAX_FILE_BYTES, Conversation, from_json, json_lines
+from bastion.conversations.scoring import Model, fit
 from bastion.conversations.synthetic import families, generate, held_out
 from bastion.errors import ValidationError
 
@@ -38,14 +37,8 @@ def samples(examples: Iterable[Example]) -> list[tuple[npt.NDArray[np.float64], 
         groomer = example.groomer
         if example.grooming and groomer is None:
             groomer = max(tracker.senders, key=lambda s: (tracker.senders[s].cue_messages, s))
-        for sender, state in tracker.senders.items():
-            me = tracker.participants.get(sender) or Participant(sender)
-            others = [
-                tracker.participants.get(s) or Participant(s)
-                for s in tracker.senders
-                if s != sender
-            ]
-            out.append((features(state, me, others), example.grooming and sender == groomer))
+        for sender in tracker.senders:
+            out.append((tracker.features_of(sender), example.grooming and sender == groomer))
     return out
 
 
@@ -71,19 +64,8 @@ def read_labelled(data: bytes, name: str) -> list[Example]:
     "groomer": "u1"?, "messages": [...], "participants": [...]?}."""
     if len(data) > MAX_FILE_BYTES * 8:
         raise ValidationError(f"{name}: {len(data):,} bytes is too large to train on at once")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        bad = data[: e.start].count(b"\n") + 1
-        raise ValidationError(f"{name}: line {bad} is not UTF-8 text") from None
     out = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            doc = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise ValidationError(f"{name}: line {number} is not JSON ({e.msg})") from None
+    for number, doc in json_lines(data, name):
         if not isinstance(doc, dict) or not isinstance(doc.get("grooming"), bool):
             raise ValidationError(f'{name}: line {number} needs "grooming": true or false')
         try:
