@@ -1,5 +1,6 @@
 """Banks of known content: their entries, signals and provenance."""
 
+from bastion.banks.bulk import BulkWriter
 from bastion.banks.model import (
     ALL_OFF,
     Bank,
@@ -9,7 +10,7 @@ from bastion.banks.model import (
     NewEntry,
     Provenance,
 )
-from bastion.banks.store import BankStore, BulkWriter, Change, IndexRow, SignalOwner
+from bastion.banks.store import BankStore, Change, IndexRow, SignalOwner
 
 __all__ = [
     "ALL_OFF",

@@ -21,16 +21,16 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from bastion.banks.store import (
-    _ENTRIES,
-    _SIGNALS,
-    BankStore,
-    _allocate_entry_ids,
-    _bulk_insert,
-    _checked_metadata,
-    _chunks,
-    _signal_rows,
+from bastion.banks.bulk import (
+    ENTRIES,
+    SIGNALS,
+    allocate_entry_ids,
+    bulk_insert,
+    checked_metadata,
+    chunks,
+    signal_rows,
 )
+from bastion.banks.store import BankStore
 from bastion.exchange.api import Record
 from bastion.store.models import BankRow, ChangeOp, EntryRow, SignalRow, utcnow
 
@@ -115,7 +115,7 @@ class UpstreamWriter:
         self._replace(changed)
         self._insert(new)
         if self._run is not None and seen:
-            for part in _chunks(seen):
+            for part in chunks(seen):
                 self._s.execute(
                     update(EntryRow).where(EntryRow.id.in_(part)).values(upstream_run=self._run)
                 )
@@ -140,7 +140,7 @@ class UpstreamWriter:
 
     def _existing(self, upstream_ids: Sequence[str]) -> dict[str, tuple[int, str | None]]:
         found: dict[str, tuple[int, str | None]] = {}
-        for part in _chunks(upstream_ids):
+        for part in chunks(upstream_ids):
             rows = self._s.execute(
                 select(EntryRow.upstream_id, EntryRow.id, EntryRow.upstream_digest).where(
                     EntryRow.exchange_id == self._exchange_id, EntryRow.upstream_id.in_(part)
@@ -150,7 +150,7 @@ class UpstreamWriter:
         return found
 
     def _delete(self, entry_ids: Sequence[int]) -> None:
-        for part in _chunks(sorted(entry_ids)):
+        for part in chunks(sorted(entry_ids)):
             self._store._record(self._s, [(ChangeOp.ENTRY_DELETE, self._bank_id, i) for i in part])
             self._store._keep_removed(self._s, SignalRow.entry_id.in_(part))
             self._s.execute(delete(SignalRow).where(SignalRow.entry_id.in_(part)))
@@ -171,19 +171,19 @@ class UpstreamWriter:
                     update(EntryRow)
                     .where(EntryRow.id == entry_id)
                     .values(
-                        meta=_checked_metadata(record.metadata),
+                        meta=checked_metadata(record.metadata),
                         upstream_digest=record.digest,
                         upstream_run=self._run,
                         updated_at=now,
                     )
                 )
-            _bulk_insert(
+            bulk_insert(
                 self._s,
-                _SIGNALS,
+                SIGNALS,
                 [
                     row
                     for entry_id, record in part
-                    for row in _signal_rows(entry_id, self._bank_id, record.signals)
+                    for row in signal_rows(entry_id, self._bank_id, record.signals)
                 ],
             )
 
@@ -191,15 +191,15 @@ class UpstreamWriter:
         now = utcnow()
         for start in range(0, len(records), 5000):
             part = records[start : start + 5000]
-            ids = _allocate_entry_ids(self._s, len(part))
-            _bulk_insert(
+            ids = allocate_entry_ids(self._s, len(part))
+            bulk_insert(
                 self._s,
-                _ENTRIES,
+                ENTRIES,
                 [
                     {
                         "id": entry_id,
                         "bank_id": self._bank_id,
-                        "metadata": _checked_metadata(record.metadata),
+                        "metadata": checked_metadata(record.metadata),
                         "note": "",
                         "source": EXCHANGE_SOURCE,
                         "imported_from": self._name,
@@ -216,13 +216,13 @@ class UpstreamWriter:
                     for entry_id, record in zip(ids, part, strict=True)
                 ],
             )
-            _bulk_insert(
+            bulk_insert(
                 self._s,
-                _SIGNALS,
+                SIGNALS,
                 [
                     row
                     for entry_id, record in zip(ids, part, strict=True)
-                    for row in _signal_rows(entry_id, self._bank_id, record.signals)
+                    for row in signal_rows(entry_id, self._bank_id, record.signals)
                 ],
             )
             self._store._record(self._s, [(ChangeOp.ENTRY_UPSERT, self._bank_id, i) for i in ids])

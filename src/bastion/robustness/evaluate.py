@@ -25,6 +25,7 @@ that reference, and every transform of every distractor a query with no right an
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
+from bastion.index.codes import Codes, distances, hex_to_words
 from bastion.robustness.photos import Photo, PhotoSet
 from bastion.robustness.transforms import TRANSFORMS, Transform
 
@@ -159,7 +161,7 @@ def _score_configuration(
         return [c.value for c in codes if c.how is None or configuration.allows(c.how)]
 
     banked = [kept(codes) for codes in bank]
-    matrix = _matrix([c for codes in banked for c in codes], hasher.bits)
+    matrix = hex_to_words([c for codes in banked for c in codes], hasher.bits)
     owners = np.array([i for i, codes in enumerate(banked) for _ in codes], np.int64)
     rows: list[tuple[int, int | None, npt.NDArray[np.int64]]] = []
     counts: list[int] = []
@@ -296,36 +298,19 @@ def _log_beta(a: float, b: float) -> float:
     return math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
 
 
-def _matrix(codes: list[str], bits: int) -> npt.NDArray[np.uint8]:
-    width = bits // 8
-    return np.array([np.frombuffer(bytes.fromhex(c), np.uint8) for c in codes], np.uint8).reshape(
-        -1, width
-    )
-
-
-_POPCOUNT = np.array([bin(i).count("1") for i in range(256)], np.int64)
-
-
 def _distances(
-    codes: list[str],
-    bank: npt.NDArray[np.uint8],
-    owners: npt.NDArray[np.int64],
-    references: int,
-    bits: int,
+    codes: list[str], bank: Codes, owners: npt.NDArray[np.int64], references: int, bits: int
 ) -> npt.NDArray[np.int64]:
     """The least distance from any of `codes` to each reference."""
     out = np.full(references, bits + 1, np.int64)
-    if not codes:
+    if not codes or not len(bank):
         return out
-    query = _matrix(codes, bits)
-    per_code = _POPCOUNT[np.bitwise_xor(query[:, None, :], bank[None, :, :])].sum(axis=2)
-    np.minimum.at(out, owners, per_code.min(axis=0))
+    nearest = np.min([distances(bank, probe) for probe in hex_to_words(codes, bits)], axis=0)
+    np.minimum.at(out, owners, nearest)
     return out
 
 
 def _png(image: Image.Image) -> bytes:
-    import io
-
     out = io.BytesIO()
     image.save(out, "PNG")
     return out.getvalue()

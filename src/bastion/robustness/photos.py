@@ -12,15 +12,15 @@ distractors: images that are never in the bank, whose edited copies must match n
 from __future__ import annotations
 
 import importlib.util
-import io
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
-from bastion.pdq import hamming_distance, hash_image
+from bastion.pdq import hamming_distance, hash_rgb
 from bastion.samples import sample_pixels
 
 #: References closer than this are one picture twice (PDQ's match threshold).
@@ -94,7 +94,7 @@ def split(
         if min(photo.image.size) < MIN_SIDE:
             dropped.append(f"{photo.name} (smaller than {MIN_SIDE} px)")
             continue
-        digest = hash_image(_reopened(photo.image))
+        digest = hash_rgb(np.asarray(photo.image.convert("RGB")))
         if digest.quality < min_quality:
             dropped.append(f"{photo.name} (PDQ quality {digest.quality}: too flat to match)")
             continue
@@ -115,10 +115,3 @@ def split(
 def _load(path: Path) -> Image.Image:
     with Image.open(path) as image:
         return image.convert("RGB")
-
-
-def _reopened(image: Image.Image) -> Image.Image:
-    data = io.BytesIO()
-    image.save(data, "PNG")
-    data.seek(0)
-    return Image.open(data)
