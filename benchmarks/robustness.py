@@ -140,10 +140,11 @@ def main() -> None:
     print(describe("pillow", "numpy", "perception", "pdqhash", "scikit-image"))
     with tempfile.TemporaryDirectory() as data:
         settings = Settings.load(env={}, data_dir=Path(data))
-        photos = default_photos(args.fixtures)
+        photos, unreadable = default_photos(args.fixtures), []
         if args.photos:
-            photos += bench.candidates(args.photos, 0)
-        run = bench.run(settings, photos, seed=args.seed)
+            extra, unreadable = bench.candidates(settings, args.photos, 0)
+            photos += extra
+        run = bench.run(settings, photos, unreadable=unreadable, seed=args.seed)
         path = report.write(run, args.out)
         print(f"robustness report: {path}")
         print(f"{len(run.photos.references)} refs, {len(run.photos.distractors)} distractors")

@@ -47,7 +47,13 @@ def test_a_folder_gives_its_images_only(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("not an image")
     (tmp_path / "sub").mkdir()
     generated(3).image.save(tmp_path / "sub" / "c.png")
-    assert [p.name for p in folder_photos(tmp_path)] == ["a.JPG", "b.png"]
+    (tmp_path / "broken.jpg").write_bytes(b"not an image")
+    Image.new("RGB", (5000, 5000)).save(tmp_path / "huge.png")
+    photos, unreadable = folder_photos(tmp_path, max_bytes=10_000_000, max_pixels=1_000_000)
+    assert [p.name for p in photos] == ["a.JPG", "b.png"]
+    assert [u.split(" ")[0] for u in unreadable] == ["broken.jpg", "huge.png"]
+    assert "not a supported image" in unreadable[0]
+    assert "exceeds the limit" in unreadable[1]
 
 
 def test_the_defaults_include_the_generated_fixtures() -> None:

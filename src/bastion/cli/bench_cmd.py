@@ -42,7 +42,9 @@ def robustness(
     configuration, with µAP, distance histograms and expected false matches at 10M."""
     cli: CliContext = ctx.obj
     chosen = bench.choose_transforms(transform)
-    candidates = bench.candidates(photos or [], fixtures)
+    candidates, unreadable = bench.candidates(cli.settings, photos or [], fixtures)
+    for problem in unreadable:
+        cli.err.print(f"skipped {problem}", markup=False)
     with Progress(
         TextColumn("hashing"),
         BarColumn(),
@@ -56,6 +58,7 @@ def robustness(
         result = bench.run(
             cli.settings,
             candidates,
+            unreadable=unreadable,
             transforms=chosen,
             perception=perception,
             seed=seed,

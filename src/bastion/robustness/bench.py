@@ -29,24 +29,33 @@ def choose_transforms(names: Sequence[str] | None) -> list[Transform]:
     return [BY_NAME[n] for n in names]
 
 
-def candidates(folders: Sequence[Path], fixtures: int) -> list[Photo]:
-    """The photos of `folders` (each image in each), or without any the default photos
-    with `fixtures` generated ones."""
+def candidates(
+    settings: Settings, folders: Sequence[Path], fixtures: int
+) -> tuple[list[Photo], list[str]]:
+    """The photos of `folders` (each image in each, under the media limits of `settings`),
+    or without any the default photos with `fixtures` generated ones; and the files that
+    could not be read, each with why."""
     if not folders:
-        return default_photos(fixtures)
+        return default_photos(fixtures), []
     found: list[Photo] = []
+    unreadable: list[str] = []
     for folder in folders:
         if not folder.is_dir():
             raise ValidationError(f"{folder}: not a folder of photos")
         prefix = f"{folder.name}:" if len(folders) > 1 else ""
-        found += [Photo(prefix + p.name, p.image) for p in folder_photos(folder)]
-    return found
+        photos, bad = folder_photos(
+            folder, max_bytes=settings.max_media_bytes, max_pixels=settings.max_image_pixels
+        )
+        found += [Photo(prefix + p.name, p.image) for p in photos]
+        unreadable += [prefix + b for b in bad]
+    return found, unreadable
 
 
 def run(
     settings: Settings,
     photos: Sequence[Photo],
     *,
+    unreadable: Sequence[str] = (),
     transforms: Sequence[Transform] = TRANSFORMS,
     perception: bool = True,
     seed: int = 7,
@@ -54,10 +63,10 @@ def run(
     on_image: Callable[[], None] | None = None,
 ) -> Run:
     """Score bastion's pipeline (and perception's hashers when installed and `perception`)
-    on `photos`, after `split`. `on_start(total)` gets the number of images to hash;
-    `on_image` is called after each."""
+    on `photos`, after `split` (`unreadable` files are reported with the dropped ones).
+    `on_start(total)` gets the number of images to hash; `on_image` is called after each."""
     started = time.perf_counter()
-    chosen = split(photos, seed=seed, min_quality=settings.pdq_min_quality)
+    chosen = split(photos, seed=seed, min_quality=settings.pdq_min_quality, unreadable=unreadable)
     if len(chosen.references) < MIN_REFERENCES:
         raise ValidationError(
             f"only {len(chosen.references)} usable reference photos (need {MIN_REFERENCES}); "

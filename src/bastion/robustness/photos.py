@@ -20,6 +20,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from bastion.errors import BastionError
+from bastion.media import decoding, open_image, read_media
 from bastion.pdq import hamming_distance, hash_rgb
 from bastion.samples import sample_pixels
 
@@ -74,22 +76,39 @@ def default_photos(fixtures: int = 60) -> list[Photo]:
     return photos
 
 
-def folder_photos(folder: Path) -> list[Photo]:
-    """Every image in `folder` (not its subfolders), by name."""
-    found = []
+def folder_photos(
+    folder: Path, *, max_bytes: int, max_pixels: int
+) -> tuple[list[Photo], list[str]]:
+    """Every image in `folder` (not its subfolders), by name, read under bastion's media
+    limits; and the files that could not be read, each with why."""
+    found: list[Photo] = []
+    unreadable: list[str] = []
     for path in sorted(folder.iterdir()):
-        if path.suffix.lower() in (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"):
-            found.append(Photo(path.name, _load(path)))
-    return found
+        if path.suffix.lower() not in (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"):
+            continue
+        try:
+            data = read_media(path, max_bytes=max_bytes)
+            opened = open_image(data, max_pixels=max_pixels, name=path.name)
+            with decoding(path.name):
+                found.append(Photo(path.name, opened.image.convert("RGB")))
+        except BastionError as e:
+            unreadable.append(f"{path.name} ({e.message})")
+    return found, unreadable
 
 
 def split(
-    photos: Iterable[Photo], *, distractors: float = 0.25, seed: int = 7, min_quality: int = 0
+    photos: Iterable[Photo],
+    *,
+    distractors: float = 0.25,
+    seed: int = 7,
+    min_quality: int = 0,
+    unreadable: Iterable[str] = (),
 ) -> PhotoSet:
     """Tiny, flat (PDQ quality under `min_quality`) and near-duplicate images dropped, then
-    a seeded share held out as distractors."""
+    a seeded share held out as distractors. `unreadable` (files that could not be read, with
+    why) are reported among the dropped."""
     kept: list[tuple[Photo, str]] = []
-    dropped: list[str] = []
+    dropped: list[str] = list(unreadable)
     for photo in photos:
         if min(photo.image.size) < MIN_SIDE:
             dropped.append(f"{photo.name} (smaller than {MIN_SIDE} px)")
