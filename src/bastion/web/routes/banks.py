@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
+from fastapi import Depends, File, Form, Query, Response, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
@@ -17,6 +17,7 @@ from bastion.banks import MatchOptions, NewEntry
 from bastion.exchange.formats import HashListFormat
 from bastion.exchange.transfer import export_bank, import_file
 from bastion.signals import Signal, normalize_signal
+from bastion.web.bodies import api_router
 from bastion.web.routes.uploads import read_upload
 from bastion.web.schemas import (
     PROBLEM_RESPONSES,
@@ -33,7 +34,7 @@ from bastion.web.schemas import (
 from bastion.web.security import require
 from bastion.web.services import Services, services
 
-router = APIRouter(prefix="/api/v1", tags=["banks"], responses=PROBLEM_RESPONSES)
+router = api_router(prefix="/api/v1", tags=["banks"], responses=PROBLEM_RESPONSES)
 #: Ids are 64-bit signed integers in the database; larger numbers cannot name anything.
 MAX_ID = 2**63 - 1
 EntryId = Annotated[int, PathParam(ge=1, le=MAX_ID)]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi import Depends, File, Query, UploadFile
 from pydantic import BaseModel, Field
 
 from bastion.actions import content_info
 from bastion.auth import ApiKey, Scope
 from bastion.signals import Signal, normalize_signal
+from bastion.web.bodies import api_router
 from bastion.web.routes.uploads import read_upload
 from bastion.web.schemas import (
     PROBLEM_RESPONSES,
@@ -20,8 +21,8 @@ from bastion.web.schemas import (
 from bastion.web.security import require
 from bastion.web.services import Services, services
 
-hashing = APIRouter(prefix="/api/v1", tags=["content"], responses=PROBLEM_RESPONSES)
-matching = APIRouter(prefix="/api/v1", tags=["content"], responses=PROBLEM_RESPONSES)
+hashing = api_router(prefix="/api/v1", tags=["content"], responses=PROBLEM_RESPONSES)
+matching = api_router(prefix="/api/v1", tags=["content"], responses=PROBLEM_RESPONSES)
 
 
 @hashing.post("/hash", response_model=HashResult)

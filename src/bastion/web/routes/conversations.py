@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import Depends, Path, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -23,11 +23,12 @@ from bastion.conversations.model import (
     participant_of,
 )
 from bastion.conversations.store import KEY_LENGTH, MAX_BATCH
+from bastion.web.bodies import api_router
 from bastion.web.schemas import PROBLEM_RESPONSES
 from bastion.web.security import require
 from bastion.web.services import Services, services
 
-router = APIRouter(prefix="/api/v1", tags=["conversations"], responses=PROBLEM_RESPONSES)
+router = api_router(prefix="/api/v1", tags=["conversations"], responses=PROBLEM_RESPONSES)
 scored = require(Scope.MATCH)
 Key = Path(min_length=1, max_length=KEY_LENGTH, description="The platform's conversation id.")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import Depends, Path, Query
 from pydantic import BaseModel, Field
 
 from bastion.audit import AuditLog
@@ -20,11 +20,12 @@ from bastion.banks.model import BANK_NAME_PATTERN
 from bastion.exchange.api import Opinion
 from bastion.exchange.feedback import Feedback, FeedbackStatus
 from bastion.exchange.store import ExchangeStatus
+from bastion.web.bodies import api_router
 from bastion.web.schemas import PROBLEM_RESPONSES
 from bastion.web.security import require
 from bastion.web.services import Services, services
 
-router = APIRouter(prefix="/api/v1", tags=["exchanges"], responses=PROBLEM_RESPONSES)
+router = api_router(prefix="/api/v1", tags=["exchanges"], responses=PROBLEM_RESPONSES)
 admin = require(Scope.ADMIN)
 curate = require(Scope.CURATE)
 Name = Annotated[str, Path(pattern=BANK_NAME_PATTERN)]

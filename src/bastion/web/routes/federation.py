@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import Depends, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
@@ -22,11 +22,12 @@ from bastion.banks.model import BANK_NAME_PATTERN
 from bastion.exchange.api import Opinion
 from bastion.federation.publisher import MAX_PAGE
 from bastion.federation.signing import HEADER
+from bastion.web.bodies import api_router
 from bastion.web.schemas import PROBLEM_RESPONSES
 from bastion.web.security import require
 from bastion.web.services import Services, services
 
-router = APIRouter(prefix="/v1/exchange", tags=["federation"], responses=PROBLEM_RESPONSES)
+router = api_router(prefix="/v1/exchange", tags=["federation"], responses=PROBLEM_RESPONSES)
 partner = require(Scope.PARTNER)
 Collab = Annotated[str, Path(pattern=BANK_NAME_PATTERN)]
 

@@ -23,7 +23,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -35,14 +35,15 @@ from bastion.errors import BastionError, UnknownSignalTypeError
 from bastion.hashing import HashedContent
 from bastion.matching import Match
 from bastion.signals import MatchKind, Signal, get_signal_type, normalize_signal
+from bastion.web.bodies import api_router
 from bastion.web.routes.uploads import read_upload
 from bastion.web.schemas import MESSAGE_RESPONSES
 from bastion.web.security import require
 from bastion.web.services import Services, services
 
-hashing = APIRouter(tags=["hma"], responses=MESSAGE_RESPONSES)
-matching = APIRouter(tags=["hma"], responses=MESSAGE_RESPONSES)
-curation = APIRouter(tags=["hma"], responses=MESSAGE_RESPONSES)
+hashing = api_router(tags=["hma"], responses=MESSAGE_RESPONSES)
+matching = api_router(tags=["hma"], responses=MESSAGE_RESPONSES)
+curation = api_router(tags=["hma"], responses=MESSAGE_RESPONSES)
 hash_key = require(Scope.HASH)
 match_key = require(Scope.MATCH)
 _curate = require(Scope.CURATE)
@@ -595,7 +596,7 @@ def hma_delete_content(
 
 # Health ---------------------------------------------------------------------------------
 
-health = APIRouter(tags=["status"])
+health = api_router(tags=["status"])
 
 
 @health.get("/status", response_class=PlainTextResponse)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import Depends, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from bastion.auth import ApiKey, Scope
+from bastion.web.bodies import api_router
 from bastion.web.schemas import PROBLEM_RESPONSES
 from bastion.web.security import require
 from bastion.web.services import Services, services
 
-router = APIRouter(tags=["status"], responses=PROBLEM_RESPONSES)
+router = api_router(tags=["status"], responses=PROBLEM_RESPONSES)
 
 
 @router.get("/metrics", response_class=Response)

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import Depends, Path
 from pydantic import BaseModel, Field
 
 from bastion.auth import ApiKey, Scope
 from bastion.streams import WatchState, WatchStatus
+from bastion.web.bodies import api_router
 from bastion.web.schemas import PROBLEM_RESPONSES
 from bastion.web.security import require
 from bastion.web.services import Services, services
 
-router = APIRouter(prefix="/api/v1", tags=["streams"], responses=PROBLEM_RESPONSES)
+router = api_router(prefix="/api/v1", tags=["streams"], responses=PROBLEM_RESPONSES)
 watch = require(Scope.MATCH)
 WatchId = Path(ge=1, le=2**31)
 
