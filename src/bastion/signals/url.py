@@ -42,10 +42,20 @@ class UrlSignal(SignalType):
         if not sep:
             rest, scheme = text, "http"
         if scheme.lower() not in ("http", "https"):
-            raise InvalidSignalError(f"url: only http(s) URLs and domains, not {scheme!r}")
-        parts = urlsplit(f"http://{rest}")
+            raise InvalidSignalError(f"url: only http(s) URLs and domains, not {scheme[:20]!r}")
+        try:
+            text.encode("utf-8")
+            parts = urlsplit(f"http://{rest}")
+        except UnicodeEncodeError:
+            raise InvalidSignalError("url: not valid Unicode (it holds a lone surrogate)") from None
+        except ValueError:  # urllib's only complaint here: a bracket left open or stray
+            raise InvalidSignalError("url: malformed host (an unmatched '[' or ']')") from None
         host = _host(parts.hostname or "")
-        bare = not sep and "/" not in rest and "?" not in rest and parts.port is None
+        try:
+            port = parts.port
+        except ValueError:  # not a number, or out of range
+            raise InvalidSignalError("url: the port must be a number from 0 to 65535") from None
+        bare = not sep and "/" not in rest and "?" not in rest and port is None
         if bare:
             return host
         path = _path(parts.path)
