@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from bastion.banks import BankStore, NewEntry
 from bastion.errors import (
     ConflictError,
     InvalidSignalError,
     NotFoundError,
-    StorageError,
     UnknownSignalTypeError,
     ValidationError,
 )
@@ -188,17 +190,68 @@ def test_iter_entries_streams_in_id_order(store: BankStore) -> None:
     assert [e.signals[0].value for e in got] == values
 
 
-def test_a_failed_bulk_write_is_a_storage_error_and_writes_nothing(store: BankStore) -> None:
+def test_an_entry_that_cannot_be_stored_fails_the_whole_bulk_write(store: BankStore) -> None:
+    """Metadata with a NUL character (PostgreSQL's JSON refuses it; SQLite would keep it) is
+    refused on both databases before anything is written, with the field named."""
     store.create_bank("b")
-    # Metadata PostgreSQL's JSON type rejects (a NUL character) and SQLite stores as is.
     entries = [entry(PDQ_A), entry(PDQ_B, metadata={"note": "bad \u0000 byte"})]
-    if store.db.dialect == "postgresql":
-        with pytest.raises(StorageError, match="database error"):
-            store.add_entries("b", entries, source="api")
-        assert store.get_bank("b").entry_count == 0
-    else:
+    with pytest.raises(ValidationError, match=r"metadata\.note: text must not contain NUL"):
         store.add_entries("b", entries, source="api")
-        assert store.get_bank("b").entry_count == 2
+    assert store.get_bank("b").entry_count == 0
+
+
+@pytest.mark.parametrize(
+    ("metadata", "message"),
+    [
+        ({"a": "\ud800"}, r"metadata\.a: .*lone surrogate"),
+        ({"a": float("nan")}, r"metadata\.a: numbers must be finite"),
+        ({"a": 2**64}, r"metadata\.a: integers must fit in 64 bits"),
+        (functools.reduce(lambda inner, _: {"a": inner}, range(300), {}), r"nested deeper"),
+        ({"a": "x" * 20_000}, r"metadata: at most 16,384 bytes"),
+        ({1: "x"}, r"metadata: object keys must be text"),
+    ],
+)
+def test_metadata_a_client_could_not_read_back_is_refused(
+    store: BankStore, metadata: dict[Any, Any], message: str
+) -> None:
+    store.create_bank("b")
+    [kept] = store.add_entries("b", [entry(PDQ_A)], source="api")
+    with pytest.raises(ValidationError, match=message):
+        store.add_entries("b", [entry(PDQ_B, metadata=metadata)], source="api")
+    with pytest.raises(ValidationError, match=message):
+        store.update_entry(kept, metadata=metadata)
+    assert store.get_bank("b").entry_count == 1
+    assert store.get_entry(kept).metadata == {}
+
+
+def test_notes_descriptions_and_signal_counts_are_bounded(store: BankStore) -> None:
+    with pytest.raises(ValidationError, match=r"description: .*lone surrogate"):
+        store.create_bank("b", description="\udfff")
+    store.create_bank("b", description="fine")
+    with pytest.raises(ValidationError, match="description: at most 2,000 characters"):
+        store.update_bank("b", description="d" * 2001)
+    with pytest.raises(ValidationError, match="note: text must not contain NUL"):
+        store.add_entries(
+            "b", [NewEntry(signals=(Signal("pdq", PDQ_A),), note="\x00")], source="api"
+        )
+    many = tuple(Signal("md5", f"{n:032x}") for n in range(65))
+    with pytest.raises(ValidationError, match="at most 64 signals"):
+        store.add_entries("b", [NewEntry(signals=many)], source="api")
+    assert store.get_bank("b").description == "fine"
+    assert store.get_bank("b").entry_count == 0
+
+
+def test_a_value_the_database_refuses_is_bad_input_not_an_outage(store: BankStore) -> None:
+    """Whatever slips past the checks and is refused by PostgreSQL (here NUL in text) is a
+    `ValidationError` without the database's own words, not a 503 storage error."""
+    if store.db.dialect != "postgresql":
+        pytest.skip("SQLite stores NUL in text; only PostgreSQL refuses it")
+    with (
+        pytest.raises(ValidationError, match="cannot store a value") as raised,
+        store.db.session() as s,
+    ):
+        s.execute(text("SELECT 'a' || :value"), {"value": "a\x00b"})
+    assert "0x00" not in str(raised.value)
 
 
 def test_entry_ids_are_never_reused(store: BankStore) -> None:

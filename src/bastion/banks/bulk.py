@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -11,15 +12,17 @@ import psycopg
 from sqlalchemy import JSON, Table, insert, select, text
 from sqlalchemy.orm import Session
 
-from bastion.banks.model import Derived, NewEntry
+from bastion.banks.model import MAX_NOTE_LENGTH, MAX_SIGNALS_PER_ENTRY, Derived, NewEntry
 from bastion.errors import StorageError, ValidationError, first_line
 from bastion.signals import Signal
 from bastion.store.models import ChangeOp, ChangeRow, EntryRow, SignalRow, utcnow
+from bastion.validation import METADATA_LIMITS, checked_object, checked_text
 
 if TYPE_CHECKING:
     from bastion.banks.store import BankStore
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 # Core tables for bulk inserts: many times faster than the ORM's unit of work.
@@ -57,9 +60,7 @@ class BulkWriter:
         self.duplicates = 0
 
     def add(self, entry: NewEntry) -> None:
-        if not entry.signals:
-            raise ValidationError("an entry needs at least one signal")
-        self._pending.append(entry)
+        self._pending.append(checked_entry(entry))
         if len(self._pending) >= self._batch_size:
             self.flush()
 
@@ -78,7 +79,7 @@ class BulkWriter:
                 {
                     "id": entry_id,
                     "bank_id": self._bank_id,
-                    "metadata": checked_metadata(e.metadata),
+                    "metadata": e.metadata,
                     "note": e.note,
                     "source": self._source,
                     "imported_from": self._imported_from,
@@ -198,11 +199,28 @@ def bulk_insert(s: Session, table: Table, rows: list[dict[str, Any]]) -> None:
                 copy.write_row(
                     [json.dumps(row[c]) if c in json_columns else row[c] for c in columns]
                 )
-    except psycopg.Error as e:  # COPY bypasses SQLAlchemy, so wrap the driver's errors here
+    except psycopg.DataError as e:  # COPY bypasses SQLAlchemy: as `Database.session` does
+        log.warning("database refused a value: %s", first_line(e))
+        raise ValidationError("the database cannot store a value given") from e
+    except psycopg.Error as e:
         raise StorageError(f"database error: {first_line(e)}") from e
 
 
 def checked_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
-    if not isinstance(metadata, dict) or not all(isinstance(k, str) for k in metadata):
-        raise ValidationError("entry metadata must be a JSON object with string keys")
-    return metadata
+    """An entry's metadata, if it is a JSON object within `METADATA_LIMITS` (it comes back
+    with every match of the entry) that every database and client can hold."""
+    return checked_object(metadata, "metadata", METADATA_LIMITS)
+
+
+def checked_entry(entry: NewEntry) -> NewEntry:
+    """`entry`, if what it carries may be stored: its signals (at least one, at most
+    `MAX_SIGNALS_PER_ENTRY`), note and metadata."""
+    if not entry.signals:
+        raise ValidationError("an entry needs at least one signal")
+    if len(entry.signals) > MAX_SIGNALS_PER_ENTRY:
+        raise ValidationError(
+            f"an entry holds at most {MAX_SIGNALS_PER_ENTRY} signals, not {len(entry.signals)}"
+        )
+    checked_text(entry.note, "note", max_length=MAX_NOTE_LENGTH)
+    checked_metadata(entry.metadata)
+    return entry

@@ -15,6 +15,13 @@ from bastion.signals import MatchKind, Signal, get_signal_type
 #: Bank names: 1-64 letters, digits, '_', '-' or '.', starting with a letter or digit.
 BANK_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 _BANK_NAME = re.compile(BANK_NAME_PATTERN)
+#: Longest bank description, in characters.
+MAX_DESCRIPTION_LENGTH = 2_000
+#: Longest note on an entry, in characters.
+MAX_NOTE_LENGTH = 10_000
+#: Signals one entry may hold (a video's hashes, an image's PDQ and digests, with room to
+#: spare); what bastion derives from the media for robust matching does not count.
+MAX_SIGNALS_PER_ENTRY = 64
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ bundled Alembic migrations, so a new user never runs a migration command by hand
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,11 +14,13 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DataError, DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bastion.errors import StorageError, first_line
+from bastion.errors import StorageError, ValidationError, first_line
 from bastion.store.migrations import upgrade_to_head
+
+log = logging.getLogger(__name__)
 
 
 class Database:
@@ -53,6 +56,11 @@ class Database:
             try:
                 with session.begin():
                     yield session
+            except DataError as e:
+                # The database refused a value (NUL in text, a number out of range): bad
+                # input, not an outage. Its own words go to the log, not to the caller.
+                log.warning("database refused a value: %s", first_line(e.orig))
+                raise ValidationError("the database cannot store a value given") from e
             except DBAPIError as e:
                 raise StorageError(f"database error: {first_line(e.orig)}") from e
 
