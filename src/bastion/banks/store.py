@@ -27,6 +27,8 @@ from bastion.banks.bulk import (
 )
 from bastion.banks.model import (
     ALL_OFF,
+    MAX_DESCRIPTION_LENGTH,
+    MAX_NOTE_LENGTH,
     Bank,
     BankEntry,
     Derived,
@@ -48,6 +50,7 @@ from bastion.store.models import (
     SignalRow,
     utcnow,
 )
+from bastion.validation import checked_text
 
 
 class IndexRow(NamedTuple):
@@ -117,6 +120,7 @@ class BankStore:
         matching: MatchOptions | None = None,
     ) -> Bank:
         validate_bank_name(name)
+        checked_text(description, "description", max_length=MAX_DESCRIPTION_LENGTH)
         checked = validate_thresholds(thresholds or {})
         options = (matching or MatchOptions()).as_dict()
         try:
@@ -175,6 +179,8 @@ class BankStore:
         matching: MatchOptions | None = None,
     ) -> Bank:
         checked = validate_thresholds(thresholds) if thresholds is not None else None
+        if description is not None:
+            checked_text(description, "description", max_length=MAX_DESCRIPTION_LENGTH)
         with self._changing() as s:
             row = self._bank_row(s, name)
             if description is not None:
@@ -271,6 +277,10 @@ class BankStore:
         metadata: dict[str, Any] | None = None,
     ) -> BankEntry:
         """Change an entry; `disabled_until=None` clears it, the default `False` leaves it."""
+        if note is not None:
+            checked_text(note, "note", max_length=MAX_NOTE_LENGTH)
+        if metadata is not None:
+            checked_metadata(metadata)
         with self._changing() as s:
             row = s.get(EntryRow, entry_id, options=[selectinload(EntryRow.signals)])
             if row is None:
@@ -286,7 +296,7 @@ class BankStore:
             if note is not None:
                 row.note = note
             if metadata is not None:
-                row.meta = checked_metadata(metadata)
+                row.meta = metadata
             self._record(s, [(ChangeOp.ENTRY_UPSERT, row.bank_id, row.id)])
             return _entry(row, s.get_one(BankRow, row.bank_id).name)
 
