@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, delete, func, insert, literal, select, tex
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from bastion.audit import record_in
 from bastion.banks.bulk import (
     CHANGES,
     BulkWriter,
@@ -118,7 +119,9 @@ class BankStore:
         enabled: bool = True,
         thresholds: dict[str, Any] | None = None,
         matching: MatchOptions | None = None,
+        actor: str = "unknown",
     ) -> Bank:
+        """Create a bank; recorded in the audit log as done by `actor`."""
         validate_bank_name(name)
         checked_text(description, "description", max_length=MAX_DESCRIPTION_LENGTH)
         checked = validate_thresholds(thresholds or {})
@@ -137,6 +140,15 @@ class BankStore:
                 s.add(row)
                 s.flush()
                 self._record(s, [(ChangeOp.BANK_UPSERT, row.id, None)])
+                record_in(
+                    s,
+                    actor,
+                    "bank.create",
+                    name,
+                    enabled=enabled,
+                    thresholds=checked,
+                    matching=options,
+                )
                 return _bank(row, entry_count=0)
         except IntegrityError:  # a concurrent create won the race
             raise ConflictError(f"bank {name!r} already exists") from None
@@ -177,12 +189,22 @@ class BankStore:
         enabled: bool | None = None,
         thresholds: dict[str, Any] | None = None,
         matching: MatchOptions | None = None,
+        actor: str = "unknown",
     ) -> Bank:
+        """Change a bank; what changed how it matches (enabled, thresholds, match options)
+        is recorded in the audit log as done by `actor`."""
         checked = validate_thresholds(thresholds) if thresholds is not None else None
         if description is not None:
             checked_text(description, "description", max_length=MAX_DESCRIPTION_LENGTH)
         with self._changing() as s:
             row = self._bank_row(s, name)
+            changed: dict[str, Any] = {}
+            if enabled is not None and enabled != row.enabled:
+                changed["enabled"] = enabled
+            if checked is not None and checked != dict(row.thresholds or {}):
+                changed["thresholds"] = {"from": dict(row.thresholds or {}), "to": checked}
+            if matching is not None and matching.as_dict() != row.match_options:
+                changed["matching"] = {"from": row.match_options, "to": matching.as_dict()}
             if description is not None:
                 row.description = description
             if enabled is not None:
@@ -191,15 +213,19 @@ class BankStore:
                 row.thresholds = checked
             if matching is not None:
                 row.match_options = matching.as_dict()
+            if changed:
+                record_in(s, actor, "bank.update", name, **changed)
             row.updated_at = utcnow()
             self._record(s, [(ChangeOp.BANK_UPSERT, row.id, None)])
             return _bank(row)
 
-    def delete_bank(self, name: str) -> int:
-        """Delete a bank and all its entries; returns how many entries went with it."""
+    def delete_bank(self, name: str, *, actor: str = "unknown") -> int:
+        """Delete a bank and all its entries; returns how many entries went with it.
+        Recorded in the audit log as done by `actor`."""
         with self._changing() as s:
             row = self._bank_row(s, name)
             count = s.scalar(select(func.count()).where(EntryRow.bank_id == row.id)) or 0
+            record_in(s, actor, "bank.delete", name, entries=count)
             self._record(s, [(ChangeOp.BANK_DELETE, row.id, None)])
             self._keep_removed(s, SignalRow.bank_id == row.id)
             # Explicit deletes rather than ORM cascade: a bank may hold millions of rows.
