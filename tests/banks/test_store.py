@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from bastion.banks import BankStore, NewEntry
+from bastion.audit import AuditLog
+from bastion.banks import BankStore, MatchOptions, NewEntry
 from bastion.errors import (
     ConflictError,
     InvalidSignalError,
@@ -266,3 +267,32 @@ def test_entry_ids_are_never_reused(store: BankStore) -> None:
         "b", [NewEntry(signals=(Signal("md5", f"{3:032x}"),))], source="api"
     )
     assert again > last > first
+
+
+def test_bank_changes_that_decide_matching_are_audited(store: BankStore) -> None:
+    """Creating and deleting a bank, and changing whether and how it matches, is recorded
+    with who did it; a change of description alone is not."""
+    store.create_bank("b", thresholds={"pdq": 20}, actor="key:abc")
+    store.update_bank("b", description="just words", actor="key:abc")
+    store.update_bank("b", thresholds={"pdq": 10}, enabled=False, actor="cli:ops")
+    store.update_bank("b", matching=MatchOptions(rotations=False), actor="cli:ops")
+    store.add_entries("b", [entry()], source="api")
+    store.delete_bank("b", actor="key:def")
+    events = list(reversed(AuditLog(store.db).list()))
+    assert [(e.actor, e.action, e.target) for e in events] == [
+        ("key:abc", "bank.create", "b"),
+        ("cli:ops", "bank.update", "b"),
+        ("cli:ops", "bank.update", "b"),
+        ("key:def", "bank.delete", "b"),
+    ]
+    assert events[0].detail == {
+        "enabled": True,
+        "thresholds": {"pdq": 20},
+        "matching": MatchOptions().as_dict(),
+    }
+    assert events[1].detail == {
+        "enabled": False,
+        "thresholds": {"from": {"pdq": 20}, "to": {"pdq": 10}},
+    }
+    assert events[2].detail["matching"]["to"]["rotations"] is False
+    assert events[3].detail == {"entries": 1}
