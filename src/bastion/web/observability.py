@@ -1,4 +1,5 @@
-"""Request metrics (Prometheus) and one structured log line per request.
+"""Request metrics (Prometheus) and one structured log record per request (`logs.py` writes
+it as a JSON line).
 
 The log line names the route *template* (``/api/v1/entries/{entry_id}``), never the raw path
 or query string — a ``url=`` parameter may carry a token — and never headers, keys or media.
@@ -7,7 +8,6 @@ Metrics are per worker process: scrape each worker, or run one worker per contai
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -89,13 +89,13 @@ class RequestObserver:
             self.metrics.requests.labels(template, scope["method"], str(status)).inc()
             self.metrics.latency.labels(template).observe(elapsed)
             log.info(
-                json.dumps(
-                    {
-                        "event": "request",
+                "request",
+                extra={
+                    "fields": {
                         "method": scope["method"],
                         "route": template,
                         "status": status,
                         "ms": round(elapsed * 1000, 2),
                     }
-                )
+                },
             )
