@@ -1,11 +1,12 @@
-"""JSON request bodies checked at the door, for every route of the service.
+"""What a request carries, checked at the door, for every route of the service.
 
 Every router is an `api_router()`, whose routes parse a JSON body with
 `bastion.validation.parse_json` before anything else reads it: NaN and Infinity, lone
 surrogates, NUL characters, integers past 64 bits and nesting past `REQUEST_LIMITS` are a
 400 problem naming the field (``body.metadata.a: ...``), so no route, and no table, ever
 sees them. Routes that read the body themselves (HMA's) get the checked value from
-`request.json()`.
+`request.json()`. Query and path parameters holding a NUL character are refused the same
+way (SQLite would compare them, PostgreSQL refuses them: one answer for both).
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.routing import APIRoute
 
-from bastion.validation import REQUEST_LIMITS, parse_json
+from bastion.validation import REQUEST_LIMITS, checked_text, parse_json
+
+#: Longest query or path parameter (a URL to fetch, a text to look up).
+_MAX_PARAMETER = 64 * 1024
 
 
 class CheckedJsonRequest(Request):
@@ -44,6 +48,8 @@ class CheckedJsonRoute(APIRoute):
 
         async def checked(request: Request) -> Response:
             request = CheckedJsonRequest(request.scope, request.receive)
+            for name, value in [*request.query_params.multi_items(), *_path_params(request)]:
+                checked_text(value, name, max_length=_MAX_PARAMETER)
             if _declares_json(request.headers.get("content-type")) and await request.body():
                 await request.json()
             return await handler(request)
@@ -54,6 +60,10 @@ class CheckedJsonRoute(APIRoute):
 def api_router(**options: Any) -> APIRouter:
     """An `APIRouter` whose routes check their JSON bodies (see the module docstring)."""
     return APIRouter(route_class=CheckedJsonRoute, **options)
+
+
+def _path_params(request: Request) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in request.path_params.items() if isinstance(v, str)]
 
 
 def _declares_json(content_type: str | None) -> bool:
