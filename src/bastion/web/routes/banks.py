@@ -17,7 +17,7 @@ from bastion.banks import MatchOptions, NewEntry
 from bastion.exchange.formats import HashListFormat
 from bastion.exchange.transfer import export_bank, import_file
 from bastion.signals import Signal, normalize_signal
-from bastion.web.bodies import api_router
+from bastion.web.inputs import api_router
 from bastion.web.routes.uploads import read_upload
 from bastion.web.schemas import (
     PROBLEM_RESPONSES,

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from bastion.actions import content_info
 from bastion.auth import ApiKey, Scope
 from bastion.signals import Signal, normalize_signal
-from bastion.web.bodies import api_router
+from bastion.web.inputs import api_router
 from bastion.web.routes.uploads import read_upload
 from bastion.web.schemas import (
     PROBLEM_RESPONSES,

@@ -23,7 +23,7 @@ from bastion.conversations.model import (
     participant_of,
 )
 from bastion.conversations.store import KEY_LENGTH, MAX_BATCH
-from bastion.web.bodies import api_router
+from bastion.web.inputs import api_router
 from bastion.web.schemas import PROBLEM_RESPONSES
 from bastion.web.security import require
 from bastion.web.services import Services, services

@@ -20,7 +20,7 @@ from bastion.banks.model import BANK_NAME_PATTERN
 from bastion.exchange.api import Opinion
 from bastion.exchange.feedback import Feedback, FeedbackStatus
 from bastion.exchange.store import ExchangeStatus
-from bastion.web.bodies import api_router
+from bastion.web.inputs import api_router
 from bastion.web.schemas import PROBLEM_RESPONSES
 from bastion.web.security import require
 from bastion.web.services import Services, services

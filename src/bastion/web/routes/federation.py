@@ -22,7 +22,7 @@ from bastion.banks.model import BANK_NAME_PATTERN
 from bastion.exchange.api import Opinion
 from bastion.federation.publisher import MAX_PAGE
 from bastion.federation.signing import HEADER
-from bastion.web.bodies import api_router
+from bastion.web.inputs import api_router
 from bastion.web.schemas import PROBLEM_RESPONSES
 from bastion.web.security import require
 from bastion.web.services import Services, services

@@ -35,7 +35,7 @@ from bastion.errors import BastionError, UnknownSignalTypeError
 from bastion.hashing import HashedContent
 from bastion.matching import Match
 from bastion.signals import MatchKind, Signal, get_signal_type, normalize_signal
-from bastion.web.bodies import api_router
+from bastion.web.inputs import api_router
 from bastion.web.routes.uploads import read_upload
 from bastion.web.schemas import MESSAGE_RESPONSES
 from bastion.web.security import require

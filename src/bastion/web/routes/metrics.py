@@ -6,7 +6,7 @@ from fastapi import Depends, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from bastion.auth import ApiKey, Scope
-from bastion.web.bodies import api_router
+from bastion.web.inputs import api_router
 from bastion.web.schemas import PROBLEM_RESPONSES
 from bastion.web.security import require
 from bastion.web.services import Services, services

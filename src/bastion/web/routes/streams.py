@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from bastion.auth import ApiKey, Scope
 from bastion.streams import WatchState, WatchStatus
-from bastion.web.bodies import api_router
+from bastion.web.inputs import api_router
 from bastion.web.schemas import PROBLEM_RESPONSES
 from bastion.web.security import require
 from bastion.web.services import Services, services
