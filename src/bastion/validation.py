@@ -117,6 +117,60 @@ def parse_json(data: bytes | str, field: str, limits: JsonLimits = JsonLimits())
     return _checked_value(value, field, limits)
 
 
+def readable(value: Any, *, max_depth: int = 64) -> Any:
+    """`value` as every JSON client can read it back: what an earlier version stored before
+    these checks existed (a lone surrogate, NaN, nesting hundreds deep) is mended on the way
+    out (U+FFFD, null, the deep part dropped), so one such value cannot break every answer
+    that includes it. Returns `value` itself when nothing needs mending."""
+    if _readable(value, max_depth):
+        return value
+    return _mended(value, max_depth)
+
+
+def _readable(value: Any, max_depth: int) -> bool:
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > max_depth:
+                return False
+            children = item.items() if isinstance(item, dict) else enumerate(item)
+            for key, child in children:
+                if isinstance(key, str) and not _encodable(key):
+                    return False
+                stack.append((child, depth + 1))
+        elif isinstance(item, str):
+            if not _encodable(item):
+                return False
+        elif isinstance(item, float) and not math.isfinite(item):
+            return False
+    return True
+
+
+def _mended(value: Any, depth_left: int) -> Any:
+    if isinstance(value, dict):
+        if depth_left <= 0:
+            return None
+        return {_mended(k, 1): _mended(v, depth_left - 1) for k, v in value.items()}
+    if isinstance(value, list):
+        if depth_left <= 0:
+            return None
+        return [_mended(v, depth_left - 1) for v in value]
+    if isinstance(value, str) and not _encodable(value):
+        return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def checked_int(value: Any, field: str, *, low: int = MIN_INT, high: int = MAX_INT) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError(f"{field}: expected an integer, got {_kind(value)}")
@@ -164,4 +218,5 @@ __all__ = [
     "checked_object",
     "checked_text",
     "parse_json",
+    "readable",
 ]

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from bastion.auth import ApiKeyStore, Scope
 from bastion.banks import BankStore, NewEntry
@@ -159,3 +160,29 @@ def test_invalid_utf8_in_command_line_arguments_stores_nothing(
     assert result.code == 2
     assert "description: text must be valid Unicode" in result.err
     assert cli("bank", "list", "--json").out.strip() in ("[]", "")
+
+
+def test_values_stored_before_these_checks_no_longer_break_answers(
+    server: tuple[str, dict[str, str]], db: Database
+) -> None:
+    """A database written by an earlier version may already hold what the checks now refuse:
+    it is mended on the way out, and matching, listings and the entry itself answer."""
+    deep: Any = {}
+    for _ in range(300):
+        deep = {"a": deep}
+    stored = json.dumps({"deep": deep, "nan": float("nan"), "text": "x\ud800"})
+    if db.dialect == "postgresql":  # jsonb refuses NaN and lone surrogates: only nesting
+        stored = json.dumps({"deep": deep})
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE bank_entries SET metadata = :m WHERE id = 1"), {"m": stored})
+    url, secrets = server
+    with client(url, secrets["admin"]) as api:
+        found = api.get("/api/v1/lookup", params={"signal_type": "pdq", "signal": PDQ})
+        assert found.status_code == 200, found.text
+        metadata = found.json()["matches"][0]["metadata"]
+        assert json.dumps(metadata).count("{") == 64
+        if db.dialect == "sqlite":
+            assert (metadata["nan"], metadata["text"]) == (None, "x\ufffd")
+        assert api.get("/api/v1/entries/1").status_code == 200
+        assert api.get("/api/v1/banks/shared/entries").status_code == 200
+        assert api.get("/m/lookup", params={"signal_type": "pdq", "signal": PDQ}).status_code == 200

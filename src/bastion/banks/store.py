@@ -51,7 +51,7 @@ from bastion.store.models import (
     SignalRow,
     utcnow,
 )
-from bastion.validation import checked_text
+from bastion.validation import checked_text, readable
 
 
 class IndexRow(NamedTuple):
@@ -459,7 +459,7 @@ class BankStore:
                     query
                 ):
                     owners[signal_id] = SignalOwner(
-                        signal_id, entry_id, bank_id, value, enabled, until, dict(meta or {}), how
+                        signal_id, entry_id, bank_id, value, enabled, until, _metadata(meta), how
                     )
         return owners
 
@@ -563,6 +563,12 @@ def _bank(row: BankRow, entry_count: int | None = None) -> Bank:
     )
 
 
+def _metadata(stored: dict[str, Any] | None) -> dict[str, Any]:
+    """An entry's metadata as clients can read it back (`readable`: an earlier version may
+    have stored what the checks now refuse)."""
+    return dict(readable(stored or {}))
+
+
 def _entry(row: EntryRow, bank_name: str) -> BankEntry:
     return BankEntry(
         id=row.id,
@@ -571,7 +577,7 @@ def _entry(row: EntryRow, bank_name: str) -> BankEntry:
         signals=tuple(
             Signal(s.signal_type, s.full_value, s.quality) for s in row.signals if s.derived is None
         ),
-        metadata=dict(row.meta or {}),
+        metadata=_metadata(row.meta),
         note=row.note,
         provenance=Provenance(
             row.source,
