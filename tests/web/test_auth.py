@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -21,12 +23,15 @@ def test_health_routes_need_no_key(anonymous: httpx.Client) -> None:
         assert (response.status_code, response.text) == (200, "I-AM-ALIVE")
 
 
-def test_every_other_route_needs_a_key(anonymous: httpx.Client) -> None:
-    spec = anonymous.get("/openapi.json").json()
+def test_every_other_route_needs_a_key(
+    anonymous: httpx.Client, make_key: Callable[..., str]
+) -> None:
+    spec = anonymous.get("/openapi.json", headers={"X-API-Key": make_key(Scope.HASH)}).json()
     checked = 0
-    for path, operations in spec["paths"].items():
-        if path.startswith("/status"):
-            continue
+    routes = [(p, list(ops)) for p, ops in spec["paths"].items() if not p.startswith("/status")]
+    # The OpenAPI document lists every route, and paths that name no route are no exception.
+    routes += [("/openapi.json", ["get"]), ("/no/such/path", ["get", "post"])]
+    for path, operations in routes:
         for method in operations:
             url = (
                 path.replace("{name}", "demo")
@@ -46,6 +51,73 @@ def test_every_other_route_needs_a_key(anonymous: httpx.Client) -> None:
                 assert response.json()["type"] == "/problems/unauthenticated"
             checked += 1
     assert checked >= 30
+
+
+def test_the_pages_need_no_key(anonymous: httpx.Client) -> None:
+    for path in ("/", "/docs", "/redoc", "/static/bastion.css", "/static/swagger/swagger-ui.css"):
+        assert anonymous.get(path).status_code == 200, path
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/match", {"type": "/problems/unauthenticated"}),
+        ("/api/v1/banks/demo/import", {"type": "/problems/unauthenticated"}),
+        ("/m/lookup", {"message": "an API key is required (header 'Authorization: Bearer KEY')"}),
+    ],
+)
+def test_an_upload_without_a_key_is_refused_before_its_body_is_sent(
+    base_url: str, path: str, body: dict[str, str]
+) -> None:
+    """The 401 comes back while the client has sent 1 MB of a 100 MB upload: the service
+    answered from the headers, without waiting for (or reading, or spooling) the body."""
+    port = httpx.URL(base_url).port
+    assert port is not None
+    boundary = "bastion-test-boundary"
+    head = (
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="file"; filename="big.bin"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode()
+    declared = 100 * 1024 * 1024  # within max_media_bytes: not refused for its size
+    request = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+        f"Content-Length: {declared}\r\n\r\n"
+    ).encode()
+    with socket.create_connection(("127.0.0.1", port)) as conn:
+        # A guard, not a measure: without an answer the test fails here rather than hang.
+        conn.settimeout(30)
+        conn.sendall(request + head + b"\0" * (1024 * 1024 - len(head)))
+        answer = b""
+        while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+    status_line, _, rest = answer.partition(b"\r\n")
+    headers, _, content = rest.partition(b"\r\n\r\n")
+    assert status_line == b"HTTP/1.1 401 Unauthorized"
+    assert b"www-authenticate: bearer" in headers.lower()
+    assert body.items() <= json.loads(content).items()
+
+
+def test_a_key_table_that_cannot_be_read_is_an_outage_not_a_401(
+    anonymous: httpx.Client, make_key: Callable[..., str], db: Database
+) -> None:
+    import sqlalchemy as sa
+
+    key = make_key(Scope.MATCH)
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("ALTER TABLE api_keys RENAME TO api_keys_away"))
+    try:
+        response = anonymous.get("/api/v1/index/status", headers={"X-API-Key": key})
+    finally:
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("ALTER TABLE api_keys_away RENAME TO api_keys"))
+    assert response.status_code == 503
+    assert response.json()["type"] == "/problems/storage"
+    assert anonymous.get("/api/v1/index/status", headers={"X-API-Key": key}).status_code == 200
 
 
 @pytest.mark.parametrize(

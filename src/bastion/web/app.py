@@ -3,8 +3,9 @@
 Roles: ``hash`` (compute signals), ``match`` (match content, look up signals, assess
 conversations), ``curate`` (banks, entries, import/export, exchanges) and ``worker``
 (deliver queued webhooks and run scheduled exchange syncs in the background).
-Health routes are always present and need no key; every other route needs an API key with
-the right scope.
+Health routes and the pages (`/`, `/docs`, `/redoc`) are always present and need no key;
+every other path needs an API key, checked before a request's body is read, and each route
+a key with the right scope (`bastion.web.security`).
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from bastion.exchange.scheduler import SyncScheduler
 from bastion.settings import Settings
 from bastion.store import Database
 from bastion.web.observability import RequestObserver
+from bastion.web.pages import install_pages
 from bastion.web.problems import install_problem_handlers, problem
 from bastion.web.routes import banks, content, conversations, exchanges, federation, hma, streams
 from bastion.web.routes.metrics import router as metrics_router
+from bastion.web.security import Authenticator
 from bastion.web.services import Services
 
 ROLES = frozenset({"hash", "match", "curate", "worker"})
@@ -73,10 +76,14 @@ def create_app(settings: Settings | None = None, *, roles: Iterable[str] | None 
         version=__version__,
         description="Find known harmful media: hash content, keep hash banks, match against them.",
         lifespan=lifespan,
+        # Swagger UI and ReDoc come from the package, behind a key (`bastion.web.pages`).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.services = services
     install_problem_handlers(app)
     app.include_router(hma.health)
+    install_pages(app)
     if "hash" in enabled:
         app.include_router(content.hashing)
         app.include_router(hma.hashing)
@@ -92,6 +99,7 @@ def create_app(settings: Settings | None = None, *, roles: Iterable[str] | None 
         app.include_router(federation.router)
     app.include_router(metrics_router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_media_bytes + _UPLOAD_OVERHEAD)
+    app.add_middleware(Authenticator, keys=services.keys)  # before anything reads a body
     app.add_middleware(RequestObserver, metrics=services.metrics)
     return app
 

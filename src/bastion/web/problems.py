@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 
 from bastion.auth import AuthenticationError, PermissionDeniedError, RateLimitedError
 from bastion.errors import (
@@ -78,7 +79,12 @@ def error_response(
     request: Request, status: int, code: str, detail: str, **extra: Any
 ) -> JSONResponse:
     """A problem document, or HMA's ``{"message": ...}`` on the HMA-compatible routes."""
-    if request.url.path.startswith(HMA_PREFIXES):
+    return error_at(request.url.path, status, code, detail, **extra)
+
+
+def error_at(path: str, status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
+    """`error_response` for a request known only by its path (in ASGI middleware)."""
+    if path.startswith(HMA_PREFIXES):
         return JSONResponse({"message": detail}, status_code=status)
     return problem(status, code, detail, **extra)
 
@@ -111,12 +117,36 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
         code = {404: "not-found", 405: "method-not-allowed"}.get(error.status_code, "http-error")
-        return error_response(request, error.status_code, code, str(error.detail))
+        response = error_response(request, error.status_code, code, str(error.detail))
+        response.headers.update(error.headers or {})
+        if error.status_code == 405 and (methods := allowed_methods(request)):
+            response.headers["Allow"] = ", ".join(methods)
+        return response
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
         log.exception("unexpected error in %s %s", request.method, request.url.path)
         return error_response(request, 500, "internal", "internal error; see the server log")
+
+
+#: The methods a 405's `Allow` may name.
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """The methods some route serves at the request's path (RFC 9110: the `Allow` of a 405).
+
+    Starlette's own 405 names only the methods of the first route at that path, while
+    FastAPI declares one route per method (`GET` and `POST /api/v1/hash` are two routes), so
+    each method is tried against every route. A mounted app matches every method: it names
+    its own (see `bastion.web.pages`).
+    """
+    routes = [r for r in request.app.router.routes if not isinstance(r, Mount)]
+    return [
+        method
+        for method in _METHODS
+        if any(r.matches({**request.scope, "method": method})[0] is Match.FULL for r in routes)
+    ]
 
 
 def _title(status: int) -> str:

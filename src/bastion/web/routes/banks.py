@@ -172,7 +172,7 @@ def get_entry(
 
 @router.patch("/entries/{entry_id}", response_model=EntryModel)
 def update_entry(
-    entry_id: int,
+    entry_id: EntryId,
     body: EntryUpdate,
     svc: Services = Depends(services),
     key: ApiKey = Depends(curate),

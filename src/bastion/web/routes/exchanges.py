@@ -21,6 +21,7 @@ from bastion.exchange.api import Opinion
 from bastion.exchange.feedback import Feedback, FeedbackStatus
 from bastion.exchange.store import ExchangeStatus
 from bastion.web.inputs import api_router
+from bastion.web.routes.banks import MAX_ID, EntryId
 from bastion.web.schemas import PROBLEM_RESPONSES
 from bastion.web.security import require
 from bastion.web.services import Services, services
@@ -163,7 +164,7 @@ class FeedbackModel(BaseModel):
 
 @router.post("/entries/{entry_id}/feedback", response_model=FeedbackModel, status_code=202)
 def give_feedback(
-    entry_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    entry_id: EntryId,
     body: FeedbackCreate,
     svc: Services = Depends(services),
     key: ApiKey = Depends(curate),
@@ -179,7 +180,7 @@ def give_feedback(
 
 @router.get("/entries/{entry_id}/feedback", response_model=list[FeedbackModel])
 def list_feedback(
-    entry_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    entry_id: EntryId,
     svc: Services = Depends(services),
     key: ApiKey = Depends(curate),
 ) -> list[FeedbackModel]:
@@ -200,7 +201,7 @@ class AuditEventModel(BaseModel):
 def audit_log(
     action: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     svc: Services = Depends(services),
     _k: ApiKey = Depends(admin),
 ) -> list[AuditEventModel]:

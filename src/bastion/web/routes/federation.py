@@ -14,7 +14,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 
 from bastion.auth import ApiKey, Scope
@@ -23,6 +23,7 @@ from bastion.exchange.api import Opinion
 from bastion.federation.publisher import MAX_PAGE
 from bastion.federation.signing import HEADER
 from bastion.web.inputs import api_router
+from bastion.web.routes.banks import MAX_ID
 from bastion.web.schemas import PROBLEM_RESPONSES
 from bastion.web.security import require
 from bastion.web.services import Services, services
@@ -36,6 +37,13 @@ class PartnerFeedbackCreate(BaseModel):
     id: str = Field(pattern=r"^[0-9]{1,19}$", description="The entry id the feed gave.")
     opinion: Opinion
     note: str = Field(default="", max_length=2000)
+
+    @field_validator("id")
+    @classmethod
+    def _storable(cls, value: str) -> str:
+        if int(value) > MAX_ID:
+            raise ValueError(f"entry ids are at most {MAX_ID}")
+        return value
 
 
 @router.get(

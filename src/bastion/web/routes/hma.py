@@ -20,6 +20,7 @@ import json
 import random
 import re
 import time
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -29,7 +30,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from bastion.actions import content_info
-from bastion.auth import ApiKey, PermissionDeniedError, Scope
+from bastion.auth import ApiKey, Scope
 from bastion.banks import ALL_OFF, BankEntry, MatchOptions, NewEntry
 from bastion.errors import BastionError, UnknownSignalTypeError
 from bastion.hashing import HashedContent
@@ -38,7 +39,7 @@ from bastion.signals import MatchKind, Signal, get_signal_type, normalize_signal
 from bastion.web.inputs import api_router
 from bastion.web.routes.uploads import read_upload
 from bastion.web.schemas import MESSAGE_RESPONSES
-from bastion.web.security import require
+from bastion.web.security import every_bank, readable_banks, require
 from bastion.web.services import Services, services
 
 hashing = api_router(tags=["hma"], responses=MESSAGE_RESPONSES)
@@ -46,14 +47,9 @@ matching = api_router(tags=["hma"], responses=MESSAGE_RESPONSES)
 curation = api_router(tags=["hma"], responses=MESSAGE_RESPONSES)
 hash_key = require(Scope.HASH)
 match_key = require(Scope.MATCH)
-_curate = require(Scope.CURATE)
-
-
-async def curate_key(key: ApiKey = Depends(_curate)) -> ApiKey:
-    """A curate key that may use every bank: HMA's routes know no per-bank permissions."""
-    if key.bank_grants is not None:
-        raise PermissionDeniedError("a key limited to some banks uses /api/v1, not HMA's routes")
-    return key
+#: HMA's look-ups take a bank filter, so a key limited to some banks may match through them
+#: (in the banks it may read); its curation routes know no per-bank permissions.
+curate_key = every_bank(Scope.CURATE, "HMA's curation knows no per-bank permissions; use /api/v1")
 
 
 _METADATA_KEYS = {"content_id", "content_uri", "json"}
@@ -208,14 +204,17 @@ async def hma_lookup(
     banks: str | None = Query(None),
     seed: str | None = Query(None),
     svc: Services = Depends(services),
-    _k: ApiKey = Depends(match_key),
+    key: ApiKey = Depends(match_key),
 ) -> dict[str, Any]:
     """Look up one signal: `{bank: [{"bank_content_id", "distance"}]}`; or, with `url`, fetch
     and hash the image: `{signal_type: {bank: [...]}}` (only that type's map with
     `signal_type`)."""
+    looked_in = readable_banks(key, _bank_filter(banks))
     if url:
         content = await run_in_threadpool(_fetch_photo, svc, url, content_type)
-        found = await _match_each(svc, _signals(content, _types(types)), banks, seed, bypass=False)
+        found = await _match_each(
+            svc, _signals(content, _types(types)), looked_in, seed, bypass=False
+        )
         await svc.act([m for ms in found.values() for m in ms], content_info(content))
         by_type = {type_name: _by_bank(ms) for type_name, ms in found.items()}
         return by_type.get(signal_type, {}) if signal_type else by_type
@@ -223,9 +222,7 @@ async def hma_lookup(
         raise HmaError(400, "Either url or both signal and signal_type are required")
     query = _query_signal(signal_type, signal)
     matches = await svc.matcher.match_signals_async(
-        [query],
-        banks=_bank_filter(banks),
-        include_disabled_banks=_coinflip_banks(seed, bypass=False),
+        [query], banks=looked_in, include_disabled_banks=_coinflip_banks(seed, bypass=False)
     )
     await svc.act(matches, {"signals": {query.type: query.value}})
     return _by_bank(matches)
@@ -239,26 +236,33 @@ async def hma_lookup_upload(
     seed: str | None = Query(None),
     bypass_coinflip: str | None = Query(None),
     svc: Services = Depends(services),
-    _k: ApiKey = Depends(match_key),
+    key: ApiKey = Depends(match_key),
 ) -> dict[str, dict[str, list[dict[str, Any]]]]:
     """Hash an upload and look it up: `{signal_type: {bank: [matches]}}`."""
     selected = _types(types)
+    looked_in = readable_banks(key, _bank_filter(banks))
     content, _fields = await _upload(request, svc)
     found = await _match_each(
-        svc, _signals(content, selected), banks, seed, bypass=bypass_coinflip == "true"
+        svc, _signals(content, selected), looked_in, seed, bypass=bypass_coinflip == "true"
     )
     await svc.act([m for ms in found.values() for m in ms], content_info(content))
     return {type_name: _by_bank(ms) for type_name, ms in found.items()}
 
 
 async def _match_each(
-    svc: Services, signals: list[Signal], banks: str | None, seed: str | None, *, bypass: bool
+    svc: Services,
+    signals: list[Signal],
+    banks: Collection[str] | None,
+    seed: str | None,
+    *,
+    bypass: bool,
 ) -> dict[str, list[Match]]:
-    """Each signal's matches, by signal type (HMA answers per type)."""
+    """Each signal's matches in `banks` (None: every bank), by signal type (HMA answers per
+    type)."""
     include_disabled = _coinflip_banks(seed, bypass=bypass)
     return {
         s.type: await svc.matcher.match_signals_async(
-            [s], banks=_bank_filter(banks), include_disabled_banks=include_disabled
+            [s], banks=banks, include_disabled_banks=include_disabled
         )
         for s in signals
     }
@@ -271,12 +275,12 @@ async def hma_raw_lookup(
     banks: str | None = Query(None),
     include_distance: bool = Query(False),
     svc: Services = Depends(services),
-    _k: ApiKey = Depends(match_key),
+    key: ApiKey = Depends(match_key),
 ) -> dict[str, list[Any]]:
-    """Ids of every match, in any bank, enabled or not (no coinflip)."""
+    """Ids of every match, in any bank the key may read, enabled or not (no coinflip)."""
     matches = await svc.matcher.match_signals_async(
         [_query_signal(signal_type, signal)],
-        banks=_bank_filter(banks),
+        banks=readable_banks(key, _bank_filter(banks)),
         include_disabled_banks=True,
     )
     if include_distance:
@@ -558,7 +562,8 @@ async def hma_update_content(
             raise HmaError(400, f"Invalid int: {body['disable_until_ts']!r}") from None
         if ts < 0:
             raise HmaError(400, "disable_until_ts must be a non-negative integer")
-        if ts > 1 and datetime.fromtimestamp(ts, UTC) > datetime.now(UTC) + _FIVE_YEARS:
+        # Compared as numbers: a date past year 9999 cannot be made to compare.
+        if ts > 1 and ts > time.time() + _FIVE_YEARS.total_seconds():
             raise HmaError(400, "disable_until_ts must be less than 5 years in the future")
         changes["enabled"] = ts != 0
         changes["disabled_until"] = datetime.fromtimestamp(ts, UTC) if ts > 1 else None

@@ -15,11 +15,12 @@ from bastion.auth import ApiKey, Scope
 from bastion.streams import WatchState, WatchStatus
 from bastion.web.inputs import api_router
 from bastion.web.schemas import PROBLEM_RESPONSES
-from bastion.web.security import require
+from bastion.web.security import every_bank
 from bastion.web.services import Services, services
 
 router = api_router(prefix="/api/v1", tags=["streams"], responses=PROBLEM_RESPONSES)
-watch = require(Scope.MATCH)
+#: A watch matches frames against every bank and shows its match counts to any match key.
+watch = every_bank(Scope.MATCH, "a stream watch matches against every bank")
 WatchId = Path(ge=1, le=2**31)
 
 
