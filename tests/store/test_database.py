@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from bastion.errors import StorageError
 from bastion.store import Database, redact
+from bastion.store.database import create_database_engine
 from bastion.store.migrations import alembic_config
 from bastion.store.models import Base
 
@@ -68,3 +71,52 @@ def test_unwritable_data_dir_is_a_clear_error(tmp_path: Path) -> None:
     blocker.write_text("not a directory")
     with pytest.raises(StorageError, match="cannot create data directory"):
         Database.open(f"sqlite:///{blocker / 'sub' / 'bastion.db'}")
+
+
+def test_migrating_never_cascades_into_rows_that_refer_to_a_rebuilt_table(
+    database_url: str,
+) -> None:
+    """SQLite's batch mode rebuilds a table (copy, drop, rename); with foreign keys enforced
+    the drop would delete the outbox (ON DELETE CASCADE) and unlink review items (SET NULL)
+    of `action_rules`, which migrations 0011 and 0012 rebuild."""
+    engine = create_database_engine(database_url)
+    command.upgrade(alembic_config(engine), "0010")
+    now = datetime.now(UTC)
+    if engine.dialect.name == "sqlite":
+        now = now.replace(tzinfo=None)
+    tables = sa.MetaData()
+    tables.reflect(engine, only=["banks", "action_rules", "outbox", "review_items"])
+    banks, rules = tables.tables["banks"], tables.tables["action_rules"]
+    with engine.begin() as conn:
+        bank = conn.execute(
+            banks.insert()
+            .values(name="b", description="", enabled=True, thresholds={}, created_at=now,
+                    updated_at=now)
+            .returning(banks.c.id)
+        ).scalar_one()  # fmt: skip
+        rule = conn.execute(
+            rules.insert()
+            .values(bank_id=bank, kind="review", enabled=True, created_at=now)
+            .returning(rules.c.id)
+        ).scalar_one()
+        conn.execute(
+            tables.tables["outbox"]
+            .insert()
+            .values(rule_id=rule, payload={}, status="pending", attempts=0, next_attempt_at=now,
+                    created_at=now)
+        )  # fmt: skip
+        conn.execute(
+            tables.tables["review_items"]
+            .insert()
+            .values(rule_id=rule, bank="b", entry_id=1, signal_type="pdq", distance=0,
+                    payload={}, status="open", created_at=now)
+        )  # fmt: skip
+    engine.dispose()
+
+    db = Database.open(database_url)
+    with db.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT rule_id FROM outbox")).scalars().all() == [rule]
+        assert conn.execute(sa.text("SELECT rule_id FROM review_items")).scalars().all() == [rule]
+        if db.dialect == "sqlite":  # enforced again once the migrations are done
+            assert conn.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
+    db.close()
