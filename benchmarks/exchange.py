@@ -35,7 +35,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from tests.exchange.fakes import FakeEntry, FakeNcmec  # noqa: E402
+from tests.exchange.fakes import LOOPBACK, FakeEntry, FakeNcmec  # noqa: E402
 
 from bastion.auth import ApiKeyStore, Scope  # noqa: E402
 from bastion.banks import BankStore, NewEntry  # noqa: E402
@@ -63,7 +63,12 @@ def free_port() -> int:
 @contextmanager
 def serving(data_dir: Path, database_url: str) -> Iterator[str]:
     port = free_port()
-    env = {**os.environ, "BASTION_DATA_DIR": str(data_dir), "BASTION_DATABASE_URL": database_url}
+    env = {
+        **os.environ,
+        "BASTION_DATA_DIR": str(data_dir),
+        "BASTION_DATABASE_URL": database_url,
+        "BASTION_FETCH_ALLOW_NETWORKS": "127.0.0.1/32",  # its partner, on this machine
+    }
     server = subprocess.Popen(
         [str(Path(sys.executable).with_name("bastion")), "serve", "--port", str(port)],
         env=env,
@@ -115,6 +120,7 @@ def federation(args: argparse.Namespace, tmp: Path, publisher_url: str) -> list[
             "anchor",
             {"url": base, "collab": "bench", "public_key": public},
             {"api_key": partner_key},
+            access=LOOPBACK,
         )
         start = time.perf_counter()
         read = sum(len(page.records) for page in anchor.fetch(None))
@@ -123,7 +129,7 @@ def federation(args: argparse.Namespace, tmp: Path, publisher_url: str) -> list[
 
         sub_db = Database.open(f"sqlite:///{tmp / 'subscriber' / 'bastion.db'}")
         sub_box = CredentialBox.for_settings("", tmp / "subscriber")
-        sub, sub_exchanges = BankStore(sub_db), ExchangeStore(sub_db, sub_box)
+        sub, sub_exchanges = BankStore(sub_db), ExchangeStore(sub_db, sub_box, access=LOOPBACK)
         sub.create_bank("in")
         sub_exchanges.add(
             "publisher",
@@ -202,7 +208,7 @@ def ncmec(args: argparse.Namespace, tmp: Path, database_url: str) -> list[str]:
     credentials = {"username": "esp", "password": "pw"}
     with fake.serving() as url:
         config["base_url"] = url
-        anchor = make_exchange("ncmec", "anchor", config, credentials)
+        anchor = make_exchange("ncmec", "anchor", config, credentials, access=LOOPBACK)
         start = time.perf_counter()
         read = sum(len(page.records) for page in anchor.fetch(None))
         anchor_s = time.perf_counter() - start
@@ -210,7 +216,9 @@ def ncmec(args: argparse.Namespace, tmp: Path, database_url: str) -> list[str]:
         rows.append(row("anchor: fetch and parse every page, no apply", read, anchor_s))
         db = Database.open(database_url)
         banks = BankStore(db)
-        exchanges = ExchangeStore(db, CredentialBox.for_settings("", tmp / "ncmec"))
+        exchanges = ExchangeStore(
+            db, CredentialBox.for_settings("", tmp / "ncmec"), access=LOOPBACK
+        )
         banks.create_bank("ncmec")
         exchanges.add("ncmec", kind="ncmec", bank="ncmec", config=config, credentials=credentials)
         start = time.perf_counter()

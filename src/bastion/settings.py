@@ -14,7 +14,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bastion.conversations.scoring import Model, default_model
 from bastion.errors import ConfigurationError, ValidationError
@@ -22,6 +22,9 @@ from bastion.exchange.secrets import CredentialBox
 from bastion.federation.signing import SigningKey
 from bastion.media.fetch import FetchPolicy
 from bastion.media.video import VideoLimits
+
+if TYPE_CHECKING:
+    from bastion.exchange.access import SourceAccess
 
 ENV_PREFIX = "BASTION_"
 #: The video hashes `video_signals` may name.
@@ -174,6 +177,14 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("fetch_max_redirects", int, 3, "Redirects a URL fetch may follow."),
     Setting(
+        "exchange_files_dir",
+        str,
+        "",
+        "Folder that exchanges' file sources (local_file's filename) must lie in, whoever "
+        "adds them; nothing in the data directory is ever read. Empty: the API refuses file "
+        "sources, and `bastion exchange add` on the server may name any other file.",
+    ),
+    Setting(
         "secret_key",
         str,
         "",
@@ -257,6 +268,7 @@ class Settings:
     fetch_allow_networks: str
     fetch_timeout: float
     fetch_max_redirects: int
+    exchange_files_dir: str
     secret_key: str = field(repr=False)  # never shown
     federation_key: str = field(repr=False)  # never shown
     max_stream_watches: int
@@ -339,6 +351,12 @@ class Settings:
         if not 0 <= self.api_key_cache_seconds <= 300:
             raise ConfigurationError("api_key_cache_seconds must be between 0 and 300 seconds")
         self.fetch_policy()  # checks the fetch settings
+        if self.exchange_files_dir and Path(self.exchange_files_dir).expanduser().resolve(
+            strict=False
+        ).is_relative_to(self.data_dir.expanduser().resolve(strict=False)):
+            raise ConfigurationError(
+                "exchange_files_dir must be outside the data directory (never read by exchanges)"
+            )
 
     def video_signal_types(self) -> tuple[str, ...]:
         """The video hashes to compute besides video_md5, in the configured order."""
@@ -359,6 +377,22 @@ class Settings:
                 n.strip() for n in self.fetch_allow_networks.split(",") if n.strip()
             ),
         )
+
+    def exchange_access(self, *, operator: bool) -> SourceAccess:
+        """What exchanges may read: files in `exchange_files_dir` (or, without one, any the
+        `operator`'s command line names), never the data directory or the SQLite database;
+        addresses as `fetch_policy` allows."""
+        from sqlalchemy.engine import make_url
+
+        from bastion.exchange.access import FileAccess, SourceAccess
+
+        protected = [self.data_dir]
+        url = make_url(self.database_url)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            database = Path(str(url.database))
+            protected += [database.with_name(database.name + end) for end in ("", "-wal", "-shm")]
+        folder = Path(self.exchange_files_dir) if self.exchange_files_dir else None
+        return SourceAccess(self.fetch_policy(), FileAccess(tuple(protected), folder, operator))
 
     def credential_box(self) -> CredentialBox:
         """What encrypts and decrypts exchange credentials (see `secret_key`)."""

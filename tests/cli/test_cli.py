@@ -86,12 +86,12 @@ def test_bank_workflow_end_to_end(
 
     exported = tmp_path / "known.csv"
     assert cli("bank", "export", "known", "-o", exported).code == 0
-    assert exported.read_text().startswith("collab,signal_type,signal_str,category,tags\n")
+    assert exported.read_text().startswith("collab,signal_type,signal_str,category,tags,entry\n")
     assert len(exported.read_text().splitlines()) == 1 + 9
     assert cli("bank", "create", "copy").code == 0
     run = cli("bank", "import", "copy", exported)
     assert run.code == 0, run.err
-    assert "9 rows: 9 accepted, 0 duplicates skipped, 0 rejected" in run.out
+    assert "9 rows: 3 accepted, 0 duplicates skipped, 0 rejected" in run.out  # 3 entries, whole
     assert cli("bank", "export", "copy").out == exported.read_text()
 
     assert cli("bank", "delete", "known").code == 2  # no --yes and no terminal
@@ -107,7 +107,7 @@ def test_bad_import_writes_nothing_and_exits_2(cli: CliRunner, tmp_path: Path) -
     run = cli("bank", "import", "b", path)
     assert run.code == 2
     assert f"{path}: line 2: pdq: expected 64 hex characters, got '1234'" in run.err
-    assert run.err.strip().endswith("fix the file or pass --skip-invalid")
+    assert run.err.strip().endswith("fix the file, or import with --skip-invalid to skip bad rows")
     assert json.loads(cli("bank", "list", "--json").out)[0]["entries"] == 0
     run = cli("bank", "import", "b", path, "--skip-invalid")
     assert run.code == 0

@@ -25,7 +25,16 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 from xml.sax.saxutils import escape
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from bastion.exchange.access import SourceAccess
+from bastion.federation.signing import HEADER as SIGNATURE
+from bastion.federation.signing import SigningKey
+from bastion.media.fetch import FetchPolicy
+
 NS = "https://hashsharing.ncmec.org/hashsharing/v2"
+#: What exchanges in these tests may reach: the fakes, on loopback, and no file.
+LOOPBACK = SourceAccess(FetchPolicy(allow_networks=("127.0.0.1/32",)))
 
 
 @dataclass
@@ -423,3 +432,47 @@ class FakeThreatExchange:
             next_link = f"{base}/{self.group}/threat_updates/?{urlencode(link)}"
             doc["paging"] = {"cursors": {"after": str(nxt)}, "next": next_link}
         return _reply(handler, 200, json.dumps(doc).encode())
+
+
+class FakePublisher:
+    """Another bastion's federation feed (`GET /v1/exchange/{collab}/changes`), serving the
+    pages it is given as they are, each signed with its own key: the changes a partner on
+    another version, or a broken one, might send, which bastion's publisher never does."""
+
+    def __init__(self, collab: str, pages: list[list[Any]]) -> None:
+        self.collab, self.pages = collab, pages
+        self.key = SigningKey(Ed25519PrivateKey.generate())
+
+    @contextmanager
+    def serving(self) -> Iterator[str]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                query = {k: v[-1] for k, v in parse_qs(urlsplit(self.path).query).items()}
+                number = int(query.get("cursor", "0"))
+                more = number + 1 < len(fake.pages)
+                body = json.dumps(
+                    {"version": 1, "collab": fake.collab, "changes": fake.pages[number],
+                     "cursor": str(number + 1 if more else number), "more": more},
+                ).encode()  # fmt: skip
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header(SIGNATURE, fake.key.header(body))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            yield f"http://127.0.0.1:{server.server_port}"
+        finally:
+            server.shutdown()
+            server.server_close()

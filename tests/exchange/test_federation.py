@@ -8,6 +8,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -23,6 +24,7 @@ from bastion.settings import Settings
 from bastion.signals import Signal
 from bastion.store import Database
 from bastion.store.models import ExchangeRow
+from tests.exchange.fakes import LOOPBACK, FakePublisher
 from tests.web.conftest import running_server
 
 
@@ -71,7 +73,7 @@ def subscriber(
 ) -> Iterator[Subscriber]:
     db = Database.open(f"sqlite:///{tmp_path / 'subscriber.db'}")
     box = CredentialBox.for_settings("", tmp_path / "subscriber-keys")
-    banks, exchanges = BankStore(db), ExchangeStore(db, box)
+    banks, exchanges = BankStore(db), ExchangeStore(db, box, access=LOOPBACK)
     banks.create_bank("in")
     url, settings = publisher
     exchanges.add(
@@ -130,7 +132,7 @@ def test_a_collaboration_syncs_and_follows_edits_and_deletions(
 def test_feedback_reaches_the_publisher(subscriber: Subscriber, store: BankStore) -> None:
     subscriber.sync()
     entry = next(subscriber.banks.iter_entries("in"))
-    queue = FeedbackQueue(subscriber.db, subscriber.box)
+    queue = FeedbackQueue(subscriber.db, subscriber.box, access=LOOPBACK)
     queue.give(entry.id, "false_positive", note="a family photo")
     assert queue.deliver_due() == 1
     assert queue.list()[0].status is FeedbackStatus.SENT
@@ -144,11 +146,15 @@ def test_feedback_reaches_the_publisher(subscriber: Subscriber, store: BankStore
 
 
 def test_fetched_entries_are_not_passed_on_unless_asked(
-    subscriber: Subscriber, store: BankStore, db: Database, tmp_path: Path
+    subscriber: Subscriber, store: BankStore, db: Database, settings: Settings, tmp_path: Path
 ) -> None:
     listing = tmp_path / "ncmec-like.txt"
     listing.write_text(f"md5 {'1' * 32}\nmd5 {'2' * 32}\n")
-    exchanges = ExchangeStore(db, CredentialBox.for_settings("", tmp_path / "publisher-keys"))
+    exchanges = ExchangeStore(
+        db,
+        CredentialBox.for_settings("", tmp_path / "publisher-keys"),
+        access=settings.exchange_access(operator=True),
+    )
     exchanges.add(
         "received", kind="local_file", bank="confirmed", config={"filename": str(listing)}
     )
@@ -221,3 +227,40 @@ def test_derived_hashes_stay_with_the_publisher(subscriber: Subscriber, store: B
     held = subscriber.held()
     assert held[str(added)] == [Signal("pdq", pdq(500), 100)]
     assert all(Signal("pdq", pdq(999), 90) not in signals for signals in held.values())
+
+
+def test_changes_that_cannot_be_kept_are_skipped_and_the_rest_applied(
+    store: BankStore, db: Database, tmp_path: Path
+) -> None:
+    def upsert(entry_id: Any, signals: list[Any], metadata: Any = None) -> dict[str, Any]:
+        return {"op": "upsert", "id": entry_id, "bank": "b", "signals": signals,
+                "metadata": metadata or {}, "updated_at": "2024-01-01T00:00:00Z"}  # fmt: skip
+
+    fake = FakePublisher(
+        "partners",
+        [
+            [
+                upsert(1, [["pdq", pdq(1), 100]], {"n": 1}),
+                "not a change",
+                upsert("x1", [["pdq", pdq(2), 100]]),  # not an entry id
+                upsert("²", [["pdq", pdq(3), 100]]),  # a digit, but not a decimal one
+                {"op": "rename", "id": 4},  # an operation this version does not know
+                upsert(5, [["pdq", pdq(5), 100]], {"note": "\ud800"}),
+                upsert(6, [["url", "example.com:abc", None]]),  # no signal left
+            ],
+            [upsert(7, [["pdq", pdq(7), 100]]), {"op": "delete", "id": 1}],
+        ],
+    )
+    store.create_bank("in")
+    exchanges = ExchangeStore(db, CredentialBox.for_settings("", tmp_path / "k"), access=LOOPBACK)
+    with fake.serving() as url:
+        exchanges.add(
+            "odd", kind="bastion", bank="in",
+            config={"url": url, "collab": "partners", "public_key": fake.key.public},
+            credentials={"api_key": "key"},
+        )  # fmt: skip
+        result = Syncer(store, exchanges).sync("odd")
+    assert result.error is None
+    assert (result.pages, result.skipped) == (2, 6)
+    assert (result.counts.added, result.counts.deleted) == (2, 1)
+    assert [e.provenance.upstream_id for e in store.iter_entries("in")] == ["7"]

@@ -18,7 +18,7 @@ from bastion.exchange.sync import Syncer
 from bastion.signals import Signal
 from bastion.store import Database
 from bastion.store.models import ExchangeFeedbackRow, utcnow
-from tests.exchange.fakes import FakeEntry, FakeNcmec
+from tests.exchange.fakes import LOOPBACK, FakeEntry, FakeNcmec
 
 NOW = int(time.time())
 
@@ -40,7 +40,7 @@ def box(tmp_path: Path) -> CredentialBox:
 def entry_id(
     store: BankStore, db: Database, box: CredentialBox, fake: tuple[FakeNcmec, str]
 ) -> int:
-    exchanges = ExchangeStore(db, box)
+    exchanges = ExchangeStore(db, box, access=LOOPBACK)
     store.create_bank("ncmec")
     exchanges.add(
         "ncmec",
@@ -57,7 +57,7 @@ def entry_id(
 def test_feedback_is_queued_then_sent_for_every_fingerprint(
     db: Database, box: CredentialBox, fake: tuple[FakeNcmec, str], entry_id: int
 ) -> None:
-    queue = FeedbackQueue(db, box)
+    queue = FeedbackQueue(db, box, access=LOOPBACK)
     given = queue.give(entry_id, "true_positive", note="confirmed by review", given_by="alice")
     assert (given.status, given.upstream_id, given.exchange) == ("pending", "42-img1", "ncmec")
     assert fake[0].feedback == []  # nothing is sent until the queue is delivered
@@ -74,7 +74,7 @@ def test_feedback_is_queued_then_sent_for_every_fingerprint(
 def test_a_failing_source_is_retried_later_and_the_entry_may_go(
     db: Database, store: BankStore, box: CredentialBox, fake: tuple[FakeNcmec, str], entry_id: int
 ) -> None:
-    queue = FeedbackQueue(db, box)
+    queue = FeedbackQueue(db, box, access=LOOPBACK)
     queue.give(entry_id, "false_positive")
     fake[0].fail_next = [503]
     assert queue.deliver_due() == 0
@@ -96,7 +96,7 @@ def test_a_failing_source_is_retried_later_and_the_entry_may_go(
 def test_only_entries_from_an_exchange_take_feedback(
     db: Database, store: BankStore, box: CredentialBox, entry_id: int
 ) -> None:
-    queue = FeedbackQueue(db, box)
+    queue = FeedbackQueue(db, box, access=LOOPBACK)
     store.create_bank("ours")
     [own] = store.add_entries("ours", [NewEntry(signals=(Signal("md5", "2" * 32),))], source="api")
     with pytest.raises(ValidationError, match="not fetched from an exchange"):

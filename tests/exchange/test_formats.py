@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import csv
 import io
+from datetime import UTC, datetime
 
 import pytest
 
+from bastion.banks.model import MAX_SIGNALS_PER_ENTRY, BankEntry, Provenance
 from bastion.errors import ImportFormatError
 from bastion.exchange.formats import (
+    HashEntry,
+    HashListFormat,
     HashRow,
     RowError,
+    detect_format,
     looks_like_te_csv,
+    read_entries,
     read_local_file,
     read_te_csv,
+    write_te_csv,
 )
-from bastion.signals import Md5Signal, PdqSignal
+from bastion.signals import Md5Signal, PdqSignal, Signal
 
 PDQ = PdqSignal.examples()[0]
 MD5 = Md5Signal.examples()[0]
@@ -68,9 +76,17 @@ def test_bad_rows_are_reported_with_line_numbers() -> None:
     assert "missing hash value" in errors[4].message
 
 
-def test_header_is_required() -> None:
-    with pytest.raises(ImportFormatError, match="line 1: CSV header must name"):
+def test_header_is_required_and_never_quoted() -> None:
+    with pytest.raises(ImportFormatError) as info:
         list(read_te_csv(io.StringIO(f"pdq,{PDQ}\n")))
+    assert info.value.message == (
+        "line 1: looks like CSV but the header lacks the columns signal_type and signal_str "
+        "(a ThreatExchange CSV starts with: collab,signal_type,signal_str,category,tags)"
+    )
+    with pytest.raises(ImportFormatError, match="lacks the column signal_str \\(") as info:
+        list(read_te_csv(io.StringIO("\n\nsecret-token-123,signal_type\n")))
+    assert "line 3" in info.value.message
+    assert "secret" not in info.value.message
     assert list(read_te_csv(io.StringIO(""))) == []
 
 
@@ -109,3 +125,95 @@ def test_local_file_with_default_type_and_overlong_line() -> None:
 def test_format_sniffing() -> None:
     assert looks_like_te_csv("collab,signal_type,signal_str,category,tags\n")
     assert not looks_like_te_csv(f"pdq {PDQ}\n")
+
+
+def test_the_format_is_told_from_the_first_line_that_is_not_blank() -> None:
+    assert detect_format("collab,signal_type,signal_str,category,tags\n") is HashListFormat.TE_CSV
+    assert detect_format('"signal_str","signal_type"\r\n') is HashListFormat.TE_CSV
+    for local_file in (
+        f"pdq {PDQ}\n",
+        PDQ,  # a hash alone, read with a default type
+        "text hello, world\n",  # a local_file value may hold commas
+        f'vpdq ["{PDQ},100,0.000"]\n',
+        f'["{PDQ},100,0.000"]\n',
+        "",
+    ):
+        assert detect_format(local_file) is HashListFormat.LOCAL_FILE, local_file
+    with pytest.raises(ImportFormatError) as info:
+        detect_format("type,hash,password=hunter2\n")
+    assert info.value.message == (
+        "looks like CSV but the header lacks the columns signal_type and signal_str "
+        "(a ThreatExchange CSV starts with: collab,signal_type,signal_str,category,tags)"
+    )
+    with pytest.raises(ImportFormatError, match="lacks the column signal_str \\("):
+        detect_format("signal_type,hash\n")
+
+
+def test_rows_of_one_entry_are_read_as_one_entry() -> None:
+    md5s = Md5Signal.examples()
+    text = (
+        "collab,signal_type,signal_str,category,tags,entry\n"
+        f"c,pdq,{PDQ},,t,1\n"
+        f"c,md5,{md5s[0]},,t,1\n"
+        f"c,md5,{md5s[0]},,t,1\n"  # the same signal again: nothing more
+        f"c,md5,{md5s[1]},,t,2\n"
+        f"c,pdq,{PDQ},,t,\n"  # no entry: an entry of its own
+        f"c,pdq,{PDQ},,t,2\n"  # entry 2 again, but not next to it: another entry
+        f"d,md5,{md5s[1]},,t,2\n"  # entry 2, told otherwise: refused
+        f"c,md5,nothex,,t,2\n"
+    )
+    found = list(read_entries(read_te_csv(io.StringIO(text))))
+    meta = {"collab": "c", "tags": ["t"]}
+    assert found == [
+        HashEntry(2, (Signal("pdq", PDQ), Signal("md5", md5s[0])), meta),
+        HashEntry(5, (Signal("md5", md5s[1]),), meta),
+        HashEntry(6, (Signal("pdq", PDQ),), meta),
+        RowError(8, "collab, category and tags differ from line 7's, which starts the same entry"),
+        RowError(9, "md5: expected 32 hex characters, got 'nothex'"),
+        HashEntry(7, (Signal("pdq", PDQ),), meta),
+    ]
+    many = "signal_type,signal_str,entry\n" + "".join(
+        f"md5,{n:032x},1\n" for n in range(MAX_SIGNALS_PER_ENTRY + 1)
+    )
+    *_, error, last = read_entries(read_te_csv(io.StringIO(many)))
+    assert error == RowError(MAX_SIGNALS_PER_ENTRY + 2, "an entry holds at most 64 signals")
+    assert isinstance(last, HashEntry)
+    assert len(last.signals) == MAX_SIGNALS_PER_ENTRY
+
+
+def test_metadata_a_bank_cannot_hold_is_a_row_error() -> None:
+    text = (
+        f"collab,signal_type,signal_str\na\x00b,pdq,{PDQ}\n{'c' * 20_000},pdq,{PDQ}\nok,pdq,{PDQ}\n"
+    )
+    rows = list(read_te_csv(io.StringIO(text)))
+    assert rows[0] == RowError(2, "metadata.collab: text must not contain NUL characters")
+    assert isinstance(rows[1], RowError)
+    assert rows[1].message.startswith("metadata: at most 16,384 bytes as JSON")
+    assert rows[2] == HashRow(4, "pdq", PDQ, {"collab": "ok"})
+
+
+def test_what_bastion_writes_reads_by_column_name_as_python_threatexchange_writes_it() -> None:
+    entry = BankEntry(
+        id=7, bank_id=1, bank="b", signals=(Signal("pdq", PDQ), Signal("md5", MD5)),
+        metadata={"collab": "Sample Data", "category": "POSITIVE_CLASS", "tags": ["a", "b"]},
+        note="", provenance=Provenance("api", None, None, datetime.now(UTC)), enabled=True,
+        disabled_until=None,
+    )  # fmt: skip
+    ours = io.StringIO()
+    write_te_csv([entry], ours)
+    pytx = io.StringIO()  # python-threatexchange's `dataset -P --csv`, rows as it writes them
+    writer = csv.DictWriter(pytx, ["collab", "signal_type", "signal_str", "category", "tags"])
+    writer.writeheader()
+    for signal in entry.signals:
+        writer.writerow(
+            {"collab": "Sample Data", "signal_str": signal.value, "signal_type": signal.type,
+             "category": "POSITIVE_CLASS", "tags": "a b"}
+        )  # fmt: skip
+    columns = ["collab", "signal_type", "signal_str", "category", "tags"]
+    read = [{c: row[c] for c in columns} for row in csv.DictReader(io.StringIO(ours.getvalue()))]
+    assert read == list(csv.DictReader(io.StringIO(pytx.getvalue(), newline="")))
+    theirs = list(read_entries(read_te_csv(io.StringIO(pytx.getvalue(), newline=""))))
+    assert [e.signals for e in theirs if isinstance(e, HashEntry)] == [
+        (Signal("pdq", PDQ),),
+        (Signal("md5", MD5),),
+    ]  # no entry column: an entry per row, as before

@@ -23,7 +23,7 @@ from bastion.matching import Matcher
 from bastion.settings import Settings
 from bastion.signals import Signal
 from bastion.store import Database
-from tests.exchange.fakes import FakeEntry, FakeNcmec
+from tests.exchange.fakes import LOOPBACK, FakeEntry, FakeNcmec
 
 NOW = int(time.time())
 DAY = 86_400
@@ -57,7 +57,7 @@ def base_url(fake: FakeNcmec) -> Iterator[str]:
 
 @pytest.fixture
 def exchanges(db: Database, tmp_path: Path) -> ExchangeStore:
-    return ExchangeStore(db, CredentialBox.for_settings("", tmp_path / "keys"))
+    return ExchangeStore(db, CredentialBox.for_settings("", tmp_path / "keys"), access=LOOPBACK)
 
 
 def add_ncmec(store: BankStore, exchanges: ExchangeStore, base_url: str, **config: object) -> None:
@@ -183,8 +183,9 @@ def test_dtds_and_foreign_paging_links_are_refused(fake: FakeNcmec, base_url: st
 
 def test_feedback_agrees_and_disagrees_per_fingerprint(fake: FakeNcmec, base_url: str) -> None:
     ncmec = make_exchange(
-        "ncmec", "ncmec", {"base_url": base_url}, {"username": "esp", "password": "pw"}
-    )
+        "ncmec", "ncmec", {"base_url": base_url}, {"username": "esp", "password": "pw"},
+        access=LOOPBACK,
+    )  # fmt: skip
     ncmec.send_feedback(Record("42-img1", (Signal("md5", md5(1)),)), Opinion.TRUE_POSITIVE, "")
     ncmec.send_feedback(Record("42-img1", (Signal("pdq", pdq(1)),)), Opinion.FALSE_POSITIVE, "")
     (first_path, first), (second_path, second) = fake.feedback

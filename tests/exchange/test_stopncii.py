@@ -17,7 +17,7 @@ from bastion.exchange.store import ExchangeStore
 from bastion.exchange.sync import Syncer
 from bastion.signals import Signal
 from bastion.store import Database
-from tests.exchange.fakes import FakeStopNcii
+from tests.exchange.fakes import LOOPBACK, FakeStopNcii
 
 CREDENTIALS = {"subscription_key": "sub", "fetch_key": "fk", "feedback_key": "bk"}
 
@@ -47,7 +47,7 @@ def url(fake: FakeStopNcii) -> Iterator[str]:
 
 @pytest.fixture
 def exchanges(db: Database, tmp_path: Path) -> ExchangeStore:
-    return ExchangeStore(db, CredentialBox.for_settings("", tmp_path / "keys"))
+    return ExchangeStore(db, CredentialBox.for_settings("", tmp_path / "keys"), access=LOOPBACK)
 
 
 def test_hashes_are_paged_synced_and_withdrawn(
@@ -96,7 +96,7 @@ def test_keys_are_required_and_checked(
 
 
 def test_feedback_is_blocked_or_not_blocked(fake: FakeStopNcii, url: str) -> None:
-    ncii = make_exchange("stop_ncii", "ncii", {"base_url": url}, CREDENTIALS)
+    ncii = make_exchange("stop_ncii", "ncii", {"base_url": url}, CREDENTIALS, access=LOOPBACK)
     ncii.send_feedback(Record(f"ImagePDQ:{pdq(2)}", ()), Opinion.TRUE_POSITIVE, "")
     ncii.send_feedback(Record(f"ImagePDQ:{pdq(3)}", ()), Opinion.FALSE_POSITIVE, "")
     assert fake.feedback == [
@@ -112,8 +112,9 @@ def test_feedback_is_blocked_or_not_blocked(fake: FakeStopNcii, url: str) -> Non
     with pytest.raises(ExchangeError, match="Blocked or NotBlocked only"):
         ncii.send_feedback(Record(f"ImagePDQ:{pdq(2)}", ()), Opinion.DISPUTED, "")
     no_key = make_exchange(
-        "stop_ncii", "ncii", {"base_url": url}, {"subscription_key": "sub", "fetch_key": "fk"}
-    )
+        "stop_ncii", "ncii", {"base_url": url}, {"subscription_key": "sub", "fetch_key": "fk"},
+        access=LOOPBACK,
+    )  # fmt: skip
     with pytest.raises(ExchangeError, match="no function key for SubmitFeedback"):
         no_key.send_feedback(Record(f"ImagePDQ:{pdq(2)}", ()), Opinion.TRUE_POSITIVE, "")
 
@@ -136,3 +137,23 @@ def test_a_page_that_is_not_json_stops_the_sync_where_it_was(
     resumed = Syncer(store, exchanges).sync("ncii")
     assert resumed.error is None
     assert len(list(store.iter_entries("ncii"))) == 9
+
+
+def test_records_that_cannot_be_kept_are_skipped_and_the_rest_applied(
+    store: BankStore, exchanges: ExchangeStore, fake: FakeStopNcii, url: str
+) -> None:
+    fake.put("URL", "example.com:abc/x", "Active", 1_625_000_102)  # a port that is not one
+    fake.put("URL", "http://[::1/x", "Active", 1_625_000_103)  # a bracket left open
+    fake.put("ImagePDQ", pdq(60), "Active", 1_625_000_104, caseNumbers={"case": "\ud800"})
+    fake.put("ImagePDQ", pdq(61), "Active", 1_625_000_105, CSPFeedbacks=["\x00"])
+    store.create_bank("ncii")
+    exchanges.add(
+        "ncii", kind="stop_ncii", bank="ncii", config={"base_url": url}, credentials=CREDENTIALS
+    )
+    result = Syncer(store, exchanges).sync("ncii")
+    assert result.error is None
+    assert (result.counts.added, result.skipped) == (9, 2 + 4)
+    held = {e.provenance.upstream_id for e in store.iter_entries("ncii")}
+    assert f"ImagePDQ:{pdq(6)}" in held
+    assert not {f"ImagePDQ:{pdq(60)}", f"ImagePDQ:{pdq(61)}"} & held
+    assert exchanges.list()[0].last_error is None

@@ -6,10 +6,11 @@ import random
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 
+from bastion.audit import AuditLog
 from bastion.banks import BankStore
 from bastion.errors import ConflictError, NotFoundError, ValidationError
 from bastion.exchange.api import Exchange, FetchPage, JsonObject, Record
@@ -31,8 +32,12 @@ def pdq(n: int) -> str:
 
 
 @pytest.fixture
-def exchanges(db: Database, tmp_path: Path) -> ExchangeStore:
-    return ExchangeStore(db, CredentialBox.for_settings("", tmp_path / "keys"))
+def exchanges(db: Database, settings: Settings, tmp_path: Path) -> ExchangeStore:
+    return ExchangeStore(
+        db,
+        CredentialBox.for_settings("", tmp_path / "keys"),
+        access=settings.exchange_access(operator=True),
+    )
 
 
 @pytest.fixture
@@ -231,3 +236,108 @@ def test_configuration_is_checked(store: BankStore, exchanges: ExchangeStore) ->
     exchanges.add("x", kind="local_file", bank="shared", config={"filename": "a"})
     with pytest.raises(ConflictError):
         exchanges.add("x", kind="local_file", bank="shared", config={"filename": "a"})
+
+
+def test_records_a_bank_cannot_hold_are_skipped_and_the_rest_applied(
+    store: BankStore, exchanges: ExchangeStore, syncer: Syncer, flaky: type[Flaky], db: Database
+) -> None:
+    deep: dict[str, Any] = {}
+    node = deep
+    for _ in range(40):
+        node["x"] = {}
+        node = node["x"]
+
+    def record(upstream_id: str, metadata: dict[str, Any], n: int = 1) -> Record:
+        return Record(upstream_id, (Signal("pdq", pdq(n)),), metadata)
+
+    flaky.pages = [
+        [
+            record("good", {"ok": True}),
+            record("surrogate", {"note": "\ud800"}, 2),
+            record("nul", {"note": "a\x00b"}, 3),
+            record("deep", deep, 4),
+            record("huge", {"blob": "x" * 20_000}, 5),
+            record("nan", {"score": float("nan")}, 6),
+            record("big-int", {"n": 2**70}, 7),
+            record("x" * 300, {}, 8),
+            record("id\ud800", {}, 9),
+            Record("many", tuple(Signal("md5", f"{i:032x}") for i in range(65))),
+        ],
+        [record("next-page", {"n": 2}, 10), Record("gone\x00", deleted=True)],
+    ]
+    flaky.fail_after = None
+    store.create_bank("shared")
+    exchanges.add("up", kind="flaky", bank="shared", config={})
+    result = syncer.sync("up")
+    assert result.error is None
+    assert (result.pages, result.counts.added, result.skipped) == (2, 2, 10)
+    assert entries(store) == {"good": {"ok": True}, "next-page": {"n": 2}}
+    [event] = AuditLog(db).list(action="exchange.sync")
+    assert (event.detail["added"], event.detail["skipped"]) == (2, 10)
+    assert exchanges.get("up").last_error is None
+
+
+def test_a_malformed_row_in_a_list_is_skipped_not_the_sync(
+    store: BankStore, exchanges: ExchangeStore, syncer: Syncer, tmp_path: Path
+) -> None:
+    store.create_bank("shared")
+    text = tmp_path / "list.txt"
+    text.write_text(
+        f"url example.com/ok\nurl example.com:abc\nurl example.com:99999/x\nurl http://[::1\n"
+        f"pdq {pdq(1)}\n"
+    )
+    table = tmp_path / "list.csv"
+    table.write_text(
+        f"{HEADER}pdq,{pdq(2)},a\x00b,,\npdq,{pdq(3)},{'c' * 20_000},,\npdq,{pdq(4)},ok,,\n"
+    )
+    exchanges.add("text", kind="local_file", bank="shared", config={"filename": str(text)})
+    exchanges.add("table", kind="local_file", bank="shared", config={"filename": str(table)})
+    first, second = syncer.sync("text"), syncer.sync("table")
+    assert (first.error, first.counts.added, first.skipped) == (None, 2, 3)
+    assert (second.error, second.counts.added, second.skipped) == (None, 1, 2)
+    assert set(entries(store)) == {f"pdq:{pdq(1)}", f"pdq:{pdq(4)}", "url:example.com/ok"}
+
+
+def test_config_and_credentials_are_checked_before_anything_is_written(
+    store: BankStore, exchanges: ExchangeStore, db: Database, tmp_path: Path
+) -> None:
+    store.create_bank("shared")
+    listing = str(tmp_path / "list.txt")
+    deep: dict[str, Any] = {}
+    node = deep
+    for _ in range(40):
+        node["x"] = {}
+        node = node["x"]
+    for config, message in (
+        ({"filename": "list\ud800.txt"}, "config.filename: text must be valid Unicode"),
+        ({"filename": listing, "x\ud800": 1}, "config \\(a key\\): text must be valid Unicode"),
+        ({"filename": listing, "signal_type": "md5\x00"}, "config.signal_type: .* NUL"),
+        ({"filename": listing, "timeout": float("inf")}, "config.timeout: numbers must be finite"),
+        ({"filename": listing, "deep": deep}, "config: nested deeper than 32 levels"),
+    ):
+        with pytest.raises(ValidationError, match=message):
+            exchanges.add("x", kind="local_file", bank="shared", config=config)
+    for credentials, message in (
+        ({"token": "s3cret\ud800"}, "credentials.token: text must be valid Unicode"),
+        ({"token": "s3cret\x00"}, "credentials.token: text must not contain NUL"),
+        ({"to\ud800ken": "s3cret"}, "credentials \\(a field name\\): text must be valid"),
+        ({"token": 12}, "credentials.token: expected text"),
+    ):
+        with pytest.raises(ValidationError, match=message):
+            exchanges.add(
+                "x", kind="local_file", bank="shared", config={"filename": listing},
+                credentials=credentials,  # type: ignore[arg-type]
+            )  # fmt: skip
+    assert exchanges.list() == []
+    assert AuditLog(db).list(action="exchange.add") == []
+    exchanges.add(
+        "x", kind="local_file", bank="shared", config={"filename": listing},
+        credentials={"token": "s3cret"},
+    )  # fmt: skip
+    with pytest.raises(ValidationError, match=r"^credentials\.token: text must be valid Unicode"):
+        exchanges.update("x", credentials={"token": "n3w\ud800"}, enabled=False)
+    assert exchanges.get("x").enabled
+    claim = exchanges.claim("x", "me", lease=timedelta(minutes=1))
+    assert claim is not None
+    assert claim.credentials == {"token": "s3cret"}
+    assert [e.action for e in AuditLog(db).list() if e.target == "x"] == ["exchange.add"]

@@ -17,7 +17,7 @@ from bastion.exchange.store import ExchangeStore
 from bastion.exchange.sync import Syncer
 from bastion.signals import Signal
 from bastion.store import Database
-from tests.exchange.fakes import FakeThreatExchange
+from tests.exchange.fakes import LOOPBACK, FakeThreatExchange
 
 TOKEN = "12345678|abcdefghijklmnopqrstuvwxyz"
 GROUP = 1012185296055235
@@ -47,7 +47,7 @@ def url(fake: FakeThreatExchange) -> Iterator[str]:
 
 @pytest.fixture
 def exchanges(db: Database, tmp_path: Path) -> ExchangeStore:
-    return ExchangeStore(db, CredentialBox.for_settings("", tmp_path / "keys"))
+    return ExchangeStore(db, CredentialBox.for_settings("", tmp_path / "keys"), access=LOOPBACK)
 
 
 def add(store: BankStore, exchanges: ExchangeStore, url: str) -> None:
@@ -115,7 +115,7 @@ def test_a_bad_token_is_reported(store: BankStore, exchanges: ExchangeStore, url
 def test_feedback_reacts_on_the_descriptors(fake: FakeThreatExchange, url: str) -> None:
     te = make_exchange(
         "fb_threatexchange", "te", {"privacy_group": GROUP, "base_url": url},
-        {"access_token": TOKEN},
+        {"access_token": TOKEN}, access=LOOPBACK,
     )  # fmt: skip
     metadata = {"threatexchange": {"descriptors": [{"id": "d300"}, {"id": "d999"}]}}
     te.send_feedback(Record("300", (), metadata), Opinion.TRUE_POSITIVE, "")
@@ -126,3 +126,19 @@ def test_feedback_reacts_on_the_descriptors(fake: FakeThreatExchange, url: str) 
     ]  # fmt: skip
     with pytest.raises(ExchangeError, match="no descriptor to react on"):
         te.send_feedback(Record("300"), Opinion.FALSE_POSITIVE, "")
+
+
+def test_updates_that_cannot_be_kept_are_skipped_and_the_rest_applied(
+    store: BankStore, exchanges: ExchangeStore, fake: FakeThreatExchange, url: str
+) -> None:
+    fake.put("501", "http://[::1/x", "URI", 1_593_628_200)  # a bracket left open
+    fake.put("502", "example.com:99999", "RAW_URI", 1_593_628_201)  # no such port
+    fake.put("503", pdq(7), "HASH_PDQ", 1_593_628_202, owner="\ud800")
+    fake.put("504", pdq(8), "HASH_PDQ", 1_593_628_203, tags=("a\x00b",))
+    add(store, exchanges, url)
+    result = Syncer(store, exchanges).sync("te")
+    assert result.error is None
+    assert (result.counts.added, result.skipped) == (8, 1 + 4)
+    held = {e.provenance.upstream_id for e in store.iter_entries("te")}
+    assert "300" in held
+    assert not {"501", "502", "503", "504"} & held

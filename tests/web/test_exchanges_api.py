@@ -11,17 +11,24 @@ import httpx
 
 from bastion.auth import Scope
 from bastion.banks import BankStore
+from bastion.settings import Settings
 from bastion.signals import Md5Signal
+from tests.web.conftest import running_server
 
 
 def test_an_exchange_is_created_synced_and_shown_without_credentials(
-    base_url: str, make_key: Callable[..., str], store: BankStore, tmp_path: Path
+    settings: Settings, make_key: Callable[..., str], store: BankStore, tmp_path: Path
 ) -> None:
-    listing = tmp_path / "list.txt"
+    lists = tmp_path / "lists"  # the API takes file sources from this folder only
+    lists.mkdir()
+    listing = lists / "list.txt"
     listing.write_text("".join(f"md5 {v}\n" for v in Md5Signal.examples()))
     store.create_bank("shared")
     headers = {"Authorization": f"Bearer {make_key(Scope.ADMIN)}"}
-    with httpx.Client(base_url=base_url, headers=headers, timeout=30) as api:
+    with (
+        running_server(settings.with_overrides(exchange_files_dir=str(lists))) as base_url,
+        httpx.Client(base_url=base_url, headers=headers, timeout=30) as api,
+    ):
         created = api.post(
             "/api/v1/exchanges",
             json={
@@ -55,6 +62,6 @@ def test_an_exchange_is_created_synced_and_shown_without_credentials(
         assert api.get("/api/v1/exchanges/missing").status_code == 404
         assert api.delete("/api/v1/exchanges/partner").status_code == 204
         assert api.get("/api/v1/exchanges").json() == []
-    curate = {"Authorization": f"Bearer {make_key(Scope.CURATE)}"}
-    assert httpx.get(f"{base_url}/api/v1/exchanges", headers=curate).status_code == 403
-    assert httpx.get(f"{base_url}/api/v1/exchanges").status_code == 401
+        curate = {"Authorization": f"Bearer {make_key(Scope.CURATE)}"}
+        assert httpx.get(f"{base_url}/api/v1/exchanges", headers=curate).status_code == 403
+        assert httpx.get(f"{base_url}/api/v1/exchanges").status_code == 401

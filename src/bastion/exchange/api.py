@@ -10,7 +10,9 @@ crash loses nothing and repeats nothing. An exchange that can only hand over its
 
 `send_feedback` sends an opinion on a fetched record back upstream, where the source takes
 feedback. Raw HTTP clients live in `bastion.exchange.clients`, apart from the adapters in
-`bastion.exchange.sources`; both take an injectable `httpx` transport.
+`bastion.exchange.impl`; both take an injectable `httpx` transport. What an exchange may
+read, files and network addresses, is its `SourceAccess` (`bastion.exchange.access`):
+checked as it is added (`check_sources`) and again whenever it reads.
 
 The names of kinds (`ncmec`, `stop_ncii`, `fb_threatexchange`, `local_file`) are
 python-threatexchange's, so collaboration settings read the same.
@@ -29,6 +31,7 @@ from typing import Any, ClassVar
 import httpx
 
 from bastion.errors import BastionError
+from bastion.exchange.access import SourceAccess
 from bastion.signals import Signal
 
 JsonObject = dict[str, Any]
@@ -111,6 +114,7 @@ class Exchange(ABC):
         config: JsonObject,
         credentials: Mapping[str, str] | None = None,
         *,
+        access: SourceAccess | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.name = name
@@ -119,12 +123,31 @@ class Exchange(ABC):
         missing = [f for f in self.credential_fields if not self.credentials.get(f)]
         if missing:
             raise ExchangeAuthError(f"{name}: missing credentials: {', '.join(missing)}")
-        self.transport = transport
+        self.access = access or SourceAccess()
+        self._transport = transport
+
+    @property
+    def transport(self) -> httpx.BaseTransport:
+        """The transport for one client: the one injected (a test's), else a new one that
+        checks every address the client reaches (`SourceAccess.transport`)."""
+        if self._transport is not None:
+            return self._transport
+        return self.access.transport(self.name)
 
     @classmethod
     @abstractmethod
     def check_config(cls, config: JsonObject) -> JsonObject:
         """The config, checked and with defaults filled in; ValidationError if unusable."""
+
+    @classmethod
+    def check_sources(cls, config: JsonObject, access: SourceAccess) -> JsonObject:
+        """`config` (as `check_config` returned it), its URLs (`url`, `base_url`) checked
+        against `access` as the exchange is added; ValidationError if one may not be
+        reached. Every request is checked again when it is sent."""
+        for key in ("url", "base_url"):
+            if isinstance(config.get(key), str):
+                access.check_url(config[key], f"{cls.kind}: {key}")
+        return config
 
     @abstractmethod
     def fetch(self, checkpoint: JsonObject | None) -> Iterator[FetchPage]:

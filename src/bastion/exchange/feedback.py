@@ -6,6 +6,7 @@ deletion and a source that is down. The service's scheduler sends what is due (`
 rows are kept as a record; a failure is retried with backoff (1 min, 2, 4, ... up to a
 day) until `MAX_ATTEMPTS`; a source that takes no such feedback marks the row
 `unsupported` at once. Each row is claimed before it is sent, as webhook deliveries are.
+Feedback reaches only the addresses the queue's `SourceAccess` allows, as syncs do.
 """
 
 from __future__ import annotations
@@ -22,12 +23,14 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from bastion.errors import BastionError, NotFoundError, ValidationError
+from bastion.exchange.access import SourceAccess
 from bastion.exchange.api import Exchange, FeedbackNotSupported, Opinion, Record
 from bastion.exchange.impl import make_exchange
 from bastion.exchange.secrets import CredentialBox
 from bastion.signals import Signal
 from bastion.store import Database
 from bastion.store.models import EntryRow, ExchangeFeedbackRow, ExchangeRow, SignalRow, utcnow
+from bastion.validation import checked_text
 
 log = logging.getLogger("bastion.exchange")
 
@@ -81,10 +84,12 @@ class FeedbackQueue:
         db: Database,
         box: CredentialBox,
         *,
+        access: SourceAccess | None = None,
         transport: httpx.BaseTransport | None = None,
         exchange_factory: Callable[..., Exchange] = make_exchange,
     ) -> None:
         self._db, self._box, self._transport = db, box, transport
+        self._access = access or SourceAccess()
         self._make = exchange_factory
 
     def give(
@@ -96,8 +101,7 @@ class FeedbackQueue:
         except ValueError:
             choices = ", ".join(o.value for o in Opinion)
             raise ValidationError(f"opinion must be one of {choices}") from None
-        if len(note) > 2000:
-            raise ValidationError("a feedback note is at most 2,000 characters")
+        checked_text(note, "note", max_length=2000)
         with self._db.session() as s:
             entry = s.get(EntryRow, entry_id)
             if entry is None:
@@ -200,7 +204,12 @@ class FeedbackQueue:
         status, error = FeedbackStatus.SENT, None
         try:
             exchange = self._make(
-                claimed.kind, name, claimed.config, claimed.credentials, transport=self._transport
+                claimed.kind,
+                name,
+                claimed.config,
+                claimed.credentials,
+                access=self._access,
+                transport=self._transport,
             )
             exchange.send_feedback(claimed.record, claimed.opinion, claimed.note)
         except FeedbackNotSupported as e:

@@ -6,6 +6,11 @@ every page it commits. Two processes therefore never fetch one source at once, a
 process that dies only delays the next sync until its lease passes. Each page's checkpoint
 is written in the transaction that applied the page, and only while the lease is still
 held (`save_progress`): a sync that lost its lease cannot move the checkpoint.
+
+Everything an exchange is given is checked before anything is written: its config (a JSON
+object within limits, then the kind's own checks), its credentials (valid text), and the
+files and addresses it names against the store's `SourceAccess` (built for the door that
+adds it: the API's or the operator's command line).
 """
 
 from __future__ import annotations
@@ -22,16 +27,20 @@ from sqlalchemy.orm import Session
 from bastion.audit import record_in
 from bastion.banks.model import validate_bank_name
 from bastion.errors import ConflictError, NotFoundError, ValidationError
+from bastion.exchange.access import SourceAccess
 from bastion.exchange.api import ExchangeError, JsonObject
 from bastion.exchange.impl import exchange_class
 from bastion.exchange.secrets import CredentialBox
 from bastion.store import Database
 from bastion.store.models import BankRow, ExchangeRow, utcnow
+from bastion.validation import checked_object, checked_text
 
 #: Shortest and longest time between scheduled syncs of one exchange.
 MIN_INTERVAL, MAX_INTERVAL = 10, 7 * 24 * 3600
 #: Longest wait after failures (the wait doubles with each failure in a row).
 MAX_BACKOFF = 3600
+#: Most credential fields, and the longest name and value of one.
+MAX_CREDENTIALS, MAX_CREDENTIAL_NAME, MAX_CREDENTIAL = 16, 64, 10_000
 
 
 class LeaseLost(ExchangeError):
@@ -78,8 +87,12 @@ class SyncClaim:
 
 
 class ExchangeStore:
-    def __init__(self, db: Database, box: CredentialBox) -> None:
+    def __init__(
+        self, db: Database, box: CredentialBox, *, access: SourceAccess | None = None
+    ) -> None:
         self._db, self._box = db, box
+        #: What the exchanges may read (the default: no file, public addresses only).
+        self.access = access or SourceAccess()
 
     # Configuration ----------------------------------------------------------------------
 
@@ -97,7 +110,11 @@ class ExchangeStore:
     ) -> ExchangeStatus:
         validate_bank_name(name)  # the same rules as bank names
         _check_interval(interval_seconds)
-        config = exchange_class(kind).check_config(config)
+        cls = exchange_class(kind)
+        config = cls.check_config(checked_object(config, "config"))
+        config = cls.check_sources(config, self.access)
+        if credentials is not None:
+            _check_credentials(credentials)
         with self._db.session() as s:
             bank_id = s.scalar(select(BankRow.id).where(BankRow.name == bank))
             if bank_id is None:
@@ -146,6 +163,10 @@ class ExchangeStore:
         credentials: dict[str, str] | None = None,
         actor: str = "unknown",
     ) -> ExchangeStatus:
+        if interval_seconds is not None:
+            _check_interval(interval_seconds)
+        if credentials is not None:
+            _check_credentials(credentials)
         with self._db.session() as s:
             row = self._row(s, name)
             changed = {
@@ -160,7 +181,6 @@ class ExchangeStore:
             if enabled is not None:
                 row.enabled = enabled
             if interval_seconds is not None:
-                _check_interval(interval_seconds)
                 row.interval_seconds = interval_seconds
             if credentials is not None:
                 row.credentials = self._box.seal(credentials) if credentials else None
@@ -295,6 +315,17 @@ def _check_interval(seconds: Any) -> None:
         raise ValidationError(
             f"interval_seconds must be between {MIN_INTERVAL} and {MAX_INTERVAL:,}"
         )
+
+
+def _check_credentials(credentials: Any) -> None:
+    """Credentials are text fields: valid Unicode without NUL, of bounded length."""
+    if not isinstance(credentials, dict):
+        raise ValidationError("credentials: expected an object of text fields")
+    if len(credentials) > MAX_CREDENTIALS:
+        raise ValidationError(f"credentials: at most {MAX_CREDENTIALS} fields")
+    for key, value in credentials.items():
+        checked_text(key, "credentials (a field name)", max_length=MAX_CREDENTIAL_NAME)
+        checked_text(value, f"credentials.{key}", max_length=MAX_CREDENTIAL)
 
 
 def _status(s: Session, row: ExchangeRow) -> ExchangeStatus:

@@ -9,6 +9,12 @@ and no gaps (the checkpoint never runs ahead of what was applied). A full-list e
 deletes what a complete read did not mention, and only after a complete read. Failures are
 recorded on the exchange (`last_error`, with the next attempt backed off) and logged; a
 sync's result says what it did.
+
+One bad record does not fail a sync: a record the bank could not hold (an id over 256
+characters or not valid text, metadata that is not a JSON object within `METADATA_LIMITS`,
+more signals than an entry may have) is counted as skipped, like a malformed signal, and
+the rest of its page is applied. What the exchange may read is the `SourceAccess` of its
+store, checked again as it reads.
 """
 
 from __future__ import annotations
@@ -28,16 +34,20 @@ import httpx
 
 from bastion.audit import AuditLog
 from bastion.banks import BankStore
+from bastion.banks.model import MAX_SIGNALS_PER_ENTRY
 from bastion.banks.upstream import ApplyCounts, UpstreamWriter, upstream_writer
-from bastion.errors import BastionError, ConflictError
-from bastion.exchange.api import ExchangeError, FetchPage
+from bastion.errors import BastionError, ConflictError, ValidationError
+from bastion.exchange.api import ExchangeError, FetchPage, Record
 from bastion.exchange.impl import make_exchange
 from bastion.exchange.store import ExchangeStore, SyncClaim
+from bastion.validation import METADATA_LIMITS, checked_object, checked_text
 
 log = logging.getLogger("bastion.exchange")
 
 #: How long a sync holds its exchange between committed pages.
 LEASE = timedelta(minutes=5)
+#: Longest upstream id an entry keeps.
+MAX_UPSTREAM_ID = 256
 
 
 @dataclass
@@ -45,7 +55,8 @@ class SyncResult:
     name: str
     pages: int = 0
     counts: ApplyCounts = field(default_factory=ApplyCounts)
-    #: Records the source sent that could not be used (malformed or unknown signals).
+    #: Records the source sent that could not be used (malformed or unknown signals,
+    #: metadata or ids the bank cannot hold).
     skipped: int = 0
     #: Entries a full-list exchange deleted because a complete read no longer held them.
     swept: int = 0
@@ -105,7 +116,12 @@ class Syncer:
         self, claim: SyncClaim, result: SyncResult, on_page: Callable[[SyncResult], None] | None
     ) -> None:
         exchange = make_exchange(
-            claim.kind, claim.name, claim.config, claim.credentials, transport=self._transport
+            claim.kind,
+            claim.name,
+            claim.config,
+            claim.credentials,
+            access=self._exchanges.access,
+            transport=self._transport,
         )
         run = claim.run if exchange.full_list else None
         # A full list's new checkpoint says "read completely": it is committed with the sweep
@@ -117,8 +133,9 @@ class Syncer:
                 checkpoint = checkpoint if run is not None else pending
             if page.sweep is not None and page.sweep != page.mark:
                 raise ExchangeError(f"{claim.name}: a page sweeps what it did not mark")
+            records, unusable = _usable(claim.name, page.records)
             with self._writer(claim, run if run is not None else page.mark) as writer:
-                result.counts += writer.apply(page.records)
+                result.counts += writer.apply(records)
                 if page.sweep is not None:  # the end of a snapshot of the whole source
                     swept = writer.sweep()
                     result.swept += swept
@@ -127,7 +144,7 @@ class Syncer:
                     writer.session, claim, checkpoint, fetched=len(page.records), lease=self._lease
                 )
             result.pages += 1
-            result.skipped += page.skipped
+            result.skipped += page.skipped + unusable
             if on_page is not None:
                 on_page(result)
         if run is not None and result.pages:  # a complete read of the whole list
@@ -147,6 +164,30 @@ class Syncer:
             exchange_name=claim.name,
             run=run,
         )
+
+
+def _usable(name: str, records: list[Record]) -> tuple[list[Record], int]:
+    """The records a bank can hold, and how many others there were (logged, by reason
+    only: the record's content may be anything)."""
+    kept: list[Record] = []
+    first: str | None = None
+    for record in records:
+        try:
+            checked_text(record.upstream_id, "upstream id", max_length=MAX_UPSTREAM_ID)
+            if not record.deleted:
+                checked_object(record.metadata, "metadata", METADATA_LIMITS)
+                if len(record.signals) > MAX_SIGNALS_PER_ENTRY:
+                    raise ValidationError(f"more than {MAX_SIGNALS_PER_ENTRY} signals")
+        except ValidationError as e:
+            first = first or e.message
+            continue
+        kept.append(record)
+    if first is not None:
+        log.warning(
+            "exchange %s: %d records skipped (the first: %s)",
+            name, len(records) - len(kept), first[:200],
+        )  # fmt: skip
+    return kept, len(records) - len(kept)
 
 
 def _prefetched(pages: Iterator[FetchPage], depth: int = 2) -> Iterator[FetchPage]:

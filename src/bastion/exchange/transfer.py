@@ -2,7 +2,10 @@
 
 An import is one transaction: by default any bad row aborts it after every row has been
 checked (so the user sees all the problems at once) and nothing is written. With
-`skip_invalid`, bad rows are reported and skipped and the good ones are committed.
+`skip_invalid`, bad rows are reported and skipped and the good ones are committed. A file
+that holds no hashes at all is an error, not an import of nothing. Rows are put together
+into entries (`read_entries`): an entry of several signals exported as a ThreatExchange CSV
+comes back as one entry.
 """
 
 from __future__ import annotations
@@ -20,13 +23,13 @@ from bastion.exchange.formats import (
     HashListFormat,
     HashRow,
     RowError,
-    looks_like_te_csv,
+    detect_format,
+    read_entries,
     read_local_file,
     read_te_csv,
     write_local_file,
     write_te_csv,
 )
-from bastion.signals import Signal
 
 #: How many row errors an import keeps to show; the count covers all of them.
 KEPT_ERRORS = 50
@@ -34,8 +37,11 @@ KEPT_ERRORS = 50
 
 @dataclass
 class ImportResult:
+    #: Rows read (a CSV's header and blank lines apart).
     rows: int = 0
+    #: Entries added (an entry of several signals is several rows).
     accepted: int = 0
+    #: Entries skipped because the bank holds all their signals already.
     duplicates: int = 0
     rejected: int = 0
     errors: list[RowError] = field(default_factory=list)
@@ -43,13 +49,14 @@ class ImportResult:
 
 
 class ImportAborted(ImportFormatError):
-    """The import found bad rows and wrote nothing."""
+    """The import found bad rows and wrote nothing. `skip_option` is how the caller's door
+    names the `skip_invalid` option (the command line's `--skip-invalid`)."""
 
-    def __init__(self, result: ImportResult) -> None:
+    def __init__(self, result: ImportResult, skip_option: str = "skip_invalid") -> None:
         first = result.errors[0] if result.errors else "unknown error"
         super().__init__(
             f"{result.rejected:,} of {result.rows:,} rows rejected, nothing imported "
-            f"(first: {first}); fix the file or pass --skip-invalid"
+            f"(first: {first}); fix the file, or import with {skip_option} to skip bad rows"
         )
         self.result = result
 
@@ -73,11 +80,15 @@ class _CountingReader(io.RawIOBase):
         return n
 
 
-def detect_format(path: Path) -> HashListFormat:
-    """CSV if the file starts with a ThreatExchange CSV header, else `local_file`."""
-    with path.open("r", encoding="utf-8", errors="replace") as f:
-        first = f.readline(4096)
-    return HashListFormat.TE_CSV if looks_like_te_csv(first) else HashListFormat.LOCAL_FILE
+def file_format(path: Path) -> HashListFormat:
+    """The format of the file at `path`, from its first line that is not blank
+    (`detect_format`)."""
+    with path.open("r", encoding="utf-8-sig", errors="replace") as f:
+        for _ in range(100):
+            line = f.readline(4096)
+            if line.strip() or not line:
+                break
+    return detect_format(line)
 
 
 def import_file(
@@ -91,25 +102,27 @@ def import_file(
     added_by: str | None = None,
     on_bytes: Callable[[int], None] | None = None,
     name: str | None = None,
+    skip_option: str = "skip_invalid",
 ) -> ImportResult:
     """Import a hash-list file into `bank` (see module docstring for the all-or-nothing rule).
 
-    `name` is what provenance and messages call the file (default: its file name).
+    `name` is what provenance and messages call the file (default: its file name), and
+    `skip_option` what they call the `skip_invalid` option (see `ImportAborted`).
     """
     if not path.is_file():
         raise ImportFormatError(f"{path}: no such file")
-    fmt = fmt or detect_format(path)
     try:
         return _import_stream(
             store,
             bank,
             path,
             name or path.name,
-            fmt,
+            fmt or file_format(path),
             default_type,
             skip_invalid,
             added_by,
             on_bytes,
+            skip_option,
         )
     except ImportAborted:
         raise
@@ -127,6 +140,7 @@ def _import_stream(
     skip_invalid: bool,
     added_by: str | None,
     on_bytes: Callable[[int], None] | None,
+    skip_option: str,
 ) -> ImportResult:
     with path.open("rb") as raw:
         text = io.TextIOWrapper(
@@ -146,6 +160,7 @@ def _import_stream(
             imported_from=name,
             skip_invalid=skip_invalid,
             added_by=added_by,
+            skip_option=skip_option,
         )
 
 
@@ -157,30 +172,38 @@ def import_rows(
     imported_from: str,
     skip_invalid: bool = False,
     added_by: str | None = None,
+    skip_option: str = "skip_invalid",
 ) -> ImportResult:
     result = ImportResult()
     with store.bulk_writer(
         bank, source="import", imported_from=imported_from, added_by=added_by
     ) as writer:
-        for row in _decoded(rows):
-            result.rows += 1
-            if isinstance(row, RowError):
+        for item in read_entries(_counted(_decoded(rows), result)):
+            if isinstance(item, RowError):
                 result.rejected += 1
                 if len(result.errors) < KEPT_ERRORS:
-                    result.errors.append(row)
+                    result.errors.append(item)
                 continue
             if result.rejected and not skip_invalid:
                 continue  # keep checking the rest; nothing will be written
-            writer.add(
-                NewEntry(signals=(Signal(row.signal_type, row.value),), metadata=row.metadata)
-            )
+            writer.add(NewEntry(signals=item.signals, metadata=item.metadata))
+        if not result.rows:
+            raise ImportFormatError("the file holds no hashes")
         if result.rejected and not skip_invalid:
-            raise ImportAborted(result)
+            raise ImportAborted(result, skip_option)
         writer.flush()
         result.duplicates = writer.duplicates
         result.accepted = len(writer.added_ids)
     result.committed = True
     return result
+
+
+def _counted(
+    rows: Iterator[HashRow | RowError], result: ImportResult
+) -> Iterator[HashRow | RowError]:
+    for row in rows:
+        result.rows += 1
+        yield row
 
 
 def _decoded(rows: Iterator[HashRow | RowError]) -> Iterator[HashRow | RowError]:

@@ -15,6 +15,9 @@ class HashRow:
     signal_type: str
     value: str
     metadata: dict[str, Any] = field(default_factory=dict)
+    #: The entry the row belongs to, where the format says (a CSV's `entry` column): the
+    #: rows next to each other that name the same entry are its signals.
+    entry: str | None = None
 
 
 @dataclass(frozen=True)
@@ -27,7 +30,7 @@ class RowError:
 
 
 def parse_signal(
-    line: int, type_name: str, value: str, metadata: dict[str, Any]
+    line: int, type_name: str, value: str, metadata: dict[str, Any], entry: str | None = None
 ) -> HashRow | RowError:
     """Validate and normalise one (type, value) pair read from `line`."""
     if not type_name.strip():
@@ -38,4 +41,4 @@ def parse_signal(
         canonical_type, canonical_value = normalize_signal(type_name, value)
     except InvalidSignalError as e:
         return RowError(line, e.message)
-    return HashRow(line, canonical_type, canonical_value, metadata)
+    return HashRow(line, canonical_type, canonical_value, metadata, entry)

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import httpx
 
 from bastion.errors import ValidationError
+from bastion.exchange.access import SourceAccess
 from bastion.exchange.api import Exchange, JsonObject
 from bastion.exchange.impl.federation import BastionExchange
 from bastion.exchange.impl.files import FileExchange
@@ -42,9 +43,10 @@ def make_exchange(
     config: JsonObject,
     credentials: Mapping[str, str] | None = None,
     *,
+    access: SourceAccess | None = None,
     transport: httpx.BaseTransport | None = None,
 ) -> Exchange:
-    return exchange_class(kind)(name, config, credentials, transport=transport)
+    return exchange_class(kind)(name, config, credentials, access=access, transport=transport)
 
 
 __all__ = ["KINDS", "exchange_class", "make_exchange"]

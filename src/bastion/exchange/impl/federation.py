@@ -6,7 +6,8 @@ sweep: entries this exchange holds that the snapshot did not mention are deleted
 the publisher stopped sharing, or entries deleted while we were away, leave. The checkpoint
 is the feed's cursor. Every page's Ed25519 signature is checked against the publisher's
 public key (setting `public_key`). Signals that are malformed are dropped (an entry left with
-none is deleted, not kept wrong).
+none is deleted, not kept wrong); a change that is malformed itself is skipped, and the rest
+of its page applied.
 """
 
 from __future__ import annotations
@@ -89,14 +90,14 @@ class BastionExchange(Exchange):
         records: list[Record] = []
         skipped = 0
         for change in changes:
-            if not isinstance(change, dict) or not str(change.get("id", "")).isdigit():
-                raise ExchangeError(f"{self.name}: a malformed change in the feed")
-            upstream_id = str(change["id"])
-            if change.get("op") == "delete":
+            upstream_id = _entry_id(change)
+            op = change.get("op") if upstream_id is not None else None
+            if upstream_id is None or op not in ("delete", "upsert"):
+                skipped += 1  # not a change this instance understands
+                continue
+            if op == "delete":
                 records.append(Record(upstream_id, deleted=True))
                 continue
-            if change.get("op") != "upsert":
-                raise ExchangeError(f"{self.name}: unknown change {change.get('op')!r}")
             signals = _signals(change.get("signals"))
             if not signals:
                 skipped += 1
@@ -115,6 +116,17 @@ class BastionExchange(Exchange):
             client.send_feedback(record.upstream_id, opinion.value, note)
         finally:
             client.close()
+
+
+def _entry_id(change: Any) -> str | None:
+    """The publisher's entry id of a change (decimal digits), or None."""
+    if not isinstance(change, dict):
+        return None
+    found = change.get("id")
+    if isinstance(found, bool) or not isinstance(found, int | str):
+        return None
+    text = str(found)
+    return text if text.isascii() and text.isdecimal() and len(text) <= 20 else None
 
 
 def _signals(raw: Any) -> tuple[Signal, ...]:

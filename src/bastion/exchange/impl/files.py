@@ -6,6 +6,10 @@ deleted once a complete read is applied (`full_list`). The checkpoint is the fil
 an unchanged file is not read again. A URL is downloaded through the configured transport,
 with a size limit; a failed or truncated download applies nothing. Malformed rows are
 counted and skipped (the rest of the list is kept).
+
+Which files and addresses may be read is the exchange's `SourceAccess`, checked when the
+exchange is added and again at every read (`bastion.exchange.access`). What the list holds
+is never quoted back in an error: the file named might not be a hash list at all.
 """
 
 from __future__ import annotations
@@ -14,20 +18,28 @@ import hashlib
 import io
 import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 from typing import IO, ClassVar
 
 import httpx
 
 from bastion.errors import BastionError, ValidationError
+from bastion.exchange.access import SourceAccess
 from bastion.exchange.api import Exchange, ExchangeError, FetchPage, JsonObject, Record
-from bastion.exchange.formats import HashListFormat, looks_like_te_csv, read_local_file, read_te_csv
-from bastion.exchange.formats.rows import HashRow
-from bastion.signals import Signal, get_signal_type
+from bastion.exchange.formats import (
+    HashEntry,
+    HashListFormat,
+    detect_format,
+    read_entries,
+    read_local_file,
+    read_te_csv,
+)
+from bastion.signals import get_signal_type
 
 PAGE = 5000
 #: Largest list downloaded from a URL.
 MAX_DOWNLOAD = 2 * 1024**3
+#: Longest upstream id stored (a longer one is a digest of the signal).
+MAX_UPSTREAM_ID = 256
 _CHUNK = 1 << 20
 
 
@@ -69,12 +81,21 @@ class FileExchange(Exchange):
             "timeout": timeout,
         }
 
+    @classmethod
+    def check_sources(cls, config: JsonObject, access: SourceAccess) -> JsonObject:
+        """The file must be one `access` lets exchanges read (stored as `access` names it);
+        a URL, one it lets them reach."""
+        if config.get("filename") is not None:
+            filename = access.checked_file(config["filename"], "local_file: filename")
+            return {**config, "filename": filename}
+        return super().check_sources(config, access)
+
     @property
     def source(self) -> str:
-        """Where the list is, for messages (a URL without its query)."""
+        """Where the list is, for messages (a URL without credentials or query)."""
         if self.config.get("filename") is not None:
             return str(self.config["filename"])
-        return str(httpx.URL(self.config["url"]).copy_with(query=None))
+        return str(httpx.URL(self.config["url"]).copy_with(query=None, userinfo=b""))
 
     def fetch(self, checkpoint: JsonObject | None) -> Iterator[FetchPage]:
         with self._open() as raw:
@@ -92,23 +113,19 @@ class FileExchange(Exchange):
             text.detach()  # the caller closes `raw`
 
     def _read(self, text: io.TextIOWrapper, done: JsonObject) -> Iterator[FetchPage]:
-        fmt = self.config["format"]
         records: list[Record] = []
         skipped = 0
         try:
-            first = text.readline()
-            text.seek(0)
-            csv = fmt == HashListFormat.TE_CSV or (fmt == "auto" and looks_like_te_csv(first))
             rows = (
                 read_te_csv(text)
-                if csv
+                if self._format(text) is HashListFormat.TE_CSV
                 else read_local_file(text, default_type=self.config["signal_type"])
             )
-            for row in rows:
-                if not isinstance(row, HashRow):
+            for item in read_entries(rows):
+                if not isinstance(item, HashEntry):
                     skipped += 1
                     continue
-                records.append(_record(row))
+                records.append(_record(item))
                 if len(records) == PAGE:
                     yield FetchPage(records, None, skipped)
                     records, skipped = [], 0
@@ -120,20 +137,37 @@ class FileExchange(Exchange):
             raise ExchangeError(f"{self.name}: {self.source}: {e.message}") from None
         yield FetchPage(records, done, skipped)  # the last page carries the checkpoint
 
+    def _format(self, text: io.TextIOWrapper) -> HashListFormat:
+        if self.config["format"] != "auto":
+            return HashListFormat(self.config["format"])
+        first = ""
+        while not first.strip() and (line := text.readline(4096)):
+            first = line
+        text.seek(0)
+        return detect_format(first)
+
     def _open(self) -> IO[bytes]:
-        if self.config.get("filename") is not None:
-            path = Path(self.config["filename"]).expanduser()
-            try:
-                return path.open("rb")
-            except OSError as e:
-                raise ExchangeError(f"{self.name}: cannot read {path}: {e.strerror}") from None
-        return self._download()
+        if self.config.get("filename") is None:
+            return self._download()
+        filename = self.config["filename"]
+        try:
+            return self.access.open_file(filename, self.name)
+        except ValidationError as e:
+            raise ExchangeError(e.message) from None
+        except OSError as e:
+            raise ExchangeError(f"{self.name}: cannot read {filename}: {e.strerror}") from None
 
     def _download(self) -> IO[bytes]:
         spool = tempfile.SpooledTemporaryFile(max_size=64 * 1024**2)  # noqa: SIM115
         try:
             with (
-                httpx.Client(transport=self.transport, timeout=self.config["timeout"]) as client,
+                httpx.Client(
+                    transport=self.transport,
+                    timeout=self.config["timeout"],
+                    follow_redirects=True,  # each hop is checked by the transport
+                    max_redirects=self.access.fetch.max_redirects,
+                    trust_env=False,
+                ) as client,
                 client.stream("GET", self.config["url"]) as response,
             ):
                 if response.status_code != 200:
@@ -158,11 +192,13 @@ class FileExchange(Exchange):
         return spool
 
 
-def _record(row: HashRow) -> Record:
-    signal = Signal(row.signal_type, row.value)
-    return Record(
-        upstream_id=f"{signal.type}:{signal.key}", signals=(signal,), metadata=row.metadata
-    )
+def _record(entry: HashEntry) -> Record:
+    """An entry of the list, keyed by its first signal (a digest of it when that is long)."""
+    first = entry.signals[0]
+    upstream_id = f"{first.type}:{first.key}"
+    if len(upstream_id) > MAX_UPSTREAM_ID:
+        upstream_id = f"{first.type}:sha256:{hashlib.sha256(first.value.encode()).hexdigest()}"
+    return Record(upstream_id=upstream_id, signals=entry.signals, metadata=entry.metadata)
 
 
 def _sha256(raw: IO[bytes]) -> str:
