@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bastion.errors import ValidationError
-from bastion.store import Database
+from bastion.store.database import Database
 from bastion.store.models import AuditEventRow, utcnow
 
 

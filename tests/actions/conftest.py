@@ -14,7 +14,9 @@ import pytest
 
 from bastion.actions import ActionStore
 from bastion.banks import BankStore, NewEntry
+from bastion.exchange.secrets import CredentialBox
 from bastion.matching import Match
+from bastion.settings import Settings
 from bastion.signals import PdqSignal, Signal
 from bastion.store import Database
 
@@ -41,8 +43,15 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def actions(db: Database, clock: Clock) -> ActionStore:
-    return ActionStore(db, clock=clock)
+def box(settings: Settings) -> CredentialBox:
+    """The credential box a service built from `settings` uses too (its data directory's
+    secret.key), which seals the webhook secrets."""
+    return settings.credential_box()
+
+
+@pytest.fixture
+def actions(db: Database, box: CredentialBox, clock: Clock) -> ActionStore:
+    return ActionStore(db, box, clock=clock)
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from bastion.actions import ActionStore, Outbox, WebhookDeliverer
+from bastion.exchange.secrets import CredentialBox
+from bastion.settings import Settings
 from bastion.store import Database
 from bastion.store.models import utcnow
 from tests.actions.conftest import CONTENT, Receiver, match
@@ -20,7 +22,13 @@ CLAIM_SECONDS = 60
 
 
 def test_a_deliverer_killed_mid_request_loses_nothing(
-    actions: ActionStore, db: Database, database_url: str, entry_id: int, receiver: Receiver
+    actions: ActionStore,
+    db: Database,
+    database_url: str,
+    entry_id: int,
+    receiver: Receiver,
+    box: CredentialBox,
+    settings: Settings,
 ) -> None:
     actions.add_webhook("known", receiver.url, secret="crash-test-secret-123")
     actions.record_matches([match(entry_id)], content=CONTENT)
@@ -29,7 +37,7 @@ def test_a_deliverer_killed_mid_request_loses_nothing(
     # A separate process claims the row and POSTs it; the receiver holds the response.
     receiver.block = True
     child = subprocess.Popen(
-        [sys.executable, str(CHILD), database_url, str(CLAIM_SECONDS)],
+        [sys.executable, str(CHILD), database_url, str(settings.data_dir), str(CLAIM_SECONDS)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -54,13 +62,13 @@ def test_a_deliverer_killed_mid_request_loses_nothing(
     # Nothing was marked: the row is still pending, and still claimed by the dead process.
     after_kill = Outbox(db).get(row.id)
     assert (after_kill.status, after_kill.attempts) == ("pending", 0)
-    with WebhookDeliverer(db) as now:
+    with WebhookDeliverer(db, box) as now:
         assert now.deliver_due() == 0  # the claim holds until it expires
     assert len(receiver.requests) == 1
 
     # Once the claim has expired, a fresh deliverer sends it again.
     later = utcnow() + timedelta(seconds=CLAIM_SECONDS + 1)
-    with WebhookDeliverer(db, clock=lambda: later) as fresh:
+    with WebhookDeliverer(db, box, clock=lambda: later) as fresh:
         assert fresh.deliver_due() == 1
     done = Outbox(db).get(row.id)
     assert (done.status, done.attempts, done.claimed_until) == ("delivered", 1, None)

@@ -15,6 +15,7 @@ import pytest
 
 from bastion.actions import ActionStore, Outbox, WebhookDeliverer, verify_signature
 from bastion.actions.outbox import claim_next
+from bastion.exchange.secrets import CredentialBox
 from bastion.store import Database
 from tests.actions.conftest import CONTENT, Clock, Receiver, match
 
@@ -30,12 +31,17 @@ def refused_url() -> str:
 
 
 def test_delivery_is_signed_and_carries_the_event(
-    actions: ActionStore, db: Database, entry_id: int, receiver: Receiver, clock: Clock
+    actions: ActionStore,
+    db: Database,
+    entry_id: int,
+    receiver: Receiver,
+    clock: Clock,
+    box: CredentialBox,
 ) -> None:
     rule = actions.add_webhook("known", receiver.url, secret=SECRET)
     assert actions.record_matches([match(entry_id)], content=CONTENT) == 1
     (row,) = Outbox(db).list()
-    with WebhookDeliverer(db, clock=clock) as deliverer:
+    with WebhookDeliverer(db, box, clock=clock) as deliverer:
         assert deliverer.deliver_due() == 1
         assert deliverer.deliver_due() == 0  # delivered once, not again
 
@@ -74,12 +80,19 @@ def test_delivery_is_signed_and_carries_the_event(
 
 
 def test_a_failing_receiver_is_retried_with_backoff(
-    actions: ActionStore, db: Database, entry_id: int, receiver: Receiver, clock: Clock
+    actions: ActionStore,
+    db: Database,
+    entry_id: int,
+    receiver: Receiver,
+    clock: Clock,
+    box: CredentialBox,
 ) -> None:
     actions.add_webhook("known", receiver.url, secret=SECRET)
     actions.record_matches([match(entry_id)], content=CONTENT)
     receiver.statuses = [500, 503]
-    with WebhookDeliverer(db, clock=clock, backoff_base=1.0, rng=random.Random(7)) as deliverer:
+    with WebhookDeliverer(
+        db, box, clock=clock, backoff_base=1.0, rng=random.Random(7)
+    ) as deliverer:
         assert deliverer.deliver_due() == 0
         (row,) = Outbox(db).list()
         assert (row.status, row.attempts, row.last_error) == ("pending", 1, "HTTP 500")
@@ -106,12 +119,12 @@ def test_a_failing_receiver_is_retried_with_backoff(
 
 
 def test_an_unreachable_receiver_is_retried_then_dead(
-    actions: ActionStore, db: Database, entry_id: int, clock: Clock
+    actions: ActionStore, db: Database, entry_id: int, clock: Clock, box: CredentialBox
 ) -> None:
     url = refused_url()
     actions.add_webhook("known", url, secret=SECRET)
     actions.record_matches([match(entry_id)], content=CONTENT)
-    with WebhookDeliverer(db, clock=clock, max_attempts=3) as deliverer:
+    with WebhookDeliverer(db, box, clock=clock, max_attempts=3) as deliverer:
         for attempt in (1, 2, 3):
             assert deliverer.deliver_due() == 0
             (row,) = Outbox(db).list()
@@ -129,36 +142,51 @@ def test_an_unreachable_receiver_is_retried_then_dead(
 
 
 def test_backoff_is_capped_at_an_hour(
-    actions: ActionStore, db: Database, entry_id: int, receiver: Receiver, clock: Clock
+    actions: ActionStore,
+    db: Database,
+    entry_id: int,
+    receiver: Receiver,
+    clock: Clock,
+    box: CredentialBox,
 ) -> None:
     actions.add_webhook("known", receiver.url)
     actions.record_matches([match(entry_id)], content=CONTENT)
     receiver.statuses = [500]
-    with WebhookDeliverer(db, clock=clock, backoff_base=10_000) as deliverer:
+    with WebhookDeliverer(db, box, clock=clock, backoff_base=10_000) as deliverer:
         deliverer.deliver_due()
     (row,) = Outbox(db).list()
     assert row.next_attempt_at == clock.now + timedelta(hours=1)
 
 
 def test_redirects_are_not_followed(
-    actions: ActionStore, db: Database, entry_id: int, receiver: Receiver, clock: Clock
+    actions: ActionStore,
+    db: Database,
+    entry_id: int,
+    receiver: Receiver,
+    clock: Clock,
+    box: CredentialBox,
 ) -> None:
     actions.add_webhook("known", receiver.url)
     actions.record_matches([match(entry_id)], content=CONTENT)
     receiver.statuses = [302]
-    with WebhookDeliverer(db, clock=clock) as deliverer:
+    with WebhookDeliverer(db, box, clock=clock) as deliverer:
         assert deliverer.deliver_due() == 0
     assert [r.path for r in receiver.requests] == ["/hook"]
     assert Outbox(db).list()[0].last_error == "HTTP 302 (redirects are not followed)"
 
 
 def test_a_disabled_webhook_holds_its_deliveries(
-    actions: ActionStore, db: Database, entry_id: int, receiver: Receiver, clock: Clock
+    actions: ActionStore,
+    db: Database,
+    entry_id: int,
+    receiver: Receiver,
+    clock: Clock,
+    box: CredentialBox,
 ) -> None:
     rule = actions.add_webhook("known", receiver.url)
     actions.record_matches([match(entry_id)], content=CONTENT)
     actions.set_enabled(rule.id, False)
-    with WebhookDeliverer(db, clock=clock) as deliverer:
+    with WebhookDeliverer(db, box, clock=clock) as deliverer:
         assert deliverer.deliver_due() == 0
         assert receiver.requests == []
         actions.set_enabled(rule.id, True)
@@ -167,14 +195,19 @@ def test_a_disabled_webhook_holds_its_deliveries(
 
 
 def test_racing_deliverers_never_send_a_row_twice(
-    actions: ActionStore, db: Database, database_url: str, entry_id: int, receiver: Receiver
+    actions: ActionStore,
+    db: Database,
+    database_url: str,
+    entry_id: int,
+    receiver: Receiver,
+    box: CredentialBox,
 ) -> None:
     actions.add_webhook("known", receiver.url)
     rows = 40
     actions.record_matches([match(entry_id + i) for i in range(rows)], content=CONTENT)
     workers = 4
     databases = [db] + [Database.open(database_url) for _ in range(workers - 1)]
-    deliverers = [WebhookDeliverer(d) for d in databases]
+    deliverers = [WebhookDeliverer(d, box) for d in databases]
     start = threading.Barrier(workers)
     delivered = [0] * workers
 
@@ -199,10 +232,10 @@ def test_racing_deliverers_never_send_a_row_twice(
 
 
 def test_the_background_loop_delivers_and_stops(
-    actions: ActionStore, db: Database, entry_id: int, receiver: Receiver
+    actions: ActionStore, db: Database, entry_id: int, receiver: Receiver, box: CredentialBox
 ) -> None:
     actions.add_webhook("known", receiver.url)
-    with WebhookDeliverer(db) as deliverer, deliverer.in_background(interval=0.02) as thread:
+    with WebhookDeliverer(db, box) as deliverer, deliverer.in_background(interval=0.02) as thread:
         actions.record_matches([match(entry_id)], content=CONTENT)  # queued while it runs
         deadline = time.monotonic() + 5
         while Outbox(db).counts()["delivered"] == 0 and time.monotonic() < deadline:
@@ -228,6 +261,6 @@ def test_claims_exclude_each_other(
 
 
 @pytest.mark.parametrize("max_attempts", [0, -1])
-def test_max_attempts_must_be_positive(db: Database, max_attempts: int) -> None:
+def test_max_attempts_must_be_positive(db: Database, max_attempts: int, box: CredentialBox) -> None:
     with pytest.raises(ValueError, match="max_attempts"):
-        WebhookDeliverer(db, max_attempts=max_attempts)
+        WebhookDeliverer(db, box, max_attempts=max_attempts)

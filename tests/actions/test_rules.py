@@ -24,6 +24,7 @@ from bastion.actions.tables import ActionRuleRow, OutboxRow, ReviewItemRow
 from bastion.actions.webhook import validate_secret
 from bastion.banks import BankStore
 from bastion.errors import NotFoundError, ValidationError
+from bastion.exchange.secrets import CredentialBox
 from bastion.hashing import ContentHasher
 from bastion.samples import sample_pixels
 from bastion.settings import Settings
@@ -83,6 +84,10 @@ def test_rule_lifecycle(actions: ActionStore, entry_id: int) -> None:
         ("https://hooks.example:99999/x", "malformed"),
         ("", "1-2000"),
         ("https://hooks.example/" + "x" * 2000, "1-2000"),
+        ("https://hooks.example/\x00", "NUL"),
+        ("https://hooks.example/\ud800", "surrogate"),
+        ("https://hooks.example/\u202egnp.exe", "invisible"),  # right-to-left override
+        ("https://hooks.exa\u200bmple/x", "invisible"),  # zero-width space
     ],
 )
 def test_webhook_urls_are_validated(url: str, error: str) -> None:
@@ -94,6 +99,17 @@ def test_private_and_loopback_webhook_targets_are_allowed() -> None:
     # Targets are set by an administrator: an internal moderation service is the usual one.
     for url in ("http://127.0.0.1:9000/hook", "http://10.1.2.3/x", "https://[::1]:8443/h"):
         assert validate_webhook_url(url) == url
+
+
+def test_a_bank_name_no_database_can_hold_is_refused_not_an_error(
+    actions: ActionStore, entry_id: int
+) -> None:
+    for bank in ("known\ud800", "known\x00"):
+        with pytest.raises(ValidationError, match="bank"):
+            actions.add_webhook(bank, "https://hooks.example/x")
+        with pytest.raises(ValidationError, match="bank"):
+            actions.add_review(bank)
+    assert actions.list() == []
 
 
 def test_a_refused_rule_is_not_stored(actions: ActionStore, entry_id: int) -> None:
@@ -262,9 +278,9 @@ def test_removing_rules_and_banks_cascades(
 
 
 def test_a_rule_added_by_another_process_applies_within_a_second(
-    actions: ActionStore, db: Database, entry_id: int, clock: Clock
+    actions: ActionStore, db: Database, box: CredentialBox, entry_id: int, clock: Clock
 ) -> None:
-    other = ActionStore(db, clock=clock)  # as `bastion action add-review` would
+    other = ActionStore(db, box, clock=clock)  # as `bastion action add-review` would
     assert actions.record_matches([match(entry_id)], content=CONTENT) == 0  # no rules anywhere
     review = other.add_review("known")
     assert actions.record_matches([match(entry_id)], content=CONTENT) == 0  # remembered

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from cryptography.fernet import Fernet
 
 from bastion.actions import ActionStore, ReviewQueue
 from bastion.actions.rules import RuleKind
@@ -14,19 +15,23 @@ from bastion.conversations.model import Message, Participant
 from bastion.conversations.scoring import default_model
 from bastion.conversations.store import ConversationStore
 from bastion.errors import NotFoundError, ValidationError
+from bastion.exchange.secrets import CredentialBox
 from bastion.store import Database
 from tests.conversations.test_assess import GROOMING
+
+#: Seals the webhook rules' secrets (nothing here delivers them).
+BOX = CredentialBox(Fernet.generate_key())
 
 
 @pytest.fixture
 def conversations(db: Database) -> ConversationStore:
-    return ConversationStore(db, default_model(), ActionStore(db))
+    return ConversationStore(db, default_model(), ActionStore(db, BOX))
 
 
 def test_an_alert_fires_once_with_its_review_item_and_webhook(
     db: Database, conversations: ConversationStore
 ) -> None:
-    actions = ActionStore(db)
+    actions = ActionStore(db, BOX)
     actions.add_conversation_rule(RuleKind.REVIEW)
     hook = actions.add_conversation_rule(RuleKind.WEBHOOK, "https://hooks.example/alerts")
     fired = []
@@ -52,7 +57,7 @@ def test_an_alert_fires_once_with_its_review_item_and_webhook(
         assert delivery.rule_id == hook.id
         assert delivery.payload["event_id"] == item.payload["event_id"]
     # Another process (a new store on the same database) carries on from the saved state.
-    again = ConversationStore(db, default_model(), ActionStore(db))
+    again = ConversationStore(db, default_model(), ActionStore(db, BOX))
     later = again.add("chat-1", [Message("max", "lets meet this weekend")])
     assert (later.alerted, later.actions) == (False, 0)
     assert later.assessment.messages == len(GROOMING) + 1
@@ -88,7 +93,7 @@ def test_concurrent_messages_to_one_conversation_are_all_counted(
     errors: list[BaseException] = []
 
     def send(n: int) -> None:
-        store = ConversationStore(db, default_model(), ActionStore(db))
+        store = ConversationStore(db, default_model(), ActionStore(db, BOX))
         try:
             for i in range(10):
                 store.add("busy", [Message(f"s{n}", f"message {i}")])

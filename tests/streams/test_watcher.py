@@ -30,7 +30,7 @@ def test_a_known_video_in_a_live_stream_raises_one_alert_with_actions(
         [NewEntry(signals=hasher.hash_bytes(encode_frames(known, fps=FPS)).signals)],
         source="media",
     )
-    actions = ActionStore(db)
+    actions = ActionStore(db, settings.credential_box())
     actions.add_review("videos")
     matcher = Matcher(store, settings)
     lock = threading.Lock()

@@ -8,6 +8,7 @@ import time
 import httpx
 
 from bastion.actions import ActionStore, ReviewQueue, verify_signature
+from bastion.settings import Settings
 from bastion.store import Database
 from tests.actions.conftest import Receiver, receiver  # noqa: F401 (fixture)
 
@@ -15,6 +16,7 @@ from tests.actions.conftest import Receiver, receiver  # noqa: F401 (fixture)
 def test_match_sends_a_signed_webhook_and_queues_a_review(
     api: httpx.Client,
     db: Database,
+    settings: Settings,
     receiver: Receiver,  # noqa: F811
 ) -> None:
     api.post("/api/v1/banks", json={"name": "watched"})
@@ -22,8 +24,9 @@ def test_match_sends_a_signed_webhook_and_queues_a_review(
     entry = api.post(
         "/api/v1/banks/watched/entries", json={"signals": [{"type": "pdq", "value": value}]}
     ).json()
-    rule = ActionStore(db).add_webhook("watched", receiver.url)
-    ActionStore(db).add_review("watched")
+    actions = ActionStore(db, settings.credential_box())  # the service's own box
+    rule = actions.add_webhook("watched", receiver.url)
+    actions.add_review("watched")
     assert rule.secret is not None
 
     found = api.get("/api/v1/lookup", params={"signal_type": "pdq", "signal": value}).json()

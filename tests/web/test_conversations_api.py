@@ -10,6 +10,7 @@ import httpx
 from bastion.actions import ActionStore, ReviewQueue
 from bastion.actions.rules import RuleKind
 from bastion.auth import Scope
+from bastion.settings import Settings
 from bastion.store import Database
 from tests.conversations.test_assess import GROOMING
 
@@ -36,8 +37,10 @@ def test_assess_a_whole_conversation(api: httpx.Client) -> None:
     assert (calm["level"], calm["evidence"], calm["first_warning"]) == ("low", [], None)
 
 
-def test_stream_a_conversation_until_its_alert(api: httpx.Client, db: Database) -> None:
-    ActionStore(db).add_conversation_rule(RuleKind.REVIEW)
+def test_stream_a_conversation_until_its_alert(
+    api: httpx.Client, db: Database, settings: Settings
+) -> None:
+    ActionStore(db, settings.credential_box()).add_conversation_rule(RuleKind.REVIEW)
     first = api.post(
         "/api/v1/conversations/room-42/messages",
         json={"participants": [{"id": "kid", "age": 12}], "messages": MESSAGES[:2]},

@@ -89,7 +89,7 @@ def test_only_the_worker_role_delivers_webhooks(
     store = BankStore(db)
     store.create_bank("watched")
     store.add_entries("watched", [NewEntry(signals=(Signal("pdq", PDQ_A),))], source="test")
-    ActionStore(db).add_webhook("watched", receiver.url)
+    ActionStore(db, settings.credential_box()).add_webhook("watched", receiver.url)
     headers = {"X-API-Key": make_key(Scope.ADMIN)}
     lookup = {"signal_type": "pdq", "signal": PDQ_A}
     with (

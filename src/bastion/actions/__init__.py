@@ -1,8 +1,10 @@
 """Actions on match: webhooks (through a persisted outbox) and a review queue, per bank.
 
 Importing this package registers its tables with `bastion.store.models.Base`. Its modules
-import only `bastion.errors` and `bastion.store.database`/`models` at run time, so the store
-may import `bastion.actions.tables` without an import cycle.
+import at run time only `bastion.errors`, `bastion.validation`, `bastion.store.database` and
+`models`, and `bastion.audit` (by module, as it imports the store), so the store may import
+`bastion.actions.tables` without an import cycle. The credential box that seals webhook
+secrets is handed in, never imported.
 """
 
 from bastion.actions import tables

@@ -7,6 +7,11 @@ backoff with jitter (``backoff_base * 2**attempts`` seconds, at most an hour, ±
 worker killed mid-request loses nothing: its claim expires and another run sends the row
 again. Receivers therefore dedupe by ``X-Bastion-Delivery`` (or the event's ``event_id``).
 
+A row is signed when it is sent, with its rule's secrets as they are then (opened from their
+sealed form by the credential box handed in): after a rotation, rows queued before it are
+signed with the new secret. A secret that cannot be opened fails the attempt; nothing is
+ever sent unsigned.
+
 Webhook targets are set by an administrator, so private and loopback addresses are allowed.
 Environment proxy settings and ~/.netrc are not used (`trust_env=False`): no credential
 from the host's environment is ever attached to a webhook.
@@ -22,14 +27,19 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import httpx
 
 from bastion import __version__
 from bastion.actions.outbox import Claim, claim_next, mark_delivered, mark_failed
-from bastion.actions.webhook import sign
+from bastion.actions.webhook import signature_header
+from bastion.errors import BastionError
 from bastion.store.database import Database
 from bastion.store.models import utcnow
+
+if TYPE_CHECKING:
+    from bastion.exchange.secrets import CredentialBox
 
 log = logging.getLogger("bastion.actions")
 
@@ -43,6 +53,7 @@ class WebhookDeliverer:
     def __init__(
         self,
         db: Database,
+        box: CredentialBox,
         *,
         transport: httpx.BaseTransport | None = None,
         timeout: float = 5.0,
@@ -55,6 +66,8 @@ class WebhookDeliverer:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         self.db = db
+        #: Opens the rules' sealed signing secrets (see `bastion.actions.secrets`).
+        self.box = box
         self.timeout = timeout
         self.max_attempts = max_attempts
         self.backoff_base = backoff_base
@@ -88,7 +101,12 @@ class WebhookDeliverer:
         return claimed, delivered
 
     def _deliver(self, claim: Claim) -> bool:
-        error = self._post(claim)
+        try:
+            secrets = claim.secrets.to_sign_with(self.box, rule_id=claim.rule_id, now=self._clock())
+        except BastionError as e:  # unreadable: a failed attempt, retried, never sent unsigned
+            error: str | None = e.message
+        else:
+            error = self._post(claim, secrets)
         if error is None:
             mark_delivered(self.db, claim, now=self._clock())
             return True
@@ -106,8 +124,9 @@ class WebhookDeliverer:
         )
         return False
 
-    def _post(self, claim: Claim) -> str | None:
-        """POST the row; None on 2xx, else a short error that names no secret or URL."""
+    def _post(self, claim: Claim, secrets: list[str]) -> str | None:
+        """POST the row signed with `secrets`; None on 2xx, else a short error that names
+        no secret or URL."""
         body = encode_body(claim.payload)
         timestamp = int(self._clock().timestamp())
         headers = {
@@ -115,7 +134,7 @@ class WebhookDeliverer:
             "X-Bastion-Event": str(claim.payload.get("event_type", "match")),
             "X-Bastion-Delivery": str(claim.id),
             "X-Bastion-Timestamp": str(timestamp),
-            "X-Bastion-Signature": sign(claim.secret, timestamp, body),
+            "X-Bastion-Signature": signature_header(secrets, timestamp, body),
         }
         try:
             # Streamed so the response body is never read: only the status matters.
@@ -126,7 +145,7 @@ class WebhookDeliverer:
                     return f"HTTP {r.status_code} (redirects are not followed)"
                 return f"HTTP {r.status_code}"
         except Exception as e:  # any failure is a failed attempt, never a stuck claim
-            return _describe(e, claim)
+            return _describe(e, [*secrets, claim.url])
 
     def _retry_at(self, attempts: int) -> datetime:
         delay = self.backoff_base * 2.0 ** min(attempts, 32)
@@ -180,10 +199,10 @@ def encode_body(payload: dict[str, object]) -> bytes:
     return json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
 
 
-def _describe(error: Exception, claim: Claim) -> str:
+def _describe(error: Exception, sensitive_texts: list[str]) -> str:
     lines = str(error).strip().splitlines()
     text = f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
-    for sensitive in (claim.secret, claim.url):
+    for sensitive in sensitive_texts:
         if sensitive:
             text = text.replace(sensitive, "<redacted>")
     return text[:200]

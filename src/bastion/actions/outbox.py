@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
 
+from bastion.actions.secrets import StoredSecrets
 from bastion.actions.tables import ActionRuleRow, OutboxRow
 from bastion.errors import ConflictError, NotFoundError, ValidationError
 from bastion.store.database import Database
@@ -54,7 +55,8 @@ class Claim:
     payload: dict[str, Any]
     attempts: int
     url: str
-    secret: str
+    #: The rule's signing secrets, still sealed: the deliverer opens them to sign.
+    secrets: StoredSecrets
     until: datetime
 
 
@@ -89,8 +91,8 @@ def claim_next(db: Database, *, now: datetime, until: datetime) -> Claim | None:
         ).scalar()
         if claimed is None:
             return None
-        row, url, secret = s.execute(
-            select(OutboxRow, ActionRuleRow.url, ActionRuleRow.secret)
+        row, rule = s.execute(
+            select(OutboxRow, ActionRuleRow)
             .join(ActionRuleRow, ActionRuleRow.id == OutboxRow.rule_id)
             .where(OutboxRow.id == claimed)
         ).one()
@@ -99,8 +101,8 @@ def claim_next(db: Database, *, now: datetime, until: datetime) -> Claim | None:
             rule_id=row.rule_id,
             payload=row.payload,
             attempts=row.attempts,
-            url=url or "",
-            secret=secret or "",
+            url=rule.url or "",
+            secrets=StoredSecrets.of(rule),
             until=until,
         )
 

@@ -5,6 +5,11 @@ rule (open an item in the review queue). `record_matches` turns matches into act
 transaction: outbox rows for webhooks, review items for review rules. The outbox is delivered
 later by a `WebhookDeliverer`, so recording a match never waits on a receiver.
 
+Webhook signing secrets are sealed by the credential box the composition root hands in (see
+`bastion.actions.secrets`); a rule's secret is shown once, when it is made or rotated. Adding,
+removing, switching and rotating rules are audit-logged with the webhook's URL, never its
+secret: a rule is a destination for match data.
+
 A store remembers for `RULE_BANKS_CACHE_SECONDS` which banks have any enabled rule, so matches
 in banks without rules (most look-ups, on many deployments) cost no database access: a rule
 added through another process takes effect within that time (at once through this one).
@@ -17,25 +22,33 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
+from bastion import audit
 from bastion.actions.events import check_content, match_event
+from bastion.actions.secrets import StoredSecrets, seal
 from bastion.actions.tables import ActionRuleRow, OutboxRow, ReviewItemRow
 from bastion.actions.webhook import new_secret, validate_secret, validate_webhook_url
-from bastion.errors import NotFoundError, ValidationError
+from bastion.errors import ConfigurationError, NotFoundError, ValidationError
 from bastion.store.database import Database
 from bastion.store.models import BankRow, utcnow
+from bastion.validation import checked_text
 
 if TYPE_CHECKING:
+    from bastion.exchange.secrets import CredentialBox
     from bastion.matching import Match
 
 #: How long the set of banks with enabled rules is remembered.
 RULE_BANKS_CACHE_SECONDS = 1.0
+
+#: The longest a rotated secret keeps signing beside its successor: long enough to switch a
+#: receiver over, short enough that a rotation after a leak means something.
+MAX_GRACE = timedelta(days=7)
 
 
 class RuleKind(StrEnum):
@@ -57,48 +70,58 @@ class Rule:
     url: str | None
     enabled: bool
     created_at: datetime
-    #: The signing secret, only in what `add_webhook` returns: it is shown once.
+    #: The signing secret, only in what `add_webhook` and `rotate_secret` return: it is
+    #: shown once.
     secret: str | None = None
+    #: After a rotation with a grace period: until when the previous secret signs too.
+    previous_secret_until: datetime | None = None
 
 
 class ActionStore:
     """Rules per bank, and `record_matches` to queue their actions."""
 
-    def __init__(self, db: Database, *, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self, db: Database, box: CredentialBox, *, clock: Callable[[], datetime] = utcnow
+    ) -> None:
         self.db = db
+        self._box = box
         self._clock = clock
         self._lock = threading.Lock()
         self._rule_banks: tuple[frozenset[str], datetime] | None = None  # (names, read at)
 
     # Rules -------------------------------------------------------------------------------
 
-    def add_webhook(self, bank_name: str, url: str, secret: str | None = None) -> Rule:
+    def add_webhook(
+        self, bank_name: str, url: str, secret: str | None = None, *, actor: str = "unknown"
+    ) -> Rule:
         """Add a webhook rule; the returned rule carries its secret (generated if None)."""
         validate_webhook_url(url)
         key = validate_secret(secret) if secret is not None else new_secret()
         with self.db.session() as s:
             bank = _bank_row(s, bank_name)
             row = ActionRuleRow(
-                bank_id=bank.id, kind=RuleKind.WEBHOOK.value, url=url, secret=key, enabled=True
-            )
-            s.add(row)
-            s.flush()
-            added = _rule(row, bank.name, secret=key)
+                bank_id=bank.id, kind=RuleKind.WEBHOOK.value, url=url,
+                sealed_secret=seal(self._box, key), enabled=True,
+            )  # fmt: skip
+            added = _added(s, row, bank.name, actor, secret=key)
         self._forget_rule_banks()
         return added
 
-    def add_review(self, bank_name: str) -> Rule:
+    def add_review(self, bank_name: str, *, actor: str = "unknown") -> Rule:
         with self.db.session() as s:
             bank = _bank_row(s, bank_name)
             row = ActionRuleRow(bank_id=bank.id, kind=RuleKind.REVIEW.value, enabled=True)
-            s.add(row)
-            s.flush()
-            added = _rule(row, bank.name)
+            added = _added(s, row, bank.name, actor)
         self._forget_rule_banks()
         return added
 
     def add_conversation_rule(
-        self, kind: RuleKind, url: str | None = None, secret: str | None = None
+        self,
+        kind: RuleKind,
+        url: str | None = None,
+        secret: str | None = None,
+        *,
+        actor: str = "unknown",
     ) -> Rule:
         """A rule on conversation alerts: a webhook (to `url`, the returned rule carries
         its secret) or a review rule."""
@@ -110,12 +133,10 @@ class ActionStore:
             key = validate_secret(secret) if secret is not None else new_secret()
         with self.db.session() as s:
             row = ActionRuleRow(
-                bank_id=None, scope=CONVERSATIONS, kind=kind.value, url=url, secret=key,
-                enabled=True,
+                bank_id=None, scope=CONVERSATIONS, kind=kind.value, url=url,
+                sealed_secret=None if key is None else seal(self._box, key), enabled=True,
             )  # fmt: skip
-            s.add(row)
-            s.flush()
-            return _rule(row, None, secret=key)
+            return _added(s, row, None, actor, secret=key)
 
     def list(self, bank_name: str | None = None) -> builtins.list[Rule]:
         """Every rule (those on conversation alerts have no bank), or a bank's, in id
@@ -134,21 +155,114 @@ class ActionStore:
             row = _rule_row(s, rule_id)
             return _rule(row, _bank_name(s, row))
 
-    def remove(self, rule_id: int) -> None:
+    def remove(self, rule_id: int, *, actor: str = "unknown") -> None:
         """Delete a rule and its undelivered webhooks; its review items stay (rule unset)."""
         with self.db.session() as s:
-            s.delete(_rule_row(s, rule_id))
+            row = _rule_row(s, rule_id)
+            _record(s, actor, "action.remove", _rule(row, _bank_name(s, row)))
+            s.delete(row)
         self._forget_rule_banks()
 
-    def set_enabled(self, rule_id: int, enabled: bool) -> Rule:
+    def set_enabled(self, rule_id: int, enabled: bool, *, actor: str = "unknown") -> Rule:
         """Switch a rule. A disabled webhook queues nothing new and its pending deliveries
         wait (they are sent when it is enabled again)."""
         with self.db.session() as s:
             row = _rule_row(s, rule_id)
             row.enabled = enabled
             changed = _rule(row, _bank_name(s, row))
+            _record(s, actor, "action.enable" if enabled else "action.disable", changed)
         self._forget_rule_banks()
         return changed
+
+    # Secrets -----------------------------------------------------------------------------
+
+    def rotate_secret(
+        self,
+        rule_id: int,
+        secret: str | None = None,
+        *,
+        grace: timedelta = timedelta(0),
+        actor: str = "unknown",
+    ) -> Rule:
+        """Give a webhook rule a new signing secret (generated if None); the returned rule
+        carries it, shown once.
+
+        Pending deliveries stay queued and are signed with the new secret from now on. With
+        a `grace` period each delivery is signed with the previous secret too until it ends
+        (the header holds both signatures), so a receiver can switch whenever it likes
+        within it; a rotation during a grace period ends the older secret's at once.
+        """
+        if not timedelta(0) <= grace <= MAX_GRACE:
+            raise ValidationError(f"grace period must be between 0 and {MAX_GRACE.days} days")
+        key = validate_secret(secret) if secret is not None else new_secret()
+        now = self._clock()
+        with self.db.session() as s:
+            row = _rule_row(s, rule_id)
+            if row.kind != RuleKind.WEBHOOK:
+                raise ValidationError(
+                    f"rule {rule_id} is a {row.kind} rule: only webhook rules have a secret"
+                )
+            previous, until = None, None
+            if grace:
+                previous, until = self._still_readable(row), now + grace
+            row.sealed_secret = seal(self._box, key)
+            row.clear_secret = None
+            row.previous_sealed_secret, row.previous_secret_until = previous, until
+            rotated = _rule(row, _bank_name(s, row), secret=key)
+            _record(
+                s, actor, "action.rotate_secret", rotated,
+                grace_until=None if until is None else until.isoformat(),
+            )  # fmt: skip
+        return rotated
+
+    def _still_readable(self, row: ActionRuleRow) -> str:
+        """The rule's current secret, sealed, once it is known to open with this box: it is
+        to keep signing through a grace period."""
+        try:
+            (current,) = StoredSecrets.of(row).to_sign_with(
+                self._box, rule_id=row.id, now=self._clock()
+            )[:1]
+        except ConfigurationError as e:
+            raise ValidationError(
+                f"{e.message.partition(';')[0]}, so it cannot sign through a grace period: "
+                "rotate without one"
+            ) from None
+        return row.sealed_secret or seal(self._box, current)
+
+    def seal_clear_secrets(self) -> int:
+        """Seal the signing secrets a version before migration 0012 stored in clear;
+        returns how many. Each process that starts with a credential box calls it (the
+        service and the command line): after the first, one query finds none.
+
+        On SQLite the clear text is also wiped from the database file (``secure_delete``
+        while the rows change, then a checkpoint that empties the write-ahead log); on
+        PostgreSQL the old row versions remain in the table's files until it is vacuumed.
+        """
+        with self.db.session() as s:
+            clear_ones = select(ActionRuleRow.id, ActionRuleRow.clear_secret).where(
+                ActionRuleRow.clear_secret.is_not(None)
+            )
+            found = [(rule_id, clear) for rule_id, clear in s.execute(clear_ones) if clear]
+            if not found:
+                return 0
+            sqlite = self.db.dialect == "sqlite"
+            if sqlite:
+                was = s.execute(text("PRAGMA secure_delete")).scalar()
+                s.execute(text("PRAGMA secure_delete = ON"))
+            for rule_id, clear in found:
+                # Only if unchanged: a rotation made meanwhile by another process stands.
+                s.execute(
+                    update(ActionRuleRow)
+                    .where(ActionRuleRow.id == rule_id, ActionRuleRow.clear_secret == clear)
+                    .values(sealed_secret=seal(self._box, clear), clear_secret=None),
+                    execution_options={"synchronize_session": False},
+                )
+            if sqlite:
+                s.execute(text(f"PRAGMA secure_delete = {int(was or 0)}"))
+        if sqlite:
+            with self.db.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        return len(found)
 
     # Actions -----------------------------------------------------------------------------
 
@@ -288,7 +402,7 @@ def _nearest_per_entry(matches: Iterable[Match]) -> list[Match]:
 
 
 def _bank_row(s: Session, name: str) -> BankRow:
-    row = s.scalar(select(BankRow).where(BankRow.name == name))
+    row = s.scalar(select(BankRow).where(BankRow.name == checked_text(name, "bank", max_length=64)))
     if row is None:
         raise NotFoundError(f"no bank named {name!r}")
     return row
@@ -314,4 +428,23 @@ def _rule(row: ActionRuleRow, bank: str | None, *, secret: str | None = None) ->
         enabled=row.enabled,
         created_at=row.created_at,
         secret=secret,
+        previous_secret_until=row.previous_secret_until,
     )
+
+
+def _added(
+    s: Session, row: ActionRuleRow, bank: str | None, actor: str, *, secret: str | None = None
+) -> Rule:
+    s.add(row)
+    s.flush()
+    added = _rule(row, bank, secret=secret)
+    _record(s, actor, "action.add", added)
+    return added
+
+
+def _record(s: Session, actor: str, action: str, rule: Rule, **detail: Any) -> None:
+    """Audit a change to `rule`: where its matches go (the URL), never its secret."""
+    audit.record_in(
+        s, actor, action, f"rule {rule.id}", bank=rule.bank, kind=str(rule.kind), url=rule.url,
+        enabled=rule.enabled, **detail,
+    )  # fmt: skip

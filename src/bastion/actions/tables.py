@@ -28,9 +28,18 @@ class ActionRuleRow(Base):
     )
     scope: Mapped[str] = mapped_column(String(16), default="bank", server_default="bank")
     kind: Mapped[str] = mapped_column(String(16))
-    #: Webhook rules only: where to POST, and the HMAC key (stored in clear: it signs).
+    #: Webhook rules only: where to POST.
     url: Mapped[str | None] = mapped_column(Text, nullable=True)
-    secret: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    #: Webhook rules only: the HMAC signing secret, sealed by the deployment's credential box
+    #: (`bastion.exchange.secrets`), so a copy of the database cannot forge deliveries.
+    sealed_secret: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: After a rotation with a grace period, the previous secret (sealed): deliveries are
+    #: signed with both until `previous_secret_until`, so receivers can switch at leisure.
+    previous_sealed_secret: Mapped[str | None] = mapped_column(Text, nullable=True)
+    previous_secret_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    #: A secret stored in clear before migration 0012; `ActionStore.seal_clear_secrets`
+    #: seals it and empties this when a process first starts with a credential box.
+    clear_secret: Mapped[str | None] = mapped_column(String(128), nullable=True)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 

@@ -9,6 +9,9 @@ A store may remember the keys it authenticated for `cache_seconds` (the service'
 `api_key_cache_seconds` setting), so a busy service reads the key table once per key every few
 seconds rather than on every request: a key revoked through another process stops working
 within that time, and at once through this one.
+
+Each store also records when a key was last used (`bastion.auth.last_use`): at most once a
+minute per key and process, from a thread of its own, never on the request's path.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from enum import StrEnum
 from sqlalchemy import select
 
 from bastion.audit import record_in
+from bastion.auth.last_use import INTERVAL_SECONDS, UseRecorder
 from bastion.errors import BastionError, NotFoundError, ValidationError
 from bastion.store import Database
 from bastion.store.models import ApiKeyRow, utcnow
@@ -78,6 +82,8 @@ class ApiKey:
     revoked_at: datetime | None
     #: None: every bank. Else the banks the key may use, with what it may do with each.
     bank_grants: dict[str, frozenset[BankPermission]] | None = None
+    #: When it last authenticated a request, to within a minute; None: never.
+    last_used_at: datetime | None = None
 
     def allows(self, scope: Scope) -> bool:
         return Scope.ADMIN in self.scopes or scope in self.scopes
@@ -106,10 +112,13 @@ class ApiKeyStore:
         *,
         cache_seconds: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
+        use_interval: float = INTERVAL_SECONDS,
     ) -> None:
         self.db = db
         self._cache_seconds = cache_seconds
         self._clock = clock
+        #: When keys were last used, written in the background (see `last_use`).
+        self.uses = UseRecorder(db, interval=use_interval, clock=clock)
         self._lock = threading.Lock()
         self._recent: dict[str, tuple[ApiKey, float]] = {}  # digest -> (key, read at)
 
@@ -191,6 +200,7 @@ class ApiKeyStore:
         now = self._clock()
         recalled = self._recalled(digest, now)
         if recalled is not None:
+            self.uses.note(recalled.id)
             return recalled
         with self.db.session() as s:
             row = s.scalar(select(ApiKeyRow).where(ApiKeyRow.prefix == match.group(1)))
@@ -204,12 +214,16 @@ class ApiKeyStore:
                 if len(self._recent) >= _KEY_CACHE_SIZE:
                     self._recent.clear()
                 self._recent[digest] = (key, now)
+        self.uses.note(key.id)
         return key
 
     def recall(self, secret: str | None) -> ApiKey | None:
         """The key for `secret` if it was authenticated in the last `cache_seconds`; never
-        reads the database (so an event loop may call it)."""
-        return self._recalled(_digest(secret.strip()), self._clock()) if secret else None
+        reads or writes the database (so an event loop may call it)."""
+        key = self._recalled(_digest(secret.strip()), self._clock()) if secret else None
+        if key is not None:
+            self.uses.note(key.id)
+        return key
 
     def _recalled(self, digest: str, now: float) -> ApiKey | None:
         with self._lock:
@@ -260,6 +274,7 @@ def _key(row: ApiKeyRow) -> ApiKey:
         rate_limit=row.rate_limit,
         created_at=row.created_at,
         revoked_at=row.revoked_at,
+        last_used_at=row.last_used_at,
         bank_grants=None
         if grants is None
         else {b: frozenset(BankPermission(p) for p in ps) for b, ps in grants.items()},

@@ -1,24 +1,25 @@
-"""Exchange credentials encrypted at rest.
+"""Exchange credentials (and webhook signing secrets) encrypted at rest.
 
 Credentials (NCMEC passwords, API tokens, partner keys) are stored in the database only as
 Fernet tokens (AES-128-CBC with HMAC-SHA256, from `cryptography`), so a copy of the
-database, a backup or a leaked dump does not hold them in clear. The key is the
-`secret_key` setting when given (every process and machine of one deployment must share
-it), else a key file in the data directory, created with owner-only permissions on first
-use. A token made with another key cannot be read: the error says to set the credentials
-again.
+database, a backup or a leaked dump does not hold them in clear; the actioner seals webhook
+signing secrets with the same box (`bastion.actions.secrets`). The key is the `secret_key`
+setting when given (every process and machine of one deployment must share it), else a key
+file in the data directory, created owner-only on first use (whole, even when several
+processes start at once) and made owner-only again if it was left readable by others. A
+token made with another key cannot be read: the error says to set the credentials again.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
 from bastion.errors import ConfigurationError
 from bastion.exchange.api import ExchangeAuthError
+from bastion.store.private_files import create_private_file, make_owner_only, make_private_dir
 
 KEY_FILE = "secret.key"
 
@@ -41,14 +42,9 @@ class CredentialBox:
             return cls(secret_key.encode())
         path = data_dir / KEY_FILE
         if not path.exists():
-            data_dir.mkdir(parents=True, exist_ok=True)
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:  # another process made it first
-                pass
-            else:
-                with os.fdopen(fd, "wb") as out:
-                    out.write(Fernet.generate_key())
+            make_private_dir(data_dir)
+            create_private_file(path, Fernet.generate_key())  # False: another process won
+        make_owner_only(path)
         return cls(path.read_bytes().strip())
 
     def seal(self, credentials: dict[str, str]) -> str:

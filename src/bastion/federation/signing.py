@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from bastion.errors import ConfigurationError, ValidationError
+from bastion.store.private_files import create_private_file, make_owner_only, make_private_dir
 
 HEADER = "X-Bastion-Signature"
 KEY_FILE = "federation.key"
@@ -43,15 +43,10 @@ class SigningKey:
             return cls(Ed25519PrivateKey.from_private_bytes(_decode(configured, 32)))
         path = data_dir / KEY_FILE
         if not path.exists():
-            data_dir.mkdir(parents=True, exist_ok=True)
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:
-                pass
-            else:
-                raw = Ed25519PrivateKey.generate().private_bytes_raw()
-                with os.fdopen(fd, "wb") as out:
-                    out.write(base64.b64encode(raw))
+            make_private_dir(data_dir)
+            raw = Ed25519PrivateKey.generate().private_bytes_raw()
+            create_private_file(path, base64.b64encode(raw))  # False: another process won
+        make_owner_only(path)
         return cls(Ed25519PrivateKey.from_private_bytes(_decode(path.read_text().strip(), 32)))
 
     @property

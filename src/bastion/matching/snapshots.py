@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import shutil
 import sys
 import tempfile
@@ -28,6 +29,11 @@ from pathlib import Path
 from bastion.index import MultiIndexHammingIndex
 from bastion.settings import Settings
 from bastion.store.database import redact
+from bastion.store.private_files import (
+    FILE_MODE,
+    make_private_dir,
+    make_tree_owner_only,
+)
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +111,7 @@ class SnapshotShelf:
                 for type_name, index in indexes.items():
                     index.save(staging / type_name, extra={"seq": seq})
                 (staging / "COMPLETE").write_text(f"{stamp}\n")
+                make_tree_owner_only(staging)  # before any reader can see it
                 final = self.root / str(seq)
                 staging.rename(final)
             except BaseException:
@@ -121,8 +128,10 @@ class SnapshotShelf:
             return
         import fcntl
 
-        self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.root / ".lock", "a+b") as handle:
+        make_private_dir(self.root)
+        make_tree_owner_only(self.root)  # generations an older version left readable
+        lock = os.open(self.root / ".lock", os.O_RDWR | os.O_CREAT, FILE_MODE)
+        with os.fdopen(lock, "r+b") as handle:
             try:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:

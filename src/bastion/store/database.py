@@ -19,6 +19,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bastion.errors import StorageError, ValidationError, first_line
 from bastion.store.migrations import upgrade_to_head
+from bastion.store.private_files import (
+    create_empty_private_file,
+    make_owner_only,
+    make_private_dir,
+)
 
 log = logging.getLogger(__name__)
 
@@ -79,9 +84,18 @@ def create_database_engine(url: str) -> Engine:
         if parsed.database and parsed.database != ":memory:":
             path = Path(parsed.database).expanduser()
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
+                make_private_dir(path.parent)
+                create_empty_private_file(path)
             except OSError as e:
                 raise StorageError(f"cannot create data directory {path.parent}: {e}") from None
+            # The database, and its -wal and -shm files if an older version left them
+            # readable by others (SQLite makes new ones with the database file's mode).
+            for owned in (
+                path,
+                path.with_name(path.name + "-wal"),
+                path.with_name(path.name + "-shm"),
+            ):
+                make_owner_only(owned)
         engine = create_engine(parsed, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

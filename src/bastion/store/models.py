@@ -194,6 +194,8 @@ class ApiKeyRow(Base):
     rate_limit: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    #: When the key last authenticated a request, to the minute (see `ApiKeyStore`).
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     #: None: every bank. Else bank name to the permissions (read, write, export) on it.
     bank_grants: Mapped[dict[str, list[str]] | None] = mapped_column(Json, nullable=True)
 

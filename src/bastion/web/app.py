@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None, *, roles: Iterable[str] | None 
             if "worker" in enabled:
                 # Deliver queued webhooks in the background; several processes share the
                 # outbox safely (each row is claimed before it is sent).
-                deliverer = background.enter_context(WebhookDeliverer(services.db))
+                deliverer = background.enter_context(WebhookDeliverer(services.db, services.box))
                 background.enter_context(deliverer.in_background(interval=1.0))
                 # Periodic exchange syncs; a lease per exchange keeps processes apart.
                 scheduler = SyncScheduler(services.syncer, services.exchanges, services.feedback)
@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None, *, roles: Iterable[str] | None 
             # otherwise stall every request for tens of milliseconds.
             gc.freeze()
             yield
-        services.db.close()
+        services.close()
 
     app = FastAPI(
         title="bastion",

@@ -17,6 +17,7 @@ from bastion.auth import ApiKeyStore, RateLimiter
 from bastion.banks import ALL_OFF, BankStore, MatchOptions
 from bastion.conversations.store import ConversationStore
 from bastion.exchange.feedback import FeedbackQueue
+from bastion.exchange.secrets import CredentialBox
 from bastion.exchange.store import ExchangeStore
 from bastion.exchange.sync import Syncer
 from bastion.federation.publisher import CollabStore
@@ -27,6 +28,7 @@ from bastion.media import fetch
 from bastion.pdq import PdqMode
 from bastion.settings import Settings
 from bastion.store import Database
+from bastion.store.private_files import make_owner_only
 from bastion.streams import StreamRegistry
 from bastion.web.live import LiveMatcher
 from bastion.web.observability import ServiceMetrics
@@ -36,6 +38,17 @@ from bastion.web.observability import ServiceMetrics
 class Services:
     settings: Settings
     db: Database
+
+    def __post_init__(self) -> None:
+        # Start-up, once per process: the data directory owner-only whatever an older
+        # version made it, and webhook secrets an older version kept in clear sealed.
+        make_owner_only(self.settings.data_dir)
+        self.actions.seal_clear_secrets()
+
+    @cached_property
+    def box(self) -> CredentialBox:
+        """Seals and opens exchange credentials and webhook secrets (see `secret_key`)."""
+        return self.settings.credential_box()
 
     @cached_property
     def store(self) -> BankStore:
@@ -99,7 +112,7 @@ class Services:
 
     @cached_property
     def actions(self) -> ActionStore:
-        return ActionStore(self.db)
+        return ActionStore(self.db, self.box)
 
     @cached_property
     def conversations(self) -> ConversationStore:
@@ -107,7 +120,7 @@ class Services:
 
     @cached_property
     def exchanges(self) -> ExchangeStore:
-        return ExchangeStore(self.db, self.settings.credential_box())
+        return ExchangeStore(self.db, self.box)
 
     @cached_property
     def collabs(self) -> CollabStore:
@@ -119,7 +132,7 @@ class Services:
 
     @cached_property
     def feedback(self) -> FeedbackQueue:
-        return FeedbackQueue(self.db, self.settings.credential_box())
+        return FeedbackQueue(self.db, self.box)
 
     @cached_property
     def syncer(self) -> Syncer:
@@ -148,6 +161,12 @@ class Services:
         database write), else in a worker thread."""
         if matches and not self.actions.surely_idle(matches):
             await run_in_threadpool(self.act_on, matches, content)
+
+    def close(self) -> None:
+        """At shutdown: write the keys' last uses still noted, then close the database."""
+        if "keys" in self.__dict__:
+            self.keys.uses.flush()
+        self.db.close()
 
 
 def services(request: Request) -> Services:
