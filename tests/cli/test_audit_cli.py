@@ -25,6 +25,7 @@ def test_the_command_line_leaves_a_trail(cli: CliRunner, tmp_path: Path) -> None
     actions = [e["action"] for e in events]
     assert actions == [
         "key.create", "bank.export", "exchange.credentials", "exchange.sync", "exchange.add",
+        "bank.create",
     ]  # fmt: skip
     assert {e["actor"] for e in events} == {events[0]["actor"]}
     assert events[0]["actor"].startswith("cli:")

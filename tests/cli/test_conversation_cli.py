@@ -57,3 +57,26 @@ def test_conversation_alert_rules(cli: CliRunner) -> None:
     assert len(run.out.strip()) >= 32  # the signing secret, shown once
     listing = cli("action", "list").out
     assert listing.count("(conversations)") == 2
+
+
+def test_people_count_messages_from_1_and_json_keeps_0_based_indexes(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    chat = write_chat(tmp_path / "chat.jsonl", GROOMING, {"participant": "kid", "age": 12})
+    doc = json.loads(cli("conversation", "assess", chat, "--json").out)
+    assert doc["first_warning"] is not None
+    run = cli("conversation", "assess", chat)
+    first = run.out.splitlines()[0]
+    warned = doc["first_warning"] + 1
+    assert first.endswith(f"(a warning fires after message {warned} of {doc['messages']})")
+    # The evidence table numbers each excerpt's message the same way.
+    first_evidence = doc["evidence"][0]
+    row = next(line for line in run.out.splitlines() if first_evidence["excerpt"] in line)
+    cells = [cell.strip() for cell in row.split("│")[1:3]]
+    assert cells == [str(first_evidence["message"] + 1), first_evidence["sender"]]
+    calm = write_chat(tmp_path / "calm.jsonl", [("a", "hi"), ("b", "hello")])
+    assert (
+        cli("conversation", "assess", calm)
+        .out.splitlines()[0]
+        .endswith("(no warning fires in its 2 messages)")
+    )

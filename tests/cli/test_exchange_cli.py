@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from bastion.exchange.store import ExchangeStore
+from bastion.settings import Settings
+from bastion.store import Database
 from tests.cli.conftest import CliRunner
 
 
@@ -56,3 +62,56 @@ def test_credentials_are_stored_but_never_printed(
     unknown = cli("exchange", "add", "q", "--kind", "nope", "--bank", "shared")
     assert unknown.code == 2
     assert unknown.err.startswith("error: unknown exchange kind 'nope' (known: bastion, ")
+
+
+def stored_credentials(name: str) -> dict[str, str]:
+    """What the store holds for exchange `name`, decrypted as a sync would read it."""
+    settings = Settings.load()  # the cli fixture's data directory and database
+    db = Database.open(settings.database_url)
+    try:
+        store = ExchangeStore(db, settings.credential_box())
+        claim = store.claim(name, "test", lease=timedelta(0))  # held for no time at all
+        assert claim is not None
+        return claim.credentials
+    finally:
+        db.close()
+
+
+def test_without_a_terminal_missing_credentials_are_one_line_and_nothing_is_added(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert cli("bank", "create", "shared").code == 0
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # piped, and nothing in the pipe
+    run = cli(
+        "exchange", "add", "n", "--kind", "ncmec", "--bank", "shared", "--credential", "username=u"
+    )
+    assert run.code == 2
+    assert run.err == (
+        "error: no terminal to ask for credential password on: pass --credential password=..., "
+        "or KEY=VALUE lines on standard input with --credentials-stdin\n"
+    )
+    assert json.loads(cli("exchange", "list", "--json").out) == []
+
+
+def test_credentials_from_standard_input_are_taken_as_written(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert cli("bank", "create", "shared").code == 0
+    monkeypatch.setattr(sys, "stdin", io.StringIO("username=u\npassword=true\n\n"))
+    run = cli("exchange", "add", "n", "--kind", "ncmec", "--bank", "shared", "--credentials-stdin")
+    assert run.code == 0, run.err
+    assert stored_credentials("n") == {"username": "u", "password": "true"}
+    monkeypatch.setattr(sys, "stdin", io.StringIO("username=v\n"))
+    run = cli("exchange", "set-credentials", "n", "--credentials-stdin")
+    assert (run.code, run.err.strip()) == (
+        2, "error: missing credential password: add password=... to standard input or pass "
+        "--credential password=...",
+    )  # fmt: skip
+    run = cli("exchange", "set-credentials", "n", "--credential", "username=v",
+              "--credential", "password=1e3")  # fmt: skip
+    assert run.code == 0, run.err
+    assert stored_credentials("n") == {"username": "v", "password": "1e3"}
+    monkeypatch.setattr(sys, "stdin", io.StringIO("hunter2\n"))
+    run = cli("exchange", "set-credentials", "n", "--credentials-stdin")
+    assert run.code == 2
+    assert "hunter2" not in run.err  # a malformed line may be a secret: never echoed

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
-from bastion.actions import ActionStore, Outbox
-from bastion.actions.rules import RuleKind
-from bastion.cli.context import CliContext
+if TYPE_CHECKING:
+    from bastion.cli.context import CliContext
 
 app = typer.Typer(
     help="Actions run when a bank matches or a conversation alerts: webhooks, review queue.",
@@ -27,6 +27,8 @@ def add_webhook(
     ),
 ) -> None:
     """POST every match in BANK to URL, signed, retried with backoff, from a persisted outbox."""
+    from bastion.actions import ActionStore
+
     cli: CliContext = ctx.obj
     rule = ActionStore(cli.db).add_webhook(bank, url, secret=secret)
     cli.err.print(f"added webhook rule {rule.id} for bank {bank}; signing secret (shown once):")
@@ -38,6 +40,8 @@ def add_review(
     ctx: typer.Context, bank: str = typer.Argument(..., help="Bank whose matches are queued.")
 ) -> None:
     """Put every match in BANK on the review queue."""
+    from bastion.actions import ActionStore
+
     cli: CliContext = ctx.obj
     rule = ActionStore(cli.db).add_review(bank)
     cli.out.print(f"added review rule {rule.id} for bank {bank}", markup=False)
@@ -52,6 +56,9 @@ def add_conversation_webhook(
     ),
 ) -> None:
     """POST every conversation alert (grooming risk reaching `high`) to URL, signed."""
+    from bastion.actions import ActionStore
+    from bastion.actions.rules import RuleKind
+
     cli: CliContext = ctx.obj
     rule = ActionStore(cli.db).add_conversation_rule(RuleKind.WEBHOOK, url, secret)
     cli.err.print(f"added webhook rule {rule.id} for conversation alerts; secret (shown once):")
@@ -61,6 +68,9 @@ def add_conversation_webhook(
 @app.command("add-conversation-review")
 def add_conversation_review(ctx: typer.Context) -> None:
     """Put every conversation alert on the review queue."""
+    from bastion.actions import ActionStore
+    from bastion.actions.rules import RuleKind
+
     cli: CliContext = ctx.obj
     rule = ActionStore(cli.db).add_conversation_rule(RuleKind.REVIEW)
     cli.out.print(f"added review rule {rule.id} for conversation alerts", markup=False)
@@ -73,6 +83,8 @@ def list_rules(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List action rules (secrets are never shown) and the outbox's state."""
+    from bastion.actions import ActionStore, Outbox
+
     cli: CliContext = ctx.obj
     rules = ActionStore(cli.db).list(bank)
     counts = Outbox(cli.db).counts()
@@ -106,6 +118,8 @@ def list_rules(
 @app.command("remove")
 def remove(ctx: typer.Context, rule_id: int = typer.Argument(..., help="Rule id.")) -> None:
     """Remove a rule (its pending webhook deliveries are dropped)."""
+    from bastion.actions import ActionStore
+
     cli: CliContext = ctx.obj
     ActionStore(cli.db).remove(rule_id)
     cli.out.print(f"removed rule {rule_id}", markup=False)

@@ -1,4 +1,8 @@
-"""The `bastion` command: hash media, keep banks, match content."""
+"""The `bastion` command: hash media, keep banks, match content.
+
+The command modules import what a command needs when it runs, so building the command tree
+(for `--help`, `--version` or any command) loads no database, web or media library.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from bastion.cli import (
     collab_cmd,
     conversation_cmd,
     demo_cmd,
+    entry_cmd,
     exchange_cmd,
     hash_cmd,
     key_cmd,
@@ -23,7 +28,7 @@ from bastion.cli import (
     serve_cmd,
     stream_cmd,
 )
-from bastion.cli.context import CliContext
+from bastion.cli.params import RootGroup
 from bastion.errors import BastionError
 
 #: Exit codes, like grep: 0 success (or matched), 1 no match, 2 error.
@@ -36,8 +41,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
+    cls=RootGroup,
 )
 app.add_typer(bank_cmd.app, name="bank")
+app.add_typer(entry_cmd.app, name="entry")
 app.add_typer(key_cmd.app, name="key")
 app.add_typer(action_cmd.app, name="action")
 app.add_typer(stream_cmd.app, name="stream")
@@ -63,18 +70,29 @@ def _version(value: bool) -> None:
 def main_options(
     ctx: typer.Context,
     data_dir: Path | None = typer.Option(
-        None, "--data-dir", help="Data directory (default: BASTION_DATA_DIR or the user data dir)."
+        None,
+        "--data-dir",
+        metavar="DIR",
+        help="Data directory (default: BASTION_DATA_DIR or the user data dir).",
     ),
     database_url: str | None = typer.Option(
-        None, "--database-url", help="Database URL (default: SQLite in the data directory)."
+        None,
+        "--database-url",
+        metavar="URL",
+        help="Database URL (default: SQLite in the data directory).",
     ),
     pdq_mode: str | None = typer.Option(
-        None, "--pdq-mode", help="PDQ hashing mode: reference (bit-exact) or fast."
+        None,
+        "--pdq-mode",
+        metavar="reference|fast",
+        help="PDQ hashing mode: reference (bit-exact) or fast.",
     ),
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
     ),
 ) -> None:
+    from bastion.cli.context import CliContext
+
     ctx.obj = CliContext(data_dir=data_dir, database_url=database_url, pdq_mode=pdq_mode)
     ctx.call_on_close(ctx.obj.close)
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
-from bastion.audit import AuditLog
-from bastion.cli.context import CliContext
+if TYPE_CHECKING:
+    from bastion.cli.context import CliContext
 
 
 def audit(
@@ -21,6 +22,8 @@ def audit(
 ) -> None:
     """The audit log, newest first: exports of lists, exchange syncs, partners' full reads,
     and changes to credentials, keys and sharing, with who did each."""
+    from bastion.audit import AuditLog
+
     cli: CliContext = ctx.obj
     events = AuditLog(cli.db).list(action=action, limit=limit)
     if as_json:

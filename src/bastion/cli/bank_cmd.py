@@ -7,31 +7,27 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import typer
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 
-from bastion.audit import cli_actor
-from bastion.banks import Bank, MatchOptions, NewEntry
-from bastion.cli.context import CliContext
+from bastion.cli.output import entry_json
 from bastion.errors import ValidationError
-from bastion.exchange.formats import HashListFormat
-from bastion.exchange.transfer import ImportAborted, export_bank, import_file
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from bastion.banks import Bank, MatchOptions, NewEntry
+    from bastion.cli.context import CliContext
 
 app = typer.Typer(help="Manage banks of known content.", no_args_is_help=True)
 
-THRESHOLD_HELP = (
-    "Per-signal-type match threshold override, TYPE=DISTANCE (e.g. pdq=16); repeatable."
-)
+#: The values of `bastion.exchange.formats.HashListFormat` (a test keeps them equal), named
+#: here so that declaring the options does not import the exchange package.
+FormatName = Literal["csv", "local_file"]
+
+THRESHOLD_HELP = "Per-signal-type match threshold override, e.g. pdq=16; repeatable."
 
 
 def _thresholds(pairs: list[str] | None) -> dict[str, Any] | None:
@@ -63,6 +59,8 @@ def _options(
     }  # fmt: skip
     if not given and base is not None:
         return None
+    from bastion.banks import MatchOptions
+
     return MatchOptions.of(given, base=base)
 
 
@@ -71,6 +69,9 @@ def _describe(options: MatchOptions) -> str:
     return ", ".join(on) or "off"
 
 
+#: The help panel of the switches of how a bank matches: a table of their own, for the
+#: option pairs (--x/--no-x) leave the other options' descriptions no room at 80 columns.
+MATCHING = "Matching"
 TRIM_HELP = "Also match the picture inside flat borders (padding, bars, a screenshot's page)."
 ROTATIONS_HELP = "Also match uploads rotated a quarter/half turn or mirrored."
 VARIANTS_HELP = (
@@ -96,19 +97,32 @@ def create(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="Bank name: letters, digits, '_', '-', '.'."),
     description: str = typer.Option("", "--description", "-d", help="What the bank holds."),
-    threshold: list[str] | None = typer.Option(None, "--threshold", "-t", help=THRESHOLD_HELP),
+    threshold: list[str] | None = typer.Option(
+        None, "--threshold", "-t", metavar="TYPE=DISTANCE", help=THRESHOLD_HELP
+    ),
     disabled: bool = typer.Option(False, "--disabled", help="Create the bank disabled."),
     trim_borders: bool | None = typer.Option(
-        None, "--trim-borders/--no-trim-borders", help=TRIM_HELP + " [default: on]"
+        None,
+        "--trim-borders/--no-trim-borders",
+        help=TRIM_HELP + " Default: on.",
+        rich_help_panel=MATCHING,
     ),
     rotations: bool | None = typer.Option(
-        None, "--rotations/--no-rotations", help=ROTATIONS_HELP + " [default: on]"
+        None,
+        "--rotations/--no-rotations",
+        help=ROTATIONS_HELP + " Default: on.",
+        rich_help_panel=MATCHING,
     ),
     variants: bool | None = typer.Option(
-        None, "--variants/--no-variants", help=VARIANTS_HELP + " [default: on]"
+        None,
+        "--variants/--no-variants",
+        help=VARIANTS_HELP + " Default: on.",
+        rich_help_panel=MATCHING,
     ),
 ) -> None:
     """Create an empty bank."""
+    from bastion.audit import cli_actor
+
     cli: CliContext = ctx.obj
     bank = cli.store.create_bank(
         name,
@@ -116,6 +130,7 @@ def create(
         enabled=not disabled,
         thresholds=_thresholds(threshold),
         matching=_options(None, trim_borders, rotations, variants),
+        actor=cli_actor(),
     )
     cli.out.print(
         f"created bank {bank.name} (robust matching: {_describe(bank.matching)})", markup=False
@@ -126,29 +141,44 @@ def create(
 def update(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="Bank name."),
-    description: str | None = typer.Option(None, "--description", "-d"),
-    threshold: list[str] | None = typer.Option(None, "--threshold", "-t", help=THRESHOLD_HELP),
+    description: str | None = typer.Option(None, "--description", "-d", help="New description."),
+    threshold: list[str] | None = typer.Option(
+        None, "--threshold", "-t", metavar="TYPE=DISTANCE", help=THRESHOLD_HELP
+    ),
     clear_thresholds: bool = typer.Option(
         False, "--clear-thresholds", help="Remove all threshold overrides."
     ),
-    enabled: bool | None = typer.Option(None, "--enable/--disable", help="Enable or disable."),
-    trim_borders: bool | None = typer.Option(
-        None, "--trim-borders/--no-trim-borders", help=TRIM_HELP
+    enabled: bool | None = typer.Option(
+        None, "--enable/--disable", help="Match against the bank, or not.", rich_help_panel=MATCHING
     ),
-    rotations: bool | None = typer.Option(None, "--rotations/--no-rotations", help=ROTATIONS_HELP),
-    variants: bool | None = typer.Option(None, "--variants/--no-variants", help=VARIANTS_HELP),
+    trim_borders: bool | None = typer.Option(
+        None, "--trim-borders/--no-trim-borders", help=TRIM_HELP, rich_help_panel=MATCHING
+    ),
+    rotations: bool | None = typer.Option(
+        None, "--rotations/--no-rotations", help=ROTATIONS_HELP, rich_help_panel=MATCHING
+    ),
+    variants: bool | None = typer.Option(
+        None, "--variants/--no-variants", help=VARIANTS_HELP, rich_help_panel=MATCHING
+    ),
 ) -> None:
     """Change a bank's description, thresholds, match options or enabled state.
 
     Switching an option on applies to uploads at once; the hashes an option stores with
     entries (the picture inside borders, crops and tilts) exist only for media added after.
     """
+    from bastion.audit import cli_actor
+
     cli: CliContext = ctx.obj
     thresholds = {} if clear_thresholds else _thresholds(threshold)
     current = cli.store.get_bank(name)
     matching = _options(current.matching, trim_borders, rotations, variants)
     bank = cli.store.update_bank(
-        name, description=description, enabled=enabled, thresholds=thresholds, matching=matching
+        name,
+        description=description,
+        enabled=enabled,
+        thresholds=thresholds,
+        matching=matching,
+        actor=cli_actor(),
     )
     cli.out.print(
         f"updated bank {bank.name} (robust matching: {_describe(bank.matching)})", markup=False
@@ -210,27 +240,7 @@ def show(
         shown.append(entry)
     if as_json:
         doc = _bank_json(bank)
-        doc["first_entries"] = [
-            {
-                "id": e.id,
-                "signals": [
-                    {"type": s.type, "value": s.value, "quality": s.quality} for s in e.signals
-                ],
-                "metadata": e.metadata,
-                "note": e.note,
-                "source": e.provenance.source,
-                "imported_from": e.provenance.imported_from,
-                "added_by": e.provenance.added_by,
-                "added_at": e.provenance.added_at.isoformat(),
-                "enabled": e.enabled,
-                "disabled_until": e.disabled_until.isoformat() if e.disabled_until else None,
-                "derived": [
-                    {"type": d.signal.type, "value": d.signal.value, "how": d.how}
-                    for d in e.derived
-                ],
-            }
-            for e in shown
-        ]
+        doc["first_entries"] = [entry_json(e) for e in shown]
         cli.out.print(json.dumps(doc, indent=2), markup=False)
         return
     for key, value in _bank_json(bank).items():
@@ -263,13 +273,15 @@ def delete(
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
 ) -> None:
     """Delete a bank and every entry in it."""
+    from bastion.audit import cli_actor
+
     cli: CliContext = ctx.obj
     bank = cli.store.get_bank(name)
     if not yes:
         if not sys.stdin.isatty():
             raise ValidationError("refusing to delete without confirmation: pass --yes")
         typer.confirm(f"Delete bank {name} and its {bank.entry_count:,} entries?", abort=True)
-    count = cli.store.delete_bank(name)
+    count = cli.store.delete_bank(name, actor=cli_actor())
     cli.out.print(f"deleted bank {name} ({count:,} entries)", markup=False)
 
 
@@ -277,9 +289,13 @@ def delete(
 def add(
     ctx: typer.Context,
     bank: str = typer.Argument(..., help="Bank to add to."),
-    files: list[Path] = typer.Argument(..., help="Media files to hash into the bank."),
+    files: list[Path] = typer.Argument(
+        ..., metavar="FILE...", help="Media files to hash into the bank.", show_default=False
+    ),
     note: str = typer.Option("", "--note", help="Note stored with each new entry."),
-    added_by: str | None = typer.Option(None, "--added-by", help="Who is adding (provenance)."),
+    added_by: str | None = typer.Option(
+        None, "--added-by", metavar="WHO", help="Who is adding (provenance)."
+    ),
     skip_invalid: bool = typer.Option(
         False, "--skip-invalid", help="Add the files that hash, skip the ones that do not."
     ),
@@ -324,18 +340,27 @@ def import_(
     ctx: typer.Context,
     bank: str = typer.Argument(..., help="Bank to import into."),
     file: Path = typer.Argument(..., help="Hash list: ThreatExchange CSV or local_file."),
-    fmt: HashListFormat | None = typer.Option(
+    fmt: FormatName | None = typer.Option(
         None, "--format", "-f", help="File format (default: detected from the header)."
     ),
     signal_type: str | None = typer.Option(
-        None, "--signal-type", "-s", help="local_file: type of lines that hold only a hash."
+        None,
+        "--signal-type",
+        "-s",
+        metavar="TYPE",
+        help="local_file: type of lines that hold only a hash.",
     ),
     skip_invalid: bool = typer.Option(
         False, "--skip-invalid", help="Import the valid rows and skip bad ones."
     ),
-    added_by: str | None = typer.Option(None, "--added-by", help="Who is importing (provenance)."),
+    added_by: str | None = typer.Option(
+        None, "--added-by", metavar="WHO", help="Who is importing (provenance)."
+    ),
 ) -> None:
     """Import a hash list. All or nothing unless --skip-invalid; duplicates are skipped."""
+    from bastion.exchange.formats import HashListFormat
+    from bastion.exchange.transfer import ImportAborted, import_file
+
     cli: CliContext = ctx.obj
     cli.store.require_bank(bank)  # a missing bank is the first thing to report
     total = file.stat().st_size if file.is_file() else None
@@ -346,12 +371,11 @@ def import_(
                 cli.store,
                 bank,
                 file,
-                fmt=fmt,
+                fmt=HashListFormat(fmt) if fmt else None,
                 default_type=signal_type,
                 skip_invalid=skip_invalid,
                 added_by=added_by,
                 on_bytes=lambda n: progress.advance(task, n),
-                skip_option="--skip-invalid",
             )
     except ImportAborted as e:
         for error in e.result.errors:
@@ -374,18 +398,24 @@ def import_(
 def export(
     ctx: typer.Context,
     bank: str = typer.Argument(..., help="Bank to export."),
-    fmt: HashListFormat = typer.Option(
-        HashListFormat.TE_CSV, "--format", "-f", help="File format."
-    ),
+    fmt: FormatName = typer.Option("csv", "--format", "-f", help="File format."),
     output: Path | None = typer.Option(
-        None, "--output", "-o", help="Write to this file (atomically) instead of standard output."
+        None,
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write to this file (atomically) instead of standard output.",
     ),
 ) -> None:
     """Export a bank as a ThreatExchange CSV or local_file hash list."""
+    from bastion.audit import cli_actor
+    from bastion.exchange.formats import HashListFormat
+    from bastion.exchange.transfer import export_bank
+
     cli: CliContext = ctx.obj
     cli.store.require_bank(bank)
     if output is None:
-        export_bank(cli.store, bank, sys.stdout, fmt, actor=cli_actor())
+        export_bank(cli.store, bank, sys.stdout, HashListFormat(fmt), actor=cli_actor())
         return
     try:
         fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
@@ -393,7 +423,7 @@ def export(
         raise ValidationError(f"cannot write {output}: {e.strerror}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            rows = export_bank(cli.store, bank, f, fmt, actor=cli_actor())
+            rows = export_bank(cli.store, bank, f, HashListFormat(fmt), actor=cli_actor())
         os.replace(tmp, output)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -402,6 +432,15 @@ def export(
 
 
 def _progress(cli: CliContext, *, bytes_mode: bool) -> Progress:
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     counter = DownloadColumn() if bytes_mode else MofNCompleteColumn()
     return Progress(
         TextColumn("{task.description}"),

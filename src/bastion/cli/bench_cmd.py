@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from bastion.cli.context import CliContext
-from bastion.robustness import bench, report
+if TYPE_CHECKING:
+    from bastion.cli.context import CliContext
 
 app = typer.Typer(help="Benchmarks anyone can rerun.", no_args_is_help=True)
 
@@ -20,6 +20,7 @@ def robustness(
     photos: list[Path] | None = typer.Option(
         None,
         "--photos",
+        metavar="DIR",
         help="A folder of benign photos (repeatable; default: the photos shipped with "
         "scikit-image, perception and matplotlib where installed, and generated fixtures).",
     ),
@@ -27,19 +28,41 @@ def robustness(
         60, "--fixtures", min=0, max=10_000, help="Generated fixtures added to the defaults."
     ),
     transform: list[str] | None = typer.Option(
-        None, "--transform", "-t", help="Only this transform (repeatable; default: all)."
+        None,
+        "--transform",
+        "-t",
+        metavar="NAME",
+        help="Only this transform (repeatable; default: all).",
     ),
     out: Path = typer.Option(
-        Path("robustness-report"), "--out", "-o", help="Folder for report.md and its charts."
+        Path("robustness-report"),
+        "--out",
+        "-o",
+        metavar="DIR",
+        help="Folder for report.md and its charts.",
     ),
     perception: bool = typer.Option(
-        True, "--perception/--no-perception", help="Also score perception's PDQ and pHash."
+        True,
+        "--perception/--no-perception",
+        help="Also score perception's PDQ and pHash, when it is installed. Default: on.",
+        show_default=False,
+        rich_help_panel="Anchors",
     ),
     seed: int = typer.Option(7, "--seed", help="Seed for the split and the transforms."),
 ) -> None:
     """Edit benign photos (crops, pads, rotations, captions, JPEG, ...), hash them through
     the real pipeline, and report recall at 99.99% precision per transform and per bank
     configuration, with µAP, distance histograms and expected false matches at 10M."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from bastion.robustness import bench, report
+
     cli: CliContext = ctx.obj
     chosen = bench.choose_transforms(transform)
     candidates, unreadable = bench.candidates(cli.settings, photos or [], fixtures)

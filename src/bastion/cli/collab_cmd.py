@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 from rich.table import Table
 
-from bastion.audit import cli_actor
-from bastion.auth import ApiKeyStore
-from bastion.cli.context import CliContext
-from bastion.federation.publisher import CollabStore
+if TYPE_CHECKING:
+    from bastion.cli.context import CliContext
+    from bastion.federation.publisher import CollabStore
 
 app = typer.Typer(
     help="Collaborations: banks this instance publishes to partners, as a signed feed.",
@@ -17,6 +18,9 @@ app = typer.Typer(
 
 
 def _collabs(cli: CliContext) -> CollabStore:
+    from bastion.auth import ApiKeyStore
+    from bastion.federation.publisher import CollabStore
+
     return CollabStore(cli.db, ApiKeyStore(cli.db))
 
 
@@ -24,8 +28,10 @@ def _collabs(cli: CliContext) -> CollabStore:
 def create(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="Collaboration name (partners use it in URLs)."),
-    bank: list[str] = typer.Option(..., "--bank", "-b", help="A bank to publish; repeatable."),
-    description: str = typer.Option("", "--description", "-d"),
+    bank: list[str] = typer.Option(
+        ..., "--bank", "-b", metavar="BANK", help="A bank to publish; repeatable."
+    ),
+    description: str = typer.Option("", "--description", "-d", help="What it is."),
     include_fetched: bool = typer.Option(
         False,
         "--include-fetched",
@@ -34,6 +40,8 @@ def create(
     ),
 ) -> None:
     """Publish banks under a collaboration; add partners with `bastion collab add-partner`."""
+    from bastion.audit import cli_actor
+
     cli: CliContext = ctx.obj
     made = _collabs(cli).create(
         name, bank, description=description, include_fetched=include_fetched, actor=cli_actor()
@@ -61,10 +69,14 @@ def list_collabs(ctx: typer.Context) -> None:
 def set_banks(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="Collaboration name."),
-    bank: list[str] = typer.Option(..., "--bank", "-b", help="A bank to publish; repeatable."),
+    bank: list[str] = typer.Option(
+        ..., "--bank", "-b", metavar="BANK", help="A bank to publish; repeatable."
+    ),
 ) -> None:
     """Publish exactly these banks; partners read the collaboration again from the start
     (and drop what is no longer shared)."""
+    from bastion.audit import cli_actor
+
     cli: CliContext = ctx.obj
     changed = _collabs(cli).set_banks(name, bank, actor=cli_actor())
     cli.out.print(f"{changed.name} now publishes {', '.join(changed.banks)}", markup=False)
@@ -77,6 +89,8 @@ def add_partner(
     partner: str = typer.Argument(..., help="The partner's name."),
 ) -> None:
     """Add a partner and print its API key (once) and what it needs to subscribe."""
+    from bastion.audit import cli_actor
+
     cli: CliContext = ctx.obj
     made = _collabs(cli).add_partner(collab, partner, actor=cli_actor())
     key = cli.settings.signing_key()
@@ -97,7 +111,10 @@ def remove_partner(
     collab: str = typer.Argument(..., help="Collaboration name."),
     partner: str = typer.Argument(..., help="The partner's name."),
 ) -> None:
-    """Remove a partner; its key is revoked at once."""
+    """Remove a partner and revoke its key: a running service refuses the key within
+    api_key_cache_seconds (default 5 s)."""
+    from bastion.audit import cli_actor
+
     cli: CliContext = ctx.obj
     _collabs(cli).remove_partner(collab, partner, actor=cli_actor())
     cli.out.print(f"removed partner {partner} from {collab}; its key is revoked", markup=False)
@@ -106,6 +123,8 @@ def remove_partner(
 @app.command("remove")
 def remove(ctx: typer.Context, name: str = typer.Argument(..., help="Collaboration name.")) -> None:
     """Stop publishing the collaboration; its partners' keys are revoked."""
+    from bastion.audit import cli_actor
+
     cli: CliContext = ctx.obj
     _collabs(cli).remove(name, actor=cli_actor())
     cli.out.print(f"removed collaboration {name}", markup=False)
@@ -121,7 +140,9 @@ def key(ctx: typer.Context) -> None:
 
 
 @app.command("feedback")
-def feedback(ctx: typer.Context, name: str = typer.Argument(..., help="Collaboration.")) -> None:
+def feedback(
+    ctx: typer.Context, name: str = typer.Argument(..., help="Collaboration name.")
+) -> None:
     """Partners' feedback on what this instance published, newest first."""
     cli: CliContext = ctx.obj
     table = Table("id", "partner", "entry", "opinion", "note", "received")

@@ -6,23 +6,28 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
-from bastion.audit import cli_actor
-from bastion.banks import ALL_OFF, BankStore, MatchOptions
 from bastion.errors import BastionError
-from bastion.exchange.feedback import FeedbackQueue
-from bastion.exchange.store import ExchangeStore
-from bastion.exchange.sync import Syncer
-from bastion.hashing import ContentHasher, HashedContent
-from bastion.matching import Matcher, SnapshotShelf
-from bastion.settings import Settings
-from bastion.store import Database
+
+if TYPE_CHECKING:
+    from bastion.banks import BankStore, MatchOptions
+    from bastion.exchange.feedback import FeedbackQueue
+    from bastion.exchange.store import ExchangeStore
+    from bastion.exchange.sync import Syncer
+    from bastion.hashing import ContentHasher, HashedContent
+    from bastion.matching import Matcher
+    from bastion.settings import Settings
+    from bastion.store import Database
 
 
 @dataclass
 class CliContext:
+    """Each property imports what it opens when first used: `bastion --help` and a command
+    that needs no database start without loading SQLAlchemy, NumPy or the hashers."""
+
     data_dir: Path | None = None
     database_url: str | None = None
     pdq_mode: str | None = None
@@ -33,27 +38,42 @@ class CliContext:
 
     @cached_property
     def settings(self) -> Settings:
+        from bastion.settings import Settings
+
         return Settings.load(
             data_dir=self.data_dir, database_url=self.database_url, pdq_mode=self.pdq_mode
         )
 
     @cached_property
     def db(self) -> Database:
+        from bastion.store import Database
+
         return Database.open(self.settings.database_url)
 
     @cached_property
     def store(self) -> BankStore:
+        from bastion.banks import BankStore
+
         return BankStore(self.db)
 
     @cached_property
     def hasher(self) -> ContentHasher:
+        from bastion.hashing import ContentHasher
+
         return ContentHasher(self.settings)
 
     def hash_each(
-        self, files: Iterable[Path], *, options: MatchOptions = ALL_OFF, variants: bool = False
+        self,
+        files: Iterable[Path],
+        *,
+        options: MatchOptions | None = None,
+        variants: bool = False,
     ) -> Iterator[tuple[Path, HashedContent | None]]:
-        """Hash each file (`ContentHasher.hash_file`, with the lookups of `options`); a
-        failure is reported on stderr (one line) and yields None."""
+        """Hash each file (`ContentHasher.hash_file`, with the lookups of `options`, none
+        by default); a failure is reported on stderr (one line) and yields None."""
+        from bastion.banks import ALL_OFF
+
+        options = ALL_OFF if options is None else options
         for path in files:
             try:
                 yield path, self.hasher.hash_file(path, options=options, variants=variants)
@@ -63,27 +83,26 @@ class CliContext:
 
     @cached_property
     def exchanges(self) -> ExchangeStore:
-        # The operator's own command line, on the server: it may name files (see
-        # `exchange_files_dir`).
-        return ExchangeStore(
-            self.db,
-            self.settings.credential_box(),
-            access=self.settings.exchange_access(operator=True),
-        )
+        from bastion.exchange.store import ExchangeStore
+
+        return ExchangeStore(self.db, self.settings.credential_box())
 
     @cached_property
     def feedback(self) -> FeedbackQueue:
-        return FeedbackQueue(
-            self.db,
-            self.settings.credential_box(),
-            access=self.settings.exchange_access(operator=True),
-        )
+        from bastion.exchange.feedback import FeedbackQueue
+
+        return FeedbackQueue(self.db, self.settings.credential_box())
 
     @cached_property
     def syncer(self) -> Syncer:
+        from bastion.audit import cli_actor
+        from bastion.exchange.sync import Syncer
+
         return Syncer(self.store, self.exchanges, actor=cli_actor())
 
     def matcher(self) -> Matcher:
+        from bastion.matching import Matcher, SnapshotShelf
+
         return Matcher(self.store, self.settings, shelf=SnapshotShelf.for_settings(self.settings))
 
     def close(self) -> None:

@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
-from bastion.cli.context import CliContext
-from bastion.conversations.assess import assess as assess_conversation
-from bastion.conversations.model import MAX_FILE_BYTES, from_jsonl
-from bastion.conversations.scoring import Model
-from bastion.conversations.synthetic import families, generate
-from bastion.conversations.training import read_labelled, synthetic_examples
-from bastion.conversations.training import train as fit_model
 from bastion.errors import ValidationError
+
+if TYPE_CHECKING:
+    from bastion.cli.context import CliContext
 
 app = typer.Typer(help="Spot grooming in conversations, with evidence.", no_args_is_help=True)
 
@@ -34,19 +31,27 @@ def assess(
     ctx: typer.Context,
     file: Path = typer.Argument(
         ...,
+        show_default=False,
         help="JSON Lines: one {sender, text, timestamp?} per line; optionally lines "
         "{participant, age?, role?} declaring who is who.",
     ),
     model: Path | None = typer.Option(
-        None, "--model", help="A model from `train` (default: the setting)."
+        None, "--model", help="A model from `train` (default: the conversation_model setting)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Assess one conversation: risk score and level, per sender, the indicators with their
     exact excerpts, and the message at which a warning would first have fired.
 
+    Messages are counted from 1 here ("message 6 of 40" is the sixth line holding a
+    message); --json gives their 0-based indexes.
+
     Exit status: 0 when the level is high, 1 otherwise, 2 on an error (like `match`).
     """
+    from bastion.conversations.assess import assess as assess_conversation
+    from bastion.conversations.model import MAX_FILE_BYTES, from_jsonl
+    from bastion.conversations.scoring import Model
+
     cli: CliContext = ctx.obj
     conversation = from_jsonl(_read(file, MAX_FILE_BYTES), file.name)
     scorer = Model.load(model) if model else cli.settings.conversation_scorer()
@@ -54,17 +59,18 @@ def assess(
     if as_json:
         cli.out.print(json.dumps(result.to_json(), indent=2, ensure_ascii=False), markup=False)
     else:
+        # People count messages from 1; the JSON (and the API) keep 0-based indexes.
         warning = (
-            "never" if result.first_warning is None else f"after message {result.first_warning}"
+            f"no warning fires in its {result.messages} messages"
+            if result.first_warning is None
+            else f"a warning fires after message {result.first_warning + 1} of {result.messages}"
         )
         cli.out.print(
-            f"{file}: {result.level.upper()} risk {result.score:.2f} "
-            f"({result.messages} messages; a warning fires {warning})",
-            markup=False,
+            f"{file}: {result.level.upper()} risk {result.score:.2f} ({warning})", markup=False
         )
         table = Table("message", "sender", "indicator", "stage", "excerpt")
         for e in result.evidence:
-            table.add_row(str(e.message), e.sender, e.indicator, e.stage, e.excerpt)
+            table.add_row(str(e.message + 1), e.sender, e.indicator, e.stage, e.excerpt)
         if result.evidence:
             cli.out.print(table)
         for s in result.senders:
@@ -87,10 +93,14 @@ def train(
     synthetic: bool = typer.Option(
         False, "--synthetic", help="Also (or only) use bastion's synthetic training families."
     ),
-    seed: int = typer.Option(7, "--seed"),
+    seed: int = typer.Option(7, "--seed", help="Seed for the split and the fit."),
 ) -> None:
     """Fit and calibrate the learned layer on a platform's own labelled conversations (and
     with --synthetic, bastion's); use it with --model or the `conversation_model` setting."""
+    from bastion.conversations.model import MAX_FILE_BYTES
+    from bastion.conversations.training import read_labelled, synthetic_examples
+    from bastion.conversations.training import train as fit_model
+
     cli: CliContext = ctx.obj
     if data is None and not synthetic:
         raise ValidationError("give labelled conversations, or --synthetic")
@@ -115,13 +125,15 @@ def generate_cmd(
     ctx: typer.Context,
     out: Path = typer.Option(..., "--out", "-o", help="JSON Lines file to write."),
     family: list[str] | None = typer.Option(
-        None, "--family", help="Only this family (repeatable)."
+        None, "--family", metavar="LANG/SETTING", help="Only this family (repeatable)."
     ),
     count: int = typer.Option(30, "--count", min=3, max=100_000, help="Conversations per family."),
-    seed: int = typer.Option(7, "--seed"),
+    seed: int = typer.Option(7, "--seed", help="Seed for the conversations' choices."),
 ) -> None:
     """Write synthetic labelled conversations (the format `train` reads): grooming-pattern
     chats, benign ones and hard negatives, never explicit."""
+    from bastion.conversations.synthetic import families, generate
+
     cli: CliContext = ctx.obj
     chosen = family or families()
     unknown = sorted(set(chosen) - set(families()))

@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from PIL import Image, ImageEnhance
 from rich.table import Table
 
-from bastion.banks import BankStore
-from bastion.cli.context import CliContext
-from bastion.hashing import ContentHasher
-from bastion.matching import Matcher
-from bastion.samples import write_samples
-from bastion.settings import Settings
-from bastion.store import Database
+if TYPE_CHECKING:
+    from bastion.cli.context import CliContext
 
 
 def demo(
     ctx: typer.Context,
     keep: Path | None = typer.Option(
-        None, "--keep", help="Keep the demo's images and database in this directory."
+        None, "--keep", metavar="DIR", help="Keep the demo's images and database in this directory."
     ),
 ) -> None:
     """Run a self-contained demo on generated benign images (your data is not touched)."""
@@ -34,6 +29,15 @@ def demo(
 
 
 def _run(cli: CliContext, root: Path) -> None:
+    from PIL import Image, ImageEnhance
+
+    from bastion.banks import BankStore
+    from bastion.hashing import ContentHasher
+    from bastion.matching import Matcher
+    from bastion.samples import write_samples
+    from bastion.settings import Settings
+    from bastion.store import Database
+
     out = cli.out
     settings = Settings.load(data_dir=root / "data", pdq_mode=cli.pdq_mode)
     out.print(f"[bold]bastion demo[/bold]  (data in {root})")

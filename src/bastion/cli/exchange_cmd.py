@@ -3,24 +3,33 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+import sys
+from typing import TYPE_CHECKING, Any, Literal
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from bastion.audit import cli_actor
-from bastion.cli.context import CliContext
 from bastion.errors import ValidationError
-from bastion.exchange.api import Opinion
-from bastion.exchange.impl import KINDS, exchange_class
-from bastion.exchange.store import ExchangeStatus
-from bastion.exchange.sync import SyncResult
+
+if TYPE_CHECKING:
+    from bastion.cli.context import CliContext
+    from bastion.exchange.store import ExchangeStatus
+    from bastion.exchange.sync import SyncResult
 
 app = typer.Typer(
     help="Exchanges: fetch shared hash lists into banks (files, NCMEC, StopNCII, "
     "ThreatExchange, other bastion instances).",
     no_args_is_help=True,
+)
+
+#: The values of `bastion.exchange.api.Opinion` (a test keeps them equal), named here so that
+#: declaring the arguments does not import the exchange package.
+OpinionName = Literal["true_positive", "false_positive", "disputed"]
+
+CREDENTIAL_HELP = "A credential, taken as written (never read as JSON); repeatable."
+CREDENTIALS_STDIN_HELP = (
+    "Read credentials as KEY=VALUE lines from standard input (keeps them out of the process "
+    "list and shell history)."
 )
 
 
@@ -38,12 +47,35 @@ def _pairs(pairs: list[str] | None, option: str) -> dict[str, Any]:
     return found
 
 
-def _credentials(kind: str, given: list[str] | None) -> dict[str, str]:
-    """The kind's credential fields: from --credential, else asked for without echo."""
-    found = {k: str(v) for k, v in _pairs(given, "--credential").items()}
-    for name in exchange_class(kind).credential_fields:
-        if not found.get(name):
-            found[name] = typer.prompt(name, hide_input=True)
+def _credentials(kind: str, given: list[str] | None, from_stdin: bool) -> dict[str, str]:
+    """The kind's credential fields: from --credential and, with --credentials-stdin, from
+    standard input; any still missing are asked for without echo when there is a terminal
+    to ask on. Values are taken as written (a password `true` stays the text `true`)."""
+    from bastion.exchange.impl import exchange_class
+
+    lines = sys.stdin.read().splitlines() if from_stdin else []
+    found: dict[str, str] = {}
+    for pair, option in [(p, "--credential") for p in given or []] + [
+        (line, "--credentials-stdin") for line in lines if line.strip()
+    ]:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            # What was given may be a secret: the message never quotes it.
+            raise ValidationError(f"{option} expects KEY=VALUE, got a value without a key")
+        found[key.strip()] = value
+    missing = [f for f in exchange_class(kind).credential_fields if not found.get(f)]
+    if missing and from_stdin:
+        raise ValidationError(
+            f"missing credential {', '.join(missing)}: add {missing[0]}=... to standard input "
+            f"or pass --credential {missing[0]}=..."
+        )
+    if missing and not sys.stdin.isatty():
+        raise ValidationError(
+            f"no terminal to ask for credential {', '.join(missing)} on: pass --credential "
+            f"{missing[0]}=..., or KEY=VALUE lines on standard input with --credentials-stdin"
+        )
+    for name in missing:
+        found[name] = typer.prompt(name, hide_input=True)
     return found
 
 
@@ -58,6 +90,8 @@ def _status_json(status: ExchangeStatus) -> dict[str, Any]:
 @app.command("kinds")
 def kinds(ctx: typer.Context) -> None:
     """The kinds of exchange bastion speaks, and the credentials each needs."""
+    from bastion.exchange.impl import KINDS
+
     cli: CliContext = ctx.obj
     table = Table("kind", "credentials", "what it is")
     for name, cls in sorted(KINDS.items()):
@@ -69,20 +103,36 @@ def kinds(ctx: typer.Context) -> None:
 def add(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="A name for the exchange."),
-    kind: str = typer.Option(..., "--kind", "-k", help="See `bastion exchange kinds`."),
-    bank: str = typer.Option(..., "--bank", "-b", help="The bank its signals go into."),
+    kind: str = typer.Option(
+        ..., "--kind", "-k", metavar="KIND", help="See `bastion exchange kinds`."
+    ),
+    bank: str = typer.Option(
+        ..., "--bank", "-b", metavar="BANK", help="The bank its signals go into."
+    ),
     setting: list[str] | None = typer.Option(
-        None, "--set", "-s", help="Exchange setting KEY=VALUE, e.g. filename=list.csv; repeatable."
+        None,
+        "--set",
+        "-s",
+        metavar="KEY=VALUE",
+        help="Exchange setting, e.g. filename=list.csv; a value that reads as JSON (a number, "
+        "true) is taken as such; repeatable.",
     ),
     credential: list[str] | None = typer.Option(
-        None,
-        "--credential",
-        help="Credential KEY=VALUE; fields not given are asked for without echo.",
+        None, "--credential", metavar="KEY=VALUE", help=CREDENTIAL_HELP
     ),
-    interval: int = typer.Option(3600, "--interval", help="Seconds between scheduled syncs."),
+    credentials_stdin: bool = typer.Option(
+        False, "--credentials-stdin", help=CREDENTIALS_STDIN_HELP
+    ),
+    interval: int = typer.Option(
+        3600, "--interval", metavar="SECONDS", help="Seconds between scheduled syncs."
+    ),
     disabled: bool = typer.Option(False, "--disabled", help="Add it without scheduling syncs."),
 ) -> None:
-    """Add an exchange. Its credentials are stored encrypted (see the secret_key setting)."""
+    """Add an exchange. Its credentials are stored encrypted (see the secret_key setting);
+    the kind's credentials not given are asked for without echo on a terminal."""
+    from bastion.audit import cli_actor
+    from bastion.exchange.impl import exchange_class
+
     cli: CliContext = ctx.obj
     exchange_class(kind)  # an unknown kind fails before any prompt
     status = cli.exchanges.add(
@@ -90,7 +140,7 @@ def add(
         kind=kind,
         bank=bank,
         config=_pairs(setting, "--set"),
-        credentials=_credentials(kind, credential) or None,
+        credentials=_credentials(kind, credential, credentials_stdin) or None,
         interval_seconds=interval,
         enabled=not disabled,
         actor=cli_actor(),
@@ -162,6 +212,8 @@ def sync(
 
 
 def _sync_one(cli: CliContext, name: str) -> SyncResult:
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -184,18 +236,29 @@ def _sync_one(cli: CliContext, name: str) -> SyncResult:
 def set_credentials(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="Exchange name."),
-    credential: list[str] | None = typer.Option(None, "--credential", help="KEY=VALUE."),
+    credential: list[str] | None = typer.Option(
+        None, "--credential", metavar="KEY=VALUE", help=CREDENTIAL_HELP
+    ),
+    credentials_stdin: bool = typer.Option(
+        False, "--credentials-stdin", help=CREDENTIALS_STDIN_HELP
+    ),
 ) -> None:
-    """Replace an exchange's credentials (asked for without echo when not given)."""
+    """Replace an exchange's credentials (those not given are asked for without echo on a
+    terminal)."""
+    from bastion.audit import cli_actor
+
     cli: CliContext = ctx.obj
     kind = cli.exchanges.get(name).kind
-    cli.exchanges.update(name, credentials=_credentials(kind, credential), actor=cli_actor())
+    credentials = _credentials(kind, credential, credentials_stdin)
+    cli.exchanges.update(name, credentials=credentials, actor=cli_actor())
     cli.out.print(f"credentials of {name} replaced")
 
 
 @app.command("enable")
 def enable(ctx: typer.Context, name: str = typer.Argument(..., help="Exchange name.")) -> None:
     """Schedule syncs of the exchange again."""
+    from bastion.audit import cli_actor
+
     cli: CliContext = ctx.obj
     cli.exchanges.update(name, enabled=True, actor=cli_actor())
     cli.out.print(f"enabled {name}")
@@ -204,6 +267,8 @@ def enable(ctx: typer.Context, name: str = typer.Argument(..., help="Exchange na
 @app.command("disable")
 def disable(ctx: typer.Context, name: str = typer.Argument(..., help="Exchange name.")) -> None:
     """Stop scheduled syncs (its entries stay)."""
+    from bastion.audit import cli_actor
+
     cli: CliContext = ctx.obj
     cli.exchanges.update(name, enabled=False, actor=cli_actor())
     cli.out.print(f"disabled {name}")
@@ -212,6 +277,8 @@ def disable(ctx: typer.Context, name: str = typer.Argument(..., help="Exchange n
 @app.command("reset")
 def reset(ctx: typer.Context, name: str = typer.Argument(..., help="Exchange name.")) -> None:
     """Forget the checkpoint: the next sync fetches everything again (without duplicates)."""
+    from bastion.audit import cli_actor
+
     cli: CliContext = ctx.obj
     cli.exchanges.reset(name, actor=cli_actor())
     cli.out.print(f"{name} will fetch everything at its next sync")
@@ -220,6 +287,8 @@ def reset(ctx: typer.Context, name: str = typer.Argument(..., help="Exchange nam
 @app.command("remove")
 def remove(ctx: typer.Context, name: str = typer.Argument(..., help="Exchange name.")) -> None:
     """Remove the exchange and its credentials; the entries it fetched stay in the bank."""
+    from bastion.audit import cli_actor
+
     cli: CliContext = ctx.obj
     cli.exchanges.remove(name, actor=cli_actor())
     cli.out.print(f"removed exchange {name}")
@@ -229,14 +298,18 @@ def remove(ctx: typer.Context, name: str = typer.Argument(..., help="Exchange na
 def feedback(
     ctx: typer.Context,
     entry_id: int = typer.Argument(..., help="The entry (fetched from an exchange)."),
-    opinion: Opinion = typer.Argument(..., help="What review concluded."),
+    opinion: OpinionName = typer.Argument(
+        ..., help="What review concluded: true_positive, false_positive or disputed."
+    ),
     note: str = typer.Option("", "--note", help="A note for the source, where it takes one."),
     now: bool = typer.Option(False, "--now", help="Send it now instead of leaving it queued."),
 ) -> None:
     """Tell the entry's source what review concluded. It is queued and sent by the
     service's scheduler (or now, with --now), retried while the source is unreachable."""
+    from bastion.exchange.api import Opinion
+
     cli: CliContext = ctx.obj
-    given = cli.feedback.give(entry_id, opinion, note=note, given_by="cli")
+    given = cli.feedback.give(entry_id, Opinion(opinion), note=note, given_by="cli")
     if now:
         cli.feedback.deliver_due()
         given = next(f for f in cli.feedback.list(entry_id=entry_id) if f.id == given.id)
@@ -247,7 +320,9 @@ def feedback(
 @app.command("feedback-list")
 def feedback_list(
     ctx: typer.Context,
-    entry_id: int | None = typer.Option(None, "--entry", help="Only this entry's feedback."),
+    entry_id: int | None = typer.Option(
+        None, "--entry", metavar="ID", help="Only this entry's feedback."
+    ),
 ) -> None:
     """Feedback given on fetched entries, newest first, with where it stands."""
     cli: CliContext = ctx.obj

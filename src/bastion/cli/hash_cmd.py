@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from bastion.cli.context import CliContext
 from bastion.cli.output import content_json, dumps
-from bastion.signals import Signal, VpdqSignal
+
+if TYPE_CHECKING:
+    from bastion.cli.context import CliContext
+    from bastion.signals import Signal
 
 
 def hash_files(
     ctx: typer.Context,
     files: list[Path] = typer.Argument(
-        ..., help="Image or video files to hash.", show_default=False
+        ..., metavar="FILE...", help="Image or video files to hash.", show_default=False
     ),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON array, one object per file."),
     signal_type: str | None = typer.Option(
         None,
         "--signal-type",
         "-s",
-        help="Print only this signal type as '<type> <value>' lines (ThreatExchange local_file).",
+        metavar="TYPE",
+        help="Print only this signal type as 'TYPE VALUE' lines (ThreatExchange local_file).",
     ),
 ) -> None:
     """Hash media files: images get PDQ (with quality), MD5 and SHA-256; videos get video
@@ -69,6 +73,8 @@ def hash_files(
 
 
 def _size_of(signal: Signal) -> str:
+    from bastion.signals import VpdqSignal
+
     if signal.type == VpdqSignal.name:
         return f"{len(VpdqSignal.parse(signal.value))} frames; --json for all"
     return f"{len(signal.value):,} characters; --json for all"

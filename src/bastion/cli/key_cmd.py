@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
-from bastion.audit import cli_actor
-from bastion.auth import ApiKeyStore, Scope
-from bastion.cli.context import CliContext
 from bastion.errors import ValidationError
 
+if TYPE_CHECKING:
+    from bastion.cli.context import CliContext
+
 app = typer.Typer(help="Manage API keys for the HTTP service.", no_args_is_help=True)
+
+#: Every `bastion.auth.Scope` (a test keeps them in step), written out so that declaring the
+#: options does not import the key store.
+SCOPES = "hash, match, curate, metrics, partner or admin"
 
 
 @app.command("create")
 def create(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="What the key is for, e.g. 'upload-pipeline'."),
-    scope: list[Scope] = typer.Option(
-        ..., "--scope", "-s", help="hash, match, curate or admin; repeatable."
+    scope: list[str] = typer.Option(
+        ..., "--scope", "-s", metavar="SCOPE", help=f"{SCOPES}; repeatable."
     ),
     rate_limit: int | None = typer.Option(
         None, "--rate-limit", help="Requests per minute (default: unlimited)."
@@ -29,12 +34,22 @@ def create(
         None,
         "--bank",
         "-b",
+        metavar="BANK=PERMISSIONS",
         help="Limit the key to this bank, BANK=PERMISSIONS with permissions among read, "
         "write, export (e.g. confirmed=read,export); repeatable. Default: every bank.",
     ),
 ) -> None:
     """Create a key and print it once: it is stored only as a digest."""
+    from bastion.audit import cli_actor
+    from bastion.auth import ApiKeyStore, Scope
+
     cli: CliContext = ctx.obj
+    scopes = []
+    for given in scope:
+        try:
+            scopes.append(Scope(given.strip().lower()))
+        except ValueError:
+            raise ValidationError(f"--scope: unknown scope {given!r}; choose {SCOPES}") from None
     grants: dict[str, list[str]] | None = None
     for pair in bank or []:
         name_part, sep, permissions = pair.partition("=")
@@ -42,7 +57,7 @@ def create(
             raise ValidationError(f"--bank expects BANK=read,write,export, got {pair!r}")
         grants = {**(grants or {}), name_part: [p.strip() for p in permissions.split(",")]}
     new = ApiKeyStore(cli.db).create(
-        name, list(scope), rate_limit=rate_limit, banks=grants, actor=cli_actor()
+        name, scopes, rate_limit=rate_limit, banks=grants, actor=cli_actor()
     )
     cli.err.print(f"created key {new.key.prefix} ({name}); store it now, it is not shown again:")
     cli.out.print(new.secret, markup=False)
@@ -54,6 +69,8 @@ def list_keys(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List keys (prefixes, names, scopes, state); secrets are never shown."""
+    from bastion.auth import ApiKeyStore
+
     cli: CliContext = ctx.obj
     keys = ApiKeyStore(cli.db).list()
     if as_json:
@@ -90,7 +107,11 @@ def revoke(
     ctx: typer.Context,
     key: str = typer.Argument(..., help="The key's prefix (or its name, if unique)."),
 ) -> None:
-    """Revoke a key at once; requests with it get 401."""
+    """Revoke a key: a running service answers 401 to it within api_key_cache_seconds
+    (default 5 s), the time each of its workers remembers a key it has checked."""
+    from bastion.audit import cli_actor
+    from bastion.auth import ApiKeyStore
+
     cli: CliContext = ctx.obj
     revoked = ApiKeyStore(cli.db).revoke(key, actor=cli_actor())
     cli.out.print(f"revoked key {revoked.prefix} ({revoked.name})", markup=False)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bastion.hashing import HashedContent
-from bastion.matching import Match
-from bastion.vpdq import VideoComparison
+if TYPE_CHECKING:
+    from bastion.banks import BankEntry
+    from bastion.hashing import HashedContent
+    from bastion.matching import Match
+    from bastion.vpdq import VideoComparison
 
 
 def content_json(content: HashedContent) -> dict[str, Any]:
@@ -32,6 +34,29 @@ def content_json(content: HashedContent) -> dict[str, Any]:
     if content.displayed_pdq is not None:
         doc["displayed_pdq"] = content.displayed_pdq.value
     return doc
+
+
+def entry_json(entry: BankEntry) -> dict[str, Any]:
+    """An entry as `bank show --json` and `entry show --json` print it."""
+    return {
+        "id": entry.id,
+        "bank": entry.bank,
+        "signals": [
+            {"type": s.type, "value": s.value, "quality": s.quality} for s in entry.signals
+        ],
+        "metadata": entry.metadata,
+        "note": entry.note,
+        "source": entry.provenance.source,
+        "imported_from": entry.provenance.imported_from,
+        "upstream_id": entry.provenance.upstream_id,
+        "added_by": entry.provenance.added_by,
+        "added_at": entry.provenance.added_at.isoformat(),
+        "enabled": entry.enabled,
+        "disabled_until": entry.disabled_until.isoformat() if entry.disabled_until else None,
+        "derived": [
+            {"type": d.signal.type, "value": d.signal.value, "how": d.how} for d in entry.derived
+        ],
+    }
 
 
 def match_json(match: Match) -> dict[str, Any]:

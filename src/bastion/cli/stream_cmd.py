@@ -8,26 +8,27 @@ import signal
 import threading
 import time
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
 
-from bastion.actions import ActionStore
-from bastion.cli.context import CliContext
 from bastion.cli.output import describe_match
-from bastion.matching import Match
-from bastion.media.fetch import FetchPolicy, ForbiddenAddressError
-from bastion.media.stream import StreamOptions
-from bastion.pdq import PdqMode
-from bastion.signals import Signal
-from bastion.streams import StreamWatcher, WatchPolicy, WatchStore, check_address, public_url
+
+if TYPE_CHECKING:
+    from bastion.cli.context import CliContext
+    from bastion.matching import Match
+    from bastion.media.fetch import FetchPolicy
+    from bastion.signals import Signal
 
 app = typer.Typer(help="Watch live streams (HLS, RTMP) for known content.", no_args_is_help=True)
 
 
 def _checked(cli: CliContext, url: str) -> FetchPolicy:
     """The address rules for streams, after checking `url` against them."""
+    from bastion.media.fetch import ForbiddenAddressError
+    from bastion.streams import check_address
+
     addresses = cli.settings.fetch_policy()
     try:
         check_address(url, addresses)
@@ -41,10 +42,14 @@ def _checked(cli: CliContext, url: str) -> FetchPolicy:
 def watch(
     ctx: typer.Context,
     url: str = typer.Argument(..., help="HLS (http/https .m3u8) or RTMP(S) URL."),
-    sample_seconds: float = typer.Option(0.5, help="Seconds of stream between sampled frames."),
+    sample_seconds: float = typer.Option(
+        0.5, metavar="SECONDS", help="Seconds of stream between sampled frames."
+    ),
     min_frames: int = typer.Option(2, min=1, help="Matching frames (within 10 s) to alert."),
     duration: float | None = typer.Option(
-        None, help="Stop after this many seconds (default: until the stream ends or Ctrl-C)."
+        None,
+        metavar="SECONDS",
+        help="Stop after this many seconds (default: until the stream ends or Ctrl-C).",
     ),
 ) -> None:
     """Sample, hash and match a live stream's frames as they arrive; an alert runs the
@@ -52,6 +57,11 @@ def watch(
 
     Exit status: 0 if an alert was raised, 1 if none, 2 if the stream could not be read.
     """
+    from bastion.actions import ActionStore
+    from bastion.media.stream import StreamOptions
+    from bastion.pdq import PdqMode
+    from bastion.streams import StreamWatcher, WatchPolicy, public_url
+
     cli: CliContext = ctx.obj
     addresses = _checked(cli, url)
     matcher = cli.matcher()
@@ -112,6 +122,8 @@ def start(
     """Add a watch for the service: a running `bastion serve` (any of its processes) starts
     watching URL within a second, runs the banks' actions on matches, and resumes the watch
     after a restart. The same address rules apply as for the API."""
+    from bastion.streams import WatchStore
+
     cli: CliContext = ctx.obj
     _checked(cli, url)
     watch = WatchStore(cli.db).add(
@@ -126,6 +138,8 @@ def list_watches(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """The service's stream watches, with their state and figures (URLs without queries)."""
+    from bastion.streams import WatchStore
+
     cli: CliContext = ctx.obj
     watches = WatchStore(cli.db).list()
     if as_json:
@@ -148,8 +162,12 @@ def list_watches(
 
 
 @app.command("stop")
-def stop(ctx: typer.Context, watch_id: int = typer.Argument(..., help="Watch id.")) -> None:
+def stop(
+    ctx: typer.Context, watch_id: int = typer.Argument(..., metavar="ID", help="Watch id.")
+) -> None:
     """Stop a watch and forget it; the service process running it stops within a second."""
+    from bastion.streams import WatchStore
+
     cli: CliContext = ctx.obj
     last = WatchStore(cli.db).remove(watch_id)
     cli.out.print(

@@ -35,6 +35,11 @@ def prepare(settings: Settings) -> str | None:
         db.close()
 
 
+def try_line(secret: str, url: str) -> str:
+    """A first request to paste whole: the full key (cutting it made the line useless)."""
+    return f"Try: curl -H 'Authorization: Bearer {secret}' {url}/api/v1/banks"
+
+
 def seed_demo_bank(store: BankStore, settings: Settings) -> None:
     """A bank of the hashes of generated benign sample images (`bastion.samples`)."""
     hasher = ContentHasher(settings)
@@ -51,5 +56,6 @@ def seed_demo_bank(store: BankStore, settings: Settings) -> None:
         DEMO_BANK,
         description="Demo: hashes of generated benign sample images (bastion.samples seeds 1-6)",
         matching=options,
+        actor="first run",
     )
     store.add_entries(DEMO_BANK, entries, source="media", added_by="first run")
