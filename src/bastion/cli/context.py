@@ -13,8 +13,10 @@ from rich.console import Console
 from bastion.errors import BastionError
 
 if TYPE_CHECKING:
+    from bastion.actions import ActionStore
     from bastion.banks import BankStore, MatchOptions
     from bastion.exchange.feedback import FeedbackQueue
+    from bastion.exchange.secrets import CredentialBox
     from bastion.exchange.store import ExchangeStore
     from bastion.exchange.sync import Syncer
     from bastion.hashing import ContentHasher, HashedContent
@@ -47,8 +49,25 @@ class CliContext:
     @cached_property
     def db(self) -> Database:
         from bastion.store import Database
+        from bastion.store.private_files import make_owner_only
 
-        return Database.open(self.settings.database_url)
+        opened = Database.open(self.settings.database_url)
+        make_owner_only(self.settings.data_dir)  # whatever an older version made it
+        return opened
+
+    @cached_property
+    def box(self) -> CredentialBox:
+        """Seals and opens exchange credentials and webhook secrets (see `secret_key`)."""
+        return self.settings.credential_box()
+
+    @cached_property
+    def actions(self) -> ActionStore:
+        """The action rules; webhook secrets an older version kept in clear are sealed."""
+        from bastion.actions import ActionStore
+
+        actions = ActionStore(self.db, self.box)
+        actions.seal_clear_secrets()
+        return actions
 
     @cached_property
     def store(self) -> BankStore:

@@ -68,7 +68,8 @@ def list_keys(
     ctx: typer.Context,
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """List keys (prefixes, names, scopes, state); secrets are never shown."""
+    """List keys (prefixes, names, scopes, state, created, last used to within a minute);
+    secrets are never shown."""
     from bastion.auth import ApiKeyStore
 
     cli: CliContext = ctx.obj
@@ -85,12 +86,15 @@ def list_keys(
                 else {b: sorted(p) for b, p in k.bank_grants.items()},
                 "created_at": k.created_at.isoformat(),
                 "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None,
+                "last_used_at": k.last_used_at.isoformat() if k.last_used_at else None,
             }
             for k in keys
         ]
         cli.out.print(json.dumps(doc, indent=2), markup=False)
         return
-    table = Table("prefix", "name", "scopes", "rate limit", "state")
+    table = Table(
+        "prefix", "name", "scopes", "rate limit", "state", "created (UTC)", "last used (UTC)"
+    )
     for k in keys:
         table.add_row(
             k.prefix,
@@ -98,6 +102,8 @@ def list_keys(
             ", ".join(sorted(k.scopes)),
             f"{k.rate_limit}/min" if k.rate_limit else "-",
             "revoked" if k.revoked_at else "active",
+            f"{k.created_at:%Y-%m-%d %H:%M}",
+            f"{k.last_used_at:%Y-%m-%d %H:%M}" if k.last_used_at else "never",
         )
     cli.out.print(table)
 

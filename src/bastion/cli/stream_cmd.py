@@ -57,7 +57,6 @@ def watch(
 
     Exit status: 0 if an alert was raised, 1 if none, 2 if the stream could not be read.
     """
-    from bastion.actions import ActionStore
     from bastion.media.stream import StreamOptions
     from bastion.pdq import PdqMode
     from bastion.streams import StreamWatcher, WatchPolicy, public_url
@@ -65,7 +64,7 @@ def watch(
     cli: CliContext = ctx.obj
     addresses = _checked(cli, url)
     matcher = cli.matcher()
-    actions = ActionStore(cli.db)
+    actions = cli.actions
     lock = threading.Lock()
 
     def match(signals: list[Signal]) -> list[Match]:
