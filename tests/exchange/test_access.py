@@ -4,6 +4,7 @@ checked when the exchange is added and again when it reads; and no error quotes 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Iterator
@@ -14,9 +15,13 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from bastion.banks import BankStore
 from bastion.errors import ConfigurationError, ValidationError
+from bastion.exchange.access import FileAccess, SourceAccess
 from bastion.exchange.clients.guard import GuardedTransport
 from bastion.exchange.secrets import CredentialBox
 from bastion.exchange.store import ExchangeStore
@@ -155,6 +160,14 @@ def test_names_inside_the_folder_and_what_is_not_a_regular_file(
     assert syncer.sync("pipe").error == "pipe: pipe is not a regular file"
     with pytest.raises(ValidationError, match="outside exchange_files_dir"):
         add_file(exchanges, "../outside.txt")
+    (lists / "loop").symlink_to(lists / "loop")
+    with pytest.raises(ValidationError, match=r"^local_file: filename: loop: Too many levels"):
+        add_file(exchanges, "loop")
+    with pytest.raises(ValidationError, match="no such home directory"):
+        add_file(exchanges, "~no-such-user-here/list.txt")
+    (lists / "partner.txt").unlink()
+    (lists / "partner.txt").symlink_to(lists / "partner.txt")  # a loop, after it was added
+    assert syncer.sync("f").error == "f: cannot read partner.txt: Too many levels of symbolic links"
 
 
 def test_the_command_line_names_files_by_absolute_path(
@@ -242,7 +255,6 @@ def test_url_sources_reach_only_addresses_media_fetches_may(
         api = door(db, settings, operator=False)
         for kind, config in (
             ("local_file", {"url": f"{base}/list.txt"}),
-            ("local_file", {"url": f"http://localhost:{port}/list.txt"}),
             ("local_file", {"url": "http://169.254.169.254/latest/meta-data/"}),
             ("ncmec", {"base_url": "http://10.0.0.1/v2"}),
             ("stop_ncii", {"base_url": "https://[::1]:8443/"}),
@@ -265,6 +277,13 @@ def test_url_sources_reach_only_addresses_media_fetches_may(
             "the fetch_allow_networks setting can allow it"
         )
         assert [path for path, _ in seen] == ["/list.txt", "/moved"]
+        # A name is looked up when a request is sent: this one, to loopback.
+        named = {"url": f"http://localhost:{port}/list.txt"}
+        api.add("named", kind="local_file", bank="shared", config=named)
+        error = Syncer(store, api).sync("named").error
+        assert error is not None
+        assert error.startswith("named: refusing to fetch from localhost: not a public address")
+        assert len(seen) == 2
 
 
 def test_each_request_goes_to_the_address_that_was_checked() -> None:
@@ -328,3 +347,29 @@ def test_the_folder_cannot_be_inside_the_data_directory(tmp_path: Path) -> None:
         Settings.load(
             env={}, data_dir=tmp_path / "data", exchange_files_dir=str(tmp_path / "data" / "lists")
         )
+
+
+_URL_PIECES = st.sampled_from(
+    ["http://", "https://", "ftp://", "[", "]", ":", "::1", "@", "/", "?", "#", "%", "%zz", "x",
+     "127.0.0.1", "0x7f.1", "2130706433", "99999", "-", ".", "\ud800", "é", "xn--", " ", "\t",
+     "10.0.0.1", "a" * 70, "_", "~"]
+)  # fmt: skip
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(st.lists(_URL_PIECES, max_size=10).map("".join))
+def test_any_url_is_accepted_or_refused_with_a_clear_error(url: str) -> None:
+    with contextlib.suppress(ValidationError):
+        SourceAccess().check_url(url, "local_file: url")
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["/", "..", ".", "~", "~nobody", "a", " ", "\x00", "\ud800"]), max_size=8
+    ).map("".join)
+)
+def test_any_file_name_is_accepted_or_refused_with_a_clear_error(filename: str) -> None:
+    files = FileAccess((Path("/nonexistent-data"),), Path("/nonexistent-lists"))
+    with contextlib.suppress(ValidationError):
+        files.checked_name(filename, "local_file: filename")

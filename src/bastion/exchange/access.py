@@ -22,12 +22,13 @@ export of the bank. So:
   resolved once, every address checked as media fetches check theirs (public, or inside
   the `fetch_allow_networks` setting), and the connection made to a checked address, so a
   second DNS answer cannot send it elsewhere. A redirect is a new request, checked alike.
-  Addresses named literally are refused when the exchange is added; names are resolved and
-  checked then too, and again at every request.
+  An address named literally is refused as soon as the exchange is added; a name, when a
+  request is sent (adding an exchange does not wait on DNS).
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ from bastion.media.fetch import (
     InvalidUrlError,
     resolve_allowed,
 )
+from bastion.validation import checked_text
 
 #: Where the system shows the path of an open file (Linux).
 _PROC_FD = Path("/proc/self/fd")
@@ -72,13 +74,17 @@ class FileAccess:
                 "`bastion exchange add` command on the server)"
             )
         path = self._path(filename, where)
-        self._check_place(path.resolve(strict=False), filename, where)
+        try:
+            resolved = _resolved(path, strict=False)
+        except OSError as e:
+            raise ValidationError(f"{where}: {filename}: {e.strerror}") from None
+        self._check_place(resolved, filename, where)
         return filename if self.folder is not None else str(path)
 
     def open(self, filename: str, where: str) -> BinaryIO:
         """The file, opened for reading after the checks of `checked_name` (bar the door's):
         ValidationError if it may not be read, OSError if it cannot."""
-        path = self._path(filename, where).resolve(strict=True)
+        path = _resolved(self._path(filename, where), strict=True)
         self._check_place(path, filename, where)
         flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
         fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
@@ -95,9 +101,13 @@ class FileAccess:
             raise
 
     def _path(self, filename: str, where: str) -> Path:
+        checked_text(filename, where, max_length=4096)  # no NUL, no lone surrogate
         if not filename.strip():
             raise ValidationError(f"{where}: the file name is empty")
-        path = Path(filename).expanduser()
+        try:
+            path = Path(filename).expanduser()
+        except RuntimeError:  # `~user` for a user the system does not know
+            raise ValidationError(f"{where}: {filename}: no such home directory") from None
         if path.is_absolute():
             return path
         return (self.folder / path) if self.folder is not None else path.absolute()
@@ -112,6 +122,20 @@ class FileAccess:
             self.folder.expanduser().resolve(strict=False)
         ):
             raise ValidationError(f"{where}: {filename} is outside exchange_files_dir")
+
+
+def _later(host: str, port: int) -> list[str]:
+    """A resolver that looks nothing up: names are checked when requests are sent."""
+    raise OSError(f"{host} is looked up when requested")
+
+
+def _resolved(path: Path, *, strict: bool) -> Path:
+    """`path.resolve`, with a symlink loop an OSError like any other unreadable path (Python
+    3.11 raises RuntimeError for it)."""
+    try:
+        return path.resolve(strict=strict)
+    except RuntimeError:
+        raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), str(path)) from None
 
 
 @dataclass(frozen=True)
@@ -136,21 +160,22 @@ class SourceAccess:
         return self.files.open(filename, where)
 
     def check_url(self, url: str, where: str) -> None:
-        """Refuse, as an exchange is added, a URL whose host is or resolves to an address
-        requests may not reach. A name that does not resolve now is checked when fetched."""
+        """Refuse, as an exchange is added, a URL that is malformed or names an address
+        requests may not reach. A host name is not looked up now (adding an exchange does
+        not wait on DNS): every request checks what it resolves to."""
         try:
             target = httpx.URL(url)
-        except httpx.InvalidURL:
+        except (httpx.InvalidURL, ValueError):
             raise ValidationError(f"{where}: not a valid URL") from None
         try:
             host, port = checked_target(target, self.fetch, where)
-            resolve_allowed(host, port, self.fetch)
+            resolve_allowed(host, port, self.fetch, resolver=_later)
         except ForbiddenAddressError as e:
             raise ValidationError(f"{where}: {e.message}{ALLOW_HINT}") from None
         except InvalidUrlError as e:
             raise ValidationError(e.message) from None
         except FetchError:
-            pass  # unresolvable now: GuardedTransport checks it at every request
+            pass  # a name: GuardedTransport checks what it resolves to, at every request
 
     def transport(self, name: str) -> httpx.BaseTransport:
         """A transport for one exchange client, checking every request it sends."""

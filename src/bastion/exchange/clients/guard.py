@@ -26,6 +26,7 @@ from bastion.media.fetch import (
 #: What a refused address's message adds: how the operator allows it.
 ALLOW_HINT = "; the fetch_allow_networks setting can allow it"
 _PORTS = {"http": 80, "https": 443}
+_HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_.")
 
 
 def checked_target(url: httpx.URL, policy: FetchPolicy, where: str) -> tuple[str, int]:
@@ -36,6 +37,11 @@ def checked_target(url: httpx.URL, policy: FetchPolicy, where: str) -> tuple[str
     host = url.raw_host.decode("ascii").lower()
     if not host:
         raise InvalidUrlError(f"{where}: the URL has no host")
+    labels = host.removesuffix(".").split(".")
+    if ":" not in host and (  # IPv6 apart, what a resolver takes: labels of 1-63 characters
+        not set(host) <= _HOST_CHARS or not all(0 < len(label) <= 63 for label in labels)
+    ):
+        raise InvalidUrlError(f"{where}: the URL's host is not a valid host name")
     return host, url.port or _PORTS[url.scheme]
 
 
