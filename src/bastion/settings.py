@@ -188,9 +188,10 @@ SETTINGS: tuple[Setting, ...] = (
         "secret_key",
         str,
         "",
-        "Key that encrypts exchange credentials in the database (Fernet: 32 url-safe base64 "
-        "bytes). Empty: a key file, secret.key, made in the data directory on first use. "
-        "Every process and machine of one deployment needs the same key.",
+        "Key that encrypts exchange credentials and webhook signing secrets in the database "
+        "(Fernet: 32 url-safe base64 bytes). Empty: a key file, secret.key, made in the data "
+        "directory on first use. Every process and machine of one deployment needs the same "
+        "key.",
     ),
     Setting(
         "federation_key",
@@ -357,6 +358,7 @@ class Settings:
             raise ConfigurationError(
                 "exchange_files_dir must be outside the data directory (never read by exchanges)"
             )
+        self.video_limits()  # refuses a NaN or infinite duration limit
 
     def video_signal_types(self) -> tuple[str, ...]:
         """The video hashes to compute besides video_md5, in the configured order."""

@@ -5,8 +5,13 @@ frame's feature is its PDQ float DCT (the 256 values PDQ thresholds into bits). 
 adds its raw feature to the pure average, and its L2-normalised feature, weighted by
 cos(2·pi·j·t/T) and sin(2·pi·j·t/T), to the j-th cosine and sine features of each period T.
 At the end the average is divided by N, and each cosine/sine feature is L2-normalised and
-scaled by sqrt(a_j). Frames are ingested in blocks, so memory stays at one descriptor
-(P·m·d floats) whatever the video's length.
+scaled by sqrt(a_j).
+
+The sampler hands on a frame shown n times in a row once, with n, and the builder adds the
+n frames in one step: their weights over consecutive times are geometric series, summed in
+closed form (`fourier_weights`), so a frame held for two hours costs what one frame does.
+Frames are ingested in blocks, so memory stays at one descriptor (P·m·d floats) whatever
+the video's length.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bastion.errors import CorruptMediaError
-from bastion.media.video import FrameSampler, RgbFrame, VideoLimits, decoded_frames, open_video
+from bastion.media.video import FrameRun, FrameSampler, VideoLimits, decoded_frames, open_video
 from bastion.pdq import pdq_float
 from bastion.tmk.features import TmkFeatures
 
@@ -59,10 +64,16 @@ class TmkBuilder:
         self._cos = np.zeros(shape)
         self._sin = np.zeros(shape)
         self._pending: list[npt.NDArray[np.float64]] = []
+        self._counts: list[int] = []
         self._count = 0
 
-    def add_frame(self, feature: npt.NDArray[np.floating]) -> None:
+    def add_frame(self, feature: npt.NDArray[np.floating], count: int = 1) -> None:
+        """Add the next `count` frames, each with this feature (a frame shown `count` times
+        in a row): the same as adding it `count` times, at the cost of once."""
+        if count < 1:
+            raise ValueError("a frame is added at least once")
         self._pending.append(np.asarray(feature, dtype=np.float64).reshape(-1))
+        self._counts.append(count)
         if len(self._pending) >= _BLOCK:
             self._ingest()
 
@@ -70,21 +81,21 @@ class TmkBuilder:
         if not self._pending:
             return
         block = np.stack(self._pending)
-        self._pending = []
-        first, self._count = self._count, self._count + len(block)
-        self._sum += block.sum(axis=0)
+        counts = np.array(self._counts, dtype=np.int64)
+        self._pending, self._counts = [], []
+        starts = self._count + np.cumsum(counts) - counts
+        self._count += int(counts.sum())
+        self._sum += (block * counts[:, None]).sum(axis=0)
         norms = np.linalg.norm(block, axis=1, keepdims=True)
         unit = np.divide(block, norms, out=np.zeros_like(block), where=norms > 0)
-        times = np.arange(first, self._count, dtype=np.float64)
-        j = np.arange(len(self._coefficients), dtype=np.float64)
         for i, period in enumerate(self._periods):
-            angles = 2.0 * np.pi * np.outer(j, times) / period  # (m, frames)
-            self._cos[i] += np.cos(angles) @ unit
-            self._sin[i, 1:] += np.sin(angles[1:]) @ unit  # the 0th sine feature stays 0
+            cos, sin = fourier_weights(period, len(self._coefficients), starts, counts)
+            self._cos[i] += cos @ unit
+            self._sin[i, 1:] += sin[1:] @ unit  # the 0th sine feature stays 0
 
     @property
     def frame_count(self) -> int:
-        return self._count + len(self._pending)
+        return self._count + sum(self._counts)
 
     def finish(self) -> TmkFeatures:
         self._ingest()
@@ -142,11 +153,40 @@ class TmkHasher:
             raise CorruptMediaError("the video has no frames to decode")
         return self._builder.finish()
 
-    def _take(self, frames: list[RgbFrame]) -> None:
-        for frame in frames:
-            feature = pdq_float(frame)
+    def _take(self, runs: list[FrameRun]) -> None:
+        for run in runs:
+            feature = pdq_float(run.frame)
             if feature is not None:  # (a 64x64 frame is always large enough)
-                self._builder.add_frame(feature)
+                self._builder.add_frame(feature, run.count)
+
+
+def fourier_weights(
+    period: int,
+    coefficients: int,
+    starts: npt.NDArray[np.int64],
+    counts: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """(coefficients, runs) weights: for each j and each run of `counts[r]` frames from time
+    `starts[r]`, the sums over its times t of cos(2·pi·j·t/T) and of sin(2·pi·j·t/T).
+
+    With theta = 2·pi·j/T, the n terms from t0 sum to D·cos(theta·(t0 + (n-1)/2)) and
+    D·sin(...), where D = sin(n·theta/2) / sin(theta/2) (Dirichlet's kernel; n for j = 0).
+    Every angle is reduced modulo a whole turn in integers before it becomes a float, so
+    the weights are as exact at frame 100,000 as at frame 0; for n = 1 they are the
+    frame's own cos and sin (D is exactly 1).
+    """
+    j = np.arange(coefficients, dtype=np.int64)[:, None]
+    turn = 2 * period  # angles below are pi·k/T, so k is taken modulo 2T
+    middle = np.pi * ((j * (2 * starts + counts - 1)) % turn) / period
+    half = np.pi * ((j * counts) % turn) / period
+    step = np.pi * j / period
+    kernel = np.divide(
+        np.sin(half),
+        np.sin(step),
+        out=np.broadcast_to(counts, half.shape).astype(np.float64),
+        where=j > 0,
+    )
+    return kernel * np.cos(middle), kernel * np.sin(middle)
 
 
 def _unit_rows(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
