@@ -155,3 +155,40 @@ def test_a_newer_generation_is_adopted_on_refresh(
     assert mapped(reader)
     assert len(reader.match_signals([Signal("pdq", extra[9])])) == 1
     assert len(reader) == 500
+
+
+def test_a_generation_older_than_the_view_catches_up_before_it_is_used(
+    store: BankStore, shared: Settings, bank: list[str]
+) -> None:
+    now = [0.0]
+    shelf = SnapshotShelf.for_settings(shared)
+    assert shelf is not None
+    reader = Matcher(store, shared, shelf=shelf, clock=lambda: now[0])
+    extra = pdq_values(100, seed=2)
+    extra_ids = store.add_entries(
+        "shared", [NewEntry(signals=[Signal("pdq", v)]) for v in extra], source="test"
+    )
+    writer = Matcher(store, shared, shelf=shelf, clock=lambda: now[0])
+    now[0] = 60.0
+    writer.refresh()  # publishes a generation with the extra entries
+    assert writer._publishing is not None
+    writer._publishing.join()
+    newer = shelf.latest()
+    assert newer is not None
+    # Changes after that generation: the reader applies them before it maps the generation,
+    # which must not take them back.
+    (gone,) = [m.entry_id for m in reader.match_signals([Signal("pdq", bank[7])])]
+    store.delete_entry(gone)
+    store.delete_entry(extra_ids[3])
+    (late,) = store.add_entries(
+        "shared", [NewEntry(signals=[Signal("pdq", near(bank[9], 3))])], source="test"
+    )
+    reader.refresh()
+    assert reader._generation == newer
+    assert reader.seq == store.head_seq() > newer.seq
+    assert mapped(reader)
+    assert reader.match_signals([Signal("pdq", bank[7])]) == []
+    assert reader.match_signals([Signal("pdq", extra[3])]) == []
+    assert len(reader.match_signals([Signal("pdq", extra[4])])) == 1
+    assert late in [m.entry_id for m in reader.match_signals([Signal("pdq", bank[9])])]
+    assert len(reader) == len(Matcher(store, shared)) == 400 + 100 - 2 - 1 + 1

@@ -8,7 +8,7 @@ follower never skips a change that commits late.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -94,20 +94,22 @@ class BankStore:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._local_changes = 0
+        self._on_commit: list[Callable[[], None]] = []
 
-    @property
-    def local_changes(self) -> int:
-        """How many changing transactions this object has committed (for read-your-writes:
-        a cache over this store compares it to know that it must look again at once)."""
-        return self._local_changes
+    def on_commit(self, listener: Callable[[], None]) -> None:
+        """Call `listener` after each transaction of this object that records changes has
+        committed, in the writing thread, before the write returns (read-your-writes: a
+        matcher over this store catches up with the write before its caller can ask)."""
+        self._on_commit.append(listener)
 
     @contextmanager
     def _changing(self) -> Iterator[Session]:
-        """A session for a transaction that records changes; counted once it commits."""
+        """A session for a transaction that records changes; `on_commit` listeners are
+        called once it commits."""
         with self.db.session() as s:
             yield s
-        self._local_changes += 1
+        for listener in self._on_commit:
+            listener()
 
     # Banks -------------------------------------------------------------------------------
 
@@ -491,15 +493,17 @@ class BankStore:
             at = s.scalar(select(ChangeRow.at).where(ChangeRow.seq == seq))
         return None if at is None else f"{seq}@{at.isoformat()}"
 
-    def changes_since(self, seq: int, *, limit: int = 10_000) -> list[Change]:
-        """Changes with a sequence number above `seq`, oldest first."""
+    def changes_since(
+        self, seq: int, *, until: int | None = None, limit: int = 10_000
+    ) -> list[Change]:
+        """Changes with a sequence number above `seq` (and at most `until`), oldest first."""
+        query = select(ChangeRow.seq, ChangeRow.op, ChangeRow.bank_id, ChangeRow.entry_id).where(
+            ChangeRow.seq > seq
+        )
+        if until is not None:
+            query = query.where(ChangeRow.seq <= until)
         with self.db.session() as s:
-            rows = s.execute(
-                select(ChangeRow.seq, ChangeRow.op, ChangeRow.bank_id, ChangeRow.entry_id)
-                .where(ChangeRow.seq > seq)
-                .order_by(ChangeRow.seq)
-                .limit(limit)
-            )
+            rows = s.execute(query.order_by(ChangeRow.seq).limit(limit))
             return [Change(q, ChangeOp(op), b, e) for q, op, b, e in rows]
 
     # Internals ----------------------------------------------------------------------------

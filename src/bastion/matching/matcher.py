@@ -6,10 +6,15 @@ removed and its current ones added. Nothing is rebuilt from scratch after the fi
 
 The index only proposes candidates. Each one is checked against its entry as read from the
 store (the entry exists and is enabled, its bank's threshold and the `disabled_until` time).
-Entries read for that are remembered until the next refresh that applies a change, so repeated
+Entries read for that are remembered until a refresh applies a change to them, so repeated
 hits cost no database read and a changed entry is read again. Deletions name the signals they
 removed (`BankStore.removed_signals`), so those leave the index too. With a `SnapshotShelf`, large
 Hamming indexes are saved once and mapped by every process (see `snapshots.py`).
+
+A matcher may be shared by threads. The index lock is held only for memory work: finding
+candidates, and applying one step of a refresh. Reading the database (a refresh's changes and
+rows, the entries that confirm a hit) happens outside it, so queries never wait on the
+database reads of a refresh or of another query, and one thread refreshes at a time.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from bastion.index import (
     SignalIndex,
     TmkIndex,
 )
+from bastion.matching.catch_up import STEP_CHANGES, ChangeStep, read_steps
 from bastion.matching.snapshots import Generation, SnapshotShelf
 from bastion.settings import Settings
 from bastion.signals import (
@@ -47,18 +53,16 @@ from bastion.signals import (
     VpdqSignal,
     get_signal_type,
 )
-from bastion.store.models import ChangeOp, utcnow
-from bastion.tmk import level2_score
+from bastion.store.models import utcnow
+from bastion.tmk import TmkFeatures, level2_score
 from bastion.vpdq import VideoComparison, summarise
 
 log = logging.getLogger(__name__)
 
 #: How often a long-running matcher looks for a newer shared snapshot.
 SHELF_CHECK_SECONDS = 10.0
-#: Entries remembered between refreshes for confirming hits (forgotten all at once when full).
+#: Entries remembered for confirming hits (forgotten all at once when full).
 OWNER_CACHE_SIZE = 100_000
-#: Changes whose removed signals (`BankStore.removed_signals`) leave the index.
-_DELETIONS = (ChangeOp.ENTRY_DELETE, ChangeOp.BANK_DELETE, ChangeOp.SIGNALS_REPLACED)
 
 #: Signal types whose values are long (a video's frames, a descriptor): read in small pages.
 _VIDEO_KINDS = (MatchKind.FRAMES, MatchKind.SIMILARITY)
@@ -73,6 +77,9 @@ _Judge = Callable[[int], _Verdict | None]
 #: for video types the judge of the hit under a bank's threshold, and how the query signal
 #: was derived from the upload (None for the upload's own signals).
 _Candidate = tuple[IndexHit, Signal, type[SignalType], dict[int, int], _Judge | None, str | None]
+#: Candidates found in memory, and work that finds more by reading the database (TMK's level
+#: 2 reads the bank's whole values), done after the index lock is released.
+_Found = tuple[list[_Candidate], list[Callable[[], list[_Candidate]]]]
 
 
 @dataclass(frozen=True)
@@ -107,12 +114,14 @@ class Matcher:
         settings: Settings,
         *,
         page_size: int = 50_000,
+        step_changes: int = STEP_CHANGES,
         shelf: SnapshotShelf | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
         self.settings = settings
         self._page_size = page_size
+        self._step_changes = step_changes
         self._shelf = shelf
         self._clock = clock
         self._indexes: dict[str, SignalIndex] = {}
@@ -121,6 +130,13 @@ class Matcher:
         self._checked_shelf_at = clock()
         self._publishing: threading.Thread | None = None
         self._owners: dict[int, SignalOwner] = {}
+        #: Counts the steps that forgot entries: owners read from the database while it
+        #: stayed the same may be remembered (they are at least as new as the view).
+        self._owners_epoch = 0
+        #: Held for memory work on the index (see the module docstring).
+        self._lock = threading.Lock()
+        #: Held by the one thread refreshing.
+        self._refreshing = threading.Lock()
         self.seq = 0
         self._load()
 
@@ -129,7 +145,7 @@ class Matcher:
     def _load(self) -> None:
         self._banks = self.store.banks_by_id()
         generation = self._shelf.latest() if self._shelf else None
-        if generation is not None and self._adopt(generation):
+        if generation is not None and self._adopt(generation, loading=True):
             return
         self.seq = self.store.head_seq()
         self._scan(exclude=())
@@ -137,7 +153,7 @@ class Matcher:
         if self._shelf and stamp and self._hamming_size() >= self._shelf.min_signals:
             published = self._shelf.publish(self.seq, stamp, self._hamming_indexes())
             if published is not None:
-                self._adopt(published)
+                self._adopt(published, loading=False)
 
     def _scan(self, exclude: Collection[str]) -> None:
         after = 0
@@ -146,77 +162,98 @@ class Matcher:
             limit=self._page_size,
             exclude_types=[*exclude, *_VIDEO_TYPES],
         ):
-            self._add_rows(rows)
+            self._add_rows(self._indexes, rows)
             after = rows[-1].signal_id
         for type_name in set(_VIDEO_TYPES) - set(exclude):
             after = 0
             while rows := self.store.scan_index_rows(
                 after_signal_id=after, limit=_VIDEO_PAGE_SIZE, only_types=[type_name]
             ):
-                self._add_rows(rows)
+                self._add_rows(self._indexes, rows)
                 after = rows[-1].signal_id
 
-    def _adopt(self, generation: Generation) -> bool:
-        """Map a saved generation and catch up from its sequence number."""
+    def _adopt(self, generation: Generation, *, loading: bool) -> bool:
+        """Map a saved generation in place of the Hamming indexes and catch up from there
+        (`loading`: as the first thing, before any other index is read or queried)."""
         assert self._shelf is not None
         try:
             if self.store.change_stamp(generation.seq) != generation.stamp:
                 raise ValueError("it was saved from another database")
-            mapped = self._shelf.open(generation)
+            mapped: dict[str, SignalIndex] = {**self._shelf.open(generation)}
         except (OSError, ValueError) as exc:
             log.warning("index snapshot %s discarded: %s", generation.path, exc)
             self._shelf.discard(generation)
             return False
-        first = not self._indexes
-        self._indexes.update(mapped)
-        self._generation = generation
-        if first:  # types without a snapshot come from the database, as of now
+        if loading:  # types without a snapshot come from the database
+            self._indexes.update(mapped)
             self.seq = generation.seq
             self._scan(exclude=list(mapped))
-        else:  # replay from the older of the two positions: replaying is idempotent
-            self.seq = min(self.seq, generation.seq)
-        self._apply_changes()
+        else:  # queries go on: the mapped indexes first reach this view's position, unseen
+            for step in read_steps(
+                self.store, generation.seq, until=self.seq, size=self._step_changes
+            ):
+                self._apply(mapped, step, new_types=False)
+            with self._lock:
+                self._indexes.update(mapped)
+        self._generation = generation
+        self._catch_up()
         return True
 
     def refresh(self) -> int:
-        """Apply every change since the last refresh; returns how many were applied.
+        """Apply the changes recorded up to now; returns how many were applied.
+
+        Changes that arrive meanwhile are left for the next refresh. They are read in steps
+        (`catch_up.read_steps`), each applied under the index lock, so queries go on between
+        steps, answered from the view as of the last one. One thread refreshes at a time; a
+        second waits for it, then applies what is left.
 
         Every `SHELF_CHECK_SECONDS` it also maps a newer shared snapshot when another process
         has published one, and publishes one itself when its private changes have grown.
         """
-        applied = self._apply_changes()
-        if (
-            self._shelf is not None
-            and self._clock() - self._checked_shelf_at >= SHELF_CHECK_SECONDS
-        ):
-            self._checked_shelf_at = self._clock()
-            latest = self._shelf.latest()
-            if latest is not None and (
-                self._generation is None or latest.seq > self._generation.seq
+        with self._refreshing:
+            applied = self._catch_up()
+            if (
+                self._shelf is not None
+                and self._clock() - self._checked_shelf_at >= SHELF_CHECK_SECONDS
             ):
-                self._adopt(latest)
-            elif self._private_size() >= max(self._shelf.min_signals, self._hamming_size() // 10):
-                self._publish_in_background()
+                self._checked_shelf_at = self._clock()
+                latest = self._shelf.latest()
+                if latest is not None and (
+                    self._generation is None or latest.seq > self._generation.seq
+                ):
+                    self._adopt(latest, loading=False)
+                elif self._private_size() >= max(
+                    self._shelf.min_signals, self._hamming_size() // 10
+                ):
+                    self._publish_in_background()
         return applied
 
-    def _apply_changes(self) -> int:
+    def _catch_up(self) -> int:
         applied = 0
-        while changes := self.store.changes_since(self.seq):
-            if any(c.op in (ChangeOp.BANK_UPSERT, ChangeOp.BANK_DELETE) for c in changes):
-                self._banks = self.store.banks_by_id()
-            deletions = [c.seq for c in changes if c.op in _DELETIONS]
-            if deletions:
-                self._remove(self.store.removed_signals(deletions))
-            entry_ids = {c.entry_id for c in changes if c.entry_id is not None}
-            if entry_ids:
-                ordered = sorted(entry_ids)
-                self._remove(self.store.signals_of_entries(ordered))
-                self._add_rows(self.store.index_rows_for_entries(ordered))
-            self.seq = changes[-1].seq
-            applied += len(changes)
-        if applied:
-            self._owners.clear()
+        for step in read_steps(self.store, self.seq, size=self._step_changes):
+            with self._lock:
+                if step.banks is not None:
+                    self._banks = step.banks
+                self._apply(self._indexes, step, new_types=True)
+                self._forget_owners(step)
+                self.seq = step.seq
+            applied += step.count
         return applied
+
+    def _apply(self, indexes: dict[str, SignalIndex], step: ChangeStep, *, new_types: bool) -> None:
+        """Take out the signals `step` changed and put back the matchable ones, in `indexes`
+        (creating an index for a type first seen when `new_types`)."""
+        self._remove(indexes, step.gone)
+        self._add_rows(indexes, step.rows, new_types=new_types)
+
+    def _forget_owners(self, step: ChangeStep) -> None:
+        """Forget the remembered entries of the signals `step` changed (only those: a write
+        to one entry does not send every other hit back to the database)."""
+        for signal_id, _ in step.gone:
+            self._owners.pop(signal_id, None)
+        for row in step.rows:
+            self._owners.pop(row.signal_id, None)
+        self._owners_epoch += 1
 
     def _publish_in_background(self) -> None:
         if self._publishing is not None and self._publishing.is_alive():
@@ -232,32 +269,31 @@ class Matcher:
         )
         self._publishing.start()
 
-    def _add_rows(self, rows: list[IndexRow]) -> None:
+    def _add_rows(
+        self, indexes: dict[str, SignalIndex], rows: list[IndexRow], *, new_types: bool = True
+    ) -> None:
         by_type: dict[str, tuple[list[int], list[str]]] = {}
         for row in rows:
             if not self._matchable(row.signal_type, row.quality):
+                continue
+            if not new_types and row.signal_type not in indexes:
                 continue
             ids, values = by_type.setdefault(row.signal_type, ([], []))
             ids.append(row.signal_id)
             values.append(row.value)
         for type_name, (ids, values) in by_type.items():
-            self._index_for(type_name).add(ids, values)
+            index = indexes.get(type_name)
+            if index is None:
+                index = indexes[type_name] = _new_index(get_signal_type(type_name), self.settings)
+            index.add(ids, values)
 
-    def _remove(self, signals: Iterable[tuple[int, str]]) -> None:
+    def _remove(self, indexes: dict[str, SignalIndex], signals: Iterable[tuple[int, str]]) -> None:
         by_type: dict[str, list[int]] = {}
         for signal_id, type_name in signals:
             by_type.setdefault(type_name, []).append(signal_id)
         for type_name, ids in by_type.items():
-            if type_name in self._indexes:
-                self._indexes[type_name].remove(ids)
-
-    def _index_for(self, type_name: str) -> SignalIndex:
-        index = self._indexes.get(type_name)
-        if index is None:
-            signal_type = get_signal_type(type_name)
-            index = _new_index(signal_type, self.settings)
-            self._indexes[type_name] = index
-        return index
+            if type_name in indexes:
+                indexes[type_name].remove(ids)
 
     def _hamming_indexes(self) -> dict[str, MultiIndexHammingIndex]:
         return {
@@ -306,16 +342,21 @@ class Matcher:
         matches banks that are switched off (HMA's "bypass coinflip"). `lookups` are the
         upload's derived signals, each matched in the banks whose `MatchOptions` allow it.
         The index finds candidates; each is then checked against its entry as of the last
-        refresh (entry enabled, its bank's threshold and options), so a hit is never
+        refresh or newer (entry enabled, its bank's threshold and options), so a hit is never
         reported for an entry changed before that refresh.
         """
         queries = [(s, None) for s in signals] + [(d.signal, d.how) for d in lookups]
-        candidates = self._candidates(queries, banks, include_disabled_banks, may_read=True)
-        assert candidates is not None
+        with self._lock:
+            found = self._candidates(queries, banks, include_disabled_banks, may_read=True)
+            known_banks = self._banks
+        assert found is not None
+        candidates, later = found
+        for read in later:
+            candidates += read()
         if not candidates:
             return []
         owners = self._owners_of({hit.id for hit, *_ in candidates})
-        return self._confirm(candidates, owners, now or utcnow())
+        return self._confirm(candidates, owners, known_banks, now or utcnow())
 
     def match_signals_in_memory(
         self,
@@ -324,18 +365,26 @@ class Matcher:
         banks: Collection[str] | None = None,
         include_disabled_banks: bool = False,
     ) -> list[Match] | None:
-        """`match_signals`, if every candidate's entry is already in memory; None when
-        confirming a candidate needs a database read, or a video signal is among `signals`
-        (its matching takes long enough to belong in a worker thread)."""
-        queries = [(s, None) for s in signals]
-        candidates = self._candidates(queries, banks, include_disabled_banks, may_read=False)
-        if candidates is None:
+        """`match_signals`, if it can be answered from memory at once; None when confirming a
+        candidate needs a database read, a video signal is among `signals` (its matching
+        takes long enough to belong in a worker thread), or a refresh is applying a step.
+        Never waits: it is for a caller on an event loop."""
+        if not self._lock.acquire(blocking=False):
             return None
-        if not candidates:
-            return []
-        if not {hit.id for hit, *_ in candidates} <= self._owners.keys():
-            return None
-        return self._confirm(candidates, self._owners, utcnow())
+        try:
+            queries = [(s, None) for s in signals]
+            found = self._candidates(queries, banks, include_disabled_banks, may_read=False)
+            if found is None:
+                return None
+            candidates, _ = found
+            ids = {hit.id for hit, *_ in candidates}
+            if not ids <= self._owners.keys():
+                return None
+            owners = {i: self._owners[i] for i in ids}
+            known_banks = self._banks
+        finally:
+            self._lock.release()
+        return self._confirm(candidates, owners, known_banks, utcnow())
 
     def _candidates(
         self,
@@ -344,10 +393,12 @@ class Matcher:
         include_disabled_banks: bool,
         *,
         may_read: bool,
-    ) -> list[_Candidate] | None:
-        """Index hits within the largest threshold of the banks that may match; None when
-        `may_read` is false and finding them needs a database read or video work."""
+    ) -> _Found | None:
+        """Index hits within the largest threshold of the banks that may match, with the
+        work that reads the database for more; None when `may_read` is false and finding
+        them needs video work. Memory only: called with the index lock held."""
         candidates: list[_Candidate] = []
+        later: list[Callable[[], list[_Candidate]]] = []
         for signal, how in queries:
             signal_type = get_signal_type(signal.type)
             index = self._indexes.get(signal_type.name)
@@ -367,7 +418,7 @@ class Matcher:
             if isinstance(index, FrameIndex):
                 candidates += self._frame_candidates(index, signal, limits)
             elif isinstance(index, TmkIndex):
-                candidates += self._tmk_candidates(index, signal, limits)
+                later += self._tmk_candidates(index, signal, limits)
             else:
                 value = signal_type.normalize(signal.value)
                 candidates += [
@@ -375,7 +426,7 @@ class Matcher:
                     for key in signal_type.lookup_keys(value)
                     for hit in index.query(key, max(limits.values()))
                 ]
-        return candidates
+        return candidates, later
 
     def _frame_candidates(
         self, index: FrameIndex, signal: Signal, limits: dict[int, int]
@@ -416,15 +467,21 @@ class Matcher:
 
     def _tmk_candidates(
         self, index: TmkIndex, signal: Signal, limits: dict[int, int]
-    ) -> list[_Candidate]:
-        """Bank videos passing TMK's level 1 and then, read whole, level 2."""
+    ) -> list[Callable[[], list[_Candidate]]]:
+        """Bank videos passing TMK's level 1 (in memory); the work that reads those and
+        judges them by level 2 is returned, to run without the index lock."""
         query = TmkPdqfSignal.decode(signal.value)
-        level1 = index.level1(query, self.settings.tmk_level1_threshold)
+        level1 = [tmk_id for tmk_id, _ in index.level1(query, self.settings.tmk_level1_threshold)]
         if not level1:
             return []
+        return [functools.partial(self._tmk_level2, query, level1, signal, limits)]
+
+    def _tmk_level2(
+        self, query: TmkFeatures, level1: list[int], signal: Signal, limits: dict[int, int]
+    ) -> list[_Candidate]:
         found: list[_Candidate] = []
-        values = self.store.signal_values([i for i, _ in level1])
-        for tmk_id, _ in level1:
+        values = self.store.signal_values(level1)
+        for tmk_id in level1:
             if tmk_id not in values:
                 continue
             score = level2_score(query, TmkPdqfSignal.decode(values[tmk_id]))
@@ -434,15 +491,20 @@ class Matcher:
         return found
 
     def _confirm(
-        self, candidates: list[_Candidate], owners: dict[int, SignalOwner], now: datetime
+        self,
+        candidates: list[_Candidate],
+        owners: dict[int, SignalOwner],
+        banks: dict[int, Bank],
+        now: datetime,
     ) -> list[Match]:
-        """The candidates whose entries match: one per entry and signal type, nearest first."""
+        """The candidates whose entries match: one per entry and signal type, nearest first.
+        Memory only, on what the caller gathered: it needs no lock."""
         best: dict[tuple[int, str], tuple[_Verdict, Signal, SignalOwner, str | None]] = {}
         for hit, signal, signal_type, limits, judge, how in candidates:
             owner = owners.get(hit.id)
-            if owner is None or not owner.enabled or owner.bank_id not in self._banks:
+            if owner is None or not owner.enabled or owner.bank_id not in banks:
                 continue
-            if owner.derived and not self._banks[owner.bank_id].matching.allows(owner.derived):
+            if owner.derived and not banks[owner.bank_id].matching.allows(owner.derived):
                 continue
             limit = limits.get(owner.bank_id, -1)
             if limit < 0 or hit.distance > limit:
@@ -457,7 +519,7 @@ class Matcher:
                 best[key] = (verdict, signal, owner, how)
         matches = [
             Match(
-                bank=self._banks[owner.bank_id].name,
+                bank=banks[owner.bank_id].name,
                 entry_id=entry_id,
                 signal_type=type_name,
                 bank_value=owner.value,
@@ -476,12 +538,23 @@ class Matcher:
         return matches
 
     def _owners_of(self, signal_ids: set[int]) -> dict[int, SignalOwner]:
-        missing = sorted(signal_ids - self._owners.keys())
-        if missing:
-            if len(self._owners) + len(missing) > OWNER_CACHE_SIZE:
-                self._owners.clear()
-            self._owners.update(self.store.signal_owners(missing))
-        return self._owners
+        """The entries of `signal_ids`: remembered ones, and the others read from the store
+        without the index lock (then remembered, unless a refresh forgot entries meanwhile:
+        what was read may predate that step)."""
+        with self._lock:
+            owners = {i: self._owners[i] for i in signal_ids if i in self._owners}
+            epoch = self._owners_epoch
+        missing = sorted(signal_ids - owners.keys())
+        if not missing:
+            return owners
+        read = self.store.signal_owners(missing)
+        owners.update(read)
+        with self._lock:
+            if self._owners_epoch == epoch:
+                if len(self._owners) + len(read) > OWNER_CACHE_SIZE:
+                    self._owners.clear()
+                self._owners.update(read)
+        return owners
 
     def options(self) -> MatchOptions:
         """The match options any enabled bank has on: the lookups an upload needs."""
@@ -501,11 +574,12 @@ class Matcher:
 
     def sizes(self) -> dict[str, int]:
         """How many signals are indexed, per signal type."""
-        return {name: len(index) for name, index in self._indexes.items()}
+        with self._lock:
+            return {name: len(index) for name, index in self._indexes.items()}
 
     def __len__(self) -> int:
         """How many signals are indexed."""
-        return sum(len(index) for index in self._indexes.values())
+        return sum(self.sizes().values())
 
 
 def _new_index(signal_type: type[SignalType], settings: Settings) -> SignalIndex:

@@ -1,18 +1,29 @@
 """`LiveMatcher`: one process's matcher, kept fresh by following the change sequence.
 
-A query first applies the changes since the last refresh — one indexed read of the `changes`
-table when nothing changed — unless the last refresh is younger than `match_staleness`
-seconds (setting, default 0.1). So a write through any process is matched by every worker
-within that time, and a busy worker reads the change sequence a few times a second instead of
-on every query. Writes through this process's own `BankStore` are seen by the next query at
-once, so a client reads its own writes. Refreshes and queries share a lock: the index is
-never read while it is being changed.
+Look-ups never wait on writers. One thread at a time catches the view up (`Matcher.refresh`:
+the changes up to the newest at its start, read without holding the index and applied in
+short steps), and look-ups go on answering from the view as it is meanwhile:
+
+- a look-up that finds the view older than half of `match_staleness` (setting, default 0.1 s)
+  starts a catch-up in a background thread, and answers at once;
+- one that finds it older than `match_staleness` answers at once as well if a catch-up is
+  under way that began while the view was younger than that. Only after the process has had
+  no look-up for a while does one wait, for a catch-up that began at most `match_staleness`
+  before it arrived.
+
+So a change through any process is matched by every process within `match_staleness` plus the
+catch-up in flight (milliseconds for a few changes), and a busy process reads the change
+sequence a few times a second instead of on every query. A write through this process's own
+`BankStore` catches the view up in the writing thread before the write returns, so a client
+reads its own writes on its next query here, and nobody else's look-up pays for them. With
+`match_staleness` 0, every look-up waits for a catch-up that began after it arrived.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable
@@ -26,9 +37,11 @@ from bastion.matching import Match, Matcher, SnapshotShelf
 from bastion.settings import Settings
 from bastion.signals import Signal
 
-#: How long a query on the event loop first waits before it looks again at an index that a
-#: thread holds or refreshes; the wait doubles up to `_POLL_MAX_SECONDS` (a refresh applying a
-#: large import may take minutes, and waiting queries must not spin meanwhile).
+log = logging.getLogger(__name__)
+
+#: How long a query on the event loop first waits before it looks again for the catch-up it
+#: needs; the wait doubles up to `_POLL_MAX_SECONDS` (catching up with a large import may take
+#: minutes, and waiting queries must not spin meanwhile).
 _POLL_SECONDS = 0.0002
 _POLL_MAX_SECONDS = 0.05
 
@@ -50,29 +63,112 @@ class LiveMatcher:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._clock = clock
-        self._store = store
         self._max_staleness = settings.match_staleness
-        self._lock = threading.Lock()
-        self._seen_local_changes = store.local_changes
+        #: Guards the catch-up bookkeeping below; never held while reading the database.
+        self._state = threading.Condition()
+        self._fresh_as_of = clock()  # when the reads of the view began
         self._matcher = Matcher(store, settings, shelf=SnapshotShelf.for_settings(settings))
-        self._refreshed_at = clock()
-        self._refreshing = False  # a query on the event loop is refreshing in a thread
+        #: Catch-ups begun, the newest finished (by number), and when the one under way began.
+        self._begun = 0
+        self._finished = 0
+        self._running_since: float | None = None
+        self._failed = False  # the last catch-up raised
+        store.on_commit(self._after_write)
         #: Called with every query's matches (metrics, actions).
         self.on_matches: Callable[[list[Match]], None] | None = None
 
-    def _stale(self) -> bool:
-        return (
-            self._store.local_changes != self._seen_local_changes
-            or self._clock() - self._refreshed_at >= self._max_staleness
-        )
+    # Freshness -----------------------------------------------------------------------------
+
+    def _plan(self) -> int | None:
+        """For a query arriving now: None when it may answer from the view as it is, else
+        the number of catch-ups begun so far, of which a later one must finish first.
+
+        Starts a catch-up in the background when the view is getting old. Called with
+        `_state` held.
+        """
+        if self._max_staleness == 0:
+            wait_past = self._begun
+        else:
+            now = self._clock()
+            age = now - self._fresh_as_of
+            running = self._running_since
+            if age < self._max_staleness or (
+                running is not None and running - self._fresh_as_of < self._max_staleness
+            ):
+                if running is None and age >= self._max_staleness / 2:
+                    self._begin_in_background()
+                return None
+            # Idle for a while: wait for a catch-up begun within the staleness before now.
+            recent = running is not None and now - running < self._max_staleness
+            wait_past = self._begun - 1 if recent else self._begun
+        return wait_past
+
+    def _begin(self) -> tuple[int, float]:
+        """Claim the next catch-up (its number and start); called with `_state` held."""
+        self._begun += 1
+        self._running_since = self._clock()
+        return self._begun, self._running_since
+
+    def _begin_in_background(self) -> None:
+        number, began = self._begin()
+        threading.Thread(
+            target=self._catch_up_quietly, args=(number, began), daemon=True, name="index-catch-up"
+        ).start()
+
+    def _catch_up(self, number: int, began: float) -> None:
+        """Run catch-up `number`, claimed at `began`; raises what the store raised."""
+        done = False
+        try:
+            self._matcher.refresh()
+            done = True
+        finally:
+            with self._state:
+                self._running_since = None
+                self._failed = not done
+                if done:
+                    self._finished = number
+                    self._fresh_as_of = began
+                self._state.notify_all()
+
+    def _catch_up_quietly(self, number: int, began: float) -> None:
+        """`_catch_up` in a background thread: a failure is logged, and the next query that
+        needs a catch-up runs one itself and reports the error to its caller."""
+        try:
+            self._catch_up(number, began)
+        except Exception as exc:
+            log.warning("catching up the match index failed: %s", exc)
+
+    def _wait_past(self, wait_past: int) -> None:
+        """Block until a catch-up numbered above `wait_past` has finished, running one in
+        this thread when none is under way."""
+        with self._state:
+            while self._finished <= wait_past and self._running_since is not None:
+                self._state.wait()
+            if self._finished > wait_past:
+                return
+            number, began = self._begin()
+        self._catch_up(number, began)
 
     def _fresh(self) -> Matcher:
-        local = self._store.local_changes  # read before refreshing: see `BankStore`
-        if self._stale():
-            self._matcher.refresh()
-            self._refreshed_at = self._clock()
-            self._seen_local_changes = local
+        """The matcher, once its view will do for a query arriving now (in a thread)."""
+        with self._state:
+            wait_past = self._plan()
+        if wait_past is not None:
+            self._wait_past(wait_past)
         return self._matcher
+
+    def _after_write(self) -> None:
+        """Read-your-writes: a write through this process's store returns once a catch-up
+        begun after it committed has finished. A failure is logged, not raised: the write
+        stands, and the view catches up with it within the staleness."""
+        with self._state:
+            wait_past = self._begun
+        try:
+            self._wait_past(wait_past)
+        except Exception as exc:
+            log.warning("catching up the match index after a write failed: %s", exc)
+
+    # Queries -------------------------------------------------------------------------------
 
     def match_signals(
         self,
@@ -81,10 +177,9 @@ class LiveMatcher:
         banks: Collection[str] | None = None,
         include_disabled_banks: bool = False,
     ) -> list[Match]:
-        with self._lock:
-            matches = self._fresh().match_signals(
-                signals, banks=banks, include_disabled_banks=include_disabled_banks
-            )
+        matches = self._fresh().match_signals(
+            signals, banks=banks, include_disabled_banks=include_disabled_banks
+        )
         self._count(matches)
         return matches
 
@@ -96,58 +191,55 @@ class LiveMatcher:
         include_disabled_banks: bool = False,
     ) -> list[Match]:
         """`match_signals` for an event loop: answered in place when no database read is
-        needed (the view is fresh and the hits' entries are known), else in a worker thread.
+        needed (the view will do and the hits' entries are known), else in a worker thread.
 
-        When the view is stale, one query refreshes it in a thread and the others wait for
-        that; while a thread holds the index, the loop yields and looks again. Sending those
-        queries to threads instead would queue them on the lock, keep it busy, and push every
-        following query off the loop as well. With `match_staleness` 0 every query reads
-        the change sequence, so every query runs in a thread.
+        When the query must wait for a catch-up (after an idle spell), the loop yields and
+        looks again while a background thread catches up; sending such queries to threads
+        instead would hold a thread each for the wait. With `match_staleness` 0 every query
+        waits for a catch-up, so every query runs in a thread.
         """
         in_a_thread = functools.partial(
             self.match_signals, signals, banks=banks, include_disabled_banks=include_disabled_banks
         )
         if self._max_staleness == 0:
             return await run_in_threadpool(in_a_thread)
+        with self._state:
+            wait_past = self._plan()
+            if wait_past is not None and self._running_since is None:
+                self._begin_in_background()
         wait = _POLL_SECONDS
-        while True:
-            if not self._lock.acquire(blocking=False):
-                await asyncio.sleep(wait)
-                wait = min(wait * 2, _POLL_MAX_SECONDS)
-                continue
-            try:
-                stale = self._stale()
-                matches = (
-                    None
-                    if stale
-                    else self._matcher.match_signals_in_memory(
-                        signals, banks=banks, include_disabled_banks=include_disabled_banks
-                    )
-                )
-            finally:
-                self._lock.release()
-            if matches is not None:
-                self._count(matches)
-                return matches
-            if not stale:  # an entry not read yet
+        while wait_past is not None:
+            with self._state:
+                if self._finished > wait_past:
+                    break
+                failed = self._running_since is None and self._failed
+                if self._running_since is None and not failed:  # the one after it
+                    self._begin_in_background()
+            if failed:  # a thread runs one and reports why it fails
                 return await run_in_threadpool(in_a_thread)
-            if not self._refreshing:  # this query refreshes the view for every waiting one
-                self._refreshing = True
-                try:
-                    return await run_in_threadpool(in_a_thread)
-                finally:
-                    self._refreshing = False
             await asyncio.sleep(wait)
             wait = min(wait * 2, _POLL_MAX_SECONDS)
+        matches = self._matcher.match_signals_in_memory(
+            signals, banks=banks, include_disabled_banks=include_disabled_banks
+        )
+        if matches is None:  # an entry to read, video work, or a step being applied
+            matches = await run_in_threadpool(
+                functools.partial(
+                    self._matcher.match_signals,
+                    signals,
+                    banks=banks,
+                    include_disabled_banks=include_disabled_banks,
+                )
+            )
+        self._count(matches)
+        return matches
 
     def options(self) -> MatchOptions:
         """The match options any enabled bank uses (what an upload's hashing must give)."""
-        with self._lock:
-            return self._fresh().options()
+        return self._fresh().options()
 
     def match_content(self, content: HashedContent) -> list[Match]:
-        with self._lock:
-            matches = self._fresh().match_content(content)
+        matches = self._fresh().match_content(content)
         self._count(matches)
         return matches
 
@@ -156,8 +248,7 @@ class LiveMatcher:
             self.on_matches(matches)
 
     def status(self) -> IndexStatus:
-        with self._lock:
-            matcher = self._fresh()
-            return IndexStatus(
-                len(matcher), matcher.sizes(), matcher.seq, self._clock() - self._refreshed_at
-            )
+        matcher = self._fresh()
+        return IndexStatus(
+            len(matcher), matcher.sizes(), matcher.seq, self._clock() - self._fresh_as_of
+        )
