@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import struct
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -13,9 +12,11 @@ from PIL import Image
 
 from bastion.errors import CorruptMediaError, MediaError, MediaTooLargeError, UnsupportedMediaError
 from bastion.hashing import ContentHasher
+from bastion.media.image import jpeg_scans
 from bastion.samples import sample_pixels
 from bastion.settings import Settings
 from bastion.signals import PdqSignal
+from tests.hostile_media import jpeg_with_scans, png_header_only
 
 
 @pytest.fixture
@@ -101,31 +102,62 @@ def test_png_with_damaged_data_is_corrupt(hasher: ContentHasher) -> None:
         hasher.hash_bytes(bytes(data), name="damaged.png")
 
 
-def png_header_only(width: int, height: int) -> bytes:
-    """A PNG whose header claims `width` x `height` pixels, followed by tiny compressed data."""
-
-    def chunk(kind: bytes, payload: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(payload))
-            + kind
-            + payload
-            + struct.pack(">I", zlib.crc32(kind + payload))
-        )
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", ihdr)
-        + chunk(b"IDAT", zlib.compress(b"\0" * 1024))
-        + chunk(b"IEND", b"")
-    )
-
-
 def test_decompression_bomb_is_refused_before_decoding(hasher: ContentHasher) -> None:
     bomb = png_header_only(60_000, 60_000)  # 3.6 gigapixels in a few hundred bytes
     assert len(bomb) < 500
-    with pytest.raises(MediaTooLargeError, match=r"bomb\.png: image dimensions are too large"):
+    with pytest.raises(
+        MediaTooLargeError,
+        match=r"bomb\.png: image dimensions are too large .*\(setting max_image_pixels\)",
+    ):
         hasher.hash_bytes(bomb, name="bomb.png")
+
+
+def test_the_pixel_limit_is_the_settings_not_pillows(tmp_path: Path) -> None:
+    """Pillow's own guard warns past 89.5 million pixels; it used to refuse such images even
+    where max_image_pixels allowed them. Now only the setting decides: this 95-million
+    pixel header is let through to the decoder (which finds no pixels behind it)."""
+    large = ContentHasher(Settings.load(env={}, data_dir=tmp_path, max_image_pixels=100_000_000))
+    with pytest.raises(CorruptMediaError, match="corrupt or truncated"):
+        large.hash_bytes(png_header_only(10_000, 9_500), name="large.png")
+    default = ContentHasher(Settings.load(env={}, data_dir=tmp_path))
+    with pytest.raises(MediaTooLargeError, match=r"95,000,000 pixels exceeds the limit of 64,000"):
+        default.hash_bytes(png_header_only(10_000, 9_500), name="large.png")
+
+
+def test_a_jpeg_of_thousands_of_scans_is_refused_before_decoding(hasher: ContentHasher) -> None:
+    """372 KB of empty progressive scans over 16 million pixels took 13 s to decode: each
+    scan makes the decoder visit every block. The scans are counted first."""
+    bomb = jpeg_with_scans(4000, 10_000)
+    assert len(bomb) < 400_000
+    assert jpeg_scans(bomb) == 10_000
+    message = r"scans\.jpg: a JPEG of 10,000 scans .* \(setting max_image_pixels\)"
+    with pytest.raises(MediaTooLargeError, match=message):
+        hasher.hash_bytes(bomb, name="scans.jpg")
+    # A smaller picture may have more scans: the bound is on the work, scans x pixels.
+    assert hasher.hash_bytes(jpeg_with_scans(400, 1_000)).format == "JPEG"
+
+
+def test_scans_are_counted_as_a_decoder_reads_them() -> None:
+    image = Image.fromarray(sample_pixels(6))
+    assert jpeg_scans(encode(image, "JPEG")) == 1
+    assert jpeg_scans(encode(image.convert("L"), "JPEG", progressive=True)) == 6
+    assert jpeg_scans(encode(image, "JPEG", progressive=True)) == 10
+    # An EXIF thumbnail holds a whole JPEG, scans and all, in a marker segment: not counted.
+    thumbnail = encode(image.resize((160, 120)), "JPEG", progressive=True)
+    exif = Image.Exif()
+    exif[0x0112] = 1
+    with_thumbnail = encode(image, "JPEG", exif=exif.tobytes() + thumbnail)
+    assert jpeg_scans(with_thumbnail) == 1
+    assert jpeg_scans(encode(image, "JPEG")[:-200]) == 1  # truncated: counted up to the end
+
+
+def test_decoder_warnings_about_damaged_files_stay_out_of_the_log(hasher: ContentHasher) -> None:
+    """A TIFF whose first directory lies past the end of the file: Pillow warns (with bytes
+    of the file in the message) and gives up. The warning is not let out (the test suite
+    turns warnings into errors, which was a 500) and the file is refused clearly."""
+    data = b"II*\x00" + struct.pack("<I", 100) + bytes(8)
+    with pytest.raises(UnsupportedMediaError, match=r"t\.tif: not a supported image"):
+        hasher.hash_bytes(data, name="t.tif")
 
 
 def test_pixel_limit_is_a_setting(tmp_path: Path) -> None:

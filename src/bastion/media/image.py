@@ -8,11 +8,20 @@ before the pixels are loaded. Wrap the decode in `decoding()` to turn decoder fa
 EXIF orientation is reported (`exif_orientation`), never applied here: hashes are of the
 stored pixels, as in Meta's reference PDQ implementation and the hash lists exchanged
 between platforms.
+
+Decoding work is bounded by `max_pixels`, whatever the file claims: the size is checked from
+the header (a decompression bomb is refused before any pixel is decoded), only the first
+frame of an animated or multi-page file is ever decoded, and a progressive JPEG, whose
+every scan is another pass over the whole picture, may have at most `SCAN_PASSES` scans of
+an image of the largest size (more scans of a smaller one). Pillow's own bomb guard and its
+warnings about damaged data are left out of it: the limit is the setting's, and the
+warnings would put the file's text in the server's log.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import struct
 import warnings
 import zlib
@@ -32,7 +41,12 @@ pillow_heif.register_heif_opener()
 SUPPORTED_IMAGE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "HEIF")
 
 _EXIF_ORIENTATION = 0x0112
+#: Scans of an image of `max_pixels` a progressive JPEG may have; a smaller image may have
+#: proportionally more. Encoders write about 10; each costs a pass over every block.
+SCAN_PASSES = 100
 
+#: Modules whose warnings about damaged data are ignored.
+_DECODERS = r"(PIL|pillow_heif)\."
 # What Pillow and its plugins raise on damaged input.
 _DECODER_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error, IndexError)
 
@@ -50,7 +64,8 @@ class OpenedImage:
 def open_image(data: bytes, *, max_pixels: int, name: str = "image") -> OpenedImage:
     """Identify and check an image without decoding its pixels."""
     with decoding(name), warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        # The limit is ours (below), including above Pillow's own default.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         try:
             image = Image.open(io.BytesIO(data), formats=SUPPORTED_IMAGE_FORMATS)
         except UnidentifiedImageError:
@@ -58,8 +73,6 @@ def open_image(data: bytes, *, max_pixels: int, name: str = "image") -> OpenedIm
                 f"{name}: not a supported image (supported: JPEG, PNG, WebP, GIF, BMP, TIFF, "
                 "HEIC/HEIF)"
             ) from None
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise MediaTooLargeError(f"{name}: image dimensions are too large to decode") from None
         width, height = image.size
         if width <= 0 or height <= 0:
             raise CorruptMediaError(f"{name}: image has no pixels ({width}x{height})")
@@ -68,6 +81,8 @@ def open_image(data: bytes, *, max_pixels: int, name: str = "image") -> OpenedIm
                 f"{name}: {width}x{height} = {width * height:,} pixels exceeds the limit of "
                 f"{max_pixels:,} (setting max_image_pixels)"
             )
+        if image.format in ("JPEG", "MPO"):
+            _check_scans(data, width * height, max_pixels, name)
         return OpenedImage(
             image=image,
             format="JPEG" if image.format == "MPO" else str(image.format),
@@ -76,17 +91,66 @@ def open_image(data: bytes, *, max_pixels: int, name: str = "image") -> OpenedIm
         )
 
 
+def _check_scans(data: bytes, pixels: int, max_pixels: int, name: str) -> None:
+    """Refuse a JPEG whose scans would take more than `SCAN_PASSES` passes over an image of
+    `max_pixels` (a few hundred bytes of empty scans can cost minutes of decoding)."""
+    scans = jpeg_scans(data)
+    if scans * pixels > SCAN_PASSES * max_pixels:
+        raise MediaTooLargeError(
+            f"{name}: a JPEG of {scans:,} scans over {pixels:,} pixels passes the limit of "
+            f"{SCAN_PASSES} scans of {max_pixels:,} pixels (setting max_image_pixels)"
+        )
+
+
+def jpeg_scans(data: bytes) -> int:
+    """The scans (SOS segments) of the first picture of a JPEG file, up to its end (EOI).
+    Marker segments are skipped by their length; within a scan's coded data a marker is a
+    0xFF not followed by a stuffed 0x00 or a restart marker. A damaged file is counted up
+    to the damage (the decoder will refuse it)."""
+    position, scans = 2, 0
+    while position + 4 <= len(data):
+        if data[position] != 0xFF:
+            break
+        marker = data[position + 1]
+        if marker == 0xFF:  # fill byte before a marker
+            position += 1
+        elif marker == 0xD9:  # EOI
+            break
+        elif 0xD0 <= marker <= 0xD7 or marker == 0x01:  # markers without a length
+            position += 2
+        else:
+            position += 2 + int.from_bytes(data[position + 2 : position + 4], "big")
+            if marker == 0xDA:
+                scans += 1
+                found = _NEXT_MARKER.search(data, position)
+                if found is None:
+                    break
+                position = found.start()
+    return scans
+
+
+#: The next marker in entropy-coded data.
+_NEXT_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7]")
+
+
 @contextmanager
 def decoding(name: str) -> Iterator[None]:
-    """Turn the decoder's own exceptions into `CorruptMediaError` (or a size error)."""
+    """Turn the decoder's own exceptions into `CorruptMediaError` (or a size error), and
+    keep its warnings about damaged data out of the log."""
     try:
-        yield
+        with warnings.catch_warnings():
+            # Only the decoders' own: catch_warnings is not thread-safe, and should two
+            # requests interleave, what it leaves behind must be harmless.
+            warnings.filterwarnings("ignore", category=UserWarning, module=_DECODERS)
+            yield
     except (UnsupportedMediaError, MediaTooLargeError, CorruptMediaError):
         raise
     except MemoryError:
         raise MediaTooLargeError(f"{name}: not enough memory to decode this image") from None
     except Image.DecompressionBombError:
-        raise MediaTooLargeError(f"{name}: image dimensions are too large to decode") from None
+        raise MediaTooLargeError(
+            f"{name}: image dimensions are too large to decode (setting max_image_pixels)"
+        ) from None
     except _DECODER_ERRORS as e:
         raise CorruptMediaError(f"{name}: corrupt or truncated image ({first_line(e)})") from None
 

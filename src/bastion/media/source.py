@@ -29,7 +29,9 @@ def read_media(path: Path, *, max_bytes: int) -> bytes:
     except PermissionError:
         raise MediaError(f"{path}: permission denied") from None
     if len(data) > max_bytes:
-        raise MediaTooLargeError(f"{path}: exceeds the limit of {max_bytes:,} bytes")
+        raise MediaTooLargeError(
+            f"{path}: exceeds the limit of {max_bytes:,} bytes (setting max_media_bytes)"
+        )
     if not data:
         raise MediaError(f"{path}: file is empty")
     return data
