@@ -104,13 +104,23 @@ class CliContext:
     def exchanges(self) -> ExchangeStore:
         from bastion.exchange.store import ExchangeStore
 
-        return ExchangeStore(self.db, self.settings.credential_box())
+        # The operator's own command line, on the server: it may name files (see
+        # `exchange_files_dir`).
+        return ExchangeStore(
+            self.db,
+            self.settings.credential_box(),
+            access=self.settings.exchange_access(operator=True),
+        )
 
     @cached_property
     def feedback(self) -> FeedbackQueue:
         from bastion.exchange.feedback import FeedbackQueue
 
-        return FeedbackQueue(self.db, self.settings.credential_box())
+        return FeedbackQueue(
+            self.db,
+            self.settings.credential_box(),
+            access=self.settings.exchange_access(operator=True),
+        )
 
     @cached_property
     def syncer(self) -> Syncer:

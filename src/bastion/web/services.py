@@ -120,7 +120,9 @@ class Services:
 
     @cached_property
     def exchanges(self) -> ExchangeStore:
-        return ExchangeStore(self.db, self.box)
+        return ExchangeStore(
+            self.db, self.box, access=self.settings.exchange_access(operator=False)
+        )
 
     @cached_property
     def collabs(self) -> CollabStore:
@@ -132,7 +134,9 @@ class Services:
 
     @cached_property
     def feedback(self) -> FeedbackQueue:
-        return FeedbackQueue(self.db, self.box)
+        return FeedbackQueue(
+            self.db, self.box, access=self.settings.exchange_access(operator=False)
+        )
 
     @cached_property
     def syncer(self) -> Syncer:
