@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from bastion.audit import record_in
 from bastion.auth import ApiKey, ApiKeyStore, Scope
-from bastion.banks.model import validate_bank_name
+from bastion.banks.model import MAX_DESCRIPTION_LENGTH, validate_bank_name
 from bastion.errors import ConflictError, NotFoundError, ValidationError
 from bastion.exchange.api import Opinion
 from bastion.federation.signing import SigningKey
@@ -50,6 +50,7 @@ from bastion.store.models import (
     PartnerRow,
     utcnow,
 )
+from bastion.validation import checked_text
 
 #: Most entries or changes one page holds.
 MAX_PAGE = 10_000
@@ -111,6 +112,7 @@ class CollabStore:
         actor: str = "unknown",
     ) -> Collaboration:
         validate_bank_name(name)
+        checked_text(description, "description", max_length=MAX_DESCRIPTION_LENGTH)
         with self._db.session() as s:
             row = CollaborationRow(
                 name=name,

@@ -22,6 +22,7 @@ from bastion.errors import ConflictError, NotFoundError
 from bastion.store.database import Database
 from bastion.store.models import StreamWatchRow, utcnow
 from bastion.streams.watcher import public_url
+from bastion.validation import checked_text
 
 #: Free watches looked at beyond `limit` in one claim, for those other processes take first.
 _SPARE_CANDIDATES = 8
@@ -95,6 +96,7 @@ class WatchStore:
     def add(self, url: str, *, name: str, started_by: str | None, limit: int) -> WatchStatus:
         """A new watch, waiting for a process to claim it; ConflictError past `limit`
         unfinished watches."""
+        checked_text(name, "name", max_length=200)
         with self._db.session() as s:
             unfinished = s.scalar(
                 select(func.count())
