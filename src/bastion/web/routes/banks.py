@@ -60,6 +60,7 @@ def create_bank(
             enabled=body.enabled,
             thresholds=body.thresholds,
             matching=MatchOptions.of(body.matching),
+            actor=f"key:{key.prefix}",
         )
     )
 
@@ -86,6 +87,7 @@ def update_bank(
         enabled=body.enabled,
         thresholds=body.thresholds,
         matching=matching,
+        actor=f"key:{key.prefix}",
     )
     return BankModel.of(svc.store.get_bank(name))
 
@@ -95,7 +97,7 @@ def delete_bank(
     name: str, svc: Services = Depends(services), key: ApiKey = Depends(curate)
 ) -> Response:
     key.check_bank(name, BankPermission.WRITE)
-    svc.store.delete_bank(name)
+    svc.store.delete_bank(name, actor=f"key:{key.prefix}")
     return Response(status_code=204)
 
 

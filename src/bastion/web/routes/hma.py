@@ -374,7 +374,7 @@ def hma_banks(
 
 @curation.post("/c/banks", status_code=201)
 async def hma_create_bank(
-    request: Request, svc: Services = Depends(services), _k: ApiKey = Depends(curate_key)
+    request: Request, svc: Services = Depends(services), key: ApiKey = Depends(curate_key)
 ) -> dict[str, Any]:
     body = await _json_body(request, required=False)
     if not isinstance(body, dict) or "name" not in body:
@@ -385,7 +385,7 @@ async def hma_create_bank(
     def create() -> dict[str, Any]:
         if svc.store.find_bank(name) is not None:
             raise HmaError(403, "Bank already exists")
-        bank = svc.store.create_bank(name, enabled=enabled is not False)
+        bank = svc.store.create_bank(name, enabled=enabled is not False, actor=f"key:{key.prefix}")
         return _hma_bank(bank.name, bank.enabled)
 
     return await run_in_threadpool(create)
@@ -404,7 +404,7 @@ async def hma_update_bank(
     bank_name: str,
     request: Request,
     svc: Services = Depends(services),
-    _k: ApiKey = Depends(curate_key),
+    key: ApiKey = Depends(curate_key),
 ) -> dict[str, Any]:
     body = await _json_body(request)
     if not isinstance(body, dict):
@@ -416,7 +416,7 @@ async def hma_update_bank(
             raise HmaError(404, "Bank not found")
         if "name" in body and body["name"] != bank_name:
             raise HmaError(400, "renaming banks is not supported by bastion; create a new bank")
-        bank = svc.store.update_bank(bank_name, enabled=enabled)
+        bank = svc.store.update_bank(bank_name, enabled=enabled, actor=f"key:{key.prefix}")
         return _hma_bank(bank.name, bank.enabled)
 
     return await run_in_threadpool(update)
@@ -424,10 +424,10 @@ async def hma_update_bank(
 
 @curation.delete("/c/bank/{bank_name}")
 def hma_delete_bank(
-    bank_name: str, svc: Services = Depends(services), _k: ApiKey = Depends(curate_key)
+    bank_name: str, svc: Services = Depends(services), key: ApiKey = Depends(curate_key)
 ) -> dict[str, str]:
     if svc.store.find_bank(bank_name) is not None:
-        svc.store.delete_bank(bank_name)
+        svc.store.delete_bank(bank_name, actor=f"key:{key.prefix}")
     return {"message": "Done"}
 
 
