@@ -376,6 +376,7 @@ def import_(
                 skip_invalid=skip_invalid,
                 added_by=added_by,
                 on_bytes=lambda n: progress.advance(task, n),
+                skip_option="--skip-invalid",
             )
     except ImportAborted as e:
         for error in e.result.errors:
