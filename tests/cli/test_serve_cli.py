@@ -3,7 +3,9 @@ busy port said plainly, a first request to paste whole, and only what serving ne
 
 from __future__ import annotations
 
+import json
 import os
+import pty
 import shlex
 import socket
 import subprocess
@@ -51,26 +53,53 @@ def test_an_address_that_cannot_be_listened_on_is_one_line(cli: CliRunner) -> No
     assert len(run.err.splitlines()) == 1
 
 
-def test_first_run_try_line_holds_the_whole_key_and_works_pasted(tmp_path: Path) -> None:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    # A narrow terminal: the line must still come out whole, on one line.
+        port: int = s.getsockname()[1]
+        return port
+
+
+def start_serve(tmp_path: Path, port: int, stderr: int) -> subprocess.Popen[str]:
+    # A narrow terminal: the Try line must still come out whole, on one line.
     env = {**os.environ, "BASTION_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "40"}
     env.pop("BASTION_DATABASE_URL", None)
-    process = subprocess.Popen(
+    return subprocess.Popen(
         [str(Path(sys.executable).with_name("bastion")), "serve", "--port", str(port)],
         env=env,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=stderr,
         text=True,
     )
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    process.terminate()
+    process.wait(timeout=30)
+    for stream in (process.stdout, process.stderr):
+        if stream is not None:
+            stream.close()
+
+
+def terminal_lines(fd: int, count: int) -> list[str]:
+    """The first `count` lines written to a terminal's other end."""
+    text = b""
+    while text.count(b"\n") < count:
+        text += os.read(fd, 4096)
+    return text.decode().replace("\r\n", "\n").split("\n")[:count]
+
+
+def test_first_run_try_line_holds_the_whole_key_and_works_pasted(tmp_path: Path) -> None:
+    """On a terminal, the person who started the service gets a first request to paste."""
+    port = free_port()
+    main_end, terminal = pty.openpty()
+    process = start_serve(tmp_path, port, stderr=terminal)
+    os.close(terminal)
     try:
         assert process.stdout is not None
-        assert process.stderr is not None
         key = process.stdout.readline().strip()
         assert key.startswith("bst_")
-        lines = [process.stderr.readline().rstrip("\n") for _ in range(2)]
+        lines = terminal_lines(main_end, 2)
         assert lines[0] == "Created an admin API key. It is shown only this once; store it now:"
         assert lines[1].startswith("Try: curl ")
         words = shlex.split(lines[1].removeprefix("Try: "))
@@ -90,11 +119,44 @@ def test_first_run_try_line_holds_the_whole_key_and_works_pasted(tmp_path: Path)
         assert answer.status_code == 200
         assert [b["name"] for b in answer.json()] == ["demo"]
     finally:
+        stop(process)
+        os.close(main_end)
+
+
+def test_logs_off_a_terminal_are_json_lines_without_the_key(tmp_path: Path) -> None:
+    """Standard error sent to a collector: one JSON object per line, the key made on the
+    first run only on standard output."""
+    port = free_port()
+    process = start_serve(tmp_path, port, stderr=subprocess.PIPE)
+    try:
+        assert process.stdout is not None
+        key = process.stdout.readline().strip()
+        assert key.startswith("bst_")
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/api/v1/banks", timeout=2)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+        httpx.get(
+            f"http://127.0.0.1:{port}/api/v1/banks", headers={"X-API-Key": key}, timeout=5
+        ).raise_for_status()
+    finally:
         process.terminate()
         process.wait(timeout=30)
-        for stream in (process.stdout, process.stderr):
-            if stream is not None:
-                stream.close()
+        assert process.stderr is not None
+        errors = process.stderr.read()
+        stop(process)
+    lines = [json.loads(line) for line in errors.splitlines()]
+    messages = [(r["logger"], r["message"]) for r in lines]
+    assert ("bastion.serve", "serving") in messages
+    assert ("bastion.requests", "request") in messages
+    assert any(r.get("route") == "/api/v1/banks" and r.get("status") == 200 for r in lines)
+    assert key not in errors
+    assert "bst_" not in errors
 
 
 def make(*args: str, venv: Path) -> list[str]:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import copy
 import errno
 import os
 import socket
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -34,12 +33,19 @@ def serve(
         "delivery and scheduled exchange syncs). Default: all.",
     ),
 ) -> None:
-    """Serve the HTTP API (OpenAPI at /docs). First run: an admin key and a demo bank."""
+    """Serve the HTTP API (OpenAPI at /docs). First run: an admin key and a demo bank.
+
+    Logs go to standard error: text on a terminal, else one JSON object per line (the key
+    made on the first run is printed on standard output only, never logged)."""
+    import logging
+    import logging.config
+    import sys
+
     import uvicorn
-    from uvicorn.config import LOGGING_CONFIG
 
     from bastion.web.app import ROLES
     from bastion.web.first_run import prepare, try_line
+    from bastion.web.logs import logging_config
 
     chosen = {r.strip() for r in (roles or ",".join(ROLES)).split(",") if r.strip()}
     if not chosen or chosen - ROLES:
@@ -52,19 +58,33 @@ def serve(
     settings = cli.settings
     check_port_free(host, port)  # before the first run shows a key the user could miss
     url = local_url(host, port)
+    on_terminal = sys.stderr.isatty()
+    log_config = logging_config(json_lines=not on_terminal)
+    logging.config.dictConfig(log_config)
+    log = logging.getLogger("bastion.serve")
     secret = prepare(settings)
     if secret is not None:
-        cli.err.print(
-            "Created an admin API key. It is shown only this once; store it now:", markup=False
-        )
+        if on_terminal:
+            cli.err.print(
+                "Created an admin API key. It is shown only this once; store it now:",
+                markup=False,
+            )
+        else:
+            log.warning("created an admin API key: printed once on standard output; store it")
         cli.out.print(secret, markup=False)
-        cli.err.print(try_line(secret, url), markup=False)
+        if on_terminal:
+            cli.err.print(try_line(secret, url), markup=False)
     # Worker processes build their own app from the environment.
     os.environ["BASTION_DATA_DIR"] = str(settings.data_dir)
     os.environ["BASTION_DATABASE_URL"] = settings.database_url
     os.environ["BASTION_PDQ_MODE"] = settings.pdq_mode
     os.environ["BASTION_ROLES"] = ",".join(sorted(chosen))
-    cli.err.print(f"serving on {url} (API docs at {url}/docs)", markup=False)
+    if on_terminal:
+        cli.err.print(
+            f"serving on {url} (API docs at {url}/docs: paste your API key there)", markup=False
+        )
+    else:
+        log.info("serving", extra={"fields": {"url": url, "docs": f"{url}/docs"}})
     uvicorn.run(
         "bastion.web.app:app_from_environment",
         factory=True,
@@ -72,7 +92,7 @@ def serve(
         port=port,
         workers=workers,
         log_level="info",
-        log_config=_logs_to_stderr(LOGGING_CONFIG),
+        log_config=log_config,
         # uvicorn's access log prints raw query strings; bastion logs route templates.
         access_log=False,
         timeout_graceful_shutdown=10,
@@ -121,12 +141,3 @@ def local_url(host: str, port: int) -> str:
     elif host == "::":
         host = "::1"
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
-
-
-def _logs_to_stderr(config: dict[str, Any]) -> dict[str, Any]:
-    """Uvicorn's logging, all on stderr: stdout carries only the first-run key."""
-    config = copy.deepcopy(config)
-    for handler in config["handlers"].values():
-        handler["stream"] = "ext://sys.stderr"
-    config["loggers"]["bastion"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
-    return config
