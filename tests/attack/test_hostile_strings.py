@@ -177,6 +177,21 @@ def test_values_stored_before_these_checks_no_longer_break_answers(
         conn.execute(sa.text("UPDATE bank_entries SET metadata = :m WHERE id = 1"), {"m": stored})
     url, secrets = server
     with client(url, secrets["admin"]) as api:
+        config = {"url": "https://lists.example/a.csv"}
+        body = {"name": "x", "kind": "local_file", "bank": "shared", "config": config}
+        assert api.post("/api/v1/exchanges", json=body).status_code == 201
+    if db.dialect == "sqlite":
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text("UPDATE exchanges SET config = :c, checkpoint = :c"),
+                {"c": '{"url": "https://lists.example/a.csv", "odd": "\\ud800", "n": NaN}'},
+            )
+    with client(url, secrets["admin"]) as api:
+        exchanges = api.get("/api/v1/exchanges")
+        assert exchanges.status_code == 200, exchanges.text
+        if db.dialect == "sqlite":
+            assert exchanges.json()[0]["config"]["odd"] == "\ufffd"
+            assert exchanges.json()[0]["checkpoint"]["n"] is None
         found = api.get("/api/v1/lookup", params={"signal_type": "pdq", "signal": PDQ})
         assert found.status_code == 200, found.text
         metadata = found.json()["matches"][0]["metadata"]

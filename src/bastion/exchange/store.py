@@ -33,7 +33,7 @@ from bastion.exchange.impl import exchange_class
 from bastion.exchange.secrets import CredentialBox
 from bastion.store import Database
 from bastion.store.models import BankRow, ExchangeRow, utcnow
-from bastion.validation import checked_object, checked_text
+from bastion.validation import checked_object, checked_text, readable
 
 #: Shortest and longest time between scheduled syncs of one exchange.
 MIN_INTERVAL, MAX_INTERVAL = 10, 7 * 24 * 3600
@@ -338,10 +338,12 @@ def _status(s: Session, row: ExchangeRow) -> ExchangeStatus:
         bank=bank,
         enabled=row.enabled,
         interval_seconds=row.interval_seconds,
-        config=dict(row.config or {}),
+        # As clients can read them back: an earlier version stored config unchecked, and a
+        # checkpoint is what the source sent.
+        config=dict(readable(row.config or {})),
         has_credentials=row.credentials is not None,
         created_at=row.created_at,
-        checkpoint=row.checkpoint,
+        checkpoint=readable(row.checkpoint),
         runs=row.runs,
         last_started_at=row.last_started_at,
         last_success_at=row.last_success_at,
