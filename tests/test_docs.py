@@ -32,3 +32,23 @@ def test_every_command_is_documented() -> None:
     assert "bastion bank import" in commands
     for command in commands:
         assert f"## {command}" in text, command
+
+
+def test_every_problem_type_is_in_the_error_table() -> None:
+    """Each error a route can answer with has its `type` in docs/api.md's table."""
+    import bastion.web.app  # noqa: F401 (imports every module whose errors reach a route)
+    from bastion.errors import BastionError
+
+    text = (DOCS / "api.md").read_text()
+    table = text[text.index("## Errors") :]
+    found: list[type[BastionError]] = []
+    pending = [BastionError]
+    while pending:
+        cls = pending.pop()
+        found.append(cls)
+        pending.extend(cls.__subclasses__())
+    # The base class's code is never raised; "hma" errors answer HMA's {"message": ...}.
+    codes = {cls.code for cls in found} - {"bastion-error", "hma"}
+    assert "forbidden-address" in codes
+    missing = sorted(c for c in codes if f"`/problems/{c}`" not in table)
+    assert missing == []
