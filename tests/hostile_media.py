@@ -69,14 +69,17 @@ def jpeg_header_claiming(width: int, height: int) -> bytes:
     return bytes(data)
 
 
-def jpeg_with_scans(side: int, scans: int) -> bytes:
+def jpeg_with_scans(side: int, scans: int, *, hidden: bool = False) -> bytes:
     """A progressive JPEG of a flat `side` x `side` grey picture whose smallest scan (a few
     dozen bytes that still make the decoder visit every block) is repeated until the file
-    has `scans` scans."""
+    has `scans` scans. `hidden`: with what libjpeg skips and a naive marker walk trips on, a
+    stray byte before each scan and 0xFF fill bytes in its coded data."""
     data = encoded(Image.new("L", (side, side), 128), "JPEG", progressive=True, quality=90)
     spans = _scans(data)
     start, end = min(spans[1:], key=lambda span: span[1] - span[0])
     smallest = data[start:end]
+    if hidden:  # after the 10-byte header of a one-component scan
+        smallest = b"\x00" + smallest[:10] + b"\xff\xff\x00" + smallest[10:]
     last = spans[-1][1]
     return data[:last] + smallest * (scans - len(spans)) + data[last:]
 

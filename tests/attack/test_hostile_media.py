@@ -74,6 +74,7 @@ def hostile_corpus() -> list[Hostile]:
         ("huge.jpg", jpeg_header_claiming(65_000, 65_000), *TOO_LARGE),
         ("huge.bmp", b"BM" + struct.pack("<IHHI", 1000, 0, 0, 54) + bmp_header, *TOO_LARGE),
         ("scans.jpg", jpeg_with_scans(4000, 10_000), *TOO_LARGE),
+        ("hidden-scans.jpg", jpeg_with_scans(4000, 10_000, hidden=True), *TOO_LARGE),
         ("truncated.jpg", jpeg[: len(jpeg) // 2], *CORRUPT),
         ("truncated.png", png[: len(png) // 2], *CORRUPT),
         ("damaged.png", bytes(damaged_png), *CORRUPT),

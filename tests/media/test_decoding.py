@@ -151,6 +151,17 @@ def test_scans_are_counted_as_a_decoder_reads_them() -> None:
     assert jpeg_scans(encode(image, "JPEG")[:-200]) == 1  # truncated: counted up to the end
 
 
+def test_scans_cannot_be_hidden_from_the_count() -> None:
+    """libjpeg skips stray bytes between segments and reads 0xFF 0xFF 0x00 in coded data as
+    a stuffed byte; a marker walk that stopped at the one or took the other for a marker
+    would miss every scan after it, and libjpeg would decode them all."""
+    hidden = jpeg_with_scans(400, 300, hidden=True)
+    assert jpeg_scans(hidden) == 300
+    with Image.open(io.BytesIO(hidden)) as image:
+        image.load()  # libjpeg reads every scan
+        assert (image.size, image.getpixel((5, 5))) == ((400, 400), 128)
+
+
 def test_decoder_warnings_about_damaged_files_stay_out_of_the_log(hasher: ContentHasher) -> None:
     """A TIFF whose first directory lies past the end of the file: Pillow warns (with bytes
     of the file in the message) and gives up. The warning is not let out (the test suite

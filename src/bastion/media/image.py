@@ -103,34 +103,26 @@ def _check_scans(data: bytes, pixels: int, max_pixels: int, name: str) -> None:
 
 
 def jpeg_scans(data: bytes) -> int:
-    """The scans (SOS segments) of the first picture of a JPEG file, up to its end (EOI).
-    Marker segments are skipped by their length; within a scan's coded data a marker is a
-    0xFF not followed by a stuffed 0x00 or a restart marker. A damaged file is counted up
-    to the damage (the decoder will refuse it)."""
-    position, scans = 2, 0
-    while position + 4 <= len(data):
-        if data[position] != 0xFF:
+    """The scans (SOS segments) of the first picture of a JPEG file, up to its end (EOI),
+    found as libjpeg finds them, so that no trick hides one: a marker is one or more 0xFF
+    and a code other than 0x00 (a stuffed byte) or 0xFF; whatever else lies between
+    segments, and a scan's coded data, is skipped to the next one, and marker segments by
+    their length."""
+    position, scans = 0, 0
+    while (found := _MARKER.search(data, position)) is not None:
+        marker, position = data[found.end() - 1], found.end()
+        if marker == 0xD9:  # EOI
             break
-        marker = data[position + 1]
-        if marker == 0xFF:  # fill byte before a marker
-            position += 1
-        elif marker == 0xD9:  # EOI
-            break
-        elif 0xD0 <= marker <= 0xD7 or marker == 0x01:  # markers without a length
-            position += 2
-        else:
-            position += 2 + int.from_bytes(data[position + 2 : position + 4], "big")
-            if marker == 0xDA:
-                scans += 1
-                found = _NEXT_MARKER.search(data, position)
-                if found is None:
-                    break
-                position = found.start()
+        if 0xD0 <= marker <= 0xD8 or marker == 0x01:  # RSTn, SOI and TEM have no length
+            continue
+        if marker == 0xDA:
+            scans += 1
+        position += int.from_bytes(data[position : position + 2], "big")
     return scans
 
 
-#: The next marker in entropy-coded data.
-_NEXT_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7]")
+#: A marker: 0xFF, any number of 0xFF fill bytes, and a code.
+_MARKER = re.compile(rb"\xff+[^\x00\xff]")
 
 
 @contextmanager
