@@ -365,7 +365,10 @@ class StreamReader:
 
     def _check_size(self, width: int, height: int) -> None:
         if width * height > (limit := self.options.max_frame_pixels):
-            raise MediaTooLargeError(f"stream frames of {width}x{height} exceed {limit:,} pixels")
+            raise MediaTooLargeError(
+                f"stream frames of {width}x{height} exceed {limit:,} pixels "
+                "(setting max_video_frame_pixels)"
+            )
 
 
 class _Timeline:

@@ -154,7 +154,10 @@ class BodyLimit:
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem(
-            413, "media-too-large", f"request body exceeds the limit of {self.max_bytes:,} bytes"
+            413,
+            "media-too-large",
+            f"request body exceeds the limit of {self.max_bytes:,} bytes "
+            "(setting max_media_bytes, plus 64 KiB for the form)",
         )
         await response(scope, receive, send)
 
