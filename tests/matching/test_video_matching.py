@@ -9,7 +9,7 @@ import pytest
 from bastion.banks import BankStore, NewEntry
 from bastion.errors import ValidationError
 from bastion.hashing import ContentHasher, HashedContent
-from bastion.matching import Matcher
+from bastion.matching import Matcher, NotInMemory
 from bastion.pdq import PdqMode
 from bastion.settings import Settings
 from bastion.signals import Signal, TmkPdqfSignal, VpdqFeature, VpdqSignal
@@ -193,7 +193,8 @@ def test_tmk_matches_a_re_encode_and_not_an_unrelated_video(
     assert match.score >= settings.tmk_level2_threshold
     assert matcher.match_content(only_tmk["unrelated"]) == []
     # Level 2 needs the bank's whole descriptor: never answered from memory alone.
-    assert matcher.match_signals_in_memory(only_tmk["half size"].signals) is None
+    in_memory = matcher.match_signals_in_memory(only_tmk["half size"].signals)
+    assert in_memory is NotInMemory.NEEDS_THREAD
 
 
 def test_video_thresholds_are_checked(store: BankStore) -> None:

@@ -217,21 +217,22 @@ def test_async_queries_stay_on_the_event_loop_unless_the_database_is_needed(
     assert (banks(), calls) == (["known"], ["match"])  # its entry is read in a thread
     assert (banks(), calls) == (["known"], ["match"])  # then known: on the loop
 
-    # A step being applied holds the index: the query goes to a thread, the loop goes on.
+    # A step being applied holds the index: the loop looks again a moment later rather
+    # than send the query to a thread (whose turn comes late on a busy machine).
     matcher._lock.acquire()
     threading.Timer(0.05, matcher._lock.release).start()
-    assert (banks(), calls) == (["known"], ["match"] * 2)
+    assert (banks(), calls) == (["known"], ["match"])
 
     now[0] += 1.0  # idle: the loop waits for a catch-up in a background thread
-    assert (banks(), calls) == (["known"], ["match"] * 2 + ["catch-up"])
-    assert (banks(), calls) == (["known"], ["match"] * 2 + ["catch-up"])  # fresh again
+    assert (banks(), calls) == (["known"], ["match", "catch-up"])
+    assert (banks(), calls) == (["known"], ["match", "catch-up"])  # fresh again
 
     # A write through this process catches up in the writing thread before it returns, so
     # the next query sees it, and queries of entries it did not touch stay on the loop.
     add(store, "known", PDQ_B)
-    assert calls == ["match"] * 2 + ["catch-up"] * 2
-    assert (banks(PDQ_B), calls) == (["known"], ["match"] * 2 + ["catch-up"] * 2 + ["match"])
-    assert (banks(), calls) == (["known"], ["match"] * 2 + ["catch-up"] * 2 + ["match"])
+    assert calls == ["match", "catch-up", "catch-up"]
+    assert (banks(PDQ_B), calls) == (["known"], ["match", "catch-up", "catch-up", "match"])
+    assert (banks(), calls) == (["known"], ["match", "catch-up", "catch-up", "match"])
 
 
 def test_one_catch_up_serves_every_waiting_query(

@@ -1,6 +1,6 @@
 """Content to signals to index to matches."""
 
-from bastion.matching.matcher import Match, Matcher
+from bastion.matching.matcher import Match, Matcher, NotInMemory
 from bastion.matching.snapshots import Generation, SnapshotShelf
 
-__all__ = ["Generation", "Match", "Matcher", "SnapshotShelf"]
+__all__ = ["Generation", "Match", "Matcher", "NotInMemory", "SnapshotShelf"]

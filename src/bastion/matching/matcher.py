@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import Enum
 from typing import Any
 
 from bastion.banks import ALL_OFF, Bank, BankStore, Derived, IndexRow, MatchOptions, SignalOwner
@@ -80,6 +81,16 @@ _Candidate = tuple[IndexHit, Signal, type[SignalType], dict[int, int], _Judge | 
 #: Candidates found in memory, and work that finds more by reading the database (TMK's level
 #: 2 reads the bank's whole values), done after the index lock is released.
 _Found = tuple[list[_Candidate], list[Callable[[], list[_Candidate]]]]
+
+
+class NotInMemory(Enum):
+    """Why `Matcher.match_signals_in_memory` did not answer."""
+
+    #: A refresh is applying a step (memory work, milliseconds): look again in a moment.
+    BUSY = "busy"
+    #: Confirming a candidate needs a database read, or the query needs video work: answer
+    #: it in a worker thread.
+    NEEDS_THREAD = "needs a thread"
 
 
 @dataclass(frozen=True)
@@ -364,22 +375,22 @@ class Matcher:
         *,
         banks: Collection[str] | None = None,
         include_disabled_banks: bool = False,
-    ) -> list[Match] | None:
-        """`match_signals`, if it can be answered from memory at once; None when confirming a
-        candidate needs a database read, a video signal is among `signals` (its matching
-        takes long enough to belong in a worker thread), or a refresh is applying a step.
-        Never waits: it is for a caller on an event loop."""
+    ) -> list[Match] | NotInMemory:
+        """`match_signals`, if it can be answered from memory at once; else why not: a
+        refresh is applying a step, or confirming a candidate needs a database read, or a
+        video signal is among `signals` (its matching takes long enough to belong in a worker
+        thread). Never waits: it is for a caller on an event loop."""
         if not self._lock.acquire(blocking=False):
-            return None
+            return NotInMemory.BUSY
         try:
             queries = [(s, None) for s in signals]
             found = self._candidates(queries, banks, include_disabled_banks, may_read=False)
             if found is None:
-                return None
+                return NotInMemory.NEEDS_THREAD
             candidates, _ = found
             ids = {hit.id for hit, *_ in candidates}
             if not ids <= self._owners.keys():
-                return None
+                return NotInMemory.NEEDS_THREAD
             owners = {i: self._owners[i] for i in ids}
             known_banks = self._banks
         finally:

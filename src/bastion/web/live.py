@@ -33,7 +33,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bastion.banks import BankStore, MatchOptions
 from bastion.hashing import HashedContent
-from bastion.matching import Match, Matcher, SnapshotShelf
+from bastion.matching import Match, Matcher, NotInMemory, SnapshotShelf
 from bastion.settings import Settings
 from bastion.signals import Signal
 
@@ -193,10 +193,11 @@ class LiveMatcher:
         """`match_signals` for an event loop: answered in place when no database read is
         needed (the view will do and the hits' entries are known), else in a worker thread.
 
-        When the query must wait for a catch-up (after an idle spell), the loop yields and
-        looks again while a background thread catches up; sending such queries to threads
-        instead would hold a thread each for the wait. With `match_staleness` 0 every query
-        waits for a catch-up, so every query runs in a thread.
+        When the query must wait for a catch-up (after an idle spell), or for a step of one
+        being applied, the loop yields and looks again; sending such queries to threads
+        instead would hold a thread each for the wait, and on a busy machine a thread's turn
+        comes late. With `match_staleness` 0 every query waits for a catch-up, so every query
+        runs in a thread.
         """
         in_a_thread = functools.partial(
             self.match_signals, signals, banks=banks, include_disabled_banks=include_disabled_banks
@@ -219,11 +220,17 @@ class LiveMatcher:
                 return await run_in_threadpool(in_a_thread)
             await asyncio.sleep(wait)
             wait = min(wait * 2, _POLL_MAX_SECONDS)
-        matches = self._matcher.match_signals_in_memory(
-            signals, banks=banks, include_disabled_banks=include_disabled_banks
-        )
-        if matches is None:  # an entry to read, video work, or a step being applied
-            matches = await run_in_threadpool(
+        wait = _POLL_SECONDS
+        while True:
+            found = self._matcher.match_signals_in_memory(
+                signals, banks=banks, include_disabled_banks=include_disabled_banks
+            )
+            if found is not NotInMemory.BUSY:
+                break
+            await asyncio.sleep(wait)  # a step is being applied: it takes milliseconds
+            wait = min(wait * 2, _POLL_MAX_SECONDS)
+        if found is NotInMemory.NEEDS_THREAD:  # an entry to read, or video work
+            found = await run_in_threadpool(
                 functools.partial(
                     self._matcher.match_signals,
                     signals,
@@ -231,8 +238,8 @@ class LiveMatcher:
                     include_disabled_banks=include_disabled_banks,
                 )
             )
-        self._count(matches)
-        return matches
+        self._count(found)
+        return found
 
     def options(self) -> MatchOptions:
         """The match options any enabled bank uses (what an upload's hashing must give)."""
