@@ -98,6 +98,7 @@ def test_a_view_getting_old_is_caught_up_in_the_background(
     caught_up(live)
     assert banks_matching(live, PDQ_B) == ["theirs"]
 
+    caught_up(live)  # the one that query started
     add(other, "theirs", PDQ_C)
     now[0] = 110.0  # after an idle spell a query waits for a catch-up
     assert banks_matching(live, PDQ_C) == ["theirs"]

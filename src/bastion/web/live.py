@@ -112,15 +112,23 @@ class LiveMatcher:
     def _begin_in_background(self) -> None:
         number, began = self._begin()
         threading.Thread(
-            target=self._catch_up_quietly, args=(number, began), daemon=True, name="index-catch-up"
+            target=functools.partial(self._catch_up, number, began, in_background=True),
+            daemon=True,
+            name="index-catch-up",
         ).start()
 
-    def _catch_up(self, number: int, began: float) -> None:
-        """Run catch-up `number`, claimed at `began`; raises what the store raised."""
+    def _catch_up(self, number: int, began: float, *, in_background: bool = False) -> None:
+        """Run catch-up `number`, claimed at `began`; raises what the store raised, or in
+        the background logs it (the next query that must wait runs a catch-up itself, and
+        reports the error to its caller)."""
         done = False
         try:
             self._matcher.refresh()
             done = True
+        except Exception as exc:
+            if not in_background:
+                raise
+            log.warning("catching up the match index failed: %s", exc)
         finally:
             with self._state:
                 self._running_since = None
@@ -129,14 +137,6 @@ class LiveMatcher:
                     self._finished = number
                     self._fresh_as_of = began
                 self._state.notify_all()
-
-    def _catch_up_quietly(self, number: int, began: float) -> None:
-        """`_catch_up` in a background thread: a failure is logged, and the next query that
-        needs a catch-up runs one itself and reports the error to its caller."""
-        try:
-            self._catch_up(number, began)
-        except Exception as exc:
-            log.warning("catching up the match index failed: %s", exc)
 
     def _wait_past(self, wait_past: int) -> None:
         """Block until a catch-up numbered above `wait_past` has finished, running one in
