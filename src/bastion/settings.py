@@ -220,10 +220,11 @@ SETTINGS: tuple[Setting, ...] = (
         "match_staleness",
         float,
         0.1,
-        "Seconds a service worker may answer from its view of the banks before it checks the "
-        "change sequence again; a change made through another process is matched by every "
-        "worker within this time, and a worker sees its own changes at once. 0 checks before "
-        "every query.",
+        "Seconds a service worker may answer from its view of the banks before it catches up "
+        "with the change sequence again (in the background); a change made through another "
+        "process is matched by every worker within this time plus the catch-up in flight, and "
+        "a write through a worker returns once that worker has it. 0 makes every query wait "
+        "for a catch-up.",
     ),
     Setting(
         "api_key_cache_seconds",
