@@ -242,11 +242,10 @@ def test_notes_descriptions_and_signal_counts_are_bounded(store: BankStore) -> N
     assert store.get_bank("b").entry_count == 0
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_a_value_the_database_refuses_is_bad_input_not_an_outage(store: BankStore) -> None:
-    """Whatever slips past the checks and is refused by PostgreSQL (here NUL in text) is a
-    `ValidationError` without the database's own words, not a 503 storage error."""
-    if store.db.dialect != "postgresql":
-        pytest.skip("SQLite stores NUL in text; only PostgreSQL refuses it")
+    """Whatever slips past the checks and is refused by PostgreSQL (here NUL in text; SQLite
+    stores it) is a `ValidationError` without the database's own words, not a 503."""
     with (
         pytest.raises(ValidationError, match="cannot store a value") as raised,
         store.db.session() as s,
