@@ -90,3 +90,14 @@ def test_normalize_signal_refuses_unknown_types_and_bad_values_alike(
 def test_malformed_ports_brackets_and_surrogates_in_urls(bad: str, message: str) -> None:
     with pytest.raises(InvalidSignalError, match=f"^url: .*{message}"):
         normalize_signal("url", bad)
+
+
+def test_a_url_whose_path_or_query_holds_a_scheme_separator_normalises_once() -> None:
+    """Found by the fuzz test above: "://" after the host is not a scheme."""
+    canonical = normalize_signal("url", "http://0/?://")[1]
+    assert canonical == "0/?://"
+    assert normalize_signal("url", canonical)[1] == canonical
+    path = normalize_signal("url", "example.com/a://b")[1]
+    assert path == "example.com/a:/b" == normalize_signal("url", path)[1]
+    with pytest.raises(InvalidSignalError, match="only http"):
+        normalize_signal("url", "ftp://example.com/")

@@ -39,8 +39,8 @@ class UrlSignal(SignalType):
                 f"url: expected a URL or domain of 1-{MAX_LENGTH} characters without spaces"
             )
         scheme, sep, rest = text.partition("://")
-        if not sep:
-            rest, scheme = text, "http"
+        if not sep or any(c in scheme for c in "/?#"):  # "://" in a path or query, no scheme
+            scheme, sep, rest = "http", "", text
         if scheme.lower() not in ("http", "https"):
             raise InvalidSignalError(f"url: only http(s) URLs and domains, not {scheme[:20]!r}")
         try:
