@@ -15,6 +15,7 @@ import typer.main
 from rich.text import Text
 from typer.core import TyperArgument
 
+from bastion import __version__
 from bastion.cli import bank_cmd, exchange_cmd, key_cmd
 from bastion.cli.app import app, main
 from bastion.settings import SETTINGS
@@ -156,3 +157,17 @@ def test_match_help_says_it_runs_no_actions(
 ) -> None:
     text = " ".join(help_text(("match",), capsys, monkeypatch).split())
     assert "reports matches only; it runs no actions (webhooks, review items)" in text
+
+
+def test_the_console_script_answers_version_without_building_the_command_line() -> None:
+    script = """
+import sys
+sys.argv = ["bastion", "--version"]
+from bastion.cli.entry import main
+main()
+print(sorted(m for m in ("typer", "rich", "bastion.cli.app") if m in sys.modules))
+"""
+    run = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert run.stdout.splitlines() == [f"bastion {__version__}", "[]"]
