@@ -73,6 +73,12 @@ class LiveMatcher:
         self._finished = 0
         self._running_since: float | None = None
         self._failed = False  # the last catch-up raised
+        #: The catch-up the background thread is to run next, and the thread (started with
+        #: the first one: starting a thread per catch-up would block the event loop until
+        #: the new thread runs, which on a busy machine takes milliseconds).
+        self._next_in_background: tuple[int, float] | None = None
+        self._background: threading.Thread | None = None
+        self._closed = False
         store.on_commit(self._after_write)
         #: Called with every query's matches (metrics, actions).
         self.on_matches: Callable[[list[Match]], None] | None = None
@@ -110,12 +116,32 @@ class LiveMatcher:
         return self._begun, self._running_since
 
     def _begin_in_background(self) -> None:
-        number, began = self._begin()
-        threading.Thread(
-            target=functools.partial(self._catch_up, number, began, in_background=True),
-            daemon=True,
-            name="index-catch-up",
-        ).start()
+        """Hand the next catch-up to the background thread; called with `_state` held."""
+        self._next_in_background = self._begin()
+        if self._background is None:
+            self._background = threading.Thread(
+                target=self._run_in_background, daemon=True, name="index-catch-up"
+            )
+            self._background.start()
+        else:
+            self._state.notify_all()
+
+    def _run_in_background(self) -> None:
+        while True:
+            with self._state:
+                while self._next_in_background is None and not self._closed:
+                    self._state.wait()
+                if self._closed:
+                    return
+                assert self._next_in_background is not None
+                (number, began), self._next_in_background = self._next_in_background, None
+            self._catch_up(number, began, in_background=True)
+
+    def close(self) -> None:
+        """Stop the background thread (at shutdown)."""
+        with self._state:
+            self._closed = True
+            self._state.notify_all()
 
     def _catch_up(self, number: int, began: float, *, in_background: bool = False) -> None:
         """Run catch-up `number`, claimed at `began`; raises what the store raised, or in

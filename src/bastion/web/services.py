@@ -170,9 +170,13 @@ class Services:
         """At shutdown: write the keys' last uses still noted, then close the database."""
         if "keys" in self.__dict__:
             self.keys.uses.flush()
+        if "matcher" in self.__dict__:
+            self.matcher.close()
         self.db.close()
 
 
-def services(request: Request) -> Services:
+async def services(request: Request) -> Services:
+    """The routes' dependency (async: a plain function would cost every request a hop to a
+    worker thread and back)."""
     found: Services = request.app.state.services
     return found
