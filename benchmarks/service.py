@@ -44,7 +44,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from multiprocessing.context import SpawnContext
 from multiprocessing.synchronize import Event
 from pathlib import Path
@@ -137,9 +137,11 @@ def wrk(url: str, key: str | None, duration: int, lua: Path | None = None) -> di
 
 
 @contextmanager
-def serving(url: str, key: str, probe: str, workers: int, tmp: Path) -> Iterator[tuple[str, int]]:
-    """`bastion serve --workers N` on `url`, once it answers a look-up of `probe`; yields its
-    base URL and process id."""
+def serving(
+    url: str, key: str, probe: str, workers: int, tmp: Path, roles: str | None = None
+) -> Iterator[tuple[str, int]]:
+    """`bastion serve --workers N [--roles R]` on `url`, once it answers (a look-up of
+    `probe` where it serves look-ups); yields its base URL and process id."""
     port = free_port()
     env = {**os.environ, "BASTION_DATA_DIR": str(tmp / "data"), "BASTION_DATABASE_URL": url}
     server = subprocess.Popen(
@@ -150,6 +152,7 @@ def serving(url: str, key: str, probe: str, workers: int, tmp: Path) -> Iterator
             str(port),
             "--workers",
             str(workers),
+            *(["--roles", roles] if roles else []),
         ],
         env=env,
         stdout=subprocess.DEVNULL,
@@ -167,6 +170,9 @@ def serving(url: str, key: str, probe: str, workers: int, tmp: Path) -> Iterator
             if time.monotonic() > deadline or server.poll() is not None:
                 raise RuntimeError("server did not start")
             time.sleep(0.5)
+        if roles is not None and "match" not in roles:
+            yield base, server.pid
+            return
         check = httpx.get(
             f"{base}/api/v1/lookup",
             params={"signal_type": "pdq", "signal": probe},
@@ -374,7 +380,16 @@ def latency_under_writes(label: str, url: str, args: argparse.Namespace, tmp: Pa
     key, probe = build_bank(url, args.hashes)
     context = multiprocessing.get_context("spawn")
     rows = []
-    with serving(url, key, probe, args.workers, tmp) as (base, _):
+    with ExitStack() as servers:
+        if args.split:  # look-ups from processes of their own, writes from the others
+            base, _ = servers.enter_context(serving(url, key, probe, 1, tmp, "match"))
+            writes, _ = servers.enter_context(
+                serving(url, key, probe, 1, tmp, "hash,curate,worker")
+            )
+            label += " (split)"
+        else:
+            base, _ = servers.enter_context(serving(url, key, probe, args.workers, tmp))
+            writes = base
         # Every worker loads its index on its first look-up: not part of the measurement.
         look_up(context, base, key, probe, 50, 4)
         entry_id = httpx.get(
@@ -393,7 +408,7 @@ def latency_under_writes(label: str, url: str, args: argparse.Namespace, tmp: Pa
             done: multiprocessing.Queue[tuple[int, int, float]] = context.Queue()
             busy = context.Process(
                 target=keep_busy,
-                args=(base, key, threads, read_entry, args.write_rate, stop, done),
+                args=(writes, key, threads, read_entry, args.write_rate, stop, done),
             )
             busy.start()
             time.sleep(1)  # the other clients are under way before the first look-up
@@ -453,6 +468,12 @@ def main() -> None:
         default=0,
         help="requests per second of the other clients in all (--writers; 0: as fast as "
         "the server answers)",
+    )
+    parser.add_argument(
+        "--split",
+        action="store_true",
+        help="--writers: serve look-ups from one `--roles match` process and the other "
+        "clients from one `--roles hash,curate,worker` process, instead of --workers workers",
     )
     args = parser.parse_args()
     if args.hashes is None:
