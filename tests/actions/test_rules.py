@@ -20,7 +20,6 @@ from bastion.actions import (
 )
 from bastion.actions import rules as rules_module
 from bastion.actions.rules import RULE_BANKS_CACHE_SECONDS
-from bastion.actions.tables import ActionRuleRow, OutboxRow, ReviewItemRow
 from bastion.actions.webhook import validate_secret
 from bastion.banks import BankStore
 from bastion.errors import NotFoundError, ValidationError
@@ -29,6 +28,7 @@ from bastion.hashing import ContentHasher
 from bastion.samples import sample_pixels
 from bastion.settings import Settings
 from bastion.store import Database
+from bastion.store.models import ActionRuleRow, OutboxRow, ReviewItemRow
 from tests.actions.conftest import CONTENT, Clock, match
 
 

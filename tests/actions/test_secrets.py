@@ -15,7 +15,6 @@ from sqlalchemy import select
 
 from bastion.actions import ActionStore, Outbox, RuleKind, WebhookDeliverer, verify_signature
 from bastion.actions.rules import MAX_GRACE
-from bastion.actions.tables import ActionRuleRow
 from bastion.audit import AuditLog
 from bastion.errors import NotFoundError, ValidationError
 from bastion.exchange.secrets import CredentialBox
@@ -23,6 +22,7 @@ from bastion.settings import Settings
 from bastion.store import Database
 from bastion.store.database import create_database_engine
 from bastion.store.migrations import alembic_config
+from bastion.store.models import ActionRuleRow
 from bastion.web.app import create_app
 from tests.actions.conftest import CONTENT, Clock, Receiver, match
 

@@ -10,13 +10,13 @@ from cryptography.fernet import Fernet
 
 from bastion.actions import ActionStore, ReviewQueue
 from bastion.actions.rules import RuleKind
-from bastion.actions.tables import OutboxRow
 from bastion.conversations.model import Message, Participant
 from bastion.conversations.scoring import default_model
 from bastion.conversations.store import ConversationStore
 from bastion.errors import NotFoundError, ValidationError
 from bastion.exchange.secrets import CredentialBox
 from bastion.store import Database
+from bastion.store.models import OutboxRow
 from tests.conversations.test_assess import GROOMING
 
 #: Seals the webhook rules' secrets (nothing here delivers them).

@@ -20,10 +20,9 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select, update
 
 from bastion.actions.secrets import StoredSecrets
-from bastion.actions.tables import ActionRuleRow, OutboxRow
 from bastion.errors import ConflictError, NotFoundError, ValidationError
 from bastion.store.database import Database
-from bastion.store.models import utcnow
+from bastion.store.models import ActionRuleRow, OutboxRow, utcnow
 
 
 class OutboxStatus(StrEnum):

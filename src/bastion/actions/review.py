@@ -10,10 +10,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bastion.actions.tables import ReviewItemRow
 from bastion.errors import ConflictError, NotFoundError, ValidationError
 from bastion.store.database import Database
-from bastion.store.models import utcnow
+from bastion.store.models import ReviewItemRow, utcnow
 
 OPEN = "open"
 

@@ -32,11 +32,10 @@ from sqlalchemy.orm import Session
 from bastion import audit
 from bastion.actions.events import check_content, match_event
 from bastion.actions.secrets import StoredSecrets, seal
-from bastion.actions.tables import ActionRuleRow, OutboxRow, ReviewItemRow
 from bastion.actions.webhook import new_secret, validate_secret, validate_webhook_url
 from bastion.errors import ConfigurationError, NotFoundError, ValidationError
 from bastion.store.database import Database
-from bastion.store.models import BankRow, utcnow
+from bastion.store.models import ActionRuleRow, BankRow, OutboxRow, ReviewItemRow, utcnow
 from bastion.validation import checked_text
 
 if TYPE_CHECKING:

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bastion.actions.tables import ActionRuleRow
 from bastion.errors import BastionError, ConfigurationError
+from bastion.store.models import ActionRuleRow
 
 if TYPE_CHECKING:
     from bastion.exchange.secrets import CredentialBox
