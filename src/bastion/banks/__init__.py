@@ -1,6 +1,8 @@
-"""Banks of known content: their entries, signals and provenance."""
+"""Banks of known content: their entries, signals and provenance, and the change sequence
+(`ChangeLog`) that indexes and federation follow."""
 
 from bastion.banks.bulk import BulkWriter
+from bastion.banks.changes import Change, ChangeLog, ChangeOp
 from bastion.banks.model import (
     ALL_OFF,
     Bank,
@@ -10,7 +12,7 @@ from bastion.banks.model import (
     NewEntry,
     Provenance,
 )
-from bastion.banks.store import BankStore, Change, IndexRow, SignalOwner
+from bastion.banks.store import BankStore, IndexRow, SignalOwner
 
 __all__ = [
     "ALL_OFF",
@@ -19,6 +21,8 @@ __all__ = [
     "BankStore",
     "BulkWriter",
     "Change",
+    "ChangeLog",
+    "ChangeOp",
     "Derived",
     "IndexRow",
     "MatchOptions",

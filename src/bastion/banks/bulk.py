@@ -1,34 +1,26 @@
-"""Writing entries and signals in bulk: `BulkWriter`, and the row helpers it shares with
-`BankStore` and `UpstreamWriter` (core-table inserts, COPY on PostgreSQL, id allocation)."""
+"""Writing entries and signals in bulk: `BulkWriter`, and the checks every writer of
+entries applies (`checked_entry`, `checked_metadata`)."""
 
 from __future__ import annotations
 
-import json
-import logging
-from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any
 
-import psycopg
-from sqlalchemy import JSON, Table, insert, select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bastion.banks.model import MAX_NOTE_LENGTH, MAX_SIGNALS_PER_ENTRY, Derived, NewEntry
-from bastion.errors import StorageError, ValidationError, first_line
-from bastion.signals import Signal
-from bastion.store.models import ChangeOp, ChangeRow, EntryRow, SignalRow, utcnow
+from bastion.banks.changes import ChangeLog
+from bastion.banks.model import MAX_NOTE_LENGTH, MAX_SIGNALS_PER_ENTRY, NewEntry
+from bastion.banks.rows import (
+    ENTRIES,
+    SIGNALS,
+    allocate_entry_ids,
+    bulk_insert,
+    chunks,
+    signal_rows,
+)
+from bastion.errors import ValidationError
+from bastion.store.models import ChangeOp, SignalRow, utcnow
 from bastion.validation import METADATA_LIMITS, checked_object, checked_text
-
-if TYPE_CHECKING:
-    from bastion.banks.store import BankStore
-
-T = TypeVar("T")
-log = logging.getLogger(__name__)
-
-
-# Core tables for bulk inserts: many times faster than the ORM's unit of work.
-ENTRIES = cast(Table, EntryRow.__table__)
-SIGNALS = cast(Table, SignalRow.__table__)
-CHANGES = cast(Table, ChangeRow.__table__)
 
 
 class BulkWriter:
@@ -36,7 +28,7 @@ class BulkWriter:
 
     def __init__(
         self,
-        store: BankStore,
+        changes: ChangeLog,
         session: Session,
         bank_id: int,
         *,
@@ -46,7 +38,7 @@ class BulkWriter:
         dedupe: bool,
         batch_size: int,
     ) -> None:
-        self._store = store
+        self._changes = changes
         self._session = session
         self._bank_id = bank_id
         self._source = source
@@ -100,7 +92,7 @@ class BulkWriter:
                 for row in signal_rows(entry_id, self._bank_id, e.signals, e.derived)
             ],
         )
-        self._store._record(s, [(ChangeOp.ENTRY_UPSERT, self._bank_id, i) for i in ids])
+        self._changes.record(s, [(ChangeOp.ENTRY_UPSERT, self._bank_id, i) for i in ids])
         self.added_ids.extend(ids)
 
     def _without_duplicates(self, batch: list[NewEntry]) -> list[NewEntry]:
@@ -132,78 +124,6 @@ class BulkWriter:
             existing |= entry_keys
             kept.append(entry)
         return kept
-
-
-def allocate_entry_ids(s: Session, count: int) -> list[int]:
-    """Reserve `count` new entry ids, so rows can be inserted without RETURNING.
-
-    (SQLite cannot return the ids of a multi-row insert in a guaranteed order, and a
-    row-at-a-time insert is many times slower.) On SQLite the caller's transaction must
-    already hold the write lock, so nobody else can take ids between this read and the
-    insert.
-    """
-    if s.get_bind().dialect.name == "postgresql":
-        return list(
-            s.scalars(
-                text(
-                    "SELECT nextval(pg_get_serial_sequence('bank_entries', 'id')) "
-                    "FROM generate_series(1, :n)"
-                ),
-                {"n": count},
-            )
-        )
-    last = s.scalar(text("SELECT seq FROM sqlite_sequence WHERE name = 'bank_entries'")) or 0
-    return list(range(last + 1, last + 1 + count))
-
-
-def signal_rows(
-    entry_id: int, bank_id: int, signals: Iterable[Signal], derived: Iterable[Derived] = ()
-) -> list[dict[str, Any]]:
-    """The `entry_signals` rows of one entry's signals and derived signals (a long value
-    under its key)."""
-    return [
-        {
-            "entry_id": entry_id,
-            "bank_id": bank_id,
-            "signal_type": sig.type,
-            "value": sig.key,
-            "quality": sig.quality,
-            "payload": sig.value if sig.key != sig.value else None,
-            "derived": how,
-        }
-        for sig, how in [*((s, None) for s in signals), *((d.signal, d.how) for d in derived)]
-    ]
-
-
-def chunks(values: Sequence[T], size: int = 5000) -> Iterator[Sequence[T]]:
-    """`values` in slices small enough for one SQL `IN (...)` list."""
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-def bulk_insert(s: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert many rows: COPY on PostgreSQL (executemany there goes row by row), else Core."""
-    if not rows:
-        return
-    if s.get_bind().dialect.name != "postgresql":
-        s.execute(insert(table), rows)
-        return
-    columns = list(rows[0])
-    json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
-    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-    driver_connection = s.connection().connection.driver_connection
-    assert driver_connection is not None
-    try:
-        with driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row(
-                    [json.dumps(row[c]) if c in json_columns else row[c] for c in columns]
-                )
-    except psycopg.DataError as e:  # COPY bypasses SQLAlchemy: as `Database.session` does
-        log.warning("database refused a value: %s", first_line(e))
-        raise ValidationError("the database cannot store a value given") from e
-    except psycopg.Error as e:
-        raise StorageError(f"database error: {first_line(e)}") from e
 
 
 def checked_metadata(metadata: dict[str, Any]) -> dict[str, Any]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from bastion.errors import ValidationError
@@ -159,6 +162,36 @@ class NewEntry:
     enabled: bool = True
     disabled_until: datetime | None = None
     derived: tuple[Derived, ...] = ()
+
+
+@dataclass(frozen=True)
+class Record:
+    """One record fetched from an exchange for a bank: its id at the source, and its signals
+    (none for a tombstone). `bastion.banks.upstream` applies records to their bank."""
+
+    upstream_id: str
+    signals: tuple[Signal, ...] = ()
+    metadata: dict[str, Any] = field(default_factory=dict)
+    deleted: bool = False
+
+    @property
+    def digest(self) -> str:
+        """Changes when the signals or the metadata do: an unchanged record is not rewritten."""
+        body = json.dumps(
+            [[s.type, s.value, s.quality] for s in self.signals] + [self.metadata],
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+        return hashlib.sha256(body.encode()).hexdigest()
+
+
+class Opinion(StrEnum):
+    """What a reviewer concluded about a shared entry: sent back upstream on a fetched
+    record, or received from a partner on a published one."""
+
+    TRUE_POSITIVE = "true_positive"
+    FALSE_POSITIVE = "false_positive"
+    DISPUTED = "disputed"
 
 
 def validate_bank_name(name: str) -> str:

@@ -1,31 +1,24 @@
-"""`BankStore`: every read and write of banks, entries and the change sequence.
+"""`BankStore`: every read and write of banks and their entries.
 
-Each write records its changes in the `changes` table in the same transaction, so an index
-or an exchange can follow the store incrementally with `changes_since(seq)`. On PostgreSQL
-writers take a lock on that table, so sequence numbers become visible in commit order and a
-follower never skips a change that commits late.
+Each write records its changes in the change sequence (`changes`, a `ChangeLog`) in the same
+transaction, so an index or an exchange can follow the store incrementally; the store answers
+a follower's questions about the sequence (`changes_since`, `head_seq`, ...) from it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, delete, func, insert, literal, select, text
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from bastion.audit import record_in
-from bastion.banks.bulk import (
-    CHANGES,
-    BulkWriter,
-    bulk_insert,
-    checked_metadata,
-    chunks,
-)
+from bastion.banks.bulk import BulkWriter, checked_metadata
+from bastion.banks.changes import Change, ChangeLog
 from bastion.banks.model import (
     ALL_OFF,
     MAX_DESCRIPTION_LENGTH,
@@ -39,18 +32,11 @@ from bastion.banks.model import (
     validate_bank_name,
     validate_thresholds,
 )
+from bastion.banks.rows import chunks
 from bastion.errors import ConflictError, NotFoundError, ValidationError
 from bastion.signals import Signal
 from bastion.store import Database
-from bastion.store.models import (
-    BankRow,
-    ChangeOp,
-    ChangeRow,
-    EntryRow,
-    RemovedSignalRow,
-    SignalRow,
-    utcnow,
-)
+from bastion.store.models import BankRow, ChangeOp, EntryRow, SignalRow, utcnow
 from bastion.validation import checked_text, readable
 
 
@@ -81,35 +67,19 @@ class SignalOwner(NamedTuple):
     derived: str | None = None
 
 
-@dataclass(frozen=True)
-class Change:
-    seq: int
-    op: ChangeOp
-    bank_id: int
-    entry_id: int | None
-
-
 class BankStore:
-    """Banks, entries and the change sequence, over one `Database`."""
+    """Banks and entries over one `Database`, recording every change in `changes`."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._on_commit: list[Callable[[], None]] = []
+        #: The change sequence this store writes to (writers of entries outside this class,
+        #: `UpstreamWriter`, record theirs here too).
+        self.changes = ChangeLog(db)
 
     def on_commit(self, listener: Callable[[], None]) -> None:
-        """Call `listener` after each transaction of this object that records changes has
-        committed, in the writing thread, before the write returns (read-your-writes: a
-        matcher over this store catches up with the write before its caller can ask)."""
-        self._on_commit.append(listener)
-
-    @contextmanager
-    def _changing(self) -> Iterator[Session]:
-        """A session for a transaction that records changes; `on_commit` listeners are
-        called once it commits."""
-        with self.db.session() as s:
-            yield s
-        for listener in self._on_commit:
-            listener()
+        """Call `listener` after each transaction that records changes has committed
+        (`ChangeLog.on_commit`)."""
+        self.changes.on_commit(listener)
 
     # Banks -------------------------------------------------------------------------------
 
@@ -129,7 +99,7 @@ class BankStore:
         checked = validate_thresholds(thresholds or {})
         options = (matching or MatchOptions()).as_dict()
         try:
-            with self._changing() as s:
+            with self.changes.writing() as s:
                 if s.scalar(select(BankRow.id).where(BankRow.name == name)) is not None:
                     raise ConflictError(f"bank {name!r} already exists")
                 row = BankRow(
@@ -141,7 +111,7 @@ class BankStore:
                 )
                 s.add(row)
                 s.flush()
-                self._record(s, [(ChangeOp.BANK_UPSERT, row.id, None)])
+                self.changes.record(s, [(ChangeOp.BANK_UPSERT, row.id, None)])
                 record_in(
                     s,
                     actor,
@@ -198,7 +168,7 @@ class BankStore:
         checked = validate_thresholds(thresholds) if thresholds is not None else None
         if description is not None:
             checked_text(description, "description", max_length=MAX_DESCRIPTION_LENGTH)
-        with self._changing() as s:
+        with self.changes.writing() as s:
             row = self._bank_row(s, name)
             changed: dict[str, Any] = {}
             if enabled is not None and enabled != row.enabled:
@@ -218,18 +188,18 @@ class BankStore:
             if changed:
                 record_in(s, actor, "bank.update", name, **changed)
             row.updated_at = utcnow()
-            self._record(s, [(ChangeOp.BANK_UPSERT, row.id, None)])
+            self.changes.record(s, [(ChangeOp.BANK_UPSERT, row.id, None)])
             return _bank(row)
 
     def delete_bank(self, name: str, *, actor: str = "unknown") -> int:
         """Delete a bank and all its entries; returns how many entries went with it.
         Recorded in the audit log as done by `actor`."""
-        with self._changing() as s:
+        with self.changes.writing() as s:
             row = self._bank_row(s, name)
             count = s.scalar(select(func.count()).where(EntryRow.bank_id == row.id)) or 0
             record_in(s, actor, "bank.delete", name, entries=count)
-            self._record(s, [(ChangeOp.BANK_DELETE, row.id, None)])
-            self._keep_removed(s, SignalRow.bank_id == row.id)
+            self.changes.record(s, [(ChangeOp.BANK_DELETE, row.id, None)])
+            self.changes.keep_removed(s, SignalRow.bank_id == row.id)
             # Explicit deletes rather than ORM cascade: a bank may hold millions of rows.
             s.execute(delete(SignalRow).where(SignalRow.bank_id == row.id))
             s.execute(delete(EntryRow).where(EntryRow.bank_id == row.id))
@@ -271,12 +241,12 @@ class BankStore:
         batch_size: int = 5000,
     ) -> Iterator[BulkWriter]:
         """A writer for many entries in one transaction: all are committed, or none."""
-        with self._changing() as s:
+        with self.changes.writing() as s:
             row = self._bank_row(s, bank)
             row.updated_at = utcnow()
             s.flush()  # the first write: on SQLite this takes the database's write lock
             writer = BulkWriter(
-                self,
+                self.changes,
                 s,
                 row.id,
                 source=source,
@@ -309,7 +279,7 @@ class BankStore:
             checked_text(note, "note", max_length=MAX_NOTE_LENGTH)
         if metadata is not None:
             checked_metadata(metadata)
-        with self._changing() as s:
+        with self.changes.writing() as s:
             row = s.get(EntryRow, entry_id, options=[selectinload(EntryRow.signals)])
             if row is None:
                 raise NotFoundError(f"no entry with id {entry_id}")
@@ -325,16 +295,16 @@ class BankStore:
                 row.note = note
             if metadata is not None:
                 row.meta = metadata
-            self._record(s, [(ChangeOp.ENTRY_UPSERT, row.bank_id, row.id)])
+            self.changes.record(s, [(ChangeOp.ENTRY_UPSERT, row.bank_id, row.id)])
             return _entry(row, s.get_one(BankRow, row.bank_id).name)
 
     def delete_entry(self, entry_id: int) -> None:
-        with self._changing() as s:
+        with self.changes.writing() as s:
             row = s.get(EntryRow, entry_id)
             if row is None:
                 raise NotFoundError(f"no entry with id {entry_id}")
-            self._record(s, [(ChangeOp.ENTRY_DELETE, row.bank_id, entry_id)])
-            self._keep_removed(s, SignalRow.entry_id == entry_id)
+            self.changes.record(s, [(ChangeOp.ENTRY_DELETE, row.bank_id, entry_id)])
+            self.changes.keep_removed(s, SignalRow.entry_id == entry_id)
             s.execute(delete(SignalRow).where(SignalRow.entry_id == entry_id))
             s.execute(delete(EntryRow).where(EntryRow.id == entry_id))
 
@@ -438,6 +408,17 @@ class BankStore:
                 values.update((i, v) for i, v in s.execute(query))
         return values
 
+    def signal_counts(self) -> dict[str, int]:
+        """How many signals the banks hold, per signal type: the entries' own, not those
+        derived from their media for robust matching; enabled or not."""
+        query = (
+            select(SignalRow.signal_type, func.count())
+            .where(SignalRow.derived.is_(None))
+            .group_by(SignalRow.signal_type)
+        )
+        with self.db.session() as s:
+            return {type_name: count for type_name, count in s.execute(query)}
+
     def signal_owners(self, signal_ids: Sequence[int]) -> dict[int, SignalOwner]:
         """The entry of each of `signal_ids` that still exists, read fresh."""
         owners: dict[int, SignalOwner] = {}
@@ -465,46 +446,25 @@ class BankStore:
                     )
         return owners
 
-    # Change sequence ----------------------------------------------------------------------
+    # The change sequence, for a follower (see `ChangeLog`) ---------------------------------
 
     def head_seq(self) -> int:
         """The newest sequence number (0 for an empty store)."""
-        with self.db.session() as s:
-            return s.scalar(select(func.coalesce(func.max(ChangeRow.seq), 0))) or 0
+        return self.changes.head()
 
     def removed_signals(self, seqs: Sequence[int]) -> list[tuple[int, str]]:
         """(signal id, signal type) of the signals deleted by the changes `seqs`."""
-        found: list[tuple[int, str]] = []
-        with self.db.session() as s:
-            for part in chunks(seqs):
-                query = select(RemovedSignalRow.signal_id, RemovedSignalRow.signal_type).where(
-                    RemovedSignalRow.seq.in_(part)
-                )
-                found.extend((i, t) for i, t in s.execute(query))
-        return found
+        return self.changes.removed_signals(seqs)
 
     def change_stamp(self, seq: int) -> str | None:
-        """An identity for change `seq` (its number and time), or None if there is none.
-
-        Something saved "as of change seq" checks this to be sure it describes this database
-        and not an earlier one whose sequence numbers happen to overlap.
-        """
-        with self.db.session() as s:
-            at = s.scalar(select(ChangeRow.at).where(ChangeRow.seq == seq))
-        return None if at is None else f"{seq}@{at.isoformat()}"
+        """An identity for change `seq`, or None if there is none (`ChangeLog.stamp`)."""
+        return self.changes.stamp(seq)
 
     def changes_since(
         self, seq: int, *, until: int | None = None, limit: int = 10_000
     ) -> list[Change]:
         """Changes with a sequence number above `seq` (and at most `until`), oldest first."""
-        query = select(ChangeRow.seq, ChangeRow.op, ChangeRow.bank_id, ChangeRow.entry_id).where(
-            ChangeRow.seq > seq
-        )
-        if until is not None:
-            query = query.where(ChangeRow.seq <= until)
-        with self.db.session() as s:
-            rows = s.execute(query.order_by(ChangeRow.seq).limit(limit))
-            return [Change(q, ChangeOp(op), b, e) for q, op, b, e in rows]
+        return self.changes.since(seq, until=until, limit=limit)
 
     # Internals ----------------------------------------------------------------------------
 
@@ -513,29 +473,6 @@ class BankStore:
         if row is None:
             raise NotFoundError(f"no bank named {name!r}")
         return row
-
-    def _keep_removed(self, s: Session, which: ColumnElement[bool]) -> None:
-        """Copy the ids of the signals about to be deleted under the change just recorded."""
-        seq = s.scalar(select(func.max(ChangeRow.seq)))
-        s.execute(
-            insert(RemovedSignalRow).from_select(
-                ["seq", "signal_id", "signal_type"],
-                select(literal(seq), SignalRow.id, SignalRow.signal_type).where(which),
-            )
-        )
-
-    def _record(self, s: Session, changes: Sequence[tuple[ChangeOp, int, int | None]]) -> None:
-        if not changes:
-            return
-        if s.get_bind().dialect.name == "postgresql":
-            # Serialise writers so sequence numbers commit in order (see module docstring).
-            s.execute(text("LOCK TABLE changes IN SHARE ROW EXCLUSIVE MODE"))
-        now = utcnow()
-        bulk_insert(
-            s,
-            CHANGES,
-            [{"op": op.value, "bank_id": b, "entry_id": e, "at": now} for op, b, e in changes],
-        )
 
 
 _INDEX_ROWS = (
@@ -601,4 +538,4 @@ def _entry(row: EntryRow, bank_name: str) -> BankEntry:
     )
 
 
-__all__ = ["BankStore", "BulkWriter", "Change", "IndexRow"]
+__all__ = ["BankStore", "IndexRow", "SignalOwner"]

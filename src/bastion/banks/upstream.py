@@ -21,17 +21,18 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from bastion.banks.bulk import (
+from bastion.banks.bulk import checked_metadata
+from bastion.banks.changes import ChangeLog
+from bastion.banks.model import Record
+from bastion.banks.rows import (
     ENTRIES,
     SIGNALS,
     allocate_entry_ids,
     bulk_insert,
-    checked_metadata,
     chunks,
     signal_rows,
 )
 from bastion.banks.store import BankStore
-from bastion.exchange.api import Record
 from bastion.store.models import BankRow, ChangeOp, EntryRow, SignalRow, utcnow
 
 #: The source recorded on entries fetched from an exchange.
@@ -64,11 +65,11 @@ def upstream_writer(
 ) -> Iterator[UpstreamWriter]:
     """A writer in a new transaction, committed when the block ends without an error; write
     the exchange's checkpoint through `writer.session` to commit it with the records."""
-    with store._changing() as s:
+    with store.changes.writing() as s:
         # The first write: on SQLite it takes the write lock, which id allocation relies on.
         s.execute(update(BankRow).where(BankRow.id == bank_id).values(updated_at=utcnow()))
         yield UpstreamWriter(
-            store,
+            store.changes,
             s,
             bank_id=bank_id,
             exchange_id=exchange_id,
@@ -80,7 +81,7 @@ def upstream_writer(
 class UpstreamWriter:
     def __init__(
         self,
-        store: BankStore,
+        changes: ChangeLog,
         session: Session,
         *,
         bank_id: int,
@@ -88,7 +89,7 @@ class UpstreamWriter:
         exchange_name: str,
         run: int | None = None,
     ) -> None:
-        self._store, self._s = store, session
+        self._changes, self._s = changes, session
         self.session = session
         self._bank_id, self._exchange_id = bank_id, exchange_id
         self._name, self._run = exchange_name, run
@@ -151,8 +152,8 @@ class UpstreamWriter:
 
     def _delete(self, entry_ids: Sequence[int]) -> None:
         for part in chunks(sorted(entry_ids)):
-            self._store._record(self._s, [(ChangeOp.ENTRY_DELETE, self._bank_id, i) for i in part])
-            self._store._keep_removed(self._s, SignalRow.entry_id.in_(part))
+            self._changes.record(self._s, [(ChangeOp.ENTRY_DELETE, self._bank_id, i) for i in part])
+            self._changes.keep_removed(self._s, SignalRow.entry_id.in_(part))
             self._s.execute(delete(SignalRow).where(SignalRow.entry_id.in_(part)))
             self._s.execute(delete(EntryRow).where(EntryRow.id.in_(part)))
 
@@ -161,10 +162,10 @@ class UpstreamWriter:
         for start in range(0, len(changed), 5000):
             part = changed[start : start + 5000]
             ids = [entry_id for entry_id, _ in part]
-            self._store._record(
+            self._changes.record(
                 self._s, [(ChangeOp.SIGNALS_REPLACED, self._bank_id, i) for i in ids]
             )
-            self._store._keep_removed(self._s, SignalRow.entry_id.in_(ids))
+            self._changes.keep_removed(self._s, SignalRow.entry_id.in_(ids))
             self._s.execute(delete(SignalRow).where(SignalRow.entry_id.in_(ids)))
             for entry_id, record in part:
                 self._s.execute(
@@ -225,7 +226,7 @@ class UpstreamWriter:
                     for row in signal_rows(entry_id, self._bank_id, record.signals)
                 ],
             )
-            self._store._record(self._s, [(ChangeOp.ENTRY_UPSERT, self._bank_id, i) for i in ids])
+            self._changes.record(self._s, [(ChangeOp.ENTRY_UPSERT, self._bank_id, i) for i in ids])
 
 
 def _removes(record: Record) -> bool:

@@ -7,6 +7,8 @@ source gives it, with the checkpoint that is true once the page is applied. The 
 (`bastion.exchange.sync`) applies a page and stores its checkpoint in one transaction, so a
 crash loses nothing and repeats nothing. An exchange that can only hand over its whole list
 (a file) says so with `full_list`: what a complete fetch did not mention is deleted.
+`Record` and `Opinion` are values of the banks they fill (`bastion.banks.model`), which
+this module re-exports.
 
 `send_feedback` sends an opinion on a fetched record back upstream, where the source takes
 feedback. Raw HTTP clients live in `bastion.exchange.clients`, apart from the adapters in
@@ -20,19 +22,16 @@ python-threatexchange's, so collaboration settings read the same.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from enum import StrEnum
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import httpx
 
+from bastion.banks.model import Opinion, Record
 from bastion.errors import BastionError
 from bastion.exchange.access import SourceAccess
-from bastion.signals import Signal
 
 JsonObject = dict[str, Any]
 
@@ -52,34 +51,6 @@ class ExchangeAuthError(ExchangeError):
 
 class FeedbackNotSupported(ExchangeError):
     code = "feedback-not-supported"
-
-
-class Opinion(StrEnum):
-    """What a reviewer concluded about a fetched record, as sent back upstream."""
-
-    TRUE_POSITIVE = "true_positive"
-    FALSE_POSITIVE = "false_positive"
-    DISPUTED = "disputed"
-
-
-@dataclass(frozen=True)
-class Record:
-    """One upstream record: its id at the source, and its signals (none for a tombstone)."""
-
-    upstream_id: str
-    signals: tuple[Signal, ...] = ()
-    metadata: JsonObject = field(default_factory=dict)
-    deleted: bool = False
-
-    @property
-    def digest(self) -> str:
-        """Changes when the signals or the metadata do: an unchanged record is not rewritten."""
-        body = json.dumps(
-            [[s.type, s.value, s.quality] for s in self.signals] + [self.metadata],
-            sort_keys=True,
-            separators=(",", ":"),
-        )
-        return hashlib.sha256(body.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -157,3 +128,15 @@ class Exchange(ABC):
         """Send `opinion` on a record (as it was fetched: id, signals, metadata) back to its
         source. FeedbackNotSupported when the source takes no such feedback."""
         raise FeedbackNotSupported(f"{self.name}: {self.kind} takes no feedback")
+
+
+__all__ = [
+    "Exchange",
+    "ExchangeAuthError",
+    "ExchangeError",
+    "FeedbackNotSupported",
+    "FetchPage",
+    "JsonObject",
+    "Opinion",
+    "Record",
+]

@@ -29,21 +29,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from bastion.audit import record_in
 from bastion.auth import ApiKey, ApiKeyStore, Scope
-from bastion.banks.model import MAX_DESCRIPTION_LENGTH, validate_bank_name
+from bastion.banks.changes import ChangeLog, ChangeOp
+from bastion.banks.model import MAX_DESCRIPTION_LENGTH, Opinion, validate_bank_name
 from bastion.errors import ConflictError, NotFoundError, ValidationError
-from bastion.exchange.api import Opinion
 from bastion.federation.signing import SigningKey
 from bastion.store import Database
 from bastion.store.models import (
     BankRow,
-    ChangeOp,
-    ChangeRow,
     CollaborationRow,
     EntryRow,
     PartnerFeedbackRow,
@@ -55,8 +53,7 @@ from bastion.validation import checked_text
 #: Most entries or changes one page holds.
 MAX_PAGE = 10_000
 FEED_VERSION = 1
-_ENTRY_OPS = (ChangeOp.ENTRY_UPSERT.value, ChangeOp.ENTRY_DELETE.value,
-              ChangeOp.SIGNALS_REPLACED.value)  # fmt: skip
+_ENTRY_OPS = (ChangeOp.ENTRY_UPSERT, ChangeOp.ENTRY_DELETE, ChangeOp.SIGNALS_REPLACED)
 
 
 @dataclass(frozen=True)
@@ -99,6 +96,7 @@ class SignedPage:
 class CollabStore:
     def __init__(self, db: Database, keys: ApiKeyStore) -> None:
         self._db, self._keys = db, keys
+        self._changes = ChangeLog(db)
 
     # Configuration ----------------------------------------------------------------------
 
@@ -231,7 +229,7 @@ class CollabStore:
             raise ValidationError(f"limit must be 1-{MAX_PAGE:,}")
         with self._db.session() as s:
             collab = s.get_one(CollaborationRow, collab_id)
-            doc = Feed(s, collab).page(cursor, limit)
+            doc = Feed(s, collab, self._changes).page(cursor, limit)
             if _starts_snapshot(cursor, doc):
                 record_in(s, reader, "collab.read", collab.name, generation=doc["generation"])
         body = json.dumps(doc, separators=(",", ":"), sort_keys=True).encode()
@@ -301,10 +299,11 @@ class CollabStore:
 
 
 class Feed:
-    """Builds one page of a collaboration's feed inside a session."""
+    """Builds one page of a collaboration's feed inside a session, from the change
+    sequence (`changes`)."""
 
-    def __init__(self, s: Session, collab: CollaborationRow) -> None:
-        self._s, self._collab = s, collab
+    def __init__(self, s: Session, collab: CollaborationRow, changes: ChangeLog) -> None:
+        self._s, self._collab, self._log = s, collab, changes
         query = select(BankRow.id, BankRow.name).where(BankRow.id.in_(collab.bank_ids or [-1]))
         self._banks: dict[int, str] = {i: n for i, n in s.execute(query).all()}  # noqa: C416
 
@@ -327,7 +326,7 @@ class Feed:
         return self._changes(seq, limit)
 
     def _head(self) -> int:
-        return int(self._s.scalar(select(func.coalesce(func.max(ChangeRow.seq), 0))) or 0)
+        return self._log.head(session=self._s)
 
     def _snapshot(self, seq0: int, after: int, limit: int) -> dict[str, Any]:
         rows = self._s.scalars(
@@ -354,20 +353,15 @@ class Feed:
         )
 
     def _changes(self, seq: int, limit: int) -> dict[str, Any]:
-        changes = self._s.execute(
-            select(ChangeRow.seq, ChangeRow.op, ChangeRow.bank_id, ChangeRow.entry_id)
-            .where(ChangeRow.seq > seq)
-            .order_by(ChangeRow.seq)
-            .limit(limit)
-        ).all()
+        changes = self._log.since(seq, limit=limit, session=self._s)
         latest: dict[int, int] = {}
-        for number, op, bank_id, entry_id in changes:
-            if bank_id not in self._banks:
+        for change in changes:
+            if change.bank_id not in self._banks:
                 continue
-            if op == ChangeOp.BANK_DELETE.value:  # its entries are gone: read it all again
+            if change.op is ChangeOp.BANK_DELETE:  # its entries are gone: read it all again
                 return self._snapshot(self._head(), 0, limit)
-            if op in _ENTRY_OPS and entry_id is not None:
-                latest[entry_id] = number
+            if change.op in _ENTRY_OPS and change.entry_id is not None:
+                latest[change.entry_id] = change.seq
         entries = {
             r.id: r
             for r in self._s.scalars(
