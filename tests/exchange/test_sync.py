@@ -13,8 +13,8 @@ import pytest
 from bastion.audit import AuditLog
 from bastion.banks import BankStore
 from bastion.errors import ConflictError, NotFoundError, ValidationError
+from bastion.exchange import impl
 from bastion.exchange.api import Exchange, FetchPage, JsonObject, Record
-from bastion.exchange.impl import KINDS
 from bastion.exchange.secrets import CredentialBox
 from bastion.exchange.store import ExchangeStore
 from bastion.exchange.sync import Syncer
@@ -144,7 +144,8 @@ class Flaky(Exchange):
 
 @pytest.fixture
 def flaky(monkeypatch: pytest.MonkeyPatch) -> type[Flaky]:
-    monkeypatch.setitem(KINDS, "flaky", Flaky)
+    kinds = {**impl.exchange_kinds(), "flaky": Flaky}
+    monkeypatch.setattr(impl, "exchange_kinds", lambda: kinds)
     return Flaky
 
 

@@ -90,11 +90,11 @@ def _status_json(status: ExchangeStatus) -> dict[str, Any]:
 @app.command("kinds")
 def kinds(ctx: typer.Context) -> None:
     """The kinds of exchange bastion speaks, and the credentials each needs."""
-    from bastion.exchange.impl import KINDS
+    from bastion.exchange.impl import exchange_kinds
 
     cli: CliContext = ctx.obj
     table = Table("kind", "credentials", "what it is")
-    for name, cls in sorted(KINDS.items()):
+    for name, cls in sorted(exchange_kinds().items()):
         table.add_row(name, ", ".join(cls.credential_fields) or "-", cls.description)
     cli.out.print(table)
 

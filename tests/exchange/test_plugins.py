@@ -1,0 +1,75 @@
+"""Exchange kinds from other packages (entry point group `bastion.exchanges`): discovered
+beside the built-in kinds, with every name checked unique and every entry point checked."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from importlib.metadata import EntryPoint
+from typing import ClassVar
+
+import pytest
+
+from bastion.errors import ConfigurationError
+from bastion.exchange.api import Exchange, FetchPage, JsonObject
+from bastion.exchange.impl import BUILT_IN, ENTRY_POINT_GROUP, exchange_kinds, kinds_from
+
+
+class TinyExchange(Exchange):
+    """A source with one page and no records: all an exchange kind needs to be one."""
+
+    kind: ClassVar[str] = "tiny"
+    description: ClassVar[str] = "an empty source, for tests"
+
+    @classmethod
+    def check_config(cls, config: JsonObject) -> JsonObject:
+        return config
+
+    def fetch(self, checkpoint: JsonObject | None) -> Iterator[FetchPage]:
+        yield FetchPage([], {"done": True})
+
+
+class NotAnExchange:
+    kind = "odd"
+
+
+def point(name: str, attribute: str) -> EntryPoint:
+    return EntryPoint(name, f"{__name__}:{attribute}", ENTRY_POINT_GROUP)
+
+
+def test_without_plugins_the_kinds_are_the_built_in_ones() -> None:
+    kinds = kinds_from([])
+    assert kinds == {cls.kind: cls for cls in BUILT_IN}
+    assert {"local_file", "ncmec", "stop_ncii", "fb_threatexchange", "bastion"} <= set(kinds)
+
+
+def test_a_registered_kind_is_discovered_and_works() -> None:
+    kinds = kinds_from([point("tiny", "TinyExchange")])
+    assert kinds["tiny"] is TinyExchange
+    pages = list(kinds["tiny"]("t", {}).fetch(None))
+    assert [(p.records, p.checkpoint) for p in pages] == [([], {"done": True})]
+
+
+def test_installed_kinds_include_every_built_in_one() -> None:
+    assert set(exchange_kinds()) >= {cls.kind for cls in BUILT_IN}
+
+
+@pytest.mark.parametrize(
+    ("points", "message"),
+    [
+        ([point("ncmec", "TinyExchange")], "names kind 'tiny': register it as 'tiny'"),
+        ([point("tiny", "TinyExchange")] * 2, "'tiny' is registered twice"),
+        ([point("odd", "NotAnExchange")], "is not an Exchange subclass"),
+        ([point("gone", "Missing")], "cannot be loaded"),
+    ],
+)
+def test_a_clash_or_a_broken_entry_point_fails_with_a_clear_error(
+    points: list[EntryPoint], message: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        kinds_from(points)
+
+
+def test_a_plugin_cannot_replace_a_built_in_kind(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(TinyExchange, "kind", "ncmec")
+    with pytest.raises(ConfigurationError, match="'ncmec' is registered twice: by bastion"):
+        kinds_from([point("ncmec", "TinyExchange")])
