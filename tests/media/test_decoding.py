@@ -65,6 +65,30 @@ def test_gif_uses_the_first_frame(hasher: ContentHasher) -> None:
     assert hasher.hash_bytes(animated).signal("pdq") == hasher.hash_bytes(only_first).signal("pdq")
 
 
+def test_palette_images_hash_the_colours_they_show(hasher: ContentHasher) -> None:
+    """A GIF or palette PNG hashes as the RGB picture it shows, as Meta's reference
+    pdq-photo-hasher does; not as its palette indices read as grey (what python-threatexchange
+    1.2.16, and so HMA 1.1.7, hashes: docs/media.md). The palette is ordered brightest
+    first, so indices and colours disagree everywhere."""
+    quantized = Image.fromarray(sample_pixels(3)).quantize(colors=64)
+    palette = np.array(quantized.getpalette()[: 64 * 3]).reshape(64, 3)
+    brightest_first = np.argsort(-(palette @ np.array([299, 587, 114])), kind="stable")
+    remap = np.empty(64, np.uint8)
+    remap[brightest_first] = np.arange(64, dtype=np.uint8)
+    indices = remap[np.asarray(quantized)]
+    paletted = Image.fromarray(indices, "P")
+    paletted.putpalette(palette[brightest_first].astype(np.uint8).flatten().tolist())
+    shown = hasher.hash_bytes(encode(paletted.convert("RGB"), "PNG")).signal("pdq")
+    for fmt in ("PNG", "GIF"):
+        data = encode(paletted, fmt)
+        assert Image.open(io.BytesIO(data)).mode == "P"
+        assert hasher.hash_bytes(data, name=f"x.{fmt.lower()}").signal("pdq") == shown
+    indices_as_grey = hasher.hash_bytes(encode(Image.fromarray(indices, "L"), "PNG")).signal("pdq")
+    assert shown is not None
+    assert indices_as_grey is not None
+    assert PdqSignal.distance(indices_as_grey.value, shown.value) > 128
+
+
 def test_exif_orientation_is_reported_and_displayed_hash_derived(hasher: ContentHasher) -> None:
     upright = Image.fromarray(sample_pixels(9))
     # Stored rotated, tagged 6 ("rotate 90 clockwise to display"), as a phone would write it.
