@@ -33,7 +33,7 @@ $(DEV): pyproject.toml constraints.txt | $(BIN)/python
 serve: $(RUNTIME)
 	$(BIN)/bastion serve --host '$(HOST)' --port '$(PORT)'
 
-## Lint, type-check and run the whole test suite (PostgreSQL too when BASTION_TEST_POSTGRES_URL is set).
+## Lint, type-check, check the import layers and run the whole test suite (PostgreSQL too when BASTION_TEST_POSTGRES_URL is set).
 test: lint
 	$(BIN)/python -m pytest
 
@@ -41,6 +41,7 @@ lint: $(DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo --no-cache
 
 ## Benchmarks (need the bench extra: pdqhash compiles with a C++ compiler).
 bench: $(DEV)

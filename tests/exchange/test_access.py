@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from bastion.banks import BankStore
 from bastion.errors import ConfigurationError, ValidationError
 from bastion.exchange.access import FileAccess, SourceAccess
-from bastion.exchange.clients.guard import GuardedTransport
+from bastion.exchange.guard import GuardedTransport
 from bastion.exchange.secrets import CredentialBox
 from bastion.exchange.store import ExchangeStore
 from bastion.exchange.sync import Syncer

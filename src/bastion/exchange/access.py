@@ -38,7 +38,7 @@ from typing import BinaryIO
 import httpx
 
 from bastion.errors import ValidationError
-from bastion.exchange.clients.guard import ALLOW_HINT, GuardedTransport, checked_target
+from bastion.exchange.guard import ALLOW_HINT, GuardedTransport, checked_target
 from bastion.media.fetch import (
     FetchError,
     FetchPolicy,

@@ -1,0 +1,1 @@
+"""The command line (`bastion`): a thin door over the pipeline."""
