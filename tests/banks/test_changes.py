@@ -46,7 +46,8 @@ def test_recorded_changes_are_read_back_in_order(db: Database) -> None:
         assert log.head(session=s) == third
         assert log.since(second, session=s) == changes[2:]
     stamp = log.stamp(third)
-    assert stamp is not None and stamp.startswith(f"{third}@")
+    assert stamp is not None
+    assert stamp.startswith(f"{third}@")
 
 
 def test_a_failed_write_records_nothing_and_tells_no_listener(db: Database) -> None:
