@@ -64,7 +64,7 @@ def jpeg(width: int, height: int, seed: int = 5) -> bytes:
 
 
 def hashing_costs(settings: Settings) -> list[str]:
-    hasher = ContentHasher(settings)
+    hasher = ContentHasher(settings.hashing_options())
     lines = [
         "| image | PDQ alone (anchor) ms | upload as hashed (PDQ, MD5, SHA-256, lookups) ms | "
         "added to a bank without variants ms | with variants ms |",
@@ -86,7 +86,7 @@ def lookup_costs(settings: Settings, bank_size: int, queries: int) -> list[str]:
     """Query time at radius 31 for one code against every lookup, in banks of own hashes
     and of own plus derived hashes. The bank's codes are random (unrelated to the queries,
     as nearly every banked hash is to an upload); the queries are real uploads' lookups."""
-    hasher = ContentHasher(settings)
+    hasher = ContentHasher(settings.hashing_options())
     rng = np.random.default_rng(3)
     uploads = [hasher.hash_bytes(jpeg(640, 480, seed)) for seed in range(2000, 2000 + queries)]
     framed = sum(1 for u in uploads if any(d.how == "trimmed" for d in u.lookups))

@@ -109,10 +109,10 @@ def main() -> None:
         db = Database.open(settings.database_url)
         store = BankStore(db)
         store.create_bank("videos")
-        hasher = ContentHasher(settings.with_overrides(video_signals="vpdq"))
+        hasher = ContentHasher(settings.with_overrides(video_signals="vpdq").hashing_options())
         video = hasher.hash_bytes(encode_frames(known, fps=FPS))
         store.add_entries("videos", [NewEntry(signals=video.signals)], source="media")
-        matcher = Matcher(store, settings)
+        matcher = Matcher(store, settings.matching_options())
         anchors: list[float] = []
         first: list[float] = []
         live: list[float] = []

@@ -177,7 +177,7 @@ def main() -> None:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     print(f"Machine: {describe('av', 'numpy')}; one core; best of {args.repeat}\n")
-    upload = ContentHasher(Settings.load(env={}, data_dir=Path("unused")))
+    upload = ContentHasher(Settings.load(env={}, data_dir=Path("unused")).hashing_options())
     print("| video | work | seconds | times real time |")
     print("|---|---|---:|---:|")
     for label, name in VIDEOS.items():

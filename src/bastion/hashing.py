@@ -3,7 +3,7 @@
 Images get PDQ, MD5 and SHA-256, and derived PDQ hashes for robust matching
 (`bastion.variants`): the ways the image is also looked up, and what an entry made from it
 stores besides its hash. Videos (recognised by their container's first bytes) get
-video MD5, SHA-256 and the video hashes named by the `video_signals` setting: vPDQ, with PDQ
+video MD5, SHA-256 and the video hashes named by `HashingOptions.video_hashes`: vPDQ, with PDQ
 computed as `pdq_mode` says, and TMK+PDQF. A video whose frames are mostly inside black bars
 gets a second vPDQ signal, of the frames without the bars, so that a copy with the bars
 added or cut still matches. A video is decoded once: every video hash takes each frame of
@@ -30,8 +30,8 @@ from bastion.media.video import (
     video_info,
 )
 from bastion.pdq import PdqMode, hash_image, hash_rgb
-from bastion.settings import Settings
 from bastion.signals import (
+    HashingOptions,
     Md5Signal,
     PdqSignal,
     Sha256Signal,
@@ -91,16 +91,16 @@ EVERY_LOOKUP = MatchOptions(trim_borders=True, rotations=True, variants=True)
 
 
 class ContentHasher:
-    """Computes signals with the limits, PDQ mode and video hashes from `Settings`."""
+    """Computes signals with the limits, PDQ mode and video hashes of `options`."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.pdq_mode = PdqMode(settings.pdq_mode)
+    def __init__(self, options: HashingOptions | None = None) -> None:
+        self.options = options or HashingOptions()
+        self.pdq_mode = self.options.pdq_mode
 
     def hash_file(
         self, path: Path, *, options: MatchOptions = EVERY_LOOKUP, variants: bool = False
     ) -> HashedContent:
-        data = read_media(path, max_bytes=self.settings.max_media_bytes)
+        data = read_media(path, max_bytes=self.options.max_media_bytes)
         return self.hash_bytes(data, name=str(path), options=options, variants=variants)
 
     def hash_bytes(
@@ -127,7 +127,7 @@ class ContentHasher:
     def _hash_image(
         self, data: bytes, name: str, options: MatchOptions, variants: bool
     ) -> HashedContent:
-        opened = open_image(data, max_pixels=self.settings.max_image_pixels, name=name)
+        opened = open_image(data, max_pixels=self.options.max_image_pixels, name=name)
         with decoding(name):
             if self.pdq_mode is PdqMode.FAST:  # hashes a reduced decode (JPEG draft)
                 digest = hash_image(opened.image, self.pdq_mode)
@@ -164,19 +164,19 @@ class ContentHasher:
         if type_name == VpdqSignal.name:
             return VpdqHasher(
                 stream,
-                seconds_per_hash=self.settings.vpdq_seconds_per_hash,
+                seconds_per_hash=self.options.vpdq_seconds_per_hash,
                 mode=self.pdq_mode,
                 limits=limits,
             )
         return TmkHasher(container, stream, limits=limits)
 
     def _hash_video(self, data: bytes, name: str) -> HashedContent:
-        limits = self.settings.video_limits()
+        limits = self.options.video_limits
         signals = [VideoMd5Signal.hash_bytes(data), Sha256Signal.hash_bytes(data)]
         try:
             with open_video(data, limits) as (container, stream):
                 info = video_info(container, stream, limits)  # too long: refused here
-                types = self.settings.video_signal_types()
+                types = self.options.video_hashes
                 hashers = [self._video_hasher(t, container, stream, limits) for t in types]
                 if hashers:  # one decoding pass feeds every video hash
                     for index, frame in enumerate(decoded_frames(container, stream, limits)):

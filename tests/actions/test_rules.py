@@ -249,7 +249,8 @@ def test_refused_content_queues_nothing(actions: ActionStore, db: Database, entr
 def test_content_info_describes_content_by_hashes(settings: Settings) -> None:
     buffer = io.BytesIO()
     Image.fromarray(sample_pixels(1, 64, 48)).save(buffer, "PNG")
-    content = ContentHasher(settings).hash_bytes(buffer.getvalue(), name="shapes.png")
+    hasher = ContentHasher(settings.hashing_options())
+    content = hasher.hash_bytes(buffer.getvalue(), name="shapes.png")
     info = content_info(content)
     assert (info["name"], info["format"], info["width"], info["height"]) == (
         "shapes.png",

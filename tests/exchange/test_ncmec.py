@@ -95,7 +95,7 @@ def test_entries_are_fetched_by_window_and_page_into_the_bank(
     # Several windows, each read to its last page.
     pages = [p for m, p in fake.requests if "/v2/entries" in p]
     assert any("start=4" in p for p in pages)
-    assert Matcher(store, settings).match_signals([Signal("pdq", pdq(5), 100)])
+    assert Matcher(store, settings.matching_options()).match_signals([Signal("pdq", pdq(5), 100)])
     status = exchanges.get("ncmec")
     assert status.checkpoint is not None
     assert status.checkpoint["from"] >= NOW - 5  # up to date

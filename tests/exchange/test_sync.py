@@ -69,7 +69,7 @@ def test_a_hash_list_file_is_synced_then_follows_its_changes(
     }
     entry = next(store.iter_entries("shared"))
     assert (entry.provenance.source, entry.provenance.imported_from) == ("exchange", "partner")
-    matcher = Matcher(store, settings)
+    matcher = Matcher(store, settings.matching_options())
     assert [m.entry_id for m in matcher.match_signals([Signal("pdq", pdq(5), 100)])]
 
     # Unchanged: nothing is read again.

@@ -52,7 +52,7 @@ def test_a_refresh_stops_at_the_newest_change_when_it_began(
 ) -> None:
     store = BusyStore(db)
     store.create_bank("bank")
-    matcher = Matcher(store, settings, step_changes=2)
+    matcher = Matcher(store, settings.matching_options(), step_changes=2)
     ids = [store.writer.add_entries("bank", [entry(n)], source="test")[0] for n in range(5)]
     head = store.head_seq()
 
@@ -74,7 +74,7 @@ def test_queries_go_on_between_steps_and_see_each_step_whole(
     store = GatedStore(db)
     store.create_bank("bank")
     (known,) = store.add_entries("bank", [entry(0)], source="test")
-    matcher = Matcher(store, settings, step_changes=2)
+    matcher = Matcher(store, settings.matching_options(), step_changes=2)
     first = store.add_entries("bank", [entry(1), entry(2)], source="test")
     later = store.add_entries("bank", [entry(3)], source="test")
 
@@ -100,7 +100,7 @@ def test_a_query_reading_entries_holds_up_neither_queries_nor_refreshes(
     store = GatedStore(db)
     store.create_bank("bank")
     known, unread = store.add_entries("bank", [entry(0), entry(1)], source="test")
-    matcher = Matcher(store, settings)
+    matcher = Matcher(store, settings.matching_options())
     assert matched(matcher, 0) == [known]  # its entry is remembered from now on
 
     gate = store.arm("signal_owners")
@@ -121,7 +121,7 @@ def test_an_entry_read_before_a_refresh_changed_it_is_not_remembered(
     store = GatedStore(db)
     store.create_bank("bank")
     (entry_id,) = store.add_entries("bank", [entry(0, version=1)], source="test")
-    matcher = Matcher(store, settings)
+    matcher = Matcher(store, settings.matching_options())
 
     def versions() -> list[int]:
         return [m.metadata["version"] for m in matcher.match_signals([Signal("pdq", pdq(0))])]
@@ -143,7 +143,7 @@ def test_a_change_to_one_entry_keeps_the_others_remembered(
     store = BankStore(db)
     store.create_bank("bank")
     first, second = store.add_entries("bank", [entry(0), entry(1)], source="test")
-    matcher = Matcher(store, settings)
+    matcher = Matcher(store, settings.matching_options())
     reads: list[list[int]] = []
     read_owners = store.signal_owners
 

@@ -42,7 +42,7 @@ def variants(seed: int) -> dict[str, bytes]:
 
 @pytest.fixture
 def hasher(settings: Settings) -> ContentHasher:
-    return ContentHasher(settings)
+    return ContentHasher(settings.hashing_options())
 
 
 @pytest.fixture
@@ -64,7 +64,7 @@ def known_bank(store: BankStore, hasher: ContentHasher) -> dict[int, int]:
 def test_altered_copies_match_and_unrelated_images_do_not(
     store: BankStore, settings: Settings, hasher: ContentHasher, known_bank: dict[int, int]
 ) -> None:
-    matcher = Matcher(store, settings)
+    matcher = Matcher(store, settings.matching_options())
     for seed in KNOWN:
         for label, data in variants(seed).items():
             matches = matcher.match_content(hasher.hash_bytes(data, name=label))
@@ -84,7 +84,7 @@ def test_byte_identical_copy_matches_every_signal(
     store: BankStore, settings: Settings, hasher: ContentHasher, known_bank: dict[int, int]
 ) -> None:
     data = jpeg(Image.fromarray(sample_pixels(1)))
-    matches = Matcher(store, settings).match_content(hasher.hash_bytes(data))
+    matches = Matcher(store, settings.matching_options()).match_content(hasher.hash_bytes(data))
     assert sorted((m.signal_type, m.distance, m.entry_id) for m in matches) == [
         ("md5", 0, known_bank[1]),
         ("pdq", 0, known_bank[1]),
@@ -95,7 +95,7 @@ def test_byte_identical_copy_matches_every_signal(
 def test_per_bank_threshold_and_enabled_flag(
     store: BankStore, settings: Settings, hasher: ContentHasher, known_bank: dict[int, int]
 ) -> None:
-    matcher = Matcher(store, settings)
+    matcher = Matcher(store, settings.matching_options())
     query = hasher.hash_bytes(variants(2)["half size"])
     distance = next(m.distance for m in matcher.match_content(query) if m.signal_type == "pdq")
     assert distance > 0
@@ -117,18 +117,22 @@ def test_global_threshold_and_quality_settings(
     store: BankStore, settings: Settings, hasher: ContentHasher, known_bank: dict[int, int]
 ) -> None:
     query = hasher.hash_bytes(variants(3)["blurred"])
-    strict = Matcher(store, settings.with_overrides(pdq_threshold=0))
+    strict = Matcher(store, settings.with_overrides(pdq_threshold=0).matching_options())
     assert strict.match_content(query) == []
-    assert len(Matcher(store, settings).match_content(query)) == 1
+    assert len(Matcher(store, settings.matching_options()).match_content(query)) == 1
     # A washed-out copy: the same hash bits (PDQ ignores contrast) with a lower quality.
     faint_image = ImageEnhance.Contrast(Image.fromarray(sample_pixels(3))).enhance(0.04)
     faint = hasher.hash_bytes(jpeg(faint_image, 95)).signal("pdq")
     assert faint is not None
     assert faint.quality is not None
     assert faint.quality < 100
-    at_quality = Matcher(store, settings.with_overrides(pdq_min_quality=faint.quality))
+    at_quality = Matcher(
+        store, settings.with_overrides(pdq_min_quality=faint.quality).matching_options()
+    )
     assert len(at_quality.match_signals([faint])) == 1
-    above = Matcher(store, settings.with_overrides(pdq_min_quality=faint.quality + 1))
+    above = Matcher(
+        store, settings.with_overrides(pdq_min_quality=faint.quality + 1).matching_options()
+    )
     assert above.match_signals([faint]) == []
 
 
@@ -138,14 +142,14 @@ def test_low_quality_hashes_are_not_matched(
     flat = hasher.hash_bytes(jpeg(Image.new("RGB", (400, 300), (90, 90, 90))))
     store.create_bank("b")
     store.add_entries("b", [NewEntry(signals=flat.signals)], source="media")
-    matches = Matcher(store, settings).match_content(flat)
+    matches = Matcher(store, settings.matching_options()).match_content(flat)
     assert sorted(m.signal_type for m in matches) == ["md5", "sha256"]  # not pdq
 
 
 def test_disabled_entries_and_disabled_until(
     store: BankStore, settings: Settings, hasher: ContentHasher, known_bank: dict[int, int]
 ) -> None:
-    matcher = Matcher(store, settings)
+    matcher = Matcher(store, settings.matching_options())
     query = hasher.hash_bytes(variants(4)["jpeg q60"])
     entry_id = known_bank[4]
     store.update_entry(entry_id, enabled=False)
@@ -166,7 +170,7 @@ def test_disabled_entries_and_disabled_until(
 def test_refresh_follows_adds_and_deletes_without_reloading(
     store: BankStore, settings: Settings, hasher: ContentHasher, known_bank: dict[int, int]
 ) -> None:
-    matcher = Matcher(store, settings)
+    matcher = Matcher(store, settings.matching_options())
     assert len(matcher) == 3 * len(KNOWN)
     new_seed = 300
     query = hasher.hash_bytes(variants(new_seed)["half size"])
@@ -186,7 +190,7 @@ def test_refresh_follows_adds_and_deletes_without_reloading(
     assert matcher.match_content(hasher.hash_bytes(variants(1)["png"])) == []
     assert len(matcher) == 3 * (len(KNOWN) - 1)
     # a matcher built from scratch agrees with the incrementally updated one
-    assert len(Matcher(store, settings)) == len(matcher)
+    assert len(Matcher(store, settings.matching_options())) == len(matcher)
 
 
 def test_match_signals_directly(
@@ -196,7 +200,9 @@ def test_match_signals_directly(
     pdq = content.signal("pdq")
     assert pdq is not None
     # A signal supplied by a caller, upper-case with whitespace, and no quality.
-    matches = Matcher(store, settings).match_signals([Signal("pdq", f" {pdq.value.upper()} ")])
+    matches = Matcher(store, settings.matching_options()).match_signals(
+        [Signal("pdq", f" {pdq.value.upper()} ")]
+    )
     assert [(m.entry_id, m.distance, m.quality) for m in matches] == [(known_bank[5], 0, None)]
 
 
@@ -213,12 +219,13 @@ def test_displayed_orientation_matches_upright_bank_entry(
     buffer = io.BytesIO()
     stored.save(buffer, "JPEG", quality=90, exif=exif)
     content: HashedContent = hasher.hash_bytes(buffer.getvalue())
-    assert [m.entry_id for m in Matcher(store, settings).match_content(content)] == [known_bank[6]]
+    matches = Matcher(store, settings.matching_options()).match_content(content)
+    assert [m.entry_id for m in matches] == [known_bank[6]]
     off = settings.with_overrides(match_exif_orientation=False)
-    (turned,) = Matcher(store, off).match_content(content)  # the bank matches rotations
+    (turned,) = Matcher(store, off.matching_options()).match_content(content)  # rotations
     assert (turned.entry_id, turned.query_how) == (known_bank[6], "rotate90")
     store.update_bank("known", matching=MatchOptions(rotations=False))
-    assert Matcher(store, off).match_content(content) == []
+    assert Matcher(store, off.matching_options()).match_content(content) == []
 
 
 def test_hits_are_confirmed_from_memory_until_a_change_is_applied(
@@ -236,7 +243,7 @@ def test_hits_are_confirmed_from_memory_until_a_change_is_applied(
         return read_owners(signal_ids)
 
     monkeypatch.setattr(store, "signal_owners", counted)
-    matcher = Matcher(store, settings)
+    matcher = Matcher(store, settings.matching_options())
     query = hasher.hash_bytes(variants(2)["png"])
     assert [m.metadata for m in matcher.match_content(query)] == [{"seed": 2}]
     assert len(reads) == 1

@@ -56,7 +56,7 @@ EDITS = {
 
 @pytest.fixture
 def hasher(settings: Settings) -> ContentHasher:
-    return ContentHasher(settings)
+    return ContentHasher(settings.hashing_options())
 
 
 def bank_of(store: BankStore, hasher: ContentHasher, name: str, options: MatchOptions) -> dict:
@@ -81,7 +81,7 @@ def test_each_option_matches_the_edits_it_is_for_and_only_in_its_banks(
     bank_of(store, hasher, "plain", ALL_OFF)
     default = bank_of(store, hasher, "default", MatchOptions(variants=False))
     every = bank_of(store, hasher, "every", MatchOptions())
-    matcher = Matcher(store, settings)
+    matcher = Matcher(store, settings.matching_options())
     expected_how = {  # what was done to the upload's picture to match: the inverse edit
         "quarter turn": ("rotate270", None),
         "mirrored": ("flipy", None),
@@ -109,7 +109,7 @@ def test_unrelated_images_match_nothing_with_every_option_on(
     store: BankStore, settings: Settings, hasher: ContentHasher
 ) -> None:
     bank_of(store, hasher, "every", MatchOptions())
-    matcher = Matcher(store, settings)
+    matcher = Matcher(store, settings.matching_options())
     for seed in range(300, 320):
         assert matcher.match_content(hasher.hash_bytes(jpeg(padded(original(seed))))) == []
 
@@ -118,7 +118,7 @@ def test_switching_an_option_off_stops_its_matches_at_the_next_refresh(
     store: BankStore, settings: Settings, hasher: ContentHasher
 ) -> None:
     ids = bank_of(store, hasher, "every", MatchOptions())
-    matcher = Matcher(store, settings)
+    matcher = Matcher(store, settings.matching_options())
     crop, turn = (
         jpeg(cropped(original(31))),
         jpeg(original(31).transpose(Image.Transpose.ROTATE_180)),

@@ -21,7 +21,7 @@ from tests.videos import edit, synthetic_video
 @pytest.fixture(scope="module")
 def videos() -> dict[str, HashedContent]:
     """A known video, everyday copies of it, and an unrelated video, hashed once."""
-    hasher = ContentHasher(Settings.load(env={}, data_dir="unused"))
+    hasher = ContentHasher(Settings.load(env={}, data_dir="unused").hashing_options())
     known = synthetic_video(1, seconds=20, fps=10)
     made = {
         "known": known,
@@ -65,7 +65,9 @@ def test_a_video_is_hashed_with_every_video_signal(videos: dict[str, HashedConte
 
 def test_one_decoding_pass_gives_what_each_hash_gives_alone() -> None:
     data = synthetic_video(3, seconds=6, fps=10)
-    content = ContentHasher(Settings.load(env={}, data_dir="unused")).hash_bytes(data)
+    content = ContentHasher(Settings.load(env={}, data_dir="unused").hashing_options()).hash_bytes(
+        data
+    )
     alone = [f.feature for f in vpdq_frames(data, mode=PdqMode.REFERENCE)]  # the default
     assert content.signal("vpdq").value == VpdqSignal.serialize(alone)
     assert content.signal("tmk_pdqf").value == TmkPdqfSignal.encode(tmk_from_video(data))
@@ -74,7 +76,7 @@ def test_one_decoding_pass_gives_what_each_hash_gives_alone() -> None:
 def test_copies_of_a_known_video_match_it(
     store: BankStore, settings: Settings, videos: dict[str, HashedContent], bank: int
 ) -> None:
-    matcher = Matcher(store, settings)
+    matcher = Matcher(store, settings.matching_options())
     exact = by_type(matcher.match_content(videos["known"]))
     assert sorted(exact) == ["sha256", "tmk_pdqf", "video_md5", "vpdq"]
     assert exact["tmk_pdqf"][0].score == pytest.approx(1.0, abs=1e-4)
@@ -94,7 +96,9 @@ def test_copies_of_a_known_video_match_it(
 def test_a_clip_is_located_in_the_bank_video(
     store: BankStore, settings: Settings, videos: dict[str, HashedContent], bank: int
 ) -> None:
-    [match] = by_type(Matcher(store, settings).match_content(videos["clip 4-8 s"]))["vpdq"]
+    [match] = by_type(
+        Matcher(store, settings.matching_options()).match_content(videos["clip 4-8 s"])
+    )["vpdq"]
     assert match.video is not None
     assert match.video.query_share == 1.0
     assert match.video.bank_share == pytest.approx(4 / 20, abs=0.05)
@@ -112,22 +116,27 @@ def test_a_video_containing_a_known_clip_is_located_but_needs_the_share(
     [clip_id] = store.add_entries(
         "clips", [NewEntry(signals=videos["clip 4-8 s"].signals)], source="media"
     )
-    assert Matcher(store, settings).match_content(videos["known"]) == []
+    assert Matcher(store, settings.matching_options()).match_content(videos["known"]) == []
 
-    lenient = Matcher(store, settings.with_overrides(vpdq_query_match_percent=15))
+    lenient = Matcher(
+        store, settings.with_overrides(vpdq_query_match_percent=15).matching_options()
+    )
     [match] = by_type(lenient.match_content(videos["known"]))["vpdq"]
     assert match.entry_id == clip_id
     assert match.video is not None
     assert [str(s) for s in match.video.segments] == ["seconds 4-7 match seconds 0-3"]
 
     strict_bank = Matcher(
-        store, settings.with_overrides(vpdq_query_match_percent=15, vpdq_bank_match_percent=100)
+        store,
+        settings.with_overrides(
+            vpdq_query_match_percent=15, vpdq_bank_match_percent=100
+        ).matching_options(),
     )
     assert strict_bank.match_content(videos["known"]) != []  # every clip frame is in the video
     assert (
-        Matcher(store, settings.with_overrides(vpdq_query_match_percent=25)).match_content(
-            videos["known"]
-        )
+        Matcher(
+            store, settings.with_overrides(vpdq_query_match_percent=25).matching_options()
+        ).match_content(videos["known"])
         == []
     )
 
@@ -135,7 +144,7 @@ def test_a_video_containing_a_known_clip_is_located_but_needs_the_share(
 def test_bank_frame_threshold_quality_and_changes(
     store: BankStore, settings: Settings, videos: dict[str, HashedContent], bank: int
 ) -> None:
-    matcher = Matcher(store, settings)
+    matcher = Matcher(store, settings.matching_options())
     query = replace(videos["half size"], signals=(videos["half size"].signal("vpdq"),))
     [match] = matcher.match_content(query)
     assert match.distance > 0
@@ -174,14 +183,14 @@ def test_vpdq_values_from_python_threatexchange_are_banked_and_matched(
     assert VpdqSignal.parse(entry.signals[0].value)[12] == VpdqFeature(
         frames[12].hash, frames[12].quality, 12.0
     )
-    matches = Matcher(store, settings).match_content(videos["clip 4-8 s"])
+    matches = Matcher(store, settings.matching_options()).match_content(videos["clip 4-8 s"])
     assert [m.bank for m in matches] == ["shared"]
 
 
 def test_tmk_matches_a_re_encode_and_not_an_unrelated_video(
     store: BankStore, settings: Settings, videos: dict[str, HashedContent], bank: int
 ) -> None:
-    matcher = Matcher(store, settings)
+    matcher = Matcher(store, settings.matching_options())
     only_tmk = {
         name: replace(c, signals=(c.signal("tmk_pdqf"),))
         for name, c in videos.items()

@@ -21,7 +21,7 @@ from tests.hostile_media import jpeg_with_scans, png_header_only
 
 @pytest.fixture
 def hasher(tmp_path: Path) -> ContentHasher:
-    return ContentHasher(Settings.load(env={}, data_dir=tmp_path))
+    return ContentHasher(Settings.load(env={}, data_dir=tmp_path).hashing_options())
 
 
 def encode(image: Image.Image, fmt: str, **options: object) -> bytes:
@@ -140,10 +140,12 @@ def test_the_pixel_limit_is_the_settings_not_pillows(tmp_path: Path) -> None:
     """Pillow's own guard warns past 89.5 million pixels; it used to refuse such images even
     where max_image_pixels allowed them. Now only the setting decides: this 95-million
     pixel header is let through to the decoder (which finds no pixels behind it)."""
-    large = ContentHasher(Settings.load(env={}, data_dir=tmp_path, max_image_pixels=100_000_000))
+    large = ContentHasher(
+        Settings.load(env={}, data_dir=tmp_path, max_image_pixels=100_000_000).hashing_options()
+    )
     with pytest.raises(CorruptMediaError, match="corrupt or truncated"):
         large.hash_bytes(png_header_only(10_000, 9_500), name="large.png")
-    default = ContentHasher(Settings.load(env={}, data_dir=tmp_path))
+    default = ContentHasher(Settings.load(env={}, data_dir=tmp_path).hashing_options())
     with pytest.raises(MediaTooLargeError, match=r"95,000,000 pixels exceeds the limit of 64,000"):
         default.hash_bytes(png_header_only(10_000, 9_500), name="large.png")
 
@@ -196,7 +198,9 @@ def test_decoder_warnings_about_damaged_files_stay_out_of_the_log(hasher: Conten
 
 
 def test_pixel_limit_is_a_setting(tmp_path: Path) -> None:
-    small = ContentHasher(Settings.load(env={}, data_dir=tmp_path, max_image_pixels=10_000))
+    small = ContentHasher(
+        Settings.load(env={}, data_dir=tmp_path, max_image_pixels=10_000).hashing_options()
+    )
     data = encode(Image.fromarray(sample_pixels(1, 200, 100)), "PNG")
     with pytest.raises(
         MediaTooLargeError, match="200x100 = 20,000 pixels exceeds the limit of 10,000"
@@ -205,7 +209,9 @@ def test_pixel_limit_is_a_setting(tmp_path: Path) -> None:
 
 
 def test_byte_limit_applies_before_reading(tmp_path: Path) -> None:
-    hasher = ContentHasher(Settings.load(env={}, data_dir=tmp_path, max_media_bytes=1000))
+    hasher = ContentHasher(
+        Settings.load(env={}, data_dir=tmp_path, max_media_bytes=1000).hashing_options()
+    )
     path = tmp_path / "big.png"
     path.write_bytes(encode(Image.fromarray(sample_pixels(1, 200, 100)), "PNG"))
     with pytest.raises(MediaTooLargeError, match="exceeds the limit of 1,000 bytes"):

@@ -24,7 +24,8 @@ STORED = {
 @pytest.mark.parametrize("tag", sorted(STORED))
 def test_exif_rotn(shared_testdata: Path, tmp_path: Path, tag: int) -> None:
     path = shared_testdata / "pdq" / "reg-test-input" / "exif-rotn" / f"exif-rotn-{tag}.jpg"
-    content = ContentHasher(Settings.load(env={}, data_dir=tmp_path)).hash_file(path)
+    hasher = ContentHasher(Settings.load(env={}, data_dir=tmp_path).hashing_options())
+    content = hasher.hash_file(path)
     assert content.orientation == tag
     pdq = content.signal("pdq")
     assert pdq is not None

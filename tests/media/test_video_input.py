@@ -18,7 +18,7 @@ from tests.videos import audio_only_mp4, encode_frames, synthetic_frames, synthe
 
 @pytest.fixture(scope="module")
 def hasher() -> ContentHasher:
-    return ContentHasher(Settings.load(env={}, data_dir="unused"))
+    return ContentHasher(Settings.load(env={}, data_dir="unused").hashing_options())
 
 
 @pytest.fixture(scope="module")
@@ -56,11 +56,15 @@ def test_truncated_and_corrupt_videos_fail_cleanly_or_hash(
 
 
 def test_limits_on_length_and_frame_size(hasher: ContentHasher, video: bytes) -> None:
-    short = ContentHasher(Settings.load(env={}, data_dir="unused", max_video_seconds=2))
+    short = ContentHasher(
+        Settings.load(env={}, data_dir="unused", max_video_seconds=2).hashing_options()
+    )
     with pytest.raises(MediaTooLargeError, match="lasts 4 s, past the limit of 2 s"):
         short.hash_bytes(video, name="long.mp4")
     small = ContentHasher(
-        Settings.load(env={}, data_dir="unused", max_video_frame_pixels=320 * 240 - 1)
+        Settings.load(
+            env={}, data_dir="unused", max_video_frame_pixels=320 * 240 - 1
+        ).hashing_options()
     )
     with pytest.raises(MediaTooLargeError, match="320x240 exceed"):
         small.hash_bytes(video, name="big.mp4")
@@ -70,7 +74,9 @@ def test_a_video_that_lies_about_its_length_stops_at_the_limit() -> None:
     """A stream declaring no duration is cut off by frame times while decoding."""
     frames = [np.full((64, 64, 3), i % 250, np.uint8) for i in range(60)]
     data = encode_frames(frames, fps=10, container_format="mpegts")
-    hasher = ContentHasher(Settings.load(env={}, data_dir="unused", max_video_seconds=3))
+    hasher = ContentHasher(
+        Settings.load(env={}, data_dir="unused", max_video_seconds=3).hashing_options()
+    )
     with pytest.raises(MediaTooLargeError, match="limit of 3 s"):
         hasher.hash_bytes(data, name="stream.ts")
 

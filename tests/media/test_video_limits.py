@@ -26,7 +26,7 @@ from tests.videos import encode_frames, synthetic_frames
 
 
 def hasher(**settings: object) -> ContentHasher:
-    return ContentHasher(Settings.load(env={}, data_dir="unused", **settings))
+    return ContentHasher(Settings.load(env={}, data_dir="unused", **settings).hashing_options())
 
 
 @pytest.fixture(scope="module")

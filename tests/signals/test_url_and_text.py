@@ -79,6 +79,6 @@ def banked(store: BankStore) -> BankStore:
 def test_urls_match_by_domain_and_texts_by_phrase(
     banked: BankStore, settings: Settings, kind: str, query: str, matched: list[str]
 ) -> None:
-    matcher = Matcher(banked, settings)
+    matcher = Matcher(banked, settings.matching_options())
     found = matcher.match_signals([Signal(*normalize_signal(kind, query))])
     assert [m.bank_value for m in found] == matched

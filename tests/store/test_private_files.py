@@ -161,9 +161,11 @@ def test_index_snapshots_are_owner_only(store: BankStore, settings: Settings) ->
     values = [f"{i:064x}" for i in range(1, 40)] + list(PdqSignal.examples())
     entries = [NewEntry(signals=[Signal("pdq", v)]) for v in values]
     store.add_entries("shelved", entries, source="test")
-    shelf = SnapshotShelf.for_settings(shared)
+    shelf = SnapshotShelf.for_database(
+        shared.data_dir, shared.database_url, min_signals=shared.index_snapshot_min_signals
+    )
     assert shelf is not None
-    Matcher(store, shared, shelf=shelf)  # publishes the first generation
+    Matcher(store, shared.matching_options(), shelf=shelf)  # publishes the first generation
     generation = shelf.latest()
     assert generation is not None
     paths = [shelf.root, *shelf.root.rglob("*")]

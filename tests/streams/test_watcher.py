@@ -23,7 +23,7 @@ def test_a_known_video_in_a_live_stream_raises_one_alert_with_actions(
     store: BankStore, settings: Settings, db
 ) -> None:
     known = synthetic_frames(41, seconds=6, fps=FPS)
-    hasher = ContentHasher(settings.with_overrides(video_signals="vpdq"))
+    hasher = ContentHasher(settings.with_overrides(video_signals="vpdq").hashing_options())
     store.create_bank("videos")
     [entry] = store.add_entries(
         "videos",
@@ -32,7 +32,7 @@ def test_a_known_video_in_a_live_stream_raises_one_alert_with_actions(
     )
     actions = ActionStore(db, settings.credential_box())
     actions.add_review("videos")
-    matcher = Matcher(store, settings)
+    matcher = Matcher(store, settings.matching_options())
     lock = threading.Lock()
 
     def match(signals):  # type: ignore[no-untyped-def]

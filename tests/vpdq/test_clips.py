@@ -30,7 +30,9 @@ COPIES = {
 
 @pytest.fixture(scope="module")
 def hashed(shared_testdata: Path) -> dict[str, HashedContent]:
-    hasher = ContentHasher(Settings.load(env={}, data_dir="unused", video_signals="vpdq"))
+    hasher = ContentHasher(
+        Settings.load(env={}, data_dir="unused", video_signals="vpdq").hashing_options()
+    )
     original = (shared_testdata / "video" / "sample-videos" / f"{SAMPLE}.mp4").read_bytes()
     found = {SAMPLE: hasher.hash_bytes(original, name=SAMPLE)}
     for name, changes in COPIES.items():
@@ -46,7 +48,7 @@ def test_everyday_copies_of_a_sample_match_it(
     [entry] = store.add_entries(
         "samples", [NewEntry(signals=hashed[SAMPLE].signals)], source="media"
     )
-    matches = Matcher(store, settings).match_content(hashed[copy])
+    matches = Matcher(store, settings.matching_options()).match_content(hashed[copy])
     vpdq = [m for m in matches if m.signal_type == "vpdq"]
     assert [m.entry_id for m in vpdq] == [entry]
     assert vpdq[0].video is not None
@@ -58,7 +60,9 @@ def test_a_clip_is_found_where_it_was_cut(
 ) -> None:
     store.create_bank("samples")
     store.add_entries("samples", [NewEntry(signals=hashed[SAMPLE].signals)], source="media")
-    matches = Matcher(store, settings).match_content(hashed["a 20% clip (seconds 8-12.4)"])
+    matches = Matcher(store, settings.matching_options()).match_content(
+        hashed["a 20% clip (seconds 8-12.4)"]
+    )
     [vpdq] = [m for m in matches if m.signal_type == "vpdq"]
     assert vpdq.video is not None
     assert vpdq.video.bank_share == pytest.approx(0.2, abs=0.05)
@@ -116,7 +120,7 @@ def test_the_pattern_and_chair_families_never_match_each_other(
         source="import",
     )
     name_of = dict(zip(ids, names, strict=True))
-    matcher = Matcher(store, settings)
+    matcher = Matcher(store, settings.matching_options())
     within = 0
     for name in names:
         for signal in (Signal("vpdq", vpdq[name]), Signal("tmk_pdqf", tmk[name])):

@@ -79,7 +79,7 @@ class CliContext:
     def hasher(self) -> ContentHasher:
         from bastion.hashing import ContentHasher
 
-        return ContentHasher(self.settings)
+        return ContentHasher(self.settings.hashing_options())
 
     def hash_each(
         self,
@@ -132,7 +132,11 @@ class CliContext:
     def matcher(self) -> Matcher:
         from bastion.matching import Matcher, SnapshotShelf
 
-        return Matcher(self.store, self.settings, shelf=SnapshotShelf.for_settings(self.settings))
+        settings = self.settings
+        shelf = SnapshotShelf.for_database(
+            settings.data_dir, settings.database_url, min_signals=settings.index_snapshot_min_signals
+        )
+        return Matcher(self.store, settings.matching_options(), shelf=shelf)
 
     def close(self) -> None:
         if "db" in self.__dict__:

@@ -59,7 +59,7 @@ def _run(cli: CliContext, root: Path) -> None:
     db = Database.open(settings.database_url)
     try:
         store = BankStore(db)
-        hasher = ContentHasher(settings)
+        hasher = ContentHasher(settings.hashing_options())
         bank = store.create_bank(
             "demo-known", description="Benign sample images standing in for known content"
         )
@@ -72,7 +72,7 @@ def _run(cli: CliContext, root: Path) -> None:
         store.add_entries("demo-known", entries, source="media", added_by="demo")
         out.print(f"1. hashed {len(known)} sample images into bank [bold]demo-known[/bold]")
 
-        matcher = Matcher(store, settings)
+        matcher = Matcher(store, settings.matching_options())
         table = Table("query", "what it is", "result", "distance")
         table.columns[0].no_wrap = True
         for path, what in [

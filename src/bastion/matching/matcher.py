@@ -42,9 +42,10 @@ from bastion.index import (
 )
 from bastion.matching.catch_up import STEP_CHANGES, ChangeStep, read_steps
 from bastion.matching.snapshots import Generation, SnapshotShelf
-from bastion.settings import Settings
+from bastion.matching.thresholds import threshold_for
 from bastion.signals import (
     SIGNAL_TYPES,
+    MatchingOptions,
     MatchKind,
     PdqSignal,
     Signal,
@@ -122,7 +123,7 @@ class Matcher:
     def __init__(
         self,
         store: BankStore,
-        settings: Settings,
+        options: MatchingOptions | None = None,
         *,
         page_size: int = 50_000,
         step_changes: int = STEP_CHANGES,
@@ -130,7 +131,7 @@ class Matcher:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
-        self.settings = settings
+        self.matching_options = options or MatchingOptions()
         self._page_size = page_size
         self._step_changes = step_changes
         self._shelf = shelf
@@ -295,7 +296,9 @@ class Matcher:
         for type_name, (ids, values) in by_type.items():
             index = indexes.get(type_name)
             if index is None:
-                index = indexes[type_name] = _new_index(get_signal_type(type_name), self.settings)
+                index = indexes[type_name] = _new_index(
+                    get_signal_type(type_name), self.matching_options
+                )
             index.add(ids, values)
 
     def _remove(self, indexes: dict[str, SignalIndex], signals: Iterable[tuple[int, str]]) -> None:
@@ -322,21 +325,10 @@ class Matcher:
 
     def _matchable(self, type_name: str, quality: int | None) -> bool:
         if type_name == PdqSignal.name and quality is not None:
-            return quality >= self.settings.pdq_min_quality
+            return quality >= self.matching_options.pdq_min_quality
         return True
 
     # Matching ------------------------------------------------------------------------------
-
-    def threshold(self, bank: Bank, signal_type: type[SignalType]) -> int:
-        """The distance up to which `bank` counts a `signal_type` value as matching."""
-        if signal_type.match_kind in (MatchKind.EXACT, MatchKind.SIMILARITY):
-            return 0
-        default = (
-            self.settings.pdq_threshold
-            if signal_type is PdqSignal
-            else signal_type.default_threshold
-        )
-        return bank.thresholds.get(signal_type.name, default)
 
     def match_signals(
         self,
@@ -416,7 +408,7 @@ class Matcher:
             if index is None or not self._matchable(signal.type, signal.quality):
                 continue
             limits = {
-                b.id: self.threshold(b, signal_type)
+                b.id: threshold_for(b, signal_type, self.matching_options)
                 for b in self._banks.values()
                 if (b.enabled or include_disabled_banks)
                 and (banks is None or b.name in banks)
@@ -468,10 +460,11 @@ class Matcher:
             query,
             bank,
             [p for p in pairs if p[2] <= limit],
-            min_quality=self.settings.pdq_min_quality,
+            min_quality=self.matching_options.pdq_min_quality,
         )
         if not comparison.passes(
-            self.settings.vpdq_query_match_percent, self.settings.vpdq_bank_match_percent
+            self.matching_options.vpdq_query_match_percent,
+            self.matching_options.vpdq_bank_match_percent,
         ):
             return None
         return comparison.distance, None, comparison
@@ -482,7 +475,9 @@ class Matcher:
         """Bank videos passing TMK's level 1 (in memory); the work that reads those and
         judges them by level 2 is returned, to run without the index lock."""
         query = TmkPdqfSignal.decode(signal.value)
-        level1 = [tmk_id for tmk_id, _ in index.level1(query, self.settings.tmk_level1_threshold)]
+        level1 = [
+            tmk_id for tmk_id, _ in index.level1(query, self.matching_options.tmk_level1_threshold)
+        ]
         if not level1:
             return []
         return [functools.partial(self._tmk_level2, query, level1, signal, limits)]
@@ -496,7 +491,7 @@ class Matcher:
             if tmk_id not in values:
                 continue
             score = level2_score(query, TmkPdqfSignal.decode(values[tmk_id]))
-            if score >= self.settings.tmk_level2_threshold:
+            if score >= self.matching_options.tmk_level2_threshold:
                 judge = functools.partial(_scored, score)
                 found.append((IndexHit(0, tmk_id), signal, TmkPdqfSignal, limits, judge, None))
         return found
@@ -579,7 +574,7 @@ class Matcher:
         """Matches of hashed content; also tries the displayed orientation when configured,
         and in each bank the lookups (rotations, the picture inside borders) it allows."""
         signals = list(content.signals)
-        if self.settings.match_exif_orientation and content.displayed_pdq is not None:
+        if self.matching_options.match_exif_orientation and content.displayed_pdq is not None:
             signals.append(content.displayed_pdq)
         return self.match_signals(signals, now=now, lookups=content.lookups)
 
@@ -593,13 +588,13 @@ class Matcher:
         return sum(self.sizes().values())
 
 
-def _new_index(signal_type: type[SignalType], settings: Settings) -> SignalIndex:
+def _new_index(signal_type: type[SignalType], options: MatchingOptions) -> SignalIndex:
     """An empty index of the kind `signal_type`'s values need."""
     match signal_type.match_kind:
         case MatchKind.HAMMING:
             return MultiIndexHammingIndex(bits=signal_type.max_distance)
         case MatchKind.FRAMES:
-            return FrameIndex(min_quality=settings.pdq_min_quality)
+            return FrameIndex(min_quality=options.pdq_min_quality)
         case MatchKind.SIMILARITY:
             return TmkIndex()
         case MatchKind.EXACT:

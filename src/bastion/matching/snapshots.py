@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bastion.index import MultiIndexHammingIndex
-from bastion.settings import Settings
 from bastion.store.database import redact
 from bastion.store.private_files import (
     FILE_MODE,
@@ -60,14 +59,15 @@ class SnapshotShelf:
         self.min_signals = min_signals
 
     @classmethod
-    def for_settings(cls, settings: Settings) -> SnapshotShelf | None:
-        """The shelf for this data directory and database (None when snapshots are off)."""
-        if settings.index_snapshot_min_signals <= 0:
+    def for_database(
+        cls, data_dir: Path, database_url: str, *, min_signals: int
+    ) -> SnapshotShelf | None:
+        """The shelf for this data directory and database, used from `min_signals` Hamming
+        signals on (None when that is 0 or less: snapshots are off)."""
+        if min_signals <= 0:
             return None
-        database = hashlib.sha256(redact(settings.database_url).encode()).hexdigest()[:16]
-        return cls(
-            settings.data_dir / "index" / database, min_signals=settings.index_snapshot_min_signals
-        )
+        database = hashlib.sha256(redact(database_url).encode()).hexdigest()[:16]
+        return cls(data_dir / "index" / database, min_signals=min_signals)
 
     def latest(self) -> Generation | None:
         """The newest complete generation, if any."""

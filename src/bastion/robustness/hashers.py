@@ -35,7 +35,7 @@ CONFIGURATIONS: dict[str, MatchOptions] = {
 
 
 def bastion_pdq(settings: Settings) -> Hasher:
-    hasher = ContentHasher(settings)
+    hasher = ContentHasher(settings.hashing_options())
 
     def usable(signal: Signal) -> bool:  # what the matcher indexes and looks up
         return signal.quality is None or signal.quality >= settings.pdq_min_quality

@@ -16,6 +16,7 @@ from bastion.signals.base import (
 )
 from bastion.signals.md5 import Md5Signal
 from bastion.signals.opaque import NetCleanSignal, PhotoDnaSignal, VidentifierSignal
+from bastion.signals.options import HashingOptions, MatchingOptions
 from bastion.signals.pdq import PdqSignal
 from bastion.signals.sha1 import Sha1Signal
 from bastion.signals.sha256 import Sha256Signal
@@ -29,8 +30,10 @@ __all__ = [
     "KEY_LENGTH",
     "SIGNAL_TYPES",
     "FileDigestSignalType",
+    "HashingOptions",
     "HexDigestSignalType",
     "MatchKind",
+    "MatchingOptions",
     "Md5Signal",
     "NetCleanSignal",
     "PdqSignal",

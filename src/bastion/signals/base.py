@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import ClassVar
 
 from bastion.errors import InvalidSignalError
+from bastion.signals.options import MatchingOptions
 
 
 class MatchKind(StrEnum):
@@ -56,6 +57,12 @@ class SignalType(ABC):
     default_threshold: ClassVar[int] = 0
     #: Largest possible distance (the bit width for Hamming and frame types, 0 otherwise).
     max_distance: ClassVar[int] = 0
+
+    @classmethod
+    def configured_threshold(cls, options: MatchingOptions) -> int:
+        """The threshold used where a bank sets none: the configured one, for a type that
+        has a setting, else `default_threshold` (see `bastion.matching.threshold_for`)."""
+        return cls.default_threshold
 
     @classmethod
     @abstractmethod

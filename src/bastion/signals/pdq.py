@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bastion.pdq import hamming_distance
 from bastion.signals.base import HexDigestSignalType, MatchKind
+from bastion.signals.options import MatchingOptions
 
 
 class PdqSignal(HexDigestSignalType):
@@ -18,6 +19,10 @@ class PdqSignal(HexDigestSignalType):
     hex_length = 64
     #: Hashes of lower quality describe nearly featureless images and match too broadly.
     default_min_quality = 50
+
+    @classmethod
+    def configured_threshold(cls, options: MatchingOptions) -> int:
+        return options.pdq_threshold
 
     @classmethod
     def distance(cls, a: str, b: str) -> int:

@@ -42,7 +42,7 @@ def try_line(secret: str, url: str) -> str:
 
 def seed_demo_bank(store: BankStore, settings: Settings) -> None:
     """A bank of the hashes of generated benign sample images (`bastion.samples`)."""
-    hasher = ContentHasher(settings)
+    hasher = ContentHasher(settings.hashing_options())
     with tempfile.TemporaryDirectory(prefix="bastion-demo-") as tmp:
         paths = write_samples(Path(tmp), DEMO_SEEDS)
         options = MatchOptions()

@@ -67,7 +67,10 @@ class LiveMatcher:
         #: Guards the catch-up bookkeeping below; never held while reading the database.
         self._state = threading.Condition()
         self._fresh_as_of = clock()  # when the reads of the view began
-        self._matcher = Matcher(store, settings, shelf=SnapshotShelf.for_settings(settings))
+        shelf = SnapshotShelf.for_database(
+            settings.data_dir, settings.database_url, min_signals=settings.index_snapshot_min_signals
+        )
+        self._matcher = Matcher(store, settings.matching_options(), shelf=shelf)
         #: Catch-ups begun, the newest finished (by number), and when the one under way began.
         self._begun = 0
         self._finished = 0

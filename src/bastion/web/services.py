@@ -60,7 +60,7 @@ class Services:
 
     @cached_property
     def _hasher(self) -> ContentHasher:
-        return ContentHasher(self.settings)
+        return ContentHasher(self.settings.hashing_options())
 
     @cached_property
     def _hash_slots(self) -> threading.BoundedSemaphore:
