@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import math
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+import typer.main
 
+from bastion.cli.app import app
 from bastion.errors import ConfigurationError
-from bastion.settings import SETTINGS, Settings
+from bastion.settings import SETTINGS, VIDEO_HASHES, Setting, Settings
+from bastion.signals import get_signal_type
+
+RANGED = [s for s in SETTINGS if s.range is not None]
+CHOOSING = [s for s in SETTINGS if s.choices]
 
 
 def test_defaults_need_nothing(tmp_path: Path) -> None:
@@ -86,3 +95,103 @@ def test_empty_variables_count_as_unset(tmp_path: Path) -> None:
     settings = Settings.load(env=env)
     assert settings.data_dir == tmp_path / "bastion"
     assert settings.pdq_threshold == 31
+
+
+@pytest.mark.parametrize("setting", SETTINGS, ids=lambda s: s.name)
+def test_every_setting_is_described(setting: Setting) -> None:
+    """The reference is generated from these: each says what it does and how to set it."""
+    assert setting.help.strip().endswith((".", ")")), setting.help
+    assert setting.env_var == "BASTION_" + setting.name.upper()
+    if setting.default is None:  # worked out at start: the reference says how
+        assert setting.shown_default
+    assert not (setting.range and setting.choices)
+
+
+def _past(value: float, setting: Setting, direction: float) -> float:
+    """The next value of the setting's type after `value`, towards `direction` (±inf)."""
+    if setting.type is int:
+        return value + (1 if direction > 0 else -1)
+    return math.nextafter(value, direction)
+
+
+def _edges(setting: Setting) -> tuple[list[float], list[float]]:
+    """Values just inside and just outside each end of the setting's range."""
+    bounds = setting.range
+    assert bounds is not None
+    if bounds.open_low:
+        inside, outside = [_past(bounds.low, setting, math.inf)], [bounds.low]
+    else:
+        inside, outside = [bounds.low], [_past(bounds.low, setting, -math.inf)]
+    if bounds.high is not None:
+        inside.append(bounds.high)
+        outside.append(_past(bounds.high, setting, math.inf))
+    return [setting.type(v) for v in inside], [setting.type(v) for v in outside]
+
+
+@pytest.mark.parametrize("setting", RANGED, ids=lambda s: s.name)
+def test_every_range_is_enforced(tmp_path: Path, setting: Setting) -> None:
+    inside, outside = _edges(setting)
+    for value in inside:
+        loaded = Settings.load(env={setting.env_var: str(value)}, data_dir=tmp_path)
+        assert getattr(loaded, setting.name) == value
+    for value in outside:
+        with pytest.raises(ConfigurationError, match=rf"^{setting.name} must be .*, not "):
+            Settings.load(env={setting.env_var: str(value)}, data_dir=tmp_path)
+
+
+@pytest.mark.parametrize("setting", [s for s in SETTINGS if s.type is float], ids=lambda s: s.name)
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_numbers_are_finite(tmp_path: Path, setting: Setting, value: str) -> None:
+    """A NaN compares false with every bound, so it would bound nothing."""
+    with pytest.raises(ConfigurationError, match=rf"^{setting.name} must be a finite number"):
+        Settings.load(env={setting.env_var: value}, data_dir=tmp_path)
+
+
+@pytest.mark.parametrize("setting", CHOOSING, ids=lambda s: s.name)
+def test_every_choice_is_accepted_and_nothing_else(tmp_path: Path, setting: Setting) -> None:
+    for choice in setting.choices:
+        loaded = Settings.load(env={}, data_dir=tmp_path, **{setting.name: choice})
+        assert getattr(loaded, setting.name) == choice
+    if setting.listed:
+        every = ",".join(setting.choices)
+        loaded = Settings.load(env={}, data_dir=tmp_path, **{setting.name: every})
+        assert getattr(loaded, setting.name) == every
+        Settings.load(env={}, data_dir=tmp_path, **{setting.name: ""})  # none of them
+    with pytest.raises(ConfigurationError, match=rf"^{setting.name}\b.*turbo"):
+        Settings.load(env={}, data_dir=tmp_path, **{setting.name: "turbo"})
+
+
+def test_video_signals_are_video_hashes_bastion_knows(tmp_path: Path) -> None:
+    for name in VIDEO_HASHES:
+        assert get_signal_type(name).name == name
+    settings = Settings.load(env={"BASTION_VIDEO_SIGNALS": " TMK_PDQF , vpdq"}, data_dir=tmp_path)
+    assert settings.video_signal_types() == ("tmk_pdqf", "vpdq")
+
+
+def test_a_malformed_network_names_its_setting(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match=r"^fetch_allow_networks: .*'10\.1\.2\.0/33'"):
+        Settings.load(env={"BASTION_FETCH_ALLOW_NETWORKS": "10.1.2.0/33"}, data_dir=tmp_path)
+
+
+def test_command_line_options_are_the_settings_they_name() -> None:
+    """The reference says which global option sets a setting; every one of them does."""
+    group = typer.main.get_group(app)
+    options = {opt for p in group.params for opt in p.opts if opt != "--version"}
+    assert options == {s.cli_option for s in SETTINGS if s.cli_option}
+    for setting in SETTINGS:
+        if setting.cli_option:
+            assert setting.cli_option == "--" + setting.name.replace("_", "-")
+
+
+def test_reading_settings_loads_neither_the_store_nor_the_domain() -> None:
+    """`import bastion.settings` stays light: the CLI and the docs generator read it."""
+    code = (
+        "import sys, bastion.settings\n"
+        "heavy = ('sqlalchemy', 'bastion.store', 'bastion.banks', 'bastion.exchange',\n"
+        "         'bastion.federation', 'bastion.conversations', 'cryptography')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(heavy)))\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert loaded.strip() == "[]"

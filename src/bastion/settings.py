@@ -8,6 +8,7 @@ Nothing is required to start.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import tomllib
@@ -16,17 +17,19 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bastion.conversations.scoring import Model, default_model
 from bastion.errors import ConfigurationError, ValidationError
-from bastion.exchange.secrets import CredentialBox
-from bastion.federation.signing import SigningKey
-from bastion.media.fetch import FetchPolicy
-from bastion.media.video import VideoLimits
 from bastion.pdq import PdqMode
-from bastion.signals import HashingOptions, MatchingOptions
 
 if TYPE_CHECKING:
+    # What the builder methods make; imported where they are made, so that reading settings
+    # (the CLI's start, the docs generator) does not load the store, exchanges and models.
+    from bastion.conversations.scoring import Model
     from bastion.exchange.access import SourceAccess
+    from bastion.exchange.secrets import CredentialBox
+    from bastion.federation.signing import SigningKey
+    from bastion.media.fetch import FetchPolicy
+    from bastion.media.video import VideoLimits
+    from bastion.signals import HashingOptions, MatchingOptions
 
 ENV_PREFIX = "BASTION_"
 #: The video hashes `video_signals` may name.
@@ -34,17 +37,97 @@ VIDEO_HASHES = ("vpdq", "tmk_pdqf")
 
 
 @dataclass(frozen=True)
+class Range:
+    """The numbers a setting accepts: from `low` (included unless `open_low`) up to `high`
+    (included; None: no upper bound)."""
+
+    low: float
+    high: float | None = None
+    open_low: bool = False
+
+    def __contains__(self, value: float) -> bool:
+        above = value > self.low if self.open_low else value >= self.low
+        return above and (self.high is None or value <= self.high)
+
+    def phrase(self, unit: str = "") -> str:
+        """The range in words, as errors say it: "between 0 and 60 seconds", "positive"."""
+        unit = f" {unit}" if unit else ""
+        if self.open_low and self.low == 0 and self.high is None:
+            return "positive"
+        start = f"greater than {self.low:g}" if self.open_low else f"at least {self.low:g}"
+        if self.high is None:
+            return start + unit
+        if self.open_low:
+            return f"{start} and at most {self.high:g}{unit}"
+        return f"between {self.low:g} and {self.high:g}{unit}"
+
+    def spelled(self) -> str:
+        """The range as the configuration reference writes it: "0 to 256", "> 0", "≥ 0"."""
+        if self.high is None:
+            return f"{'>' if self.open_low else '≥'} {self.low:g}"
+        if self.open_low:
+            return f"> {self.low:g}, ≤ {self.high:g}"
+        return f"{self.low:g} to {self.high:g}"
+
+
+#: Numbers above zero, with no upper bound.
+POSITIVE = Range(0, open_low=True)
+
+
+@dataclass(frozen=True)
 class Setting:
-    """One documented setting: its name, type, default and help text."""
+    """One documented setting: its name, type, default and help text (Markdown, for the
+    configuration reference), and the values it accepts.
+
+    `Settings.validate` checks every value against its setting's `range` or `choices`; the
+    reference in docs/configuration.md is generated from these rows
+    (`python -m bastion.settings_reference`).
+    """
 
     name: str
     type: type
     default: Any
     help: str
+    range: Range | None = None
+    #: The values accepted; with `listed`, any of them, comma-separated (or none).
+    choices: tuple[str, ...] = ()
+    #: The value is a comma-separated list (`video_signals`, `fetch_allow_networks`).
+    listed: bool = False
+    #: What a number counts ("seconds", "bytes"), for errors and the reference.
+    unit: str = ""
+    #: The global command-line option that sets it, if any.
+    cli_option: str = ""
+    #: The default as the reference says it, where the real one is worked out at start.
+    shown_default: str = ""
 
     @property
     def env_var(self) -> str:
         return ENV_PREFIX + self.name.upper()
+
+    def check(self, value: Any) -> None:
+        """Raise ConfigurationError, naming this setting, unless `value` is one it accepts."""
+        if self.type is float and not math.isfinite(value):
+            raise ConfigurationError(f"{self.name} must be a finite number, not {value!r}")
+        if self.range is not None and value not in self.range:
+            raise ConfigurationError(
+                f"{self.name} must be {self.range.phrase(self.unit)}, not {value!r}"
+            )
+        if self.choices and self.listed:
+            unknown = {item.lower() for item in listed_values(value)} - set(self.choices)
+            if unknown:
+                raise ConfigurationError(
+                    f"{self.name}: unknown {', '.join(sorted(unknown))} "
+                    f"(choose from {', '.join(self.choices)})"
+                )
+        elif self.choices and value not in self.choices:
+            quoted = [repr(choice) for choice in self.choices]
+            either = " or ".join([", ".join(quoted[:-1]), quoted[-1]] if quoted[:-1] else quoted)
+            raise ConfigurationError(f"{self.name} must be {either}, not {value!r}")
+
+
+def listed_values(text: str) -> tuple[str, ...]:
+    """The items of a comma-separated setting, in order, blanks left out."""
+    return tuple(item.strip() for item in text.split(",") if item.strip())
 
 
 def default_data_dir(env: Mapping[str, str]) -> Path:
@@ -64,33 +147,42 @@ SETTINGS: tuple[Setting, ...] = (
         Path,
         None,
         "Directory for the SQLite database and other state; created on first use. "
-        "Default: the platform's user data directory (~/.local/share/bastion on Linux).",
+        "`~/.local/share/bastion` on Linux (`$XDG_DATA_HOME/bastion`), "
+        "`~/Library/Application Support/bastion` on macOS, `%LOCALAPPDATA%\\bastion` on Windows.",
+        cli_option="--data-dir",
+        shown_default="user data directory",
     ),
     Setting(
         "database_url",
         str,
         None,
-        "SQLAlchemy database URL. Default: SQLite file bastion.db in the data directory. "
-        "PostgreSQL: postgresql://user@host:5432/dbname.",
+        "SQLAlchemy URL. PostgreSQL: `postgresql://user@host:5432/dbname` (driver psycopg 3, "
+        "installed with bastion). The schema is created and migrated automatically.",
+        cli_option="--database-url",
+        shown_default="`sqlite:///<data_dir>/bastion.db`",
     ),
     Setting(
         "pdq_mode",
         str,
         "reference",
-        "PDQ hashing mode: 'reference' (bit-exact with Meta's implementation) or 'fast' "
-        "(several times faster, within 10 bits of the reference on good-quality images).",
+        "`reference` (bit-exact with Meta's implementation) or `fast` (several times faster, "
+        "within 10 bits of the reference on good-quality images; see [media.md](media.md)).",
+        choices=tuple(mode.value for mode in PdqMode),
+        cli_option="--pdq-mode",
     ),
     Setting(
         "pdq_threshold",
         int,
         31,
-        "Largest PDQ Hamming distance (0-256) counted as a match, unless a bank overrides it.",
+        "Largest PDQ Hamming distance counted as a match, unless a bank overrides it.",
+        range=Range(0, 256),
     ),
     Setting(
         "pdq_min_quality",
         int,
         50,
-        "PDQ hashes of lower quality (0-100) are neither stored as matchable nor matched.",
+        "PDQ hashes of lower quality are neither matched nor indexed.",
+        range=Range(0, 100),
     ),
     Setting(
         "match_exif_orientation",
@@ -103,146 +195,191 @@ SETTINGS: tuple[Setting, ...] = (
         "max_media_bytes",
         int,
         100 * 1024 * 1024,
-        "Largest file, in bytes, that bastion will read for hashing.",
+        "Largest file bastion reads for hashing (the default is 100 MiB).",
+        range=POSITIVE,
+        unit="bytes",
     ),
     Setting(
         "max_image_pixels",
         int,
         64_000_000,
-        "Largest image, in pixels (width x height), that bastion will decode; "
-        "guards against decompression bombs.",
+        "Largest image (width x height) bastion decodes; guards against decompression bombs.",
+        range=POSITIVE,
+        unit="pixels",
     ),
     Setting(
         "max_video_seconds",
         float,
         7200.0,
-        "Longest video, in seconds, that bastion will decode; longer ones are refused.",
+        "Longest video bastion decodes; longer ones are refused.",
+        range=POSITIVE,
+        unit="seconds",
     ),
     Setting(
         "max_video_frame_pixels",
         int,
         3840 * 2160,
-        "Largest video frame, in pixels (width x height), that bastion will decode.",
+        "Largest video frame (width x height) bastion decodes; the default is 4K UHD "
+        "(3840 x 2160).",
+        range=POSITIVE,
+        unit="pixels",
     ),
     Setting(
         "video_signals",
         str,
         "vpdq,tmk_pdqf",
-        "Comma-separated video hashes computed for uploaded videos besides video_md5: "
-        "'vpdq', 'tmk_pdqf', both or neither (empty). Both share one decoding pass.",
+        "Video hashes computed for uploaded videos besides `video_md5` and `sha256`: `vpdq`, "
+        "`tmk_pdqf`, both or neither (empty). The video is decoded once for both; each adds "
+        "its own hashing.",
+        choices=VIDEO_HASHES,
+        listed=True,
     ),
     Setting(
         "vpdq_seconds_per_hash",
         float,
         1.0,
         "vPDQ hashes one frame every this many seconds of video (0: every frame).",
+        range=Range(0, 60),
+        unit="seconds",
     ),
     Setting(
         "vpdq_query_match_percent",
         float,
         80.0,
-        "Share (0-100) of a query video's distinct good-quality vPDQ frames that must match "
-        "frames of a bank video for the two to match.",
+        "Share of a query video's distinct good-quality vPDQ frames that must match a bank "
+        "video's frames for the two to match.",
+        range=Range(0, 100),
+        unit="percent",
     ),
     Setting(
         "vpdq_bank_match_percent",
         float,
         0.0,
-        "Share (0-100) of a bank video's distinct good-quality vPDQ frames that must match "
-        "the query's (0: a short clip of a bank video matches it).",
+        "Share of a bank video's distinct good-quality vPDQ frames that must match the "
+        "query's; 0 lets a short clip of a bank video match it.",
+        range=Range(0, 100),
+        unit="percent",
     ),
     Setting(
         "tmk_level1_threshold",
         float,
         0.7,
-        "TMK+PDQF: smallest level-1 score (cosine of average frame features) that is "
-        "checked further.",
+        "TMK+PDQF: smallest level-1 score (cosine of the average frame features) checked further.",
+        range=Range(-1, 1),
     ),
     Setting(
         "tmk_level2_threshold",
         float,
         0.7,
         "TMK+PDQF: smallest level-2 (time-aligned) score counted as a match.",
+        range=Range(-1, 1),
     ),
     Setting(
         "fetch_allow_networks",
         str,
         "",
-        "Comma-separated CIDRs that URL fetching may reach although they are not public "
-        "(e.g. '10.1.2.0/24'). Empty: only public addresses.",
+        "CIDRs that fetching content by URL, and exchanges (every request they send), may "
+        "reach although they are not public, e.g. `10.1.2.0/24`. By default loopback, "
+        "private, link-local (cloud metadata), shared and reserved addresses are all refused.",
+        listed=True,
     ),
     Setting(
         "fetch_timeout",
         float,
         10.0,
-        "Seconds a URL fetch may take in all: connecting, redirects and reading.",
+        "Seconds a URL fetch may take in all: lookup, connecting, every redirect and reading.",
+        range=POSITIVE,
+        unit="seconds",
     ),
-    Setting("fetch_max_redirects", int, 3, "Redirects a URL fetch may follow."),
+    Setting(
+        "fetch_max_redirects",
+        int,
+        3,
+        "Redirects a URL fetch may follow; each hop is checked again.",
+        range=Range(0),
+    ),
     Setting(
         "exchange_files_dir",
         str,
         "",
-        "Folder that exchanges' file sources (local_file's filename) must lie in, whoever "
-        "adds them; nothing in the data directory is ever read. Empty: the API refuses file "
-        "sources, and `bastion exchange add` on the server may name any other file.",
+        "Folder that the file sources of exchanges (`local_file`'s `filename`) must lie in, "
+        "whoever adds them; a relative `filename` is taken inside it. Paths are resolved "
+        "(symlinks, `..`) and checked when the exchange is added and at every sync, and "
+        "nothing in the data directory (the database, `secret.key`, `federation.key`) is ever "
+        "read. Empty: the API refuses file sources, and `bastion exchange add`, run by the "
+        "operator on the server, may name any other file. Must not be inside the data "
+        "directory. See [exchanges.md](exchanges.md#what-an-exchange-may-read).",
     ),
     Setting(
         "secret_key",
         str,
         "",
         "Key that encrypts exchange credentials and webhook signing secrets in the database "
-        "(Fernet: 32 url-safe base64 bytes). Empty: a key file, secret.key, made in the data "
-        "directory on first use. Every process and machine of one deployment needs the same "
-        "key.",
+        "(Fernet: 32 url-safe base64 bytes; make one with `python -c 'from cryptography.fernet "
+        "import Fernet; print(Fernet.generate_key().decode())'`). Empty: `secret.key` in the "
+        "data directory, created with owner-only permissions on first use. Every process and "
+        "machine of one deployment needs the same key; with another key, stored credentials "
+        "and webhook secrets cannot be read and must be set again "
+        "([deploying.md](deploying.md#keys-and-secrets)). Never logged or shown.",
     ),
     Setting(
         "federation_key",
         str,
         "",
-        "Ed25519 private key (base64 of 32 bytes) that signs what this instance publishes to "
-        "partners. Empty: a key file, federation.key, made in the data directory on first "
-        "use. Every process of one deployment needs the same key.",
+        "Ed25519 private key (base64 of 32 bytes) that signs the feeds this instance publishes "
+        "to partners ([exchanges](exchanges.md#federation)). Empty: `federation.key` in the "
+        "data directory, created with owner-only permissions on first use. Every process of "
+        "one deployment needs the same key; `bastion collab key` prints the public key "
+        "partners configure. Never logged or shown.",
     ),
     Setting(
         "max_stream_watches",
         int,
         8,
         "Live streams the service watches at once, all its processes together; each watcher "
-        "decodes its stream in real time. A process runs at most this many of them.",
+        "decodes its stream in real time, and one process runs at most this many (see "
+        "[video.md](video.md#live-streams)).",
+        range=Range(1, 1000),
     ),
     Setting(
         "index_snapshot_min_signals",
         int,
         100_000,
-        "From this many PDQ (Hamming) signals on, the matcher saves its index under the data "
-        "directory, and every process on the machine maps that one copy instead of building "
-        "its own. 0 turns snapshots off.",
+        "From this many PDQ signals on, the matcher saves its index under `<data_dir>/index/` "
+        "and every process on the machine maps that one copy read-only instead of building "
+        "its own (see [index.md](index.md)). `0` turns snapshots off.",
+        range=Range(0),
     ),
     Setting(
         "match_staleness",
         float,
         0.1,
         "Seconds a service worker may answer from its view of the banks before it catches up "
-        "with the change sequence again (in the background); a change made through another "
-        "process is matched by every worker within this time plus the catch-up in flight, and "
-        "a write through a worker returns once that worker has it. 0 makes every query wait "
-        "for a catch-up.",
+        "with the change sequence again, in a background thread while look-ups go on. A "
+        "change made through another worker or process is matched by every worker within this "
+        "time plus the catch-up in flight (milliseconds); a write through a worker returns "
+        "once that worker has caught up with it. `0` makes every query wait for a catch-up "
+        "begun after it arrived (strictest, slower under load).",
+        range=Range(0, 60),
+        unit="seconds",
     ),
     Setting(
         "api_key_cache_seconds",
         float,
         5.0,
         "Seconds a service worker remembers an API key it has checked, so busy clients cost "
-        "no database read per request; a key revoked through another process (the CLI) stops "
-        "working within this time. 0 reads the key on every request.",
+        "no database read per request. A key revoked with `bastion key revoke` (another "
+        "process) stops working within this time; `0` reads the key table on every request.",
+        range=Range(0, 300),
+        unit="seconds",
     ),
     Setting(
         "conversation_model",
         str,
         "",
-        "Path of the conversation model (`bastion conversation train` writes one) that scores "
-        "conversations for grooming. Empty: the model bastion ships, fitted on its synthetic "
-        "conversations.",
+        "Path of the conversation model that scores chats for grooming (`bastion conversation "
+        "train` writes one). Empty: the model bastion ships, fitted on its synthetic "
+        "conversations (see [conversations.md](conversations.md)).",
     ),
 )
 
@@ -320,60 +457,35 @@ class Settings:
         return settings
 
     def validate(self) -> None:
-        if self.pdq_mode not in ("reference", "fast"):
-            raise ConfigurationError(
-                f"pdq_mode must be 'reference' or 'fast', not {self.pdq_mode!r}"
-            )
-        if not 0 <= self.pdq_threshold <= 256:
-            raise ConfigurationError("pdq_threshold must be between 0 and 256")
-        if not 0 <= self.pdq_min_quality <= 100:
-            raise ConfigurationError("pdq_min_quality must be between 0 and 100")
-        if self.max_media_bytes <= 0 or self.max_image_pixels <= 0:
-            raise ConfigurationError("max_media_bytes and max_image_pixels must be positive")
-        if self.max_video_seconds <= 0 or self.max_video_frame_pixels <= 0:
-            raise ConfigurationError(
-                "max_video_seconds and max_video_frame_pixels must be positive"
-            )
-        unknown = set(self.video_signal_types()) - set(VIDEO_HASHES)
-        if unknown:
-            raise ConfigurationError(
-                f"video_signals: unknown {', '.join(sorted(unknown))} "
-                f"(choose from {', '.join(VIDEO_HASHES)})"
-            )
-        if not 0 <= self.vpdq_seconds_per_hash <= 60:
-            raise ConfigurationError("vpdq_seconds_per_hash must be between 0 and 60")
-        for name in ("vpdq_query_match_percent", "vpdq_bank_match_percent"):
-            if not 0 <= getattr(self, name) <= 100:
-                raise ConfigurationError(f"{name} must be between 0 and 100")
-        for name in ("tmk_level1_threshold", "tmk_level2_threshold"):
-            if not -1 <= getattr(self, name) <= 1:
-                raise ConfigurationError(f"{name} must be between -1 and 1")
-        if not 1 <= self.max_stream_watches <= 1000:
-            raise ConfigurationError("max_stream_watches must be between 1 and 1000")
-        if not 0 <= self.match_staleness <= 60:
-            raise ConfigurationError("match_staleness must be between 0 and 60 seconds")
-        if not 0 <= self.api_key_cache_seconds <= 300:
-            raise ConfigurationError("api_key_cache_seconds must be between 0 and 300 seconds")
-        self.fetch_policy()  # checks the fetch settings
+        """Refuse a value outside its setting's range or choices, naming the setting."""
+        for setting in SETTINGS:
+            setting.check(getattr(self, setting.name))
+        try:
+            self.fetch_policy()
+        except ConfigurationError as e:  # a malformed network
+            raise ConfigurationError(f"fetch_allow_networks: {e.message}") from None
         if self.exchange_files_dir and Path(self.exchange_files_dir).expanduser().resolve(
             strict=False
         ).is_relative_to(self.data_dir.expanduser().resolve(strict=False)):
             raise ConfigurationError(
                 "exchange_files_dir must be outside the data directory (never read by exchanges)"
             )
-        self.video_limits()  # refuses a NaN or infinite duration limit
 
     def video_signal_types(self) -> tuple[str, ...]:
         """The video hashes to compute besides video_md5, in the configured order."""
-        return tuple(n.strip().lower() for n in self.video_signals.split(",") if n.strip())
+        return tuple(name.lower() for name in listed_values(self.video_signals))
 
     def video_limits(self) -> VideoLimits:
+        from bastion.media.video import VideoLimits
+
         return VideoLimits(
             max_seconds=self.max_video_seconds, max_frame_pixels=self.max_video_frame_pixels
         )
 
     def hashing_options(self) -> HashingOptions:
         """How content is read and hashed, as these settings say."""
+        from bastion.signals import HashingOptions
+
         return HashingOptions(
             pdq_mode=PdqMode(self.pdq_mode),
             max_media_bytes=self.max_media_bytes,
@@ -385,6 +497,8 @@ class Settings:
 
     def matching_options(self) -> MatchingOptions:
         """When a candidate counts as a match, as these settings say."""
+        from bastion.signals import MatchingOptions
+
         return MatchingOptions(
             pdq_threshold=self.pdq_threshold,
             pdq_min_quality=self.pdq_min_quality,
@@ -397,13 +511,13 @@ class Settings:
 
     def fetch_policy(self) -> FetchPolicy:
         """The limits for fetching content from URLs."""
+        from bastion.media.fetch import FetchPolicy
+
         return FetchPolicy(
             max_bytes=self.max_media_bytes,
             timeout=self.fetch_timeout,
             max_redirects=self.fetch_max_redirects,
-            allow_networks=tuple(
-                n.strip() for n in self.fetch_allow_networks.split(",") if n.strip()
-            ),
+            allow_networks=listed_values(self.fetch_allow_networks),
         )
 
     def exchange_access(self, *, operator: bool) -> SourceAccess:
@@ -424,14 +538,20 @@ class Settings:
 
     def credential_box(self) -> CredentialBox:
         """What encrypts and decrypts exchange credentials (see `secret_key`)."""
+        from bastion.exchange.secrets import CredentialBox
+
         return CredentialBox.for_settings(self.secret_key, self.data_dir)
 
     def signing_key(self) -> SigningKey:
         """What signs the feeds this instance publishes (see `federation_key`)."""
+        from bastion.federation.signing import SigningKey
+
         return SigningKey.for_settings(self.federation_key, self.data_dir)
 
     def conversation_scorer(self) -> Model:
         """The model that scores conversations (see `conversation_model`)."""
+        from bastion.conversations.scoring import Model, default_model
+
         if not self.conversation_model:
             return default_model()
         try:
