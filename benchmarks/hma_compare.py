@@ -25,8 +25,8 @@ HMA beside bastion and records the figures.
 Both sides must be throwaway installations: `--reset` deletes every bank and exchange on
 each before starting. HMA should build its index often (its development config with
 `TASK_INDEXER_INTERVAL_SECONDS` and `TASK_INDEX_CACHE_INTERVAL_SECONDS` of a few seconds):
-before each look-up step the script waits for HMA's index to change, then `--cache-wait`
-seconds for HMA's matchers to load it. bastion is asked to fetch URLs from 127.0.0.1,
+before the look-ups that follow writes, the script waits until HMA's index has them, then
+`--cache-wait` seconds for HMA's matchers to load it. bastion is asked to fetch URLs from 127.0.0.1,
 where the script serves its files: start it with `BASTION_FETCH_ALLOW_NETWORKS=127.0.0.1/32`.
 """
 
@@ -73,7 +73,6 @@ class Answer:
 class Side:
     """One service under comparison and the content ids it gave out."""
 
-    name: str
     client: httpx.Client
     ids: dict[str, int] = field(default_factory=dict)
 
@@ -176,19 +175,19 @@ class MediaServer:
 
 @dataclass
 class HmaIndex:
-    """Waits until HMA's matchers have the writes made so far."""
+    """Waits until HMA's matchers have the writes made so far: until HMA says no index is
+    out of date with its database (`/c/signal_type/index`), then `cache_wait` seconds for
+    its matchers to load the new index."""
 
     client: httpx.Client
     timeout: float
     cache_wait: float
-    seen: Any = None
 
     def settle(self) -> None:
         deadline = time.monotonic() + self.timeout
         while time.monotonic() < deadline:
-            status = self.client.get("/m/index/status").json()
-            if status != self.seen:
-                self.seen = status
+            status = self.client.get("/c/signal_type/index").json()
+            if not any(index["index_out_of_date"] for index in status.values()):
                 break
             time.sleep(0.5)
         time.sleep(self.cache_wait)
@@ -210,11 +209,11 @@ def compare(hma: Side, bastion: Side, steps: list[Step | Settle], index: HmaInde
         if isinstance(step, Settle):
             index.settle()
             continue
-        ours, theirs = hma.send(step), bastion.send(step)
+        hma_answer, bastion_answer = hma.send(step), bastion.send(step)
         if not step.counted:
             continue
-        agree = hma.normalise(ours) == bastion.normalise(theirs)
-        rows.append(Row(step.label(), ours, theirs, agree))
+        agree = hma.normalise(hma_answer) == bastion.normalise(bastion_answer)
+        rows.append(Row(step.label(), hma_answer, bastion_answer, agree))
     return rows
 
 
@@ -255,12 +254,11 @@ def main() -> None:
         ) as bastion_client,
         MediaServer(media).running() as server,
     ):
-        hma, bastion = Side("HMA", hma_client), Side("bastion", bastion_client)
+        hma, bastion = Side(hma_client), Side(bastion_client)
         if args.reset:
             reset(hma)
             reset(bastion)
         index = HmaIndex(hma_client, args.settle_timeout, args.cache_wait)
-        index.seen = hma_client.get("/m/index/status").json()
         rows = compare(hma, bastion, sequence(media, server.url), index)
     print_table(rows, only_differences=args.differences)
     if args.json:

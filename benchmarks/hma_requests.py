@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -53,7 +54,8 @@ class Step:
             body = " " + json.dumps(self.json, separators=(",", ":"))
         elif self.content is not None:
             body = " " + self.content.decode("utf-8", "replace")
-        return f"{self.method} {self.path}{'?' + query if query else ''}{body}"
+        text = f"{self.method} {self.path}{'?' + query if query else ''}{body}"
+        return re.sub(r"http://127\.0\.0\.1:\d+/", "files/", text)
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,8 @@ def sequence(media: Mapping[str, MediaFile], url: Callable[[str], str]) -> list[
     content = f"/c/bank/{bank}/content"
     bad_json = {"content": b"{not json", "content_type": "application/json"}
     steps: list[Step | Settle] = [
-        # the installation, before anything is added
+        # the installation, before anything is added (HMA's index emptied by --reset)
+        Settle(),
         Step("GET", "/status"),
         Step("GET", "/status/live"),
         Step("GET", "/c/banks"),
