@@ -1,5 +1,5 @@
 """`bastion entry ...`: one entry shown, disabled (for good or until a time), enabled again
-and deleted, as `lookup` and `match` then see it; and `match` saying it runs no actions."""
+and deleted, as `lookup` and `match` then see it."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import pytest
 
 from bastion.cli.entry_cmd import until_time
 from bastion.errors import ValidationError
-from bastion.samples import write_samples
 from tests.cli.conftest import CliRunner
 
 MD5 = "0123456789abcdef0123456789abcdef"
@@ -113,23 +112,3 @@ def test_delete_asks_unless_yes_and_an_unknown_id_is_one_line(
     assert run.code == 2
     assert run.err.startswith("error: ID: ")
     assert len(run.err.splitlines()) == 1
-
-
-def test_match_and_lookup_say_they_run_no_actions(
-    cli: CliRunner, entry_id: int, tmp_path: Path
-) -> None:
-    assert cli("action", "add-review", "known").code == 0
-    run = cli("lookup", "md5", MD5)
-    assert run.code == 0
-    assert run.err.strip() == (
-        "note: bastion lookup reports matches only; it runs no actions (webhooks, review items)"
-    )
-    assert cli("lookup", "md5", "f" * 32).err == ""
-    (image,) = write_samples(tmp_path / "images", [3])
-    assert cli("bank", "add", "known", image).code == 0
-    run = cli("match", "--json", image)
-    assert run.code == 0
-    assert json.loads(run.out)[0]["matches"]
-    assert run.err.strip() == (
-        "note: bastion match reports matches only; it runs no actions (webhooks, review items)"
-    )

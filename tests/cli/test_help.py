@@ -152,11 +152,13 @@ def test_key_revoke_says_how_soon_a_running_service_refuses_the_key(
     assert f"`api_key_cache_seconds` (default {cache.default:g})" in docs
 
 
-def test_match_help_says_it_runs_no_actions(
+def test_match_help_says_it_acts_unless_dry_run(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     text = " ".join(help_text(("match",), capsys, monkeypatch).split())
-    assert "reports matches only; it runs no actions (webhooks, review items)" in text
+    assert "the matched banks' actions run" in text
+    assert "--dry-run" in text
+    assert "runs no actions" not in text
 
 
 def test_the_console_script_answers_version_without_building_the_command_line() -> None:

@@ -12,9 +12,9 @@ import pytest
 from PIL import Image
 
 from bastion.auth import Scope
+from bastion.pipeline import Bastion
 from bastion.samples import sample_pixels
 from bastion.settings import Settings
-from bastion.web.services import Services
 from tests.web.conftest import running_server
 
 
@@ -37,14 +37,14 @@ def test_hma_uploads_hash_off_the_event_loop(
 ) -> None:
     gate = threading.Event()
     hashing = threading.Event()
-    real = Services.hash_bytes
+    real = Bastion.hash_content
 
-    def held(self: Services, data: bytes, name: str, **options: Any) -> Any:
+    def held(self: Bastion, data: bytes, name: str, **options: Any) -> Any:
         hashing.set()
         assert gate.wait(20), "the test never released the hash"
         return real(self, data, name, **options)
 
-    monkeypatch.setattr(Services, "hash_bytes", held)
+    monkeypatch.setattr(Bastion, "hash_content", held)
     headers = {"X-API-Key": make_key(Scope.ADMIN)}
     with running_server(settings) as url, httpx.Client(base_url=url, headers=headers) as client:
         assert client.post("/c/banks", json={"name": "HELD"}).status_code == 201

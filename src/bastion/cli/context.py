@@ -1,4 +1,5 @@
-"""What CLI commands share: resolved settings, and the database opened only when needed."""
+"""What CLI commands share: resolved settings, and the pipeline (`bastion.pipeline.Bastion`)
+built only when a command needs it."""
 
 from __future__ import annotations
 
@@ -19,8 +20,8 @@ if TYPE_CHECKING:
     from bastion.exchange.secrets import CredentialBox
     from bastion.exchange.store import ExchangeStore
     from bastion.exchange.sync import Syncer
-    from bastion.hashing import ContentHasher, HashedContent
-    from bastion.matching import Matcher
+    from bastion.hashing import HashedContent
+    from bastion.pipeline import Bastion
     from bastion.settings import Settings
     from bastion.store import Database
 
@@ -47,97 +48,68 @@ class CliContext:
         )
 
     @cached_property
+    def bastion(self) -> Bastion:
+        """The composition root every door builds (`bastion.pipeline`), as the operator's
+        own command line: exchanges may name files (see `exchange_files_dir`), and the audit
+        log names the user running the command."""
+        from bastion.audit import cli_actor
+        from bastion.pipeline import Bastion
+
+        return Bastion.from_settings(self.settings, operator=True, actor=cli_actor())
+
+    @property
     def db(self) -> Database:
-        from bastion.store import Database
-        from bastion.store.private_files import make_owner_only
+        return self.bastion.db
 
-        opened = Database.open(self.settings.database_url)
-        make_owner_only(self.settings.data_dir)  # whatever an older version made it
-        return opened
-
-    @cached_property
+    @property
     def box(self) -> CredentialBox:
         """Seals and opens exchange credentials and webhook secrets (see `secret_key`)."""
-        return self.settings.credential_box()
+        return self.bastion.box
 
-    @cached_property
+    @property
     def actions(self) -> ActionStore:
         """The action rules; webhook secrets an older version kept in clear are sealed."""
-        from bastion.actions import ActionStore
+        return self.bastion.actions
 
-        actions = ActionStore(self.db, self.box)
-        actions.seal_clear_secrets()
-        return actions
-
-    @cached_property
+    @property
     def store(self) -> BankStore:
-        from bastion.banks import BankStore
+        return self.bastion.store
 
-        return BankStore(self.db)
+    @property
+    def exchanges(self) -> ExchangeStore:
+        return self.bastion.exchanges
 
-    @cached_property
-    def hasher(self) -> ContentHasher:
-        from bastion.hashing import ContentHasher
+    @property
+    def feedback(self) -> FeedbackQueue:
+        return self.bastion.feedback
 
-        return ContentHasher(self.settings.hashing_options())
+    @property
+    def syncer(self) -> Syncer:
+        return self.bastion.syncer
 
     def hash_each(
         self,
         files: Iterable[Path],
         *,
+        for_matching: bool = False,
         options: MatchOptions | None = None,
         variants: bool = False,
     ) -> Iterator[tuple[Path, HashedContent | None]]:
-        """Hash each file (`ContentHasher.hash_file`, with the lookups of `options`, none
-        by default); a failure is reported on stderr (one line) and yields None."""
-        from bastion.banks import ALL_OFF
-
-        options = ALL_OFF if options is None else options
+        """Hash each file (`Bastion.hash_file`: with the lookups the enabled banks use when
+        `for_matching`, those of a bank with `options`, else none); a failure is reported
+        on stderr (one line) and yields None."""
         for path in files:
             try:
-                yield path, self.hasher.hash_file(path, options=options, variants=variants)
+                yield (
+                    path,
+                    self.bastion.hash_file(
+                        path, for_matching=for_matching, options=options, variants=variants
+                    ),
+                )
             except BastionError as e:
                 self.err.print(f"error: {e.message}", markup=False)
                 yield path, None
 
-    @cached_property
-    def exchanges(self) -> ExchangeStore:
-        from bastion.exchange.store import ExchangeStore
-
-        # The operator's own command line, on the server: it may name files (see
-        # `exchange_files_dir`).
-        return ExchangeStore(
-            self.db,
-            self.settings.credential_box(),
-            access=self.settings.exchange_access(operator=True),
-        )
-
-    @cached_property
-    def feedback(self) -> FeedbackQueue:
-        from bastion.exchange.feedback import FeedbackQueue
-
-        return FeedbackQueue(
-            self.db,
-            self.settings.credential_box(),
-            access=self.settings.exchange_access(operator=True),
-        )
-
-    @cached_property
-    def syncer(self) -> Syncer:
-        from bastion.audit import cli_actor
-        from bastion.exchange.sync import Syncer
-
-        return Syncer(self.store, self.exchanges, actor=cli_actor())
-
-    def matcher(self) -> Matcher:
-        from bastion.matching import Matcher, SnapshotShelf
-
-        settings = self.settings
-        shelf = SnapshotShelf.for_database(
-            settings.data_dir, settings.database_url, min_signals=settings.index_snapshot_min_signals
-        )
-        return Matcher(self.store, settings.matching_options(), shelf=shelf)
-
     def close(self) -> None:
-        if "db" in self.__dict__:
-            self.db.close()
+        if "bastion" in self.__dict__:
+            self.bastion.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import signal
-import threading
 import time
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
@@ -63,17 +62,17 @@ def watch(
 
     cli: CliContext = ctx.obj
     addresses = _checked(cli, url)
-    matcher = cli.matcher()
-    actions = cli.actions
-    lock = threading.Lock()
+    bastion = cli.bastion
 
     def match(signals: list[Signal]) -> list[Match]:
-        with lock:
-            matcher.refresh()
-            return matcher.match_signals(signals)
+        return bastion.look_up(signals, act=False)  # frames alert, not each match
 
     def alert(matches: list[Match], content: dict[str, Any]) -> None:
-        actions.record_matches(matches, content=content)
+        # As the service: the matched banks' actions are queued, and their webhooks are
+        # delivered here, as the service's worker would.
+        queued = bastion.act(matches, content)
+        if queued:
+            bastion.deliver_due(limit=queued)
         for m in matches:
             cli.out.print(
                 f"ALERT at {content['stream_seconds']:.1f} s: {describe_match(m)}", markup=False

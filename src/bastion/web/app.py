@@ -18,10 +18,8 @@ from typing import Any
 from fastapi import FastAPI
 
 from bastion import __version__
-from bastion.actions import WebhookDeliverer
 from bastion.exchange.scheduler import SyncScheduler
 from bastion.settings import Settings
-from bastion.store import Database
 from bastion.web.observability import RequestObserver
 from bastion.web.pages import install_pages
 from bastion.web.problems import install_problem_handlers, problem
@@ -47,7 +45,7 @@ def create_app(settings: Settings | None = None, *, roles: Iterable[str] | None 
     unknown = enabled - ROLES
     if unknown:
         raise ValueError(f"unknown role(s): {', '.join(sorted(unknown))}")
-    services = Services(settings=settings, db=Database.open(settings.database_url))
+    services = Services(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -55,7 +53,7 @@ def create_app(settings: Settings | None = None, *, roles: Iterable[str] | None 
             if "worker" in enabled:
                 # Deliver queued webhooks in the background; several processes share the
                 # outbox safely (each row is claimed before it is sent).
-                deliverer = background.enter_context(WebhookDeliverer(services.db, services.box))
+                deliverer = background.enter_context(services.deliverer())
                 background.enter_context(deliverer.in_background(interval=1.0))
                 # Periodic exchange syncs; a lease per exchange keeps processes apart.
                 scheduler = SyncScheduler(services.syncer, services.exchanges, services.feedback)

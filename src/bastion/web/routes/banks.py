@@ -13,7 +13,7 @@ from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
 from bastion.auth import ApiKey, BankPermission, PermissionDeniedError, Scope
-from bastion.banks import MatchOptions, NewEntry
+from bastion.banks import MatchOptions
 from bastion.exchange.formats import HashListFormat
 from bastion.exchange.transfer import export_bank, import_file
 from bastion.signals import Signal, normalize_signal
@@ -130,11 +130,8 @@ def add_signal_entry(
     signals = tuple(
         Signal(*normalize_signal(s.type, s.value), quality=s.quality) for s in body.signals
     )
-    (entry_id,) = svc.store.add_entries(
-        name,
-        [NewEntry(signals=signals, metadata=body.metadata, note=body.note)],
-        source="api",
-        added_by=f"key:{key.prefix}",
+    entry_id = svc.add_to_bank(
+        name, signals, metadata=body.metadata, note=body.note, added_by=f"key:{key.prefix}"
     )
     return EntryModel.of(svc.store.get_entry(entry_id))
 
@@ -149,15 +146,13 @@ def add_media_entry(
 ) -> EntryModel:
     """Hash an uploaded image and add it as an entry with its PDQ, MD5 and SHA-256."""
     key.check_bank(name, BankPermission.WRITE)
-    options = svc.store.require_bank(name).matching
-    data = read_upload(file, svc.settings.max_media_bytes)
-    content = svc.hash_bytes(
-        data, name=file.filename or "upload", options=options, variants=options.variants
-    )
-    (entry_id,) = svc.store.add_entries(
+    svc.store.require_bank(name)  # before reading the upload
+    entry_id = svc.add_to_bank(
         name,
-        [content.entry(options, metadata={"filename": file.filename or ""}, note=note)],
-        source="media",
+        read_upload(file, svc.settings.max_media_bytes),
+        file.filename or "upload",
+        metadata={"filename": file.filename or ""},
+        note=note,
         added_by=f"key:{key.prefix}",
     )
     return EntryModel.of(svc.store.get_entry(entry_id))

@@ -1,7 +1,9 @@
 """API v1: hash content, match content, look up signals, index status.
 
-A key limited to some banks matches only in the banks it may read: the matches of others,
-their values and metadata, are none of its business.
+Each route only translates HTTP to a use case of the pipeline (`bastion.pipeline.Bastion`):
+check content, look up signals. A key limited to some banks matches only in the banks it may
+read: the matches of others, their values and metadata, are none of its business, and their
+actions do not run.
 """
 
 from __future__ import annotations
@@ -9,9 +11,8 @@ from __future__ import annotations
 from fastapi import Depends, File, Query, UploadFile
 from pydantic import BaseModel, Field
 
-from bastion.actions import content_info
-from bastion.auth import ApiKey, BankPermission, Scope
-from bastion.matching import Match
+from bastion.auth import ApiKey, Scope
+from bastion.pipeline import Checked
 from bastion.signals import Signal, normalize_signal
 from bastion.web.inputs import api_router
 from bastion.web.routes.uploads import read_upload
@@ -38,7 +39,7 @@ def hash_content(
 ) -> HashResult:
     """Compute the signals of an uploaded image (PDQ with quality, MD5, SHA-256)."""
     data = read_upload(file, svc.settings.max_media_bytes)
-    return HashResult.of(svc.hash_bytes(data, name=file.filename or "upload"))
+    return HashResult.of(svc.hash_content(data, file.filename or "upload"))
 
 
 @hashing.get("/hash", response_model=HashResult)
@@ -59,10 +60,7 @@ def match_url(
     key: ApiKey = Depends(require(Scope.MATCH)),
 ) -> MatchResult:
     """Fetch an image from a URL, hash it and match it against every enabled bank."""
-    content = svc.hash_url(url, options=svc.for_matching())
-    matches = _readable(svc.matcher.match_content(content), key)
-    svc.act_on(matches, content_info(content))
-    return MatchResult(content=HashResult.of(content), matches=[MatchModel.of(m) for m in matches])
+    return _result(svc.check_url(url, banks=readable_banks(key)))
 
 
 @matching.post("/match", response_model=MatchResult)
@@ -73,10 +71,7 @@ def match_content(
 ) -> MatchResult:
     """Hash an uploaded image and match it against every enabled bank."""
     data = read_upload(file, svc.settings.max_media_bytes)
-    content = svc.hash_bytes(data, name=file.filename or "upload", options=svc.for_matching())
-    matches = _readable(svc.matcher.match_content(content), key)
-    svc.act_on(matches, content_info(content))
-    return MatchResult(content=HashResult.of(content), matches=[MatchModel.of(m) for m in matches])
+    return _result(svc.check_content(data, file.filename or "upload", banks=readable_banks(key)))
 
 
 @matching.get("/lookup", response_model=MatchResult)
@@ -87,11 +82,9 @@ async def lookup(
     key: ApiKey = Depends(require(Scope.MATCH)),
 ) -> MatchResult:
     """Match one signal (a hash computed elsewhere) against every enabled bank."""
-    type_name, value = normalize_signal(signal_type, signal)
-    matches = await svc.matcher.match_signals_async(
-        [Signal(type_name, value)], banks=readable_banks(key)
+    matches = await svc.look_up_async(
+        [Signal(*normalize_signal(signal_type, signal))], banks=readable_banks(key)
     )
-    await svc.act(matches, {"signals": {type_name: value}})
     return MatchResult(matches=[MatchModel.of(m) for m in matches])
 
 
@@ -112,8 +105,7 @@ async def lookup_many(
     """Match up to 100 signals computed elsewhere at once (any type; a `text` value may be a
     whole message of up to 10,000 characters, too long for a query string)."""
     signals = [Signal(*normalize_signal(s.type, s.value), s.quality) for s in body.signals]
-    matches = await svc.matcher.match_signals_async(signals, banks=readable_banks(key))
-    await svc.act(matches, {"signals": {s.type: s.key for s in signals}})
+    matches = await svc.look_up_async(signals, banks=readable_banks(key))
     return MatchResult(matches=[MatchModel.of(m) for m in matches])
 
 
@@ -129,6 +121,7 @@ def index_status(
     )
 
 
-def _readable(matches: list[Match], key: ApiKey) -> list[Match]:
-    """The matches in banks `key` may read (content is matched against every bank at once)."""
-    return [m for m in matches if key.may(m.bank, BankPermission.READ)]
+def _result(checked: Checked) -> MatchResult:
+    return MatchResult(
+        content=HashResult.of(checked.content), matches=[MatchModel.of(m) for m in checked.matches]
+    )

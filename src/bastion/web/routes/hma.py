@@ -101,7 +101,7 @@ async def _upload(
         if field != "photo":
             raise HmaError(400, f"no such content_type: '{field}'")
         content = await run_in_threadpool(
-            lambda: svc.hash_bytes(
+            lambda: svc.hash_content(
                 read_upload(upload, svc.settings.max_media_bytes),
                 name=upload.filename or "upload",
                 options=options,
@@ -215,7 +215,7 @@ async def hma_lookup(
         found = await _match_each(
             svc, _signals(content, _types(types)), looked_in, seed, bypass=False
         )
-        await svc.act([m for ms in found.values() for m in ms], content_info(content))
+        await svc.act_async([m for ms in found.values() for m in ms], content_info(content))
         by_type = {type_name: _by_bank(ms) for type_name, ms in found.items()}
         return by_type.get(signal_type, {}) if signal_type else by_type
     if not signal or not signal_type:
@@ -224,7 +224,7 @@ async def hma_lookup(
     matches = await svc.matcher.match_signals_async(
         [query], banks=looked_in, include_disabled_banks=_coinflip_banks(seed, bypass=False)
     )
-    await svc.act(matches, {"signals": {query.type: query.value}})
+    await svc.act_async(matches, {"signals": {query.type: query.value}})
     return _by_bank(matches)
 
 
@@ -245,7 +245,7 @@ async def hma_lookup_upload(
     found = await _match_each(
         svc, _signals(content, selected), looked_in, seed, bypass=bypass_coinflip == "true"
     )
-    await svc.act([m for ms in found.values() for m in ms], content_info(content))
+    await svc.act_async([m for ms in found.values() for m in ms], content_info(content))
     return {type_name: _by_bank(ms) for type_name, ms in found.items()}
 
 

@@ -31,10 +31,8 @@ from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
 
-from bastion.banks import BankStore, MatchOptions
-from bastion.hashing import HashedContent
-from bastion.matching import Match, Matcher, NotInMemory, SnapshotShelf
-from bastion.settings import Settings
+from bastion.banks import Derived, MatchOptions
+from bastion.matching import Match, Matcher, NotInMemory
 from bastion.signals import Signal
 
 log = logging.getLogger(__name__)
@@ -55,22 +53,21 @@ class IndexStatus:
 
 
 class LiveMatcher:
+    """`matcher` kept fresh as above; `max_staleness` is the `match_staleness` setting."""
+
     def __init__(
         self,
-        store: BankStore,
-        settings: Settings,
+        matcher: Matcher,
         *,
+        max_staleness: float,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._clock = clock
-        self._max_staleness = settings.match_staleness
+        self._max_staleness = max_staleness
         #: Guards the catch-up bookkeeping below; never held while reading the database.
         self._state = threading.Condition()
         self._fresh_as_of = clock()  # when the reads of the view began
-        shelf = SnapshotShelf.for_database(
-            settings.data_dir, settings.database_url, min_signals=settings.index_snapshot_min_signals
-        )
-        self._matcher = Matcher(store, settings.matching_options(), shelf=shelf)
+        self._matcher = matcher
         #: Catch-ups begun, the newest finished (by number), and when the one under way began.
         self._begun = 0
         self._finished = 0
@@ -82,9 +79,7 @@ class LiveMatcher:
         self._next_in_background: tuple[int, float] | None = None
         self._background: threading.Thread | None = None
         self._closed = False
-        store.on_commit(self._after_write)
-        #: Called with every query's matches (metrics, actions).
-        self.on_matches: Callable[[list[Match]], None] | None = None
+        matcher.store.on_commit(self._after_write)
 
     # Freshness -----------------------------------------------------------------------------
 
@@ -205,12 +200,12 @@ class LiveMatcher:
         *,
         banks: Collection[str] | None = None,
         include_disabled_banks: bool = False,
+        lookups: Iterable[Derived] = (),
     ) -> list[Match]:
-        matches = self._fresh().match_signals(
-            signals, banks=banks, include_disabled_banks=include_disabled_banks
+        """`Matcher.match_signals` on a view fresh enough for a query arriving now."""
+        return self._fresh().match_signals(
+            signals, banks=banks, include_disabled_banks=include_disabled_banks, lookups=lookups
         )
-        self._count(matches)
-        return matches
 
     async def match_signals_async(
         self,
@@ -267,21 +262,11 @@ class LiveMatcher:
                     include_disabled_banks=include_disabled_banks,
                 )
             )
-        self._count(found)
         return found
 
     def options(self) -> MatchOptions:
         """The match options any enabled bank uses (what an upload's hashing must give)."""
         return self._fresh().options()
-
-    def match_content(self, content: HashedContent) -> list[Match]:
-        matches = self._fresh().match_content(content)
-        self._count(matches)
-        return matches
-
-    def _count(self, matches: list[Match]) -> None:
-        if self.on_matches is not None:
-            self.on_matches(matches)
 
     def status(self) -> IndexStatus:
         matcher = self._fresh()

@@ -8,21 +8,28 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from bastion.banks import BankStore, Change, NewEntry
-from bastion.matching import Match
+from bastion.matching import Match, Matcher
+from bastion.pipeline import LiveMatcher
 from bastion.settings import Settings
 from bastion.signals import PdqSignal, Signal
 from bastion.store import Database
-from bastion.web.live import LiveMatcher
 from tests.matching.gated import GUARD_SECONDS, GatedStore, in_a_thread
 
 PDQ_A, PDQ_B = PdqSignal.examples()
 PDQ_C = "ab" * 32
+
+
+def live_matcher(
+    store: BankStore, settings: Settings, staleness: float, *, clock: Callable[[], float]
+) -> LiveMatcher:
+    """A live matcher over `store` that lets views be `staleness` seconds old."""
+    matcher = Matcher(store, settings.matching_options())
+    return LiveMatcher(matcher, max_staleness=staleness, clock=clock)
 
 
 def banks_matching(live: LiveMatcher, value: str) -> list[str]:
@@ -46,7 +53,7 @@ def test_own_writes_at_once_and_other_processes_within_the_staleness(
     store: BankStore, settings: Settings, db: Database
 ) -> None:
     now = [100.0]
-    live = LiveMatcher(store, replace(settings, match_staleness=0.5), clock=lambda: now[0])
+    live = live_matcher(store, settings, 0.5, clock=lambda: now[0])
     other = BankStore(db)  # as another worker or the CLI would write
     other.create_bank("theirs")
     add(other, "theirs", PDQ_A)
@@ -63,7 +70,7 @@ def test_own_writes_at_once_and_other_processes_within_the_staleness(
 def test_staleness_zero_reads_the_change_sequence_before_every_query(
     store: BankStore, settings: Settings, db: Database
 ) -> None:
-    live = LiveMatcher(store, replace(settings, match_staleness=0), clock=lambda: 100.0)
+    live = live_matcher(store, settings, 0, clock=lambda: 100.0)
     other = BankStore(db)
     other.create_bank("theirs")
     add(other, "theirs", PDQ_A)
@@ -75,7 +82,7 @@ def test_a_view_getting_old_is_caught_up_in_the_background(
 ) -> None:
     now = [100.0]
     store = GatedStore(db)
-    live = LiveMatcher(store, replace(settings, match_staleness=1.0), clock=lambda: now[0])
+    live = live_matcher(store, settings, 1.0, clock=lambda: now[0])
     other = BankStore(db)
     other.create_bank("theirs")
     add(other, "theirs", PDQ_A)
@@ -111,7 +118,7 @@ def test_a_look_up_is_answered_while_a_write_through_the_process_is_caught_up(
     store = GatedStore(db)
     store.create_bank("known")
     add(store, "known", PDQ_A)
-    live = LiveMatcher(store, replace(settings, match_staleness=1.0), clock=lambda: 100.0)
+    live = live_matcher(store, settings, 1.0, clock=lambda: 100.0)
     assert banks_matching(live, PDQ_A) == ["known"]  # its entry is known
 
     gate = store.arm("index_rows_for_entries")
@@ -136,7 +143,7 @@ def test_a_look_up_does_not_wait_for_another_look_ups_database_read(
     store.create_bank("known")
     add(store, "known", PDQ_A)
     add(store, "known", PDQ_B)
-    live = LiveMatcher(store, replace(settings, match_staleness=1.0), clock=lambda: 100.0)
+    live = live_matcher(store, settings, 1.0, clock=lambda: 100.0)
     assert banks_matching(live, PDQ_A) == ["known"]  # its entry is known
 
     gate = store.arm("signal_owners")
@@ -169,7 +176,7 @@ def test_a_failed_catch_up_is_reported_to_the_query_that_needs_it(
     now = [100.0]
     store = FailingStore(db)
     store.create_bank("known")
-    live = LiveMatcher(store, replace(settings, match_staleness=1.0), clock=lambda: now[0])
+    live = live_matcher(store, settings, 1.0, clock=lambda: now[0])
     store.down = True
     with caplog.at_level(logging.WARNING, logger="bastion.web.live"):
         add(store, "known", PDQ_A)  # the write stands; catching up with it is logged
@@ -195,7 +202,7 @@ def test_async_queries_stay_on_the_event_loop_unless_the_database_is_needed(
     now = [100.0]
     store.create_bank("known")
     add(store, "known", PDQ_A)
-    live = LiveMatcher(store, replace(settings, match_staleness=1.0), clock=lambda: now[0])
+    live = live_matcher(store, settings, 1.0, clock=lambda: now[0])
     matcher = live._matcher
     calls: list[str] = []  # what ran off the event loop
 
@@ -242,7 +249,7 @@ def test_one_catch_up_serves_every_waiting_query(
     now = [100.0]
     store.create_bank("known")
     add(store, "known", PDQ_A)
-    live = LiveMatcher(store, replace(settings, match_staleness=1.0), clock=lambda: now[0])
+    live = live_matcher(store, settings, 1.0, clock=lambda: now[0])
     live.match_signals([Signal("pdq", PDQ_A)])  # the entry is known
     now[0] += 1.0
     calls: list[str] = []

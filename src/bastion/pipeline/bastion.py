@@ -1,0 +1,390 @@
+"""`Bastion`: the composition root, and the use cases every door calls.
+
+One `Bastion` is built per process from settings (`Bastion.from_settings`): by `create_app`
+for the service and by the command line for a command. It owns the database, the bank store,
+the hasher, the live matcher, the action rules and their outbox, the exchanges and what
+goes with them, each built when first used. The doors (the API, HMA's routes, the CLI,
+stream watchers) only translate their input and output: they hash, check, look up and add
+through the use cases here, so content is hashed with the same lookups, matched with the same
+options and acted on the same way whichever door it came through.
+
+Checking content (`check_content`): hash it with the lookups the enabled banks use (its
+rotations, the picture inside its borders...), match it in every enabled bank with that
+bank's options (and its displayed orientation, `match_exif_orientation`), count the matches,
+and act: queue the matched banks' actions (webhooks, review items) in the outbox, from where
+the service's worker delivers them (`deliver_due`). `act=False` only reports.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Collection, Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.concurrency import run_in_threadpool
+
+from bastion.actions import ActionStore, WebhookDeliverer, content_info
+from bastion.auth import ApiKeyStore
+from bastion.banks import ALL_OFF, BankStore, MatchOptions, NewEntry
+from bastion.conversations.store import ConversationStore
+from bastion.exchange.feedback import FeedbackQueue
+from bastion.exchange.secrets import CredentialBox
+from bastion.exchange.store import ExchangeStore
+from bastion.exchange.sync import Syncer
+from bastion.federation.publisher import CollabStore
+from bastion.federation.signing import SigningKey
+from bastion.hashing import ContentHasher, HashedContent
+from bastion.matching import Match, Matcher, SnapshotShelf
+from bastion.media import fetch, read_media
+from bastion.pdq import PdqMode
+from bastion.pipeline.checks import Checked, signals_info
+from bastion.pipeline.live import LiveMatcher
+from bastion.settings import Settings
+from bastion.signals import Signal
+from bastion.store import Database
+from bastion.store.private_files import make_owner_only
+from bastion.streams import StreamRegistry
+
+#: Called with the matches of every check and look-up (the service counts them).
+MatchHook = Callable[[list[Match]], None]
+
+
+class Bastion:
+    """The stores, hasher and matcher of one process, and the use cases over them."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        operator: bool = False,
+        actor: str = "scheduler",
+        on_matches: MatchHook | None = None,
+    ) -> None:
+        self.settings = settings
+        #: The operator's own command line: exchanges may name files (`exchange_files_dir`).
+        self.operator = operator
+        #: Who runs exchange syncs started here (the audit log's actor).
+        self.actor = actor
+        self.on_matches = on_matches
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        operator: bool = False,
+        actor: str = "scheduler",
+        on_matches: MatchHook | None = None,
+    ) -> Bastion:
+        """The composition root for `settings`; the database is opened when first needed.
+
+        `operator`: the command line of the server's operator (exchanges may read and write
+        files); `actor`: who the audit log names for exchange syncs; `on_matches`: called
+        with every check's and look-up's matches (metrics)."""
+        return cls(settings, operator=operator, actor=actor, on_matches=on_matches)
+
+    def open(self) -> None:
+        """Open the database and the action rules now rather than when first used (a
+        service, at start-up): the data directory is made owner-only whatever an older
+        version made it, and webhook secrets an older version kept in clear are sealed."""
+        _ = self.actions
+
+    # What it owns ----------------------------------------------------------------------
+
+    @cached_property
+    def db(self) -> Database:
+        opened = Database.open(self.settings.database_url)
+        make_owner_only(self.settings.data_dir)  # whatever an older version made it
+        return opened
+
+    @cached_property
+    def box(self) -> CredentialBox:
+        """Seals and opens exchange credentials and webhook secrets (see `secret_key`)."""
+        return self.settings.credential_box()
+
+    @cached_property
+    def store(self) -> BankStore:
+        return BankStore(self.db)
+
+    @cached_property
+    def keys(self) -> ApiKeyStore:
+        return ApiKeyStore(self.db, cache_seconds=self.settings.api_key_cache_seconds)
+
+    @cached_property
+    def hasher(self) -> ContentHasher:
+        return ContentHasher(self.settings.hashing_options())
+
+    @cached_property
+    def _hash_slots(self) -> threading.BoundedSemaphore:
+        # Decoding and hashing are CPU- and memory-heavy: more at once than there are cores
+        # only adds memory (each 12 MP image needs ~200 MB of buffers), not throughput.
+        return threading.BoundedSemaphore(os.cpu_count() or 2)
+
+    @cached_property
+    def matcher(self) -> LiveMatcher:
+        """This process's matcher, kept fresh within `match_staleness` (`LiveMatcher`)."""
+        shelf = SnapshotShelf.for_database(
+            self.settings.data_dir,
+            self.settings.database_url,
+            min_signals=self.settings.index_snapshot_min_signals,
+        )
+        matcher = Matcher(self.store, self.settings.matching_options(), shelf=shelf)
+        return LiveMatcher(matcher, max_staleness=self.settings.match_staleness)
+
+    @cached_property
+    def actions(self) -> ActionStore:
+        """The action rules; webhook secrets an older version kept in clear are sealed."""
+        actions = ActionStore(self.db, self.box)
+        actions.seal_clear_secrets()
+        return actions
+
+    @cached_property
+    def conversations(self) -> ConversationStore:
+        return ConversationStore(self.db, self.settings.conversation_scorer(), self.actions)
+
+    @cached_property
+    def exchanges(self) -> ExchangeStore:
+        return ExchangeStore(
+            self.db, self.box, access=self.settings.exchange_access(operator=self.operator)
+        )
+
+    @cached_property
+    def feedback(self) -> FeedbackQueue:
+        return FeedbackQueue(
+            self.db, self.box, access=self.settings.exchange_access(operator=self.operator)
+        )
+
+    @cached_property
+    def syncer(self) -> Syncer:
+        return Syncer(self.store, self.exchanges, actor=self.actor)
+
+    @cached_property
+    def collabs(self) -> CollabStore:
+        return CollabStore(self.db, self.keys)
+
+    @cached_property
+    def signing_key(self) -> SigningKey:
+        return self.settings.signing_key()
+
+    @cached_property
+    def streams(self) -> StreamRegistry:
+        """The live-stream watches, and this process's watchers: frames are looked up like
+        any signal, and an alert acts on its matches."""
+        return StreamRegistry(
+            self.db,
+            lambda signals: self.look_up(signals, act=False),  # frames alert, not matches
+            self._alert,
+            self.settings.fetch_policy(),
+            pdq_mode=PdqMode(self.settings.pdq_mode),
+            limit=self.settings.max_stream_watches,
+        )
+
+    def _alert(self, matches: list[Match], content: dict[str, object]) -> None:
+        """A stream watcher's alert: the matched banks' actions are queued."""
+        self.act(matches, content)
+
+    def deliverer(self) -> WebhookDeliverer:
+        """A deliverer of the outbox's webhooks (close it after use)."""
+        return WebhookDeliverer(self.db, self.box)
+
+    # Hashing ---------------------------------------------------------------------------
+
+    def _lookups(self, for_matching: bool, options: MatchOptions | None) -> MatchOptions:
+        if options is not None:
+            return options
+        return self.matcher.options() if for_matching else ALL_OFF
+
+    def hash_content(
+        self,
+        data: bytes,
+        name: str = "content",
+        *,
+        for_matching: bool = False,
+        options: MatchOptions | None = None,
+        variants: bool = False,
+    ) -> HashedContent:
+        """The signals of `data` (an image or a video), in one of the process's hashing
+        slots. `for_matching`: with the lookups any enabled bank uses (what a check needs);
+        `options`: those of a bank with these options instead; `variants`: with the crops
+        and tilts an entry of a bank with the `variants` option stores."""
+        lookups = self._lookups(for_matching, options)
+        with self._hash_slots:
+            return self.hasher.hash_bytes(data, name=name, options=lookups, variants=variants)
+
+    def hash_file(
+        self,
+        path: Path,
+        *,
+        for_matching: bool = False,
+        options: MatchOptions | None = None,
+        variants: bool = False,
+    ) -> HashedContent:
+        """`hash_content` of a file (read under `max_media_bytes`)."""
+        data = read_media(path, max_bytes=self.settings.max_media_bytes)
+        return self.hash_content(
+            data, str(path), for_matching=for_matching, options=options, variants=variants
+        )
+
+    def hash_url(
+        self,
+        url: str,
+        *,
+        for_matching: bool = False,
+        options: MatchOptions | None = None,
+        variants: bool = False,
+    ) -> HashedContent:
+        """`hash_content` of what `url` serves (public addresses only, `fetch_policy`)."""
+        fetched = fetch(url, self.settings.fetch_policy())  # network time holds no slot
+        return self.hash_content(
+            fetched.data,
+            urlsplit(fetched.url).hostname or "url",
+            for_matching=for_matching,
+            options=options,
+            variants=variants,
+        )
+
+    # Checking and looking up -----------------------------------------------------------
+
+    def check_content(
+        self,
+        content: bytes | HashedContent,
+        name: str = "content",
+        *,
+        banks: Collection[str] | None = None,
+        include_disabled_banks: bool = False,
+        act: bool = True,
+    ) -> Checked:
+        """Hash `content` (bytes) with the lookups the enabled banks use, match it in every
+        enabled bank (or those of `banks`; `include_disabled_banks` adds the switched-off
+        ones) with each bank's options, and unless `act` is false queue the matched banks'
+        actions. Content already hashed should have been hashed `for_matching`."""
+        hashed = (
+            content
+            if isinstance(content, HashedContent)
+            else self.hash_content(content, name, for_matching=True)
+        )
+        signals = list(hashed.signals)
+        if self.settings.match_exif_orientation and hashed.displayed_pdq is not None:
+            signals.append(hashed.displayed_pdq)
+        matches = self.matcher.match_signals(
+            signals,
+            banks=banks,
+            include_disabled_banks=include_disabled_banks,
+            lookups=hashed.lookups,
+        )
+        self._count(matches)
+        queued = self.act(matches, content_info(hashed)) if act else 0
+        return Checked(hashed, matches, queued)
+
+    def check_url(
+        self, url: str, *, banks: Collection[str] | None = None, act: bool = True
+    ) -> Checked:
+        """`check_content` of what `url` serves (public addresses only)."""
+        return self.check_content(self.hash_url(url, for_matching=True), banks=banks, act=act)
+
+    def look_up(
+        self,
+        signals: Sequence[Signal],
+        *,
+        banks: Collection[str] | None = None,
+        include_disabled_banks: bool = False,
+        act: bool = True,
+    ) -> list[Match]:
+        """Matches of signals computed elsewhere, in every enabled bank (or those of
+        `banks`...); unless `act` is false, the matched banks' actions are queued."""
+        matches = self.matcher.match_signals(
+            signals, banks=banks, include_disabled_banks=include_disabled_banks
+        )
+        self._count(matches)
+        if act:
+            self.act(matches, signals_info(signals))
+        return matches
+
+    async def look_up_async(
+        self,
+        signals: Sequence[Signal],
+        *,
+        banks: Collection[str] | None = None,
+        include_disabled_banks: bool = False,
+        act: bool = True,
+    ) -> list[Match]:
+        """`look_up` for an event loop: answered in place when it can be (no database read,
+        no video work, no rule to act on the matches), else in a worker thread."""
+        matches = await self.matcher.match_signals_async(
+            list(signals), banks=banks, include_disabled_banks=include_disabled_banks
+        )
+        self._count(matches)
+        if act:
+            await self.act_async(matches, signals_info(signals))
+        return matches
+
+    def _count(self, matches: list[Match]) -> None:
+        if self.on_matches is not None:
+            self.on_matches(matches)
+
+    # Acting ----------------------------------------------------------------------------
+
+    def act(self, matches: list[Match], content: dict[str, Any]) -> int:
+        """Queue the matched banks' actions (webhooks, review items) in the outbox, with
+        `content` describing what matched (`bastion.actions.content_info`); returns how
+        many were queued."""
+        if not matches:
+            return 0
+        return self.actions.record_matches(matches, content=content)
+
+    async def act_async(self, matches: list[Match], content: dict[str, Any]) -> None:
+        """`act` for an event loop: in place when no bank of `matches` has a rule (no
+        database write), else in a worker thread."""
+        if matches and not self.actions.surely_idle(matches):
+            await run_in_threadpool(self.act, matches, content)
+
+    def deliver_due(self, limit: int = 100) -> int:
+        """Deliver up to `limit` due webhooks now (one attempt each: a failure waits in the
+        outbox for its retry); returns how many were delivered. The service's worker does
+        this every second; a process without one calls it after acting."""
+        with self.deliverer() as deliverer:
+            return deliverer.deliver_due(limit)
+
+    # Adding ----------------------------------------------------------------------------
+
+    def add_to_bank(
+        self,
+        bank: str,
+        content: bytes | HashedContent | Sequence[Signal],
+        name: str = "content",
+        *,
+        metadata: dict[str, Any] | None = None,
+        note: str = "",
+        added_by: str | None = None,
+    ) -> int:
+        """Add one entry to `bank`; returns its id. From media (bytes, hashed with the
+        bank's options; or content hashed with ``options=`` the bank's, and ``variants``
+        as they say), its signals and the derived signals the bank keeps; or from signals
+        computed elsewhere."""
+        options = self.store.require_bank(bank).matching
+        if isinstance(content, bytes):
+            content = self.hash_content(content, name, options=options, variants=options.variants)
+        if isinstance(content, HashedContent):
+            entry = content.entry(options, metadata=metadata or {}, note=note)
+            source = "media"
+        else:
+            entry = NewEntry(signals=tuple(content), metadata=metadata or {}, note=note)
+            source = "api"
+        (entry_id,) = self.store.add_entries(bank, [entry], source=source, added_by=added_by)
+        return entry_id
+
+    # Shutting down ---------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Write the keys' last uses still noted, stop the matcher's catch-up thread, and
+        close the database (whatever of these was opened)."""
+        if "keys" in self.__dict__:
+            self.keys.uses.flush()
+        if "matcher" in self.__dict__:
+            self.matcher.close()
+        if "db" in self.__dict__:
+            self.db.close()
