@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.actions.conftest import Receiver, receiver  # noqa: F401 (fixture)
 from tests.cli.conftest import CliRunner
 from tests.media.hls import HlsServer, encode_segments, pattern_frames
 from tests.videos import edit, encode_frames, synthetic_frames, synthetic_video
@@ -44,19 +45,26 @@ def test_hash_bank_and_match_a_video(cli: CliRunner, tmp_path: Path) -> None:
 
 
 def test_stream_watch_alerts_on_a_known_video_in_a_live_stream(
-    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cli: CliRunner,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    receiver: Receiver,  # noqa: F811
 ) -> None:
     monkeypatch.setenv("BASTION_FETCH_ALLOW_NETWORKS", "127.0.0.1/32")
     known_frames = synthetic_frames(22, seconds=5, fps=10)
     (tmp_path / "known.mp4").write_bytes(encode_frames(known_frames, fps=10))
     assert cli("bank", "create", "videos").code == 0
     assert cli("bank", "add", "videos", tmp_path / "known.mp4").code == 0
+    assert cli("action", "add-webhook", "videos", receiver.url).code == 0
     frames = pattern_frames(2) + known_frames + pattern_frames(2)
     with HlsServer(encode_segments(frames), live=True) as server:
         run = cli("stream", "watch", server.url, "--duration", "30")
     assert run.code == 0, run.err
     assert re.search(r"ALERT at \d+\.\d s: bank videos  entry 1  ", run.out)
     assert "alerts, lag" in run.err
+    # It acts as the service does: the bank's webhook was delivered while it watched.
+    (delivered,) = receiver.requests
+    assert (delivered.json()["bank"], delivered.json()["content"]["kind"]) == ("videos", "stream")
 
 
 def test_stream_watch_refuses_a_bad_url(cli: CliRunner) -> None:

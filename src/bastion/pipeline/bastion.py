@@ -318,8 +318,8 @@ class Bastion:
             list(signals), banks=banks, include_disabled_banks=include_disabled_banks
         )
         self._count(matches)
-        if act:
-            await self.act_async(matches, signals_info(signals))
+        if act and matches and not self.actions.surely_idle(matches):  # else nothing to queue
+            await run_in_threadpool(self.act, matches, signals_info(signals))
         return matches
 
     def _count(self, matches: list[Match]) -> None:
