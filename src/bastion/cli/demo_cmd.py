@@ -31,12 +31,9 @@ def demo(
 def _run(cli: CliContext, root: Path) -> None:
     from PIL import Image, ImageEnhance
 
-    from bastion.banks import BankStore
-    from bastion.hashing import ContentHasher
-    from bastion.matching import Matcher
+    from bastion.pipeline import Bastion
     from bastion.samples import write_samples
     from bastion.settings import Settings
-    from bastion.store import Database
 
     out = cli.out
     settings = Settings.load(data_dir=root / "data", pdq_mode=cli.pdq_mode)
@@ -56,30 +53,25 @@ def _run(cli: CliContext, root: Path) -> None:
         image.save(target, quality=70)
         altered.append(target)
 
-    db = Database.open(settings.database_url)
+    bastion = Bastion.from_settings(settings)  # as every command and the service
     try:
-        store = BankStore(db)
-        hasher = ContentHasher(settings.hashing_options())
-        bank = store.create_bank(
+        options = bastion.store.create_bank(
             "demo-known", description="Benign sample images standing in for known content"
-        )
-        entries = [
-            hasher.hash_file(p, variants=bank.matching.variants).entry(
-                bank.matching, metadata={"filename": p.name}
+        ).matching
+        for p in known:
+            content = bastion.hash_file(p, options=options, variants=options.variants)
+            bastion.add_to_bank(
+                "demo-known", content, metadata={"filename": p.name}, added_by="demo"
             )
-            for p in known
-        ]
-        store.add_entries("demo-known", entries, source="media", added_by="demo")
         out.print(f"1. hashed {len(known)} sample images into bank [bold]demo-known[/bold]")
 
-        matcher = Matcher(store, settings.matching_options())
         table = Table("query", "what it is", "result", "distance")
         table.columns[0].no_wrap = True
         for path, what in [
             *((p, "altered copy") for p in altered),
             *((p, "unrelated image") for p in unrelated),
         ]:
-            matches = matcher.match_content(hasher.hash_file(path))
+            matches = bastion.check_content(bastion.hash_file(path, for_matching=True)).matches
             best = min(
                 (m for m in matches if m.signal_type == "pdq"),
                 key=lambda m: m.distance,
@@ -99,4 +91,4 @@ def _run(cli: CliContext, root: Path) -> None:
             markup=False,
         )
     finally:
-        db.close()
+        bastion.close()
