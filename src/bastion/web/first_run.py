@@ -5,12 +5,11 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from bastion.auth import ApiKeyStore, Scope
-from bastion.banks import BankStore, MatchOptions
-from bastion.hashing import ContentHasher
+from bastion.auth import Scope
+from bastion.banks import MatchOptions
+from bastion.pipeline import Bastion
 from bastion.samples import write_samples
 from bastion.settings import Settings
-from bastion.store import Database
 
 DEMO_BANK = "demo"
 DEMO_SEEDS = range(1, 7)
@@ -19,20 +18,18 @@ DEMO_SEEDS = range(1, 7)
 def prepare(settings: Settings) -> str | None:
     """Create the database, an admin key if none exists, and the demo bank if there are no
     banks. Returns the new admin key's secret (to print once), or None."""
-    db = Database.open(settings.database_url)
+    bastion = Bastion.from_settings(settings)
     try:
         secret = None
-        keys = ApiKeyStore(db)
-        if not keys.has_admin_key():
-            secret = keys.create(
+        if not bastion.keys.has_admin_key():
+            secret = bastion.keys.create(
                 "admin (created on first run)", [Scope.ADMIN], actor="first run"
             ).secret
-        store = BankStore(db)
-        if not store.list_banks():
-            seed_demo_bank(store, settings)
+        if not bastion.store.list_banks():
+            seed_demo_bank(bastion)
         return secret
     finally:
-        db.close()
+        bastion.close()
 
 
 def try_line(secret: str, url: str) -> str:
@@ -40,22 +37,20 @@ def try_line(secret: str, url: str) -> str:
     return f"Try: curl -H 'Authorization: Bearer {secret}' {url}/api/v1/banks"
 
 
-def seed_demo_bank(store: BankStore, settings: Settings) -> None:
+def seed_demo_bank(bastion: Bastion) -> None:
     """A bank of the hashes of generated benign sample images (`bastion.samples`)."""
-    hasher = ContentHasher(settings.hashing_options())
-    with tempfile.TemporaryDirectory(prefix="bastion-demo-") as tmp:
-        paths = write_samples(Path(tmp), DEMO_SEEDS)
-        options = MatchOptions()
-        entries = [
-            hasher.hash_file(p, variants=options.variants).entry(
-                options, metadata={"sample": p.name}
-            )
-            for p in paths
-        ]
-    store.create_bank(
+    options = MatchOptions()
+    bastion.store.create_bank(
         DEMO_BANK,
         description="Demo: hashes of generated benign sample images (bastion.samples seeds 1-6)",
         matching=options,
         actor="first run",
     )
-    store.add_entries(DEMO_BANK, entries, source="media", added_by="first run")
+    with tempfile.TemporaryDirectory(prefix="bastion-demo-") as tmp:
+        for path in write_samples(Path(tmp), DEMO_SEEDS):
+            bastion.add_to_bank(
+                DEMO_BANK,
+                bastion.hash_file(path, options=options, variants=options.variants),
+                metadata={"sample": path.name},
+                added_by="first run",
+            )
