@@ -136,10 +136,14 @@ class LiveMatcher:
             self._catch_up(number, began, in_background=True)
 
     def close(self) -> None:
-        """Stop the background thread (at shutdown)."""
+        """Stop the background thread (at shutdown), once the catch-up it may be running
+        has finished: the database is closed next, and must not be closed under it."""
         with self._state:
             self._closed = True
             self._state.notify_all()
+            background = self._background
+        if background is not None and background is not threading.current_thread():
+            background.join()
 
     def _catch_up(self, number: int, began: float, *, in_background: bool = False) -> None:
         """Run catch-up `number`, claimed at `began`; raises what the store raised, or in
