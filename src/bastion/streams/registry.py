@@ -62,6 +62,10 @@ class _Running:
 
 
 class StreamRegistry:
+    """The watches on `db`, and this process's watchers: each looks its frames up with
+    `match` and hands an alert's matches to `alert`. The service passes its pipeline's look-up
+    and act (`bastion.pipeline.Bastion.streams`), so a stream's matches act as any other."""
+
     def __init__(
         self,
         db: Database,
