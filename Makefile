@@ -25,7 +25,7 @@ $(RUNTIME): pyproject.toml constraints.txt | $(BIN)/python
 	@touch $@
 
 $(DEV): pyproject.toml constraints.txt | $(BIN)/python
-	$(PIP) install -c constraints.txt -e '.[dev]'
+	$(PIP) install -c constraints.txt -e '.[dev]' -e tests/plugins/bastion-dhash
 	@touch $@ $(RUNTIME)
 
 ## Run the HTTP service on http://$(HOST):$(PORT) (first run: prints an admin API key, seeds a

@@ -225,6 +225,15 @@ SETTINGS: tuple[Setting, ...] = (
         unit="pixels",
     ),
     Setting(
+        "image_signals",
+        str,
+        "pdq",
+        "Image hashes computed for images besides `md5` and `sha256`: `pdq`, and the image "
+        "hashes of installed plugins (docs/plugins.md), e.g. `pdq,dhash`. Installing a plugin "
+        "changes nothing until it is named here.",
+        listed=True,
+    ),
+    Setting(
         "video_signals",
         str,
         "vpdq,tmk_pdqf",
@@ -400,6 +409,7 @@ class Settings:
     max_image_pixels: int
     max_video_seconds: float
     max_video_frame_pixels: int
+    image_signals: str
     video_signals: str
     vpdq_seconds_per_hash: float
     vpdq_query_match_percent: float
@@ -490,6 +500,7 @@ class Settings:
             pdq_mode=PdqMode(self.pdq_mode),
             max_media_bytes=self.max_media_bytes,
             max_image_pixels=self.max_image_pixels,
+            image_hashes=tuple(name.lower() for name in listed_values(self.image_signals)),
             video_limits=self.video_limits(),
             video_hashes=self.video_signal_types(),
             vpdq_seconds_per_hash=self.vpdq_seconds_per_hash,

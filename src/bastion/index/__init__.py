@@ -1,25 +1,21 @@
-"""Matching indexes: exact, a brute-force Hamming reference, the fast multi-index, video
-frames (vPDQ) and video descriptors (TMK)."""
+"""Matching indexes: exact, a brute-force Hamming reference and the fast multi-index. A
+signal type with values of another kind brings its own index (vPDQ's frames, TMK's
+descriptors: `bastion.signals`)."""
 
 from bastion.index.base import IndexHit, SignalIndex
 from bastion.index.codes import hex_to_words, words_to_hex
 from bastion.index.exact import ExactIndex
-from bastion.index.frames import FrameIndex, FramePairs
 from bastion.index.hamming import BruteForceHammingIndex
 from bastion.index.multi import MultiIndexHammingIndex
-from bastion.index.similarity import TmkIndex
 from bastion.index.snapshot import HammingSnapshot
 
 __all__ = [
     "BruteForceHammingIndex",
     "ExactIndex",
-    "FrameIndex",
-    "FramePairs",
     "HammingSnapshot",
     "IndexHit",
     "MultiIndexHammingIndex",
     "SignalIndex",
-    "TmkIndex",
     "hex_to_words",
     "words_to_hex",
 ]

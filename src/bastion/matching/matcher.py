@@ -31,33 +31,22 @@ from typing import Any
 
 from bastion.banks import ALL_OFF, Bank, BankStore, Derived, IndexRow, MatchOptions, SignalOwner
 from bastion.hashing import HashedContent
-from bastion.index import (
-    ExactIndex,
-    FrameIndex,
-    FramePairs,
-    IndexHit,
-    MultiIndexHammingIndex,
-    SignalIndex,
-    TmkIndex,
-)
+from bastion.index import IndexHit, MultiIndexHammingIndex, SignalIndex
 from bastion.matching.catch_up import STEP_CHANGES, ChangeStep, read_steps
 from bastion.matching.snapshots import Generation, SnapshotShelf
 from bastion.matching.thresholds import threshold_for
 from bastion.signals import (
-    SIGNAL_TYPES,
+    Deferred,
+    Judge,
     MatchingOptions,
-    MatchKind,
-    PdqSignal,
     Signal,
     SignalType,
-    TmkPdqfSignal,
-    VpdqFeature,
-    VpdqSignal,
+    Verdict,
     get_signal_type,
+    signal_types,
 )
 from bastion.store.models import utcnow
-from bastion.tmk import TmkFeatures, level2_score
-from bastion.vpdq import VideoComparison, summarise
+from bastion.vpdq import VideoComparison
 
 log = logging.getLogger(__name__)
 
@@ -66,19 +55,13 @@ SHELF_CHECK_SECONDS = 10.0
 #: Entries remembered for confirming hits (forgotten all at once when full).
 OWNER_CACHE_SIZE = 100_000
 
-#: Signal types whose values are long (a video's frames, a descriptor): read in small pages.
-_VIDEO_KINDS = (MatchKind.FRAMES, MatchKind.SIMILARITY)
-_VIDEO_TYPES = tuple(n for n, t in SIGNAL_TYPES.items() if t.match_kind in _VIDEO_KINDS)
-_VIDEO_PAGE_SIZE = 200
+#: Values of types with `SignalType.long_values` are read in pages of this many.
+_LONG_PAGE_SIZE = 200
 
-#: What a video hit amounts to under one bank's threshold: (distance, score, comparison),
-#: or None where it does not match there.
-_Verdict = tuple[int, float | None, VideoComparison | None]
-_Judge = Callable[[int], _Verdict | None]
 #: An index hit, the query signal, its type, the threshold of each bank that may match,
-#: for video types the judge of the hit under a bank's threshold, and how the query signal
-#: was derived from the upload (None for the upload's own signals).
-_Candidate = tuple[IndexHit, Signal, type[SignalType], dict[int, int], _Judge | None, str | None]
+#: the type's judge of the hit under a bank's threshold (None: its distance decides), and
+#: how the query signal was derived from the upload (None for the upload's own signals).
+_Candidate = tuple[IndexHit, Signal, type[SignalType], dict[int, int], Judge | None, str | None]
 #: Candidates found in memory, and work that finds more by reading the database (TMK's level
 #: 2 reads the bank's whole values), done after the index lock is released.
 _Found = tuple[list[_Candidate], list[Callable[[], list[_Candidate]]]]
@@ -136,6 +119,9 @@ class Matcher:
         self._step_changes = step_changes
         self._shelf = shelf
         self._clock = clock
+        #: The registry, read once (`signal_types` reads the entry points on first use).
+        self._types = signal_types()
+        self._long_types = [n for n, t in self._types.items() if t.long_values]
         self._indexes: dict[str, SignalIndex] = {}
         self._banks: dict[int, Bank] = {}
         self._generation: Generation | None = None
@@ -172,14 +158,14 @@ class Matcher:
         while rows := self.store.scan_index_rows(
             after_signal_id=after,
             limit=self._page_size,
-            exclude_types=[*exclude, *_VIDEO_TYPES],
+            exclude_types=[*exclude, *self._long_types],
         ):
             self._add_rows(self._indexes, rows)
             after = rows[-1].signal_id
-        for type_name in set(_VIDEO_TYPES) - set(exclude):
+        for type_name in set(self._long_types) - set(exclude):
             after = 0
             while rows := self.store.scan_index_rows(
-                after_signal_id=after, limit=_VIDEO_PAGE_SIZE, only_types=[type_name]
+                after_signal_id=after, limit=_LONG_PAGE_SIZE, only_types=[type_name]
             ):
                 self._add_rows(self._indexes, rows)
                 after = rows[-1].signal_id
@@ -285,9 +271,11 @@ class Matcher:
         self, indexes: dict[str, SignalIndex], rows: list[IndexRow], *, new_types: bool = True
     ) -> None:
         by_type: dict[str, tuple[list[int], list[str]]] = {}
+        options = self.matching_options
         for row in rows:
-            if not self._matchable(row.signal_type, row.quality):
-                continue
+            signal_type = self._types.get(row.signal_type)
+            if signal_type is None or not signal_type.matchable(row.quality, options):
+                continue  # a type no longer installed stays in the store, unmatched
             if not new_types and row.signal_type not in indexes:
                 continue
             ids, values = by_type.setdefault(row.signal_type, ([], []))
@@ -296,9 +284,7 @@ class Matcher:
         for type_name, (ids, values) in by_type.items():
             index = indexes.get(type_name)
             if index is None:
-                index = indexes[type_name] = _new_index(
-                    get_signal_type(type_name), self.matching_options
-                )
+                index = indexes[type_name] = self._types[type_name].new_index(options)
             index.add(ids, values)
 
     def _remove(self, indexes: dict[str, SignalIndex], signals: Iterable[tuple[int, str]]) -> None:
@@ -322,11 +308,6 @@ class Matcher:
     def _private_size(self) -> int:
         """Codes held in this process's memory rather than in a mapped snapshot."""
         return sum(index.private_size for index in self._hamming_indexes().values())
-
-    def _matchable(self, type_name: str, quality: int | None) -> bool:
-        if type_name == PdqSignal.name and quality is not None:
-            return quality >= self.matching_options.pdq_min_quality
-        return True
 
     # Matching ------------------------------------------------------------------------------
 
@@ -402,13 +383,14 @@ class Matcher:
         them needs video work. Memory only: called with the index lock held."""
         candidates: list[_Candidate] = []
         later: list[Callable[[], list[_Candidate]]] = []
+        options = self.matching_options
         for signal, how in queries:
             signal_type = get_signal_type(signal.type)
             index = self._indexes.get(signal_type.name)
-            if index is None or not self._matchable(signal.type, signal.quality):
+            if index is None or not signal_type.matchable(signal.quality, options):
                 continue
             limits = {
-                b.id: threshold_for(b, signal_type, self.matching_options)
+                b.id: threshold_for(b, signal_type, options)
                 for b in self._banks.values()
                 if (b.enabled or include_disabled_banks)
                 and (banks is None or b.name in banks)
@@ -416,85 +398,31 @@ class Matcher:
             }
             if not limits:
                 continue
-            if isinstance(index, FrameIndex | TmkIndex) and not may_read:
+            if signal_type.long_values and not may_read:
                 return None  # video work is long: never on a caller's event loop
-            if isinstance(index, FrameIndex):
-                candidates += self._frame_candidates(index, signal, limits)
-            elif isinstance(index, TmkIndex):
-                later += self._tmk_candidates(index, signal, limits)
-            else:
-                value = signal_type.normalize(signal.value)
-                candidates += [
-                    (hit, signal, signal_type, limits, None, how)
-                    for key in signal_type.lookup_keys(value)
-                    for hit in index.query(key, max(limits.values()))
-                ]
+            found, deferred = signal_type.candidates(
+                index, signal.value, max(limits.values()), options
+            )
+            candidates += [(hit, signal, signal_type, limits, judge, how) for hit, judge in found]
+            later += [
+                functools.partial(self._read_candidates, work, signal, signal_type, limits, how)
+                for work in deferred
+            ]
         return candidates, later
 
-    def _frame_candidates(
-        self, index: FrameIndex, signal: Signal, limits: dict[int, int]
-    ) -> list[_Candidate]:
-        """Bank videos with frames near the query's, each judged by vPDQ's shares."""
-        query = VpdqSignal.parse(signal.value)
-        return [
-            (
-                IndexHit(min(d for *_, d in pairs), video_id),
-                signal,
-                VpdqSignal,
-                limits,
-                functools.partial(self._judge_frames, query, index.features(video_id), pairs),
-                None,
-            )
-            for video_id, pairs in index.frame_pairs(query, max(limits.values())).items()
-        ]
-
-    def _judge_frames(
+    def _read_candidates(
         self,
-        query: list[VpdqFeature],
-        bank: list[VpdqFeature],
-        pairs: FramePairs,
-        limit: int,
-    ) -> _Verdict | None:
-        """A bank video's verdict: its frame pairs within `limit`, against vPDQ's shares."""
-        comparison = summarise(
-            query,
-            bank,
-            [p for p in pairs if p[2] <= limit],
-            min_quality=self.matching_options.pdq_min_quality,
-        )
-        if not comparison.passes(
-            self.matching_options.vpdq_query_match_percent,
-            self.matching_options.vpdq_bank_match_percent,
-        ):
-            return None
-        return comparison.distance, None, comparison
-
-    def _tmk_candidates(
-        self, index: TmkIndex, signal: Signal, limits: dict[int, int]
-    ) -> list[Callable[[], list[_Candidate]]]:
-        """Bank videos passing TMK's level 1 (in memory); the work that reads those and
-        judges them by level 2 is returned, to run without the index lock."""
-        query = TmkPdqfSignal.decode(signal.value)
-        level1 = [
-            tmk_id for tmk_id, _ in index.level1(query, self.matching_options.tmk_level1_threshold)
-        ]
-        if not level1:
-            return []
-        return [functools.partial(self._tmk_level2, query, level1, signal, limits)]
-
-    def _tmk_level2(
-        self, query: TmkFeatures, level1: list[int], signal: Signal, limits: dict[int, int]
+        work: Deferred,
+        signal: Signal,
+        signal_type: type[SignalType],
+        limits: dict[int, int],
+        how: str | None,
     ) -> list[_Candidate]:
-        found: list[_Candidate] = []
-        values = self.store.signal_values(level1)
-        for tmk_id in level1:
-            if tmk_id not in values:
-                continue
-            score = level2_score(query, TmkPdqfSignal.decode(values[tmk_id]))
-            if score >= self.matching_options.tmk_level2_threshold:
-                judge = functools.partial(_scored, score)
-                found.append((IndexHit(0, tmk_id), signal, TmkPdqfSignal, limits, judge, None))
-        return found
+        """Candidates that `work` finds reading whole values from the store (no lock held)."""
+        return [
+            (hit, signal, signal_type, limits, judge, how)
+            for hit, judge in work(self.store.signal_values)
+        ]
 
     def _confirm(
         self,
@@ -505,7 +433,7 @@ class Matcher:
     ) -> list[Match]:
         """The candidates whose entries match: one per entry and signal type, nearest first.
         Memory only, on what the caller gathered: it needs no lock."""
-        best: dict[tuple[int, str], tuple[_Verdict, Signal, SignalOwner, str | None]] = {}
+        best: dict[tuple[int, str], tuple[Verdict, Signal, SignalOwner, str | None]] = {}
         for hit, signal, signal_type, limits, judge, how in candidates:
             owner = owners.get(hit.id)
             if owner is None or not owner.enabled or owner.bank_id not in banks:
@@ -586,21 +514,3 @@ class Matcher:
     def __len__(self) -> int:
         """How many signals are indexed."""
         return sum(self.sizes().values())
-
-
-def _new_index(signal_type: type[SignalType], options: MatchingOptions) -> SignalIndex:
-    """An empty index of the kind `signal_type`'s values need."""
-    match signal_type.match_kind:
-        case MatchKind.HAMMING:
-            return MultiIndexHammingIndex(bits=signal_type.max_distance)
-        case MatchKind.FRAMES:
-            return FrameIndex(min_quality=options.pdq_min_quality)
-        case MatchKind.SIMILARITY:
-            return TmkIndex()
-        case MatchKind.EXACT:
-            return ExactIndex()
-
-
-def _scored(score: float, limit: int) -> _Verdict:
-    """The verdict of a similarity hit, the same under every bank's threshold."""
-    return 0, score, None

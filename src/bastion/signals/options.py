@@ -24,6 +24,9 @@ class HashingOptions:
     max_media_bytes: int = 100 * 1024 * 1024
     #: Largest image decoded, in pixels (guards against decompression bombs).
     max_image_pixels: int = 64_000_000
+    #: The image hashes computed besides the file digests, by signal type name: PDQ, and
+    #: those of plugins only where named (installing a plugin changes nothing by itself).
+    image_hashes: tuple[str, ...] = ("pdq",)
     #: Longest video and largest frame decoded.
     video_limits: VideoLimits = field(default_factory=VideoLimits)
     #: The video hashes computed besides the file digests, by signal type name, in order.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bastion.signals.base import FileDigestSignalType
+from bastion.signals.base import Content, FileDigestSignalType
 
 
 class Sha256Signal(FileDigestSignalType):
@@ -10,3 +10,4 @@ class Sha256Signal(FileDigestSignalType):
     description = "SHA-256 digest of the file's bytes; matches byte-identical copies only."
     algorithm = "sha256"
     hex_length = 64
+    content = frozenset({Content.IMAGE_FILE, Content.VIDEO_FILE})

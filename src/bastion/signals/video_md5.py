@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bastion.signals.base import FileDigestSignalType
+from bastion.signals.base import Content, FileDigestSignalType
 
 
 class VideoMd5Signal(FileDigestSignalType):
@@ -10,3 +10,4 @@ class VideoMd5Signal(FileDigestSignalType):
     description = "MD5 digest of a video file's bytes; matches byte-identical copies only."
     algorithm = "md5"
     hex_length = 32
+    content = frozenset({Content.VIDEO_FILE})

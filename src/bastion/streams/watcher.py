@@ -1,12 +1,14 @@
 """`StreamWatcher`: one live stream, its sampled frames matched as they arrive.
 
-Each sampled frame (`bastion.media.stream.StreamReader`) is PDQ-hashed and matched twice at
-once: as a `pdq` signal against image banks and as a one-frame `vpdq` signal against the
-frames of bank videos. When `min_frames` frames within `window_seconds` of stream time have
-matched the same bank entry, the watcher raises an alert for it: the caller's `alert` (the
-bank's actions) runs at once, in the watcher's thread. An entry alerts again only after
-`realert_seconds` without alerting. The watcher's figures (frames, alerts, lag, the time
-from a first matching frame to its alert) can be read from any thread.
+Each sampled frame (`bastion.media.stream.StreamReader`) is hashed by every image signal
+type (PDQ, and those of plugins) and matched at once as those signals against image banks
+and as each video type's signal of one frame (`SignalType.from_frame`: a one-frame `vpdq`)
+against the frames of bank videos. When `min_frames` frames within `window_seconds` of
+stream time have matched the same bank entry, the watcher raises an alert for it: the
+caller's `alert` (the bank's actions) runs at once, in the watcher's thread. An entry
+alerts again only after `realert_seconds` without alerting. The watcher's figures (frames,
+alerts, lag, the time from a first matching frame to its alert) can be read from any
+thread.
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 
+from bastion.hashing import computed_types
 from bastion.matching import Match
 from bastion.media.stream import LiveFrame, StreamOptions, StreamReader
-from bastion.pdq import PdqMode, hash_rgb
-from bastion.signals import PdqSignal, Signal, VpdqFeature, VpdqSignal
+from bastion.pdq import PdqMode
+from bastion.signals import Content, HashingOptions, Signal, signal_types
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +80,9 @@ class StreamWatcher:
         self.error: str | None = None
         self._match = match
         self._alert = alert
-        self._mode = pdq_mode
+        self._hashing = HashingOptions(pdq_mode=pdq_mode)
+        self._image_types = computed_types(Content.IMAGE, self._hashing.image_hashes)
+        self._video_types = [t for t in signal_types().values() if Content.VIDEO in t.content]
         self._clock = clock
         #: Per (bank, entry): (stream seconds, arrival) of recent matching frames.
         self._recent: dict[tuple[str, int], list[tuple[float, float]]] = {}
@@ -115,14 +120,11 @@ class StreamWatcher:
     def watch_frame(self, frame: LiveFrame) -> list[Match]:
         """Match one frame; returns the matches that raised an alert (often none)."""
         self.figures.frames += 1
-        digest = hash_rgb(np.ascontiguousarray(frame.pixels), self._mode)
-        feature = VpdqFeature(digest.hash, digest.quality, 0.0)
-        matches = self._match(
-            [
-                Signal(PdqSignal.name, digest.hash, digest.quality),
-                Signal(VpdqSignal.name, VpdqSignal.serialize([feature])),
-            ]
-        )
+        pixels = np.ascontiguousarray(frame.pixels)
+        hashes = {t.name: t.hash_pixels(pixels, self._hashing) for t in self._image_types}
+        signals = [h.signal for h in hashes.values()]
+        signals += [s for t in self._video_types if (s := t.from_frame(hashes)) is not None]
+        matches = self._match(signals)
         if not matches:
             return []
         self.figures.matched_frames += 1
@@ -150,7 +152,7 @@ class StreamWatcher:
                     "name": public_url(self.url),
                     "kind": "stream",
                     "stream_seconds": round(frame.seconds, 3),
-                    "signals": {PdqSignal.name: digest.hash},
+                    "signals": {name: h.signal.value for name, h in hashes.items()},
                 },
             )
             now = self._clock()

@@ -5,11 +5,13 @@ as Meta's matcher does and finds the time segments where they agree (`comparison
 """
 
 from bastion.vpdq.comparison import Segment, VideoComparison, compare_videos, summarise
+from bastion.vpdq.features import VpdqFeature
 from bastion.vpdq.hashing import VpdqFrame, VpdqHasher, VpdqHashes, vpdq_frames
 
 __all__ = [
     "Segment",
     "VideoComparison",
+    "VpdqFeature",
     "VpdqFrame",
     "VpdqHasher",
     "VpdqHashes",

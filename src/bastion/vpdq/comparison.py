@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bastion.index.codes import distances, hex_to_words
-from bastion.signals import VpdqFeature
+from bastion.vpdq.features import VpdqFeature
 
 #: (query frame position, bank frame position, PDQ distance) of two frames that match.
 FramePair = tuple[int, int, int]

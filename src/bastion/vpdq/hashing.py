@@ -23,7 +23,7 @@ from bastion.media.video import (
     quarter_turns,
 )
 from bastion.pdq import PdqMode, hash_rgb
-from bastion.signals import VpdqFeature
+from bastion.vpdq.features import VpdqFeature
 
 
 @dataclass(frozen=True)
