@@ -1,17 +1,26 @@
 """Exchange kinds from other packages (entry point group `bastion.exchanges`): discovered
-beside the built-in kinds, with every name checked unique and every entry point checked."""
+beside the built-in kinds, with every name checked unique and every entry point checked; the
+test plugin package (tests/plugins/bastion-dhash, installed by `make test`) adds one that
+syncs into a bank with no edit to bastion."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from importlib.metadata import EntryPoint
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
 
+from bastion.banks import BankStore
 from bastion.errors import ConfigurationError
 from bastion.exchange.api import Exchange, FetchPage, JsonObject
 from bastion.exchange.impl import BUILT_IN, ENTRY_POINT_GROUP, exchange_kinds, kinds_from
+from bastion.exchange.secrets import CredentialBox
+from bastion.exchange.store import ExchangeStore
+from bastion.exchange.sync import Syncer
+from bastion.settings import Settings
+from bastion.signals import get_signal_type
 
 
 class TinyExchange(Exchange):
@@ -51,6 +60,21 @@ def test_a_registered_kind_is_discovered_and_works() -> None:
 
 def test_installed_kinds_include_every_built_in_one() -> None:
     assert set(exchange_kinds()) >= {cls.kind for cls in BUILT_IN}
+
+
+def test_the_test_plugin_kind_is_installed_and_syncs_into_a_bank(
+    store: BankStore, settings: Settings, tmp_path: Path
+) -> None:
+    assert exchange_kinds()["dhash_sample"].__module__ == "bastion_dhash_sample"
+    box = CredentialBox.for_settings("", tmp_path / "keys")
+    exchanges = ExchangeStore(store.db, box, access=settings.exchange_access(operator=False))
+    store.create_bank("samples")
+    exchanges.add("dhash-samples", kind="dhash_sample", bank="samples", config={})
+    result = Syncer(store, exchanges).sync("dhash-samples")
+    assert (result.error, result.counts.added) == (None, 2)
+    stored = [s for e in store.iter_entries("samples") for s in e.signals]
+    assert sorted(s.value for s in stored) == sorted(get_signal_type("dhash").examples())
+    assert {s.type for s in stored} == {"dhash"}
 
 
 @pytest.mark.parametrize(
