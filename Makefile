@@ -24,7 +24,7 @@ $(RUNTIME): pyproject.toml constraints.txt | $(BIN)/python
 	$(PIP) install -c constraints.txt -e .
 	@touch $@
 
-$(DEV): pyproject.toml constraints.txt | $(BIN)/python
+$(DEV): pyproject.toml constraints.txt tests/plugins/bastion-dhash/pyproject.toml | $(BIN)/python
 	$(PIP) install -c constraints.txt -e '.[dev]' -e tests/plugins/bastion-dhash
 	@touch $@ $(RUNTIME)
 
