@@ -31,6 +31,9 @@ _CHANGES = cast(Table, ChangeRow.__table__)
 
 @dataclass(frozen=True)
 class Change:
+    """One change: its sequence number, what happened, to which bank, and to which entry
+    (None for a change to the bank itself)."""
+
     seq: int
     op: ChangeOp
     bank_id: int
