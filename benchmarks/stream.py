@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from tests.media.hls import HlsServer, colour_frames, encode_segments, pattern_frames  # noqa: E402
 from tests.videos import encode_frames, synthetic_frames  # noqa: E402
 
-from bastion.banks import BankStore, NewEntry  # noqa: E402
+from bastion.banks import BankStore, Derived, NewEntry  # noqa: E402
 from bastion.hashing import ContentHasher  # noqa: E402
 from bastion.matching import Match, Matcher  # noqa: E402
 from bastion.media.fetch import FetchPolicy  # noqa: E402
@@ -69,9 +69,9 @@ def watch_once(matcher: Matcher, segments: list[bytes]) -> tuple[float, float]:
     lock = threading.Lock()
     alerted = threading.Event()
 
-    def match(signals: list[Signal]) -> list[Match]:
+    def match(signals: list[Signal], lookups: list[Derived]) -> list[Match]:
         with lock:
-            return matcher.match_signals(signals)
+            return matcher.match_signals(signals, lookups=lookups)
 
     def alert(matches: list[Match], content: dict[str, object]) -> None:
         alerted.set()

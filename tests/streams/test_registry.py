@@ -25,7 +25,7 @@ def registry(db: Database) -> Iterator[Registry]:
     def make(limit: int = 4, lease_seconds: float = 15.0) -> StreamRegistry:
         registry = StreamRegistry(
             db,
-            lambda signals: [],
+            lambda signals, lookups: [],
             lambda m, c: None,
             LOCAL,
             limit=limit,

@@ -35,9 +35,9 @@ def test_a_known_video_in_a_live_stream_raises_one_alert_with_actions(
     matcher = Matcher(store, settings.matching_options())
     lock = threading.Lock()
 
-    def match(signals):  # type: ignore[no-untyped-def]
+    def match(signals, lookups):  # type: ignore[no-untyped-def]
         with lock:
-            return matcher.match_signals(signals)
+            return matcher.match_signals(signals, lookups=lookups)
 
     alerts: list[tuple[list[Match], dict]] = []
 

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from bastion.cli.context import CliContext
     from bastion.matching import Match
     from bastion.media.fetch import FetchPolicy
-    from bastion.signals import Signal
 
 app = typer.Typer(help="Watch live streams (HLS, RTMP) for known content.", no_args_is_help=True)
 
@@ -57,15 +56,11 @@ def watch(
     Exit status: 0 if an alert was raised, 1 if none, 2 if the stream could not be read.
     """
     from bastion.media.stream import StreamOptions
-    from bastion.pdq import PdqMode
     from bastion.streams import StreamWatcher, WatchPolicy, public_url
 
     cli: CliContext = ctx.obj
     addresses = _checked(cli, url)
     bastion = cli.bastion
-
-    def match(signals: list[Signal]) -> list[Match]:
-        return bastion.look_up(signals, act=False)  # frames alert, not each match
 
     def alert(matches: list[Match], content: dict[str, Any]) -> None:
         # As the service: the matched banks' actions are queued, and their webhooks are
@@ -78,13 +73,14 @@ def watch(
                 f"ALERT at {content['stream_seconds']:.1f} s: {describe_match(m)}", markup=False
             )
 
-    watcher = StreamWatcher(
+    watcher = StreamWatcher(  # frames hashed and looked up as the service's watchers do
         url,
-        match,
+        bastion.look_up_frame,
         alert,
         options=StreamOptions(sample_seconds=sample_seconds, addresses=addresses),
         policy=WatchPolicy(min_frames=min_frames),
-        pdq_mode=PdqMode(cli.settings.pdq_mode),
+        hashing=cli.settings.hashing_options(),
+        lookups_wanted=bastion.matcher.options,
     )
     previous = signal.signal(signal.SIGINT, lambda *_: watcher.stop_event.set())
     cli.err.print(f"watching {public_url(url)} (Ctrl-C stops)", markup=False)

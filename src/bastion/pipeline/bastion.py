@@ -29,7 +29,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bastion.actions import ActionStore, WebhookDeliverer, content_info
 from bastion.auth import ApiKeyStore
-from bastion.banks import ALL_OFF, BankStore, MatchOptions, NewEntry
+from bastion.banks import ALL_OFF, BankStore, Derived, MatchOptions, NewEntry
 from bastion.conversations.store import ConversationStore
 from bastion.exchange.feedback import FeedbackQueue
 from bastion.exchange.secrets import CredentialBox
@@ -40,7 +40,6 @@ from bastion.federation.signing import SigningKey
 from bastion.hashing import ContentHasher, HashedContent
 from bastion.matching import Match, Matcher, SnapshotShelf
 from bastion.media import fetch, read_media
-from bastion.pdq import PdqMode
 from bastion.pipeline.checks import Checked, signals_info
 from bastion.pipeline.live import LiveMatcher
 from bastion.settings import Settings
@@ -172,14 +171,16 @@ class Bastion:
 
     @cached_property
     def streams(self) -> StreamRegistry:
-        """The live-stream watches, and this process's watchers: frames are looked up like
-        any signal, and an alert acts on its matches."""
+        """The live-stream watches, and this process's watchers: frames are hashed as
+        uploads are and looked up with the lookups the banks use (`look_up_frame`), and an
+        alert acts on its matches."""
         return StreamRegistry(
             self.db,
-            lambda signals: self.look_up(signals, act=False),  # frames alert, not matches
+            self.look_up_frame,
             self._alert,
             self.settings.fetch_policy(),
-            pdq_mode=PdqMode(self.settings.pdq_mode),
+            hashing=self.settings.hashing_options(),
+            lookups_wanted=self.matcher.options,
             limit=self.settings.max_stream_watches,
         )
 
@@ -320,6 +321,14 @@ class Bastion:
         self._count(matches)
         if act and matches and not self.actions.surely_idle(matches):  # else nothing to queue
             await run_in_threadpool(self.act, matches, signals_info(signals))
+        return matches
+
+    def look_up_frame(self, signals: list[Signal], lookups: list[Derived]) -> list[Match]:
+        """A stream frame's matches: its signals, and its lookups (rotations, the picture
+        inside its borders...) in the banks whose options allow each. Nothing is queued: a
+        watcher acts on an alert, made of several frames (`act`)."""
+        matches = self.matcher.match_signals(signals, lookups=lookups)
+        self._count(matches)
         return matches
 
     def _count(self, matches: list[Match]) -> None:

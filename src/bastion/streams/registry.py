@@ -29,15 +29,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
+from bastion.banks import ALL_OFF, MatchOptions
 from bastion.errors import BastionError, ValidationError
-from bastion.matching import Match
 from bastion.media.fetch import FetchError, FetchPolicy, ForbiddenAddressError
 from bastion.media.stream import StreamOptions, check_stream_address
-from bastion.pdq import PdqMode
-from bastion.signals import Signal
+from bastion.signals import HashingOptions
 from bastion.store.database import Database
 from bastion.store.models import utcnow
-from bastion.streams.watcher import Alert, StreamWatcher, WatchPolicy, public_url
+from bastion.streams.watcher import Alert, MatchFrame, StreamWatcher, WatchPolicy, public_url
 from bastion.streams.watches import WatchFiguresReport, WatchStatus, WatchStore
 
 log = logging.getLogger(__name__)
@@ -62,21 +61,23 @@ class _Running:
 
 
 class StreamRegistry:
-    """The watches on `db`, and this process's watchers: each looks its frames up with
-    `match` and hands an alert's matches to `alert`. The service passes its pipeline's look-up
-    and act (`bastion.pipeline.Bastion.streams`), so a stream's matches act as any other."""
+    """The watches on `db`, and this process's watchers: each hashes its frames as
+    `hashing` says, looks them up with `match` (with the lookups `lookups_wanted` names) and
+    hands an alert's matches to `alert`. The service passes its pipeline's look-up and act
+    (`bastion.pipeline.Bastion.streams`), so a stream's matches act as any other."""
 
     def __init__(
         self,
         db: Database,
-        match: Callable[[list[Signal]], list[Match]],
+        match: MatchFrame,
         alert: Alert,
         policy: FetchPolicy,
         *,
         limit: int,
         options: StreamOptions | None = None,
         watch_policy: WatchPolicy | None = None,
-        pdq_mode: PdqMode = PdqMode.FAST,
+        hashing: HashingOptions | None = None,
+        lookups_wanted: Callable[[], MatchOptions] = lambda: ALL_OFF,
         lease_seconds: float = 15.0,
     ) -> None:
         self.watches = WatchStore(db)
@@ -87,7 +88,8 @@ class StreamRegistry:
         self._policy = policy
         self._options = replace(options or StreamOptions(sample_seconds=0.5), addresses=policy)
         self._watch_policy = watch_policy or WatchPolicy()
-        self._mode = pdq_mode
+        self._hashing = hashing
+        self._lookups_wanted = lookups_wanted
         self._limit = limit
         self._lease = timedelta(seconds=lease_seconds)
         self._lock = threading.Lock()  # one sync at a time; guards _running
@@ -145,7 +147,8 @@ class StreamRegistry:
                     self._alert,
                     options=self._options,
                     policy=self._watch_policy,
-                    pdq_mode=self._mode,
+                    hashing=self._hashing,
+                    lookups_wanted=self._lookups_wanted,
                 )
                 self._running[claim.id] = _Running(watcher, claim.earlier)
                 watcher.start()

@@ -3,7 +3,9 @@
 Each sampled frame (`bastion.media.stream.StreamReader`) is hashed by every image signal
 type (PDQ, and those of plugins) and matched at once as those signals against image banks
 and as each video type's signal of one frame (`SignalType.from_frame`: a one-frame `vpdq`)
-against the frames of bank videos. When `min_frames` frames within `window_seconds` of
+against the frames of bank videos, and by the same lookups as an upload where a bank's match
+options ask for them (`bastion.variants.lookups`: a rotated or letterboxed picture in the
+stream is found as it would be uploaded). When `min_frames` frames within `window_seconds` of
 stream time have matched the same bank entry, the watcher raises an alert for it: the
 caller's `alert` (the bank's actions) runs at once, in the watcher's thread. An entry
 alerts again only after `realert_seconds` without alerting. The watcher's figures (frames,
@@ -22,15 +24,19 @@ from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 
+from bastion.banks import ALL_OFF, Derived, MatchOptions
 from bastion.hashing import computed_types
 from bastion.matching import Match
 from bastion.media.stream import LiveFrame, StreamOptions, StreamReader
 from bastion.pdq import PdqMode
 from bastion.signals import Content, HashingOptions, Signal, signal_types
+from bastion.variants import lookups
 
 log = logging.getLogger(__name__)
 
-MatchSignals = Callable[[list[Signal]], list[Match]]
+#: Looks a frame up: its signals, and its lookups (its rotations, the picture inside its
+#: borders...), each matched in the banks whose match options allow it.
+MatchFrame = Callable[[list[Signal], list[Derived]], list[Match]]
 #: Called with the matches of an alert and what the stream content was at that moment.
 Alert = Callable[[list[Match], dict[str, object]], None]
 
@@ -64,12 +70,13 @@ class StreamWatcher:
     def __init__(
         self,
         url: str,
-        match: MatchSignals,
+        match: MatchFrame,
         alert: Alert,
         *,
         options: StreamOptions | None = None,
         policy: WatchPolicy | None = None,
-        pdq_mode: PdqMode = PdqMode.FAST,
+        hashing: HashingOptions | None = None,
+        lookups_wanted: Callable[[], MatchOptions] = lambda: ALL_OFF,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.url = url
@@ -80,7 +87,9 @@ class StreamWatcher:
         self.error: str | None = None
         self._match = match
         self._alert = alert
-        self._hashing = HashingOptions(pdq_mode=pdq_mode)
+        self._hashing = hashing or HashingOptions(pdq_mode=PdqMode.FAST)
+        #: The lookups the banks use now (`Matcher.options`), asked for each frame.
+        self._lookups_wanted = lookups_wanted
         self._image_types = computed_types(Content.IMAGE, self._hashing.image_hashes)
         self._video_types = [t for t in signal_types().values() if Content.VIDEO in t.content]
         self._clock = clock
@@ -124,7 +133,10 @@ class StreamWatcher:
         hashes = {t.name: t.hash_pixels(pixels, self._hashing) for t in self._image_types}
         signals = [h.signal for h in hashes.values()]
         signals += [s for t in self._video_types if (s := t.from_frame(hashes)) is not None]
-        matches = self._match(signals)
+        derived = lookups(
+            pixels, list(hashes.values()), self._image_types, self._hashing, self._lookups_wanted()
+        )
+        matches = self._match(signals, derived)
         if not matches:
             return []
         self.figures.matched_frames += 1
