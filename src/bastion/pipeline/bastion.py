@@ -180,7 +180,7 @@ class Bastion:
             self._alert,
             self.settings.fetch_policy(),
             hashing=self.settings.hashing_options(),
-            lookups_wanted=self.matcher.options,
+            lookups_wanted=lambda: self.matcher.options(),  # the index loads on first use
             limit=self.settings.max_stream_watches,
         )
 
