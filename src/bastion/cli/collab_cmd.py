@@ -9,19 +9,11 @@ from rich.table import Table
 
 if TYPE_CHECKING:
     from bastion.cli.context import CliContext
-    from bastion.federation.publisher import CollabStore
 
 app = typer.Typer(
     help="Collaborations: banks this instance publishes to partners, as a signed feed.",
     no_args_is_help=True,
 )
-
-
-def _collabs(cli: CliContext) -> CollabStore:
-    from bastion.auth import ApiKeyStore
-    from bastion.federation.publisher import CollabStore
-
-    return CollabStore(cli.db, ApiKeyStore(cli.db))
 
 
 @app.command("create")
@@ -43,7 +35,7 @@ def create(
     from bastion.audit import cli_actor
 
     cli: CliContext = ctx.obj
-    made = _collabs(cli).create(
+    made = cli.bastion.collabs.create(
         name, bank, description=description, include_fetched=include_fetched, actor=cli_actor()
     )
     cli.out.print(f"created collaboration {made.name}: {', '.join(made.banks)}", markup=False)
@@ -54,7 +46,7 @@ def list_collabs(ctx: typer.Context) -> None:
     """Collaborations with their banks and partners."""
     cli: CliContext = ctx.obj
     table = Table("name", "banks", "partners", "fetched entries", "generation")
-    for c in _collabs(cli).list():
+    for c in cli.bastion.collabs.list():
         table.add_row(
             c.name,
             ", ".join(c.banks),
@@ -78,7 +70,7 @@ def set_banks(
     from bastion.audit import cli_actor
 
     cli: CliContext = ctx.obj
-    changed = _collabs(cli).set_banks(name, bank, actor=cli_actor())
+    changed = cli.bastion.collabs.set_banks(name, bank, actor=cli_actor())
     cli.out.print(f"{changed.name} now publishes {', '.join(changed.banks)}", markup=False)
 
 
@@ -92,7 +84,7 @@ def add_partner(
     from bastion.audit import cli_actor
 
     cli: CliContext = ctx.obj
-    made = _collabs(cli).add_partner(collab, partner, actor=cli_actor())
+    made = cli.bastion.collabs.add_partner(collab, partner, actor=cli_actor())
     key = cli.settings.signing_key()
     cli.err.print(f"partner {partner} added to {collab}; its API key (shown once):")
     cli.out.print(made.secret, markup=False)
@@ -116,7 +108,7 @@ def remove_partner(
     from bastion.audit import cli_actor
 
     cli: CliContext = ctx.obj
-    _collabs(cli).remove_partner(collab, partner, actor=cli_actor())
+    cli.bastion.collabs.remove_partner(collab, partner, actor=cli_actor())
     cli.out.print(f"removed partner {partner} from {collab}; its key is revoked", markup=False)
 
 
@@ -126,7 +118,7 @@ def remove(ctx: typer.Context, name: str = typer.Argument(..., help="Collaborati
     from bastion.audit import cli_actor
 
     cli: CliContext = ctx.obj
-    _collabs(cli).remove(name, actor=cli_actor())
+    cli.bastion.collabs.remove(name, actor=cli_actor())
     cli.out.print(f"removed collaboration {name}", markup=False)
 
 
@@ -146,7 +138,7 @@ def feedback(
     """Partners' feedback on what this instance published, newest first."""
     cli: CliContext = ctx.obj
     table = Table("id", "partner", "entry", "opinion", "note", "received")
-    for f in _collabs(cli).feedback(name):
+    for f in cli.bastion.collabs.feedback(name):
         table.add_row(
             str(f.id), f.partner, str(f.entry_id), f.opinion, f.note,
             f.received_at.strftime("%Y-%m-%d %H:%M:%S"),

@@ -41,7 +41,7 @@ def create(
 ) -> None:
     """Create a key and print it once: it is stored only as a digest."""
     from bastion.audit import cli_actor
-    from bastion.auth import ApiKeyStore, Scope
+    from bastion.auth import Scope
 
     cli: CliContext = ctx.obj
     scopes = []
@@ -56,7 +56,7 @@ def create(
         if not sep or not name_part:
             raise ValidationError(f"--bank expects BANK=read,write,export, got {pair!r}")
         grants = {**(grants or {}), name_part: [p.strip() for p in permissions.split(",")]}
-    new = ApiKeyStore(cli.db).create(
+    new = cli.bastion.keys.create(
         name, scopes, rate_limit=rate_limit, banks=grants, actor=cli_actor()
     )
     cli.err.print(f"created key {new.key.prefix} ({name}); store it now, it is not shown again:")
@@ -70,10 +70,8 @@ def list_keys(
 ) -> None:
     """List keys (prefixes, names, scopes, state, created, last used to within a minute);
     secrets are never shown."""
-    from bastion.auth import ApiKeyStore
-
     cli: CliContext = ctx.obj
-    keys = ApiKeyStore(cli.db).list()
+    keys = cli.bastion.keys.list()
     if as_json:
         doc = [
             {
@@ -116,8 +114,7 @@ def revoke(
     """Revoke a key: a running service answers 401 to it within api_key_cache_seconds
     (default 5 s), the time each of its workers remembers a key it has checked."""
     from bastion.audit import cli_actor
-    from bastion.auth import ApiKeyStore
 
     cli: CliContext = ctx.obj
-    revoked = ApiKeyStore(cli.db).revoke(key, actor=cli_actor())
+    revoked = cli.bastion.keys.revoke(key, actor=cli_actor())
     cli.out.print(f"revoked key {revoked.prefix} ({revoked.name})", markup=False)
