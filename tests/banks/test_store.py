@@ -49,10 +49,16 @@ def test_bank_lifecycle(store: BankStore) -> None:
         store.get_bank("partner-list")
 
 
-@pytest.mark.parametrize("name", ["", "has space", "-lead", "x" * 65, "semi;colon", "é"])
+@pytest.mark.parametrize("name", ["", "has space", "-lead", ".lead", "x" * 256, "semi;colon", "é"])
 def test_bad_bank_names_are_refused(store: BankStore, name: str) -> None:
     with pytest.raises(ValidationError, match="invalid bank name"):
         store.create_bank(name)
+
+
+@pytest.mark.parametrize("name", ["_LEADING_UNDERSCORE", "x" * 255, "A.b-c_9"])
+def test_bank_names_hma_accepts_are_stored_whole(store: BankStore, name: str) -> None:
+    store.create_bank(name)
+    assert store.get_bank(name).name == name
 
 
 @pytest.mark.parametrize(

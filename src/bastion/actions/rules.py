@@ -33,6 +33,7 @@ from bastion import audit
 from bastion.actions.events import check_content, match_event
 from bastion.actions.secrets import StoredSecrets, seal
 from bastion.actions.webhook import new_secret, validate_secret, validate_webhook_url
+from bastion.banks.model import MAX_BANK_NAME_LENGTH
 from bastion.errors import ConfigurationError, NotFoundError, ValidationError
 from bastion.store.database import Database
 from bastion.store.models import ActionRuleRow, BankRow, OutboxRow, ReviewItemRow, utcnow
@@ -401,7 +402,8 @@ def _nearest_per_entry(matches: Iterable[Match]) -> list[Match]:
 
 
 def _bank_row(s: Session, name: str) -> BankRow:
-    row = s.scalar(select(BankRow).where(BankRow.name == checked_text(name, "bank", max_length=64)))
+    name = checked_text(name, "bank", max_length=MAX_BANK_NAME_LENGTH)
+    row = s.scalar(select(BankRow).where(BankRow.name == name))
     if row is None:
         raise NotFoundError(f"no bank named {name!r}")
     return row

@@ -15,8 +15,12 @@ from bastion.errors import ValidationError
 from bastion.pdq import DIHEDRAL_NAMES
 from bastion.signals import MatchKind, Signal, get_signal_type
 
-#: Bank names: 1-64 letters, digits, '_', '-' or '.', starting with a letter or digit.
-BANK_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+#: Longest bank name, in characters (HMA's).
+MAX_BANK_NAME_LENGTH = 255
+#: Bank names: letters, digits, '_', '-' or '.', not starting with '-' or '.'. Every name HMA
+#: accepts (UPPER_WITH_UNDERSCORE, up to 255 characters) is one. Exchange and collaboration
+#: names follow the same rule.
+BANK_NAME_PATTERN = rf"^[A-Za-z0-9_][A-Za-z0-9_.-]{{0,{MAX_BANK_NAME_LENGTH - 1}}}$"
 _BANK_NAME = re.compile(BANK_NAME_PATTERN)
 #: Longest bank description, in characters.
 MAX_DESCRIPTION_LENGTH = 2_000
@@ -197,8 +201,8 @@ class Opinion(StrEnum):
 def validate_bank_name(name: str) -> str:
     if not isinstance(name, str) or not _BANK_NAME.fullmatch(name):
         raise ValidationError(
-            f"invalid bank name {name!r}: use 1-64 letters, digits, '_', '-' or '.', "
-            "starting with a letter or digit"
+            f"invalid bank name {name!r}: use 1-{MAX_BANK_NAME_LENGTH} letters, digits, '_', "
+            "'-' or '.', starting with a letter, digit or '_'"
         )
     return name
 

@@ -367,7 +367,8 @@ class BankStore:
         exclude_types: Collection[str] = (),
         only_types: Collection[str] | None = None,
     ) -> list[IndexRow]:
-        """A page of matchable signals (of enabled entries), in signal id order."""
+        """A page of matchable signals (of every entry, switched off or not: the matcher
+        judges that when it confirms a hit), in signal id order."""
         query = _INDEX_ROWS.where(SignalRow.id > after_signal_id)
         if exclude_types:
             query = query.where(SignalRow.signal_type.not_in(list(exclude_types)))
@@ -377,7 +378,7 @@ class BankStore:
             return [IndexRow(*r) for r in s.execute(query.order_by(SignalRow.id).limit(limit))]
 
     def index_rows_for_entries(self, entry_ids: Sequence[int]) -> list[IndexRow]:
-        """The matchable signals of those of `entry_ids` that exist and are enabled."""
+        """The matchable signals of those of `entry_ids` that exist."""
         rows: list[IndexRow] = []
         with self.db.session() as s:
             for part in chunks(entry_ids):
@@ -417,7 +418,7 @@ class BankStore:
             .group_by(SignalRow.signal_type)
         )
         with self.db.session() as s:
-            return {type_name: count for type_name, count in s.execute(query)}
+            return {type_name: int(count) for type_name, count in s.execute(query)}
 
     def signal_owners(self, signal_ids: Sequence[int]) -> dict[int, SignalOwner]:
         """The entry of each of `signal_ids` that still exists, read fresh."""
@@ -475,19 +476,15 @@ class BankStore:
         return row
 
 
-_INDEX_ROWS = (
-    select(
-        SignalRow.id,
-        SignalRow.entry_id,
-        SignalRow.bank_id,
-        SignalRow.signal_type,
-        func.coalesce(SignalRow.payload, SignalRow.value),
-        SignalRow.quality,
-        EntryRow.disabled_until,
-    )
-    .join(EntryRow, EntryRow.id == SignalRow.entry_id)
-    .where(EntryRow.enabled.is_(True))
-)
+_INDEX_ROWS = select(
+    SignalRow.id,
+    SignalRow.entry_id,
+    SignalRow.bank_id,
+    SignalRow.signal_type,
+    func.coalesce(SignalRow.payload, SignalRow.value),
+    SignalRow.quality,
+    EntryRow.disabled_until,
+).join(EntryRow, EntryRow.id == SignalRow.entry_id)
 
 
 def _bank(row: BankRow, entry_count: int | None = None) -> Bank:

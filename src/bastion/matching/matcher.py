@@ -318,12 +318,15 @@ class Matcher:
         now: datetime | None = None,
         banks: Collection[str] | None = None,
         include_disabled_banks: bool = False,
+        include_disabled_entries: bool = False,
         lookups: Iterable[Derived] = (),
     ) -> list[Match]:
         """Matches of `signals` in enabled banks and active entries, nearest first.
 
         `banks` restricts matching to those bank names; `include_disabled_banks` also
-        matches banks that are switched off (HMA's "bypass coinflip"). `lookups` are the
+        matches banks that are switched off (HMA's "bypass coinflip"), and
+        `include_disabled_entries` entries switched off or disabled until a time to come
+        (HMA's raw look-up, which reports whatever its index holds). `lookups` are the
         upload's derived signals, each matched in the banks whose `MatchOptions` allow it.
         The index finds candidates; each is then checked against its entry as of the last
         refresh or newer (entry enabled, its bank's threshold and options), so a hit is never
@@ -340,7 +343,9 @@ class Matcher:
         if not candidates:
             return []
         owners = self._owners_of({hit.id for hit, *_ in candidates})
-        return self._confirm(candidates, owners, known_banks, now or utcnow())
+        return self._confirm(
+            candidates, owners, known_banks, now or utcnow(), include_disabled_entries
+        )
 
     def match_signals_in_memory(
         self,
@@ -348,6 +353,7 @@ class Matcher:
         *,
         banks: Collection[str] | None = None,
         include_disabled_banks: bool = False,
+        include_disabled_entries: bool = False,
     ) -> list[Match] | NotInMemory:
         """`match_signals`, if it can be answered from memory at once; else why not: a
         refresh is applying a step, or confirming a candidate needs a database read, or a
@@ -368,7 +374,7 @@ class Matcher:
             known_banks = self._banks
         finally:
             self._lock.release()
-        return self._confirm(candidates, owners, known_banks, utcnow())
+        return self._confirm(candidates, owners, known_banks, utcnow(), include_disabled_entries)
 
     def _candidates(
         self,
@@ -430,20 +436,24 @@ class Matcher:
         owners: dict[int, SignalOwner],
         banks: dict[int, Bank],
         now: datetime,
+        include_disabled_entries: bool = False,
     ) -> list[Match]:
         """The candidates whose entries match: one per entry and signal type, nearest first.
         Memory only, on what the caller gathered: it needs no lock."""
         best: dict[tuple[int, str], tuple[Verdict, Signal, SignalOwner, str | None]] = {}
         for hit, signal, signal_type, limits, judge, how in candidates:
             owner = owners.get(hit.id)
-            if owner is None or not owner.enabled or owner.bank_id not in banks:
+            if owner is None or owner.bank_id not in banks:
+                continue
+            switched_off = not owner.enabled or (
+                owner.disabled_until is not None and owner.disabled_until > now
+            )
+            if switched_off and not include_disabled_entries:
                 continue
             if owner.derived and not banks[owner.bank_id].matching.allows(owner.derived):
                 continue
             limit = limits.get(owner.bank_id, -1)
             if limit < 0 or hit.distance > limit:
-                continue
-            if owner.disabled_until is not None and owner.disabled_until > now:
                 continue
             verdict = judge(limit) if judge is not None else (hit.distance, None, None)
             if verdict is None:

@@ -293,12 +293,18 @@ class Bastion:
         *,
         banks: Collection[str] | None = None,
         include_disabled_banks: bool = False,
+        include_disabled_entries: bool = False,
         act: bool = True,
     ) -> list[Match]:
         """Matches of signals computed elsewhere, in every enabled bank (or those of
-        `banks`...); unless `act` is false, the matched banks' actions are queued."""
+        `banks`; `include_disabled_banks` and `include_disabled_entries` add the banks and
+        the entries switched off); unless `act` is false, the matched banks' actions are
+        queued."""
         matches = self.matcher.match_signals(
-            signals, banks=banks, include_disabled_banks=include_disabled_banks
+            signals,
+            banks=banks,
+            include_disabled_banks=include_disabled_banks,
+            include_disabled_entries=include_disabled_entries,
         )
         self._count(matches)
         if act:
@@ -311,12 +317,16 @@ class Bastion:
         *,
         banks: Collection[str] | None = None,
         include_disabled_banks: bool = False,
+        include_disabled_entries: bool = False,
         act: bool = True,
     ) -> list[Match]:
         """`look_up` for an event loop: answered in place when it can be (no database read,
         no video work, no rule to act on the matches), else in a worker thread."""
         matches = await self.matcher.match_signals_async(
-            list(signals), banks=banks, include_disabled_banks=include_disabled_banks
+            list(signals),
+            banks=banks,
+            include_disabled_banks=include_disabled_banks,
+            include_disabled_entries=include_disabled_entries,
         )
         self._count(matches)
         if act and matches and not self.actions.surely_idle(matches):  # else nothing to queue

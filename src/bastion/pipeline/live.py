@@ -204,11 +204,16 @@ class LiveMatcher:
         *,
         banks: Collection[str] | None = None,
         include_disabled_banks: bool = False,
+        include_disabled_entries: bool = False,
         lookups: Iterable[Derived] = (),
     ) -> list[Match]:
         """`Matcher.match_signals` on a view fresh enough for a query arriving now."""
         return self._fresh().match_signals(
-            signals, banks=banks, include_disabled_banks=include_disabled_banks, lookups=lookups
+            signals,
+            banks=banks,
+            include_disabled_banks=include_disabled_banks,
+            include_disabled_entries=include_disabled_entries,
+            lookups=lookups,
         )
 
     async def match_signals_async(
@@ -217,6 +222,7 @@ class LiveMatcher:
         *,
         banks: Collection[str] | None = None,
         include_disabled_banks: bool = False,
+        include_disabled_entries: bool = False,
     ) -> list[Match]:
         """`match_signals` for an event loop: answered in place when no database read is
         needed (the view will do and the hits' entries are known), else in a worker thread.
@@ -228,7 +234,11 @@ class LiveMatcher:
         runs in a thread.
         """
         in_a_thread = functools.partial(
-            self.match_signals, signals, banks=banks, include_disabled_banks=include_disabled_banks
+            self.match_signals,
+            signals,
+            banks=banks,
+            include_disabled_banks=include_disabled_banks,
+            include_disabled_entries=include_disabled_entries,
         )
         if self._max_staleness == 0:
             return await run_in_threadpool(in_a_thread)
@@ -251,7 +261,10 @@ class LiveMatcher:
         wait = _POLL_SECONDS
         while True:
             found = self._matcher.match_signals_in_memory(
-                signals, banks=banks, include_disabled_banks=include_disabled_banks
+                signals,
+                banks=banks,
+                include_disabled_banks=include_disabled_banks,
+                include_disabled_entries=include_disabled_entries,
             )
             if found is not NotInMemory.BUSY:
                 break
@@ -264,6 +277,7 @@ class LiveMatcher:
                     signals,
                     banks=banks,
                     include_disabled_banks=include_disabled_banks,
+                    include_disabled_entries=include_disabled_entries,
                 )
             )
         return found

@@ -60,7 +60,7 @@ class BankRow(Base):
     __tablename__ = "banks"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    name: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     #: Per-signal-type match thresholds that override the defaults, e.g. {"pdq": 16}.
@@ -262,7 +262,7 @@ class ExchangeRow(Base):
     __tablename__ = "exchanges"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    name: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
     kind: Mapped[str] = mapped_column(String(32))
     bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="CASCADE"), index=True)
     config: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
@@ -327,7 +327,7 @@ class CollaborationRow(Base):
     __tablename__ = "collaborations"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    name: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
     bank_ids: Mapped[list[int]] = mapped_column(Json, default=list)
     #: Whether entries this instance fetched from exchanges are passed on too (off: a list
@@ -460,7 +460,7 @@ class ReviewItemRow(Base):
         ForeignKey("action_rules.id", ondelete="SET NULL"), nullable=True, index=True
     )
     kind: Mapped[str] = mapped_column(String(16), default="match", server_default="match")
-    bank: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    bank: Mapped[str | None] = mapped_column(String(255), nullable=True)
     entry_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     signal_type: Mapped[str | None] = mapped_column(String(32), nullable=True)
     distance: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -23,7 +23,17 @@ from bastion.settings import Settings
 from bastion.web.observability import RequestObserver
 from bastion.web.pages import install_pages
 from bastion.web.problems import install_problem_handlers, problem
-from bastion.web.routes import banks, content, conversations, exchanges, federation, hma, streams
+from bastion.web.routes import (
+    banks,
+    content,
+    conversations,
+    exchanges,
+    federation,
+    hma,
+    hma_curation,
+    hma_exchanges,
+    streams,
+)
 from bastion.web.routes.metrics import router as metrics_router
 from bastion.web.security import Authenticator
 from bastion.web.services import Services
@@ -92,7 +102,8 @@ def create_app(settings: Settings | None = None, *, roles: Iterable[str] | None 
         app.include_router(conversations.router)
     if "curate" in enabled:
         app.include_router(banks.router)
-        app.include_router(hma.curation)
+        app.include_router(hma_curation.curation)
+        app.include_router(hma_exchanges.exchanges)
         app.include_router(exchanges.router)
         app.include_router(federation.router)
     app.include_router(metrics_router)
