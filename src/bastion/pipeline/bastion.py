@@ -32,6 +32,7 @@ from bastion.auth import ApiKeyStore
 from bastion.banks import ALL_OFF, BankStore, Derived, MatchOptions, NewEntry
 from bastion.conversations.store import ConversationStore
 from bastion.exchange.feedback import FeedbackQueue
+from bastion.exchange.impl import exchange_kinds
 from bastion.exchange.secrets import CredentialBox
 from bastion.exchange.store import ExchangeStore
 from bastion.exchange.sync import Syncer
@@ -43,7 +44,7 @@ from bastion.media import fetch, read_media
 from bastion.pipeline.checks import Checked, signals_info
 from bastion.pipeline.live import LiveMatcher
 from bastion.settings import Settings
-from bastion.signals import Signal
+from bastion.signals import Signal, signal_types
 from bastion.store import Database
 from bastion.store.private_files import make_owner_only
 from bastion.streams import StreamRegistry
@@ -89,7 +90,11 @@ class Bastion:
     def open(self) -> None:
         """Open the database and the action rules now rather than when first used (a
         service, at start-up): the data directory is made owner-only whatever an older
-        version made it, and webhook secrets an older version kept in clear are sealed."""
+        version made it, and webhook secrets an older version kept in clear are sealed. The
+        plugins' signal types and exchange kinds are loaded too, so that two plugins claiming
+        one name stop the service here, with an error naming both, not at a first upload."""
+        signal_types()
+        exchange_kinds()
         _ = self.actions
 
     # What it owns ----------------------------------------------------------------------
