@@ -36,7 +36,7 @@ from bastion.banks import MatchOptions
 from bastion.errors import BastionError, UnknownSignalTypeError
 from bastion.hashing import HashedContent
 from bastion.matching import Match, threshold_for
-from bastion.signals import SIGNAL_TYPES, MatchKind, Signal, SignalType, normalize_signal
+from bastion.signals import MatchKind, Signal, SignalType, normalize_signal, signal_types
 from bastion.web.inputs import api_router
 from bastion.web.routes.uploads import read_upload
 from bastion.web.schemas import MESSAGE_RESPONSES
@@ -93,10 +93,6 @@ async def json_body(request: Request, *, required: bool = True) -> Any:
 
 
 # Signal types and content types ----------------------------------------------------------
-
-
-def signal_types() -> Mapping[str, type[SignalType]]:
-    return SIGNAL_TYPES
 
 
 def selected_types(types: str | None) -> set[str] | None:

@@ -27,7 +27,7 @@ from starlette.concurrency import run_in_threadpool
 from bastion.auth import ApiKey, Scope
 from bastion.banks import Bank, BankEntry
 from bastion.errors import BastionError
-from bastion.signals import Signal, normalize_signal
+from bastion.signals import Signal, normalize_signal, signal_types
 from bastion.web.inputs import api_router
 from bastion.web.routes.hma import (
     HmaError,
@@ -37,7 +37,6 @@ from bastion.web.routes.hma import (
     hma_signals,
     json_body,
     selected_types,
-    signal_types,
     upload,
 )
 from bastion.web.schemas import MESSAGE_RESPONSES

@@ -29,8 +29,9 @@ from bastion.errors import BastionError, NotFoundError
 from bastion.exchange.clients.ncmec import ENVIRONMENTS
 from bastion.exchange.impl import exchange_class, exchange_kinds
 from bastion.exchange.store import ExchangeStatus
+from bastion.signals import signal_types
 from bastion.web.inputs import api_router
-from bastion.web.routes.hma import CONTENT_TYPES, HmaError, json_body, signal_types
+from bastion.web.routes.hma import CONTENT_TYPES, HmaError, json_body
 from bastion.web.routes.hma_curation import curate_key
 from bastion.web.schemas import MESSAGE_RESPONSES
 from bastion.web.security import every_bank
