@@ -33,7 +33,7 @@ def counted() -> list[Match]:
 
 @pytest.fixture
 def bastion(settings: Settings, counted: list[Match]) -> Iterator[Bastion]:
-    built = Bastion.from_settings(settings, on_matches=counted.extend)
+    built = Bastion(settings, on_matches=counted.extend)
     yield built
     built.close()
 

@@ -53,7 +53,7 @@ def _run(cli: CliContext, root: Path) -> None:
         image.save(target, quality=70)
         altered.append(target)
 
-    bastion = Bastion.from_settings(settings)  # as every command and the service
+    bastion = Bastion(settings)  # as every command and the service
     try:
         options = bastion.store.create_bank(
             "demo-known", description="Benign sample images standing in for known content"

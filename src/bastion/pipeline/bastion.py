@@ -1,6 +1,6 @@
 """`Bastion`: the composition root, and the use cases every door calls.
 
-One `Bastion` is built per process from settings (`Bastion.from_settings`): by `create_app`
+One `Bastion` is built per process from settings (`Bastion(settings)`): by `create_app`
 for the service and by the command line for a command. It owns the database, the bank store,
 the hasher, the live matcher, the action rules and their outbox, the exchanges and what
 goes with them, each built when first used. The doors (the API, HMA's routes, the CLI,
@@ -64,28 +64,17 @@ class Bastion:
         actor: str = "scheduler",
         on_matches: MatchHook | None = None,
     ) -> None:
+        """The composition root for `settings`; the database is opened when first needed.
+
+        `operator`: the command line of the server's operator (exchanges may read and write
+        files); `actor`: who the audit log names for exchange syncs; `on_matches`: called
+        with every check's and look-up's matches (metrics)."""
         self.settings = settings
         #: The operator's own command line: exchanges may name files (`exchange_files_dir`).
         self.operator = operator
         #: Who runs exchange syncs started here (the audit log's actor).
         self.actor = actor
         self.on_matches = on_matches
-
-    @classmethod
-    def from_settings(
-        cls,
-        settings: Settings,
-        *,
-        operator: bool = False,
-        actor: str = "scheduler",
-        on_matches: MatchHook | None = None,
-    ) -> Bastion:
-        """The composition root for `settings`; the database is opened when first needed.
-
-        `operator`: the command line of the server's operator (exchanges may read and write
-        files); `actor`: who the audit log names for exchange syncs; `on_matches`: called
-        with every check's and look-up's matches (metrics)."""
-        return cls(settings, operator=operator, actor=actor, on_matches=on_matches)
 
     def open(self) -> None:
         """Open the database and the action rules now rather than when first used (a

@@ -18,7 +18,7 @@ DEMO_SEEDS = range(1, 7)
 def prepare(settings: Settings) -> str | None:
     """Create the database, an admin key if none exists, and the demo bank if there are no
     banks. Returns the new admin key's secret (to print once), or None."""
-    bastion = Bastion.from_settings(settings)
+    bastion = Bastion(settings)
     try:
         secret = None
         if not bastion.keys.has_admin_key():

@@ -436,14 +436,21 @@ def hma_index_status(
 ) -> dict[str, dict[str, Any]]:
     """Per signal type: `{"built_to", "present", "size"}`: bastion's index is always built,
     and `size` counts the hashes banked (not those derived from them for robust matching)."""
+    names, built_to, counts = index_view(svc, signal_type)
+    return {n: {"built_to": built_to, "present": True, "size": counts.get(n, 0)} for n in names}
+
+
+def index_view(svc: Services, signal_type: str | None) -> tuple[list[str], int, dict[str, int]]:
+    """What HMA's index routes report: the signal types asked for (every one, or the one
+    named: HMA's 400 for an unknown one), when the index was last current (a Unix time), and
+    the hashes banked per type."""
     names = sorted(signal_types())
     if signal_type is not None:
         if signal_type not in names:
             raise HmaError(400, f"No such signal type '{signal_type}'")
         names = [signal_type]
     built_to = int(time.time() - svc.matcher.status().refreshed_seconds_ago)
-    counts = svc.store.signal_counts()
-    return {n: {"built_to": built_to, "present": True, "size": counts.get(n, 0)} for n in names}
+    return names, built_to, svc.store.signal_counts()
 
 
 # Health ---------------------------------------------------------------------------------

@@ -17,7 +17,6 @@ ROOST's Coop creates banks and the NCMEC hash-sharing exchange through these. Th
 from __future__ import annotations
 
 import re
-import time
 from datetime import datetime
 from typing import Any
 
@@ -31,7 +30,7 @@ from bastion.exchange.impl import exchange_class, exchange_kinds
 from bastion.exchange.store import ExchangeStatus
 from bastion.signals import signal_types
 from bastion.web.inputs import api_router
-from bastion.web.routes.hma import CONTENT_TYPES, HmaError, json_body
+from bastion.web.routes.hma import CONTENT_TYPES, HmaError, index_view, json_body
 from bastion.web.routes.hma_curation import curate_key
 from bastion.web.schemas import MESSAGE_RESPONSES
 from bastion.web.security import every_bank
@@ -198,13 +197,7 @@ def hma_signal_type_index(
 ) -> dict[str, dict[str, Any]]:
     """Per signal type: the hashes banked and indexed (the same: bastion's index follows
     every change), never out of date."""
-    names = list(signal_types())
-    if signal_type is not None:
-        if signal_type not in names:
-            raise HmaError(400, f"No such signal type '{signal_type}'")
-        names = [signal_type]
-    built_to = int(time.time() - svc.matcher.status().refreshed_seconds_ago)
-    counts = svc.store.signal_counts()
+    names, built_to, counts = index_view(svc, signal_type)
     return {
         name: {
             "db_size": counts.get(name, 0),
