@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from bastion.actions import (
     ActionStore,
     Outbox,
-    ReviewQueue,
     RuleKind,
     check_content,
     content_info,
@@ -25,10 +24,11 @@ from bastion.banks import BankStore
 from bastion.errors import NotFoundError, ValidationError
 from bastion.exchange.secrets import CredentialBox
 from bastion.hashing import ContentHasher
+from bastion.review import JobStatus, ReviewDesk
 from bastion.samples import sample_pixels
 from bastion.settings import Settings
 from bastion.store import Database
-from bastion.store.models import ActionRuleRow, OutboxRow, ReviewItemRow
+from bastion.store.models import ActionRuleRow, JobRow, OutboxRow
 from tests.actions.conftest import CONTENT, Clock, match
 
 
@@ -163,7 +163,7 @@ def test_record_matches_queues_one_action_per_rule_and_entry(
     # Every rule the same match triggers reports the same event.
     assert rows[1].payload == event
 
-    (item,) = ReviewQueue(db).list()
+    (item,) = ReviewDesk(db).jobs()
     assert (item.rule_id, item.bank, item.entry_id, item.signal_type, item.distance) == (
         review.id,
         "known",
@@ -171,7 +171,7 @@ def test_record_matches_queues_one_action_per_rule_and_entry(
         "md5",
         0,
     )
-    assert (item.status, item.payload, item.created_at) == ("open", event, clock.now)
+    assert (item.status, item.evidence, item.created_at) == (JobStatus.OPEN, event, clock.now)
 
     # A second call is a second event: deduplication is per call only.
     assert actions.record_matches([match(entry_id)], content=CONTENT) == 3
@@ -196,7 +196,7 @@ def test_nothing_is_queued_without_enabled_rules(
     store.update_bank("known", enabled=True)
     assert actions.record_matches([match(entry_id)], content=CONTENT) == 1
     assert count(db, OutboxRow) == 0
-    assert count(db, ReviewItemRow) == 1
+    assert count(db, JobRow) == 1
     assert hook.id != mine.id
 
 
@@ -220,7 +220,7 @@ def test_record_matches_is_one_transaction(
         # Two entries: the first one's rows are written before the second fails.
         actions.record_matches([match(entry_id), match(entry_id + 1)], content=CONTENT)
     assert count(db, OutboxRow) == 0
-    assert count(db, ReviewItemRow) == 0
+    assert count(db, JobRow) == 0
 
 
 @pytest.mark.parametrize(
@@ -273,7 +273,7 @@ def test_removing_rules_and_banks_cascades(
     assert count(db, OutboxRow) == 0
     store.delete_bank("known")  # rules go with the bank; decisions stay
     assert count(db, ActionRuleRow) == 0
-    (item,) = ReviewQueue(db).list()
+    (item,) = ReviewDesk(db).jobs()
     assert (item.rule_id, item.bank) == (None, "known")
     assert review.id
 
@@ -289,7 +289,7 @@ def test_a_rule_added_by_another_process_applies_within_a_second(
     assert actions.record_matches([match(entry_id)], content=CONTENT) == 1
     other.set_enabled(review.id, False)  # switching a rule off elsewhere applies at once
     assert actions.record_matches([match(entry_id)], content=CONTENT) == 0
-    assert count(db, ReviewItemRow) == 1
+    assert count(db, JobRow) == 1
 
 
 def test_surely_idle_only_when_known_without_the_database(

@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bastion.actions import Outbox, ReviewQueue, verify_signature
+from bastion.actions import Outbox, verify_signature
+from bastion.review import ReviewDesk
 from bastion.samples import write_samples
 from bastion.settings import Settings
 from bastion.store import Database
@@ -74,14 +75,14 @@ def test_lookup_queues_the_review_and_dry_run_does_not(
     try:
         dry = cli("lookup", "--dry-run", "md5", md5)
         assert (dry.code, dry.err) == (0, "")
-        assert ReviewQueue(db).list() == []
+        assert ReviewDesk(db).jobs() == []
         run = cli("lookup", "md5", md5)
         assert run.code == 0
         assert run.err.strip() == (
             "queued 1 action(s) of the matched banks (webhooks, review items); "
             "delivered 0 webhook(s)"
         )
-        (item,) = ReviewQueue(db).list()
+        (item,) = ReviewDesk(db).jobs()
         assert (item.bank, item.signal_type) == ("known", "md5")
         assert cli("lookup", "md5", "f" * 32).err == ""  # no match: nothing to say
     finally:

@@ -8,13 +8,14 @@ import threading
 import pytest
 from cryptography.fernet import Fernet
 
-from bastion.actions import ActionStore, ReviewQueue
+from bastion.actions import ActionStore
 from bastion.actions.rules import RuleKind
 from bastion.conversations.model import Message, Participant
 from bastion.conversations.scoring import default_model
 from bastion.conversations.store import ConversationStore
 from bastion.errors import NotFoundError, ValidationError
 from bastion.exchange.secrets import CredentialBox
+from bastion.review import ReviewDesk
 from bastion.store import Database
 from bastion.store.models import OutboxRow
 from tests.conversations.test_assess import GROOMING
@@ -43,19 +44,19 @@ def test_an_alert_fires_once_with_its_review_item_and_webhook(
     assert len(fired) == 1
     assert fired[0].actions == 2
     assert fired[0].assessment.likely_groomer == "max"
-    (item,) = ReviewQueue(db).list()
+    (item,) = ReviewDesk(db).jobs()
     assert (item.kind, item.conversation, item.bank, item.entry_id) == (
         "conversation", "chat-1", None, None
     )  # fmt: skip
-    assert item.payload["event_type"] == "conversation_alert"
-    assert item.payload["likely_groomer"] == "max"
+    assert item.evidence["event_type"] == "conversation_alert"
+    assert item.evidence["likely_groomer"] == "max"
     # The warning fires early: before the last cues were written.
-    assert {e["indicator"] for e in item.payload["evidence"]} >= {"age_question"}
-    assert item.payload["messages"] < len(GROOMING)
+    assert {e["indicator"] for e in item.evidence["evidence"]} >= {"age_question"}
+    assert item.evidence["messages"] < len(GROOMING)
     with db.session() as s:
         (delivery,) = s.query(OutboxRow).all()
         assert delivery.rule_id == hook.id
-        assert delivery.payload["event_id"] == item.payload["event_id"]
+        assert delivery.payload["event_id"] == item.evidence["event_id"]
     # Another process (a new store on the same database) carries on from the saved state.
     again = ConversationStore(db, default_model(), ActionStore(db, BOX))
     later = again.add("chat-1", [Message("max", "lets meet this weekend")])

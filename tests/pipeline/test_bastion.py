@@ -10,9 +10,9 @@ from collections.abc import Iterator
 import pytest
 from PIL import Image
 
-from bastion.actions import ReviewQueue
 from bastion.matching import Match
 from bastion.pipeline import Bastion
+from bastion.review import ReviewDesk
 from bastion.samples import sample_pixels
 from bastion.settings import Settings
 from bastion.signals import Signal
@@ -53,12 +53,12 @@ def test_check_content_matches_a_rotated_copy_counts_and_acts_unless_told_not_to
         ("known", entry_id, "rotate180")
     ]
     assert dry.queued == 0
-    assert ReviewQueue(bastion.db).list() == []
+    assert ReviewDesk(bastion.db).jobs() == []
 
     checked = bastion.check_content(dry.content)  # content already hashed for matching
     assert checked.matches == dry.matches
     assert checked.queued == 1
-    (item,) = ReviewQueue(bastion.db).list()
+    (item,) = ReviewDesk(bastion.db).jobs()
     assert (item.bank, item.entry_id) == ("known", entry_id)
     assert counted == dry.matches + checked.matches
 

@@ -78,7 +78,8 @@ def test_migrating_never_cascades_into_rows_that_refer_to_a_rebuilt_table(
 ) -> None:
     """SQLite's batch mode rebuilds a table (copy, drop, rename); with foreign keys enforced
     the drop would delete the outbox (ON DELETE CASCADE) and unlink review items (SET NULL)
-    of `action_rules`, which migrations 0011 and 0012 rebuild."""
+    of `action_rules`, which migrations 0011 and 0012 rebuild. (Migration 0014 makes the
+    review items jobs.)"""
     engine = create_database_engine(database_url)
     command.upgrade(alembic_config(engine), "0010")
     now = datetime.now(UTC)
@@ -116,7 +117,14 @@ def test_migrating_never_cascades_into_rows_that_refer_to_a_rebuilt_table(
     db = Database.open(database_url)
     with db.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT rule_id FROM outbox")).scalars().all() == [rule]
-        assert conn.execute(sa.text("SELECT rule_id FROM review_items")).scalars().all() == [rule]
+        # Migration 0014 made the review item a job of the default queue, in a case of its own.
+        job = conn.execute(
+            sa.text(
+                "SELECT j.rule_id, j.status, j.bank, q.name, c.subject FROM review_jobs j"
+                " JOIN review_queues q ON q.id = j.queue_id JOIN review_cases c ON c.id = j.case_id"
+            )
+        ).one()
+        assert tuple(job) == (rule, "open", "b", "default", "item:1")
         if db.dialect == "sqlite":  # enforced again once the migrations are done
             assert conn.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
     db.close()

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import threading
 
-from bastion.actions import ActionStore, ReviewQueue
+from bastion.actions import ActionStore
 from bastion.banks import BankStore, NewEntry
 from bastion.hashing import ContentHasher
 from bastion.matching import Match, Matcher
 from bastion.media.fetch import FetchPolicy
 from bastion.media.stream import StreamOptions
+from bastion.review import ReviewDesk
 from bastion.settings import Settings
 from bastion.streams.watcher import StreamWatcher, WatchPolicy, public_url
 from tests.media.hls import HlsServer, encode_segments, pattern_frames
@@ -70,7 +71,7 @@ def test_a_known_video_in_a_live_stream_raises_one_alert_with_actions(
     assert content["name"] == server.url  # the token is not passed on
     assert 2.0 <= content["stream_seconds"] <= 6.0
     assert len(watcher.figures.alert_latencies) == 1
-    [item] = ReviewQueue(db).list()
+    [item] = ReviewDesk(db).jobs()
     assert item.entry_id == entry
 
 

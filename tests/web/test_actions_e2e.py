@@ -7,7 +7,8 @@ import time
 
 import httpx
 
-from bastion.actions import ActionStore, ReviewQueue, verify_signature
+from bastion.actions import ActionStore, verify_signature
+from bastion.review import ReviewDesk
 from bastion.settings import Settings
 from bastion.store import Database
 from tests.actions.conftest import Receiver, receiver  # noqa: F401 (fixture)
@@ -49,5 +50,5 @@ def test_match_sends_a_signed_webhook_and_queues_a_review(
         entry["id"],
         0,
     )
-    (item,) = ReviewQueue(db).list()
+    (item,) = ReviewDesk(db).jobs()
     assert (item.bank, item.entry_id) == ("watched", entry["id"])

@@ -7,9 +7,10 @@ from collections.abc import Callable
 
 import httpx
 
-from bastion.actions import ActionStore, ReviewQueue
+from bastion.actions import ActionStore
 from bastion.actions.rules import RuleKind
 from bastion.auth import Scope
+from bastion.review import ReviewDesk
 from bastion.settings import Settings
 from bastion.store import Database
 from tests.conversations.test_assess import GROOMING
@@ -56,7 +57,7 @@ def test_stream_a_conversation_until_its_alert(
     assert len(alerts) == 1
     assert alerts[0]["actions"] == 1
     assert alerts[0]["conversation"] == "room-42"
-    (item,) = ReviewQueue(db).list()
+    (item,) = ReviewDesk(db).jobs()
     assert (item.kind, item.conversation) == ("conversation", "room-42")
     state = api.get("/api/v1/conversations/room-42").json()
     assert (state["messages"], state["level"]) == (len(MESSAGES), "high")

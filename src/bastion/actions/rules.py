@@ -1,9 +1,11 @@
 """`ActionStore`: the action rules of each bank, and queueing their actions on a match.
 
 A rule belongs to one bank and is either a webhook (POST a signed event to a URL) or a review
-rule (open an item in the review queue). `record_matches` turns matches into actions in one
-transaction: outbox rows for webhooks, review items for review rules. The outbox is delivered
-later by a `WebhookDeliverer`, so recording a match never waits on a receiver.
+rule (open a job on the review desk, `bastion.review`). Rules without a bank act on
+conversation alerts, or (webhooks only) on reviewers' decisions. `record_matches` turns
+matches into actions in one transaction: outbox rows for webhooks, jobs for review rules.
+The outbox is delivered later by a `WebhookDeliverer`, so recording a match never waits on
+a receiver.
 
 Webhook signing secrets are sealed by the credential box the composition root hands in (see
 `bastion.actions.secrets`); a rule's secret is shown once, when it is made or rotated. Adding,
@@ -35,8 +37,9 @@ from bastion.actions.secrets import StoredSecrets, seal
 from bastion.actions.webhook import new_secret, validate_secret, validate_webhook_url
 from bastion.banks.model import MAX_BANK_NAME_LENGTH
 from bastion.errors import ConfigurationError, NotFoundError, ValidationError
+from bastion.review import JobKind, NewJob, ReviewDesk
 from bastion.store.database import Database
-from bastion.store.models import ActionRuleRow, BankRow, OutboxRow, ReviewItemRow, utcnow
+from bastion.store.models import ActionRuleRow, BankRow, OutboxRow, utcnow
 from bastion.validation import checked_text
 
 if TYPE_CHECKING:
@@ -58,6 +61,8 @@ class RuleKind(StrEnum):
 
 #: The scope of rules that act on conversation alerts rather than on a bank's matches.
 CONVERSATIONS = "conversations"
+#: The scope of webhook rules that receive reviewers' decisions (`decision.*` events).
+DECISIONS = "decisions"
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,7 @@ class ActionStore:
         self.db = db
         self._box = box
         self._clock = clock
+        self._desk = ReviewDesk(db, clock=clock)
         self._lock = threading.Lock()
         self._rule_banks: tuple[frozenset[str], datetime] | None = None  # (names, read at)
 
@@ -137,6 +143,41 @@ class ActionStore:
                 sealed_secret=None if key is None else seal(self._box, key), enabled=True,
             )  # fmt: skip
             return _added(s, row, None, actor, secret=key)
+
+    def add_decision_webhook(
+        self, url: str, secret: str | None = None, *, actor: str = "unknown"
+    ) -> Rule:
+        """A webhook that receives every reviewer's decision (`decision.*` events), so the
+        platform can take content down or act on an account; the rule carries its secret."""
+        validate_webhook_url(url)
+        key = validate_secret(secret) if secret is not None else new_secret()
+        with self.db.session() as s:
+            row = ActionRuleRow(
+                bank_id=None, scope=DECISIONS, kind=RuleKind.WEBHOOK.value, url=url,
+                sealed_secret=seal(self._box, key), enabled=True,
+            )  # fmt: skip
+            return _added(s, row, None, actor, secret=key)
+
+    def queue_decision_event(self, s: Session, event: dict[str, Any]) -> int:
+        """Queue `event` for every decision webhook, in the caller's transaction `s`."""
+        now = self._clock()
+        rules = s.scalars(
+            select(ActionRuleRow.id)
+            .where(ActionRuleRow.scope == DECISIONS, ActionRuleRow.enabled.is_(True))
+            .order_by(ActionRuleRow.id)
+        ).all()
+        s.add_all(
+            OutboxRow(
+                rule_id=rule_id,
+                payload=event,
+                status="pending",
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
+            for rule_id in rules
+        )
+        return len(rules)
 
     def list(self, bank_name: str | None = None) -> builtins.list[Rule]:
         """Every rule (those on conversation alerts have no bank), or a bank's, in id
@@ -266,13 +307,22 @@ class ActionStore:
 
     # Actions -----------------------------------------------------------------------------
 
-    def record_matches(self, matches: Iterable[Match], *, content: dict[str, Any]) -> int:
+    def record_matches(
+        self,
+        matches: Iterable[Match],
+        *,
+        content: dict[str, Any],
+        content_id: int | None = None,
+        media_sha256: str | None = None,
+    ) -> int:
         """Queue the actions of `matches` in one transaction; returns how many were queued.
 
         For each matched entry, each enabled rule of its (enabled) bank queues one action,
         whatever the number of signals that matched it: the nearest match is reported.
         `content` describes the content (see `events.content_info`): JSON only, no media,
-        no credentials.
+        no credentials. `content_id`: the content submitted for review that matched (its
+        jobs are gathered with its user's); `media_sha256`: its bytes' digest (bulk decisions
+        over identical media).
         """
         best = _nearest_per_entry(matches)
         if not best or self._rule_banks_now().isdisjoint(m.bank for m in best):
@@ -293,7 +343,8 @@ class ActionStore:
             rules_by_bank: dict[str, builtins.list[ActionRuleRow]] = {}
             for rule, bank_name in rules:
                 rules_by_bank.setdefault(bank_name, []).append(rule)
-            queued: builtins.list[OutboxRow | ReviewItemRow] = []
+            queued: builtins.list[OutboxRow] = []
+            jobs = 0
             for match in best:
                 # One event per matched entry: every rule it triggers reports the same id.
                 event = match_event(match, checked, occurred_at=now, event_id=str(uuid.uuid4()))
@@ -310,32 +361,35 @@ class ActionStore:
                             )
                         )
                     else:
-                        queued.append(
-                            ReviewItemRow(
+                        self._desk.open_in(
+                            s,
+                            NewJob(
+                                kind=JobKind.MATCH,
+                                evidence=event,
+                                content_id=content_id,
                                 rule_id=rule.id,
-                                kind="match",
                                 bank=match.bank,
                                 entry_id=match.entry_id,
                                 signal_type=match.signal_type,
                                 distance=match.distance,
-                                payload=event,
-                                status="open",
-                                created_at=now,
-                            )
+                                media_sha256=media_sha256,
+                            ),
                         )
+                        jobs += 1
             s.add_all(queued)
-            return len(queued)
+            return len(queued) + jobs
 
     def queue_conversation_alert(self, s: Session, conversation: str, event: dict[str, Any]) -> int:
         """Queue, in the caller's transaction `s`, what the rules on conversation alerts do
-        with `event` (a webhook delivery or a review item each); returns how many."""
+        with `event` (a webhook delivery or a review job each); returns how many."""
         now = self._clock()
         rules = s.scalars(
             select(ActionRuleRow)
             .where(ActionRuleRow.scope == CONVERSATIONS, ActionRuleRow.enabled.is_(True))
             .order_by(ActionRuleRow.id)
         ).all()
-        queued: builtins.list[OutboxRow | ReviewItemRow] = []
+        queued: builtins.list[OutboxRow] = []
+        jobs = 0
         for rule in rules:
             if rule.kind == RuleKind.WEBHOOK:
                 queued.append(
@@ -345,14 +399,16 @@ class ActionStore:
                     )
                 )  # fmt: skip
             else:
-                queued.append(
-                    ReviewItemRow(
-                        rule_id=rule.id, kind="conversation", conversation=conversation,
-                        payload=event, status="open", created_at=now,
-                    )
+                self._desk.open_in(
+                    s,
+                    NewJob(
+                        kind=JobKind.CONVERSATION, evidence=event, rule_id=rule.id,
+                        conversation=conversation, priority=70,
+                    ),
                 )  # fmt: skip
+                jobs += 1
         s.add_all(queued)
-        return len(queued)
+        return len(queued) + jobs
 
     def surely_idle(self, matches: Iterable[Match]) -> bool:
         """True when, without reading the database, no rule can act on `matches` (none of

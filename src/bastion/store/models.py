@@ -441,32 +441,236 @@ class OutboxRow(Base):
     claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
-class ReviewItemRow(Base):
-    """A match (kind ``match``) or a conversation's alert (kind ``conversation``) waiting
-    for, or given, a human decision.
+# The review desk's tables (`bastion.review`): content submitted with its context, cases that
+# gather a user's jobs, queues, jobs and their comments, false-positive exceptions, the evidence
+# vault's objects; and the people who review (`bastion.auth.users`), their sessions, reveals of
+# media, and the organisation's preferences.
 
-    The bank is kept by name and the entry by plain id, a conversation by its key: a
-    decision outlives them.
-    """
 
-    __tablename__ = "review_items"
+class ContentRow(Base):
+    """Content the platform submitted (or that matched) with its context: who posted it,
+    where and when. Its signals are kept whole (a confirm adds them to a bank); its media
+    only as a sealed object of the evidence vault, and only when it must be seen."""
+
+    __tablename__ = "review_content"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    #: The platform's own id for the content.
+    platform_id: Mapped[str | None] = mapped_column(String(255), nullable=True, index=True)
+    #: The platform's id of the user who posted it.
+    user_id: Mapped[str | None] = mapped_column(String(255), nullable=True, index=True)
+    surface: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    posted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    media_type: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    #: [{"type": ..., "value": ...}]: the content's signals, whole.
+    signals: Mapped[list[dict[str, str]]] = mapped_column(Json, default=list)
+    #: SHA-256 of the media bytes: identical media share it (bulk decisions).
+    media_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    #: The vault object holding the media (`EvidenceRow.id`), when it is kept.
+    evidence_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    context: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class CaseRow(Base):
+    """The jobs about one subject (a user of the platform, or else one piece of content),
+    so that a reviewer sees the whole picture at once."""
+
+    __tablename__ = "review_cases"
     __table_args__ = (
-        Index("ix_review_items_status", "status", "id"),
+        Index("ix_review_cases_subject", "subject", "status"),
         {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    #: ``user:<platform user id>`` or ``content:<content id>``.
+    subject: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class QueueRow(Base):
+    """A review queue: its jobs, who may work them, how soon, and whether its media is child
+    safety material (revealed only by the child-safety reviewer role)."""
+
+    __tablename__ = "review_queues"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    child_safety: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Minutes from a job's arrival to its deadline.
+    sla_minutes: Mapped[int] = mapped_column(Integer, default=24 * 60)
+    #: Usernames who may work it; None: everyone whose role reviews.
+    reviewers: Mapped[list[str] | None] = mapped_column(Json, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class JobRow(Base):
+    """One thing for a person to decide: a match, a conversation's alert, a user report, an
+    escalation. The bank is kept by name and the entry by plain id: a decision outlives them."""
+
+    __tablename__ = "review_jobs"
+    __table_args__ = (
+        # A queue's open jobs, most urgent first, then oldest: the console's first page.
+        Index("ix_review_jobs_queue", "queue_id", "status", "urgency", "id"),
+        Index("ix_review_jobs_status", "status", "id"),
+        Index("ix_review_jobs_media", "media_sha256", "status"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("review_cases.id"), index=True)
+    queue_id: Mapped[int] = mapped_column(ForeignKey("review_queues.id"))
+    content_id: Mapped[int | None] = mapped_column(
+        ForeignKey("review_content.id"), nullable=True, index=True
+    )
+    #: The rule that opened it; None once that rule is removed (or for a submission).
     rule_id: Mapped[int | None] = mapped_column(
         ForeignKey("action_rules.id", ondelete="SET NULL"), nullable=True, index=True
     )
-    kind: Mapped[str] = mapped_column(String(16), default="match", server_default="match")
+    #: match, conversation, user_report, escalation.
+    kind: Mapped[str] = mapped_column(String(16))
+    #: 0-100, higher first.
+    priority: Mapped[int] = mapped_column(Integer, default=50)
+    #: 100 - priority: the index orders by it ascending, then by id (oldest first).
+    urgency: Mapped[int] = mapped_column(Integer, default=50)
+    #: open or decided.
+    status: Mapped[str] = mapped_column(String(16), default="open")
     bank: Mapped[str | None] = mapped_column(String(255), nullable=True)
     entry_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     signal_type: Mapped[str | None] = mapped_column(String(32), nullable=True)
     distance: Mapped[int | None] = mapped_column(Integer, nullable=True)
     conversation: Mapped[str | None] = mapped_column(String(128), nullable=True)
-    payload: Mapped[dict[str, Any]] = mapped_column(Json)
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    media_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: What the reviewer sees: the match or alert event, or the report.
+    evidence: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    decision: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    classification: Mapped[str | None] = mapped_column(String(4), nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
-    reviewer: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class CommentRow(Base):
+    __tablename__ = "review_comments"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("review_jobs.id"), index=True)
+    author: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class MatchExceptionRow(Base):
+    """A match a reviewer found false: the same content signal against the same entry does
+    not alert again."""
+
+    __tablename__ = "review_exceptions"
+    __table_args__ = (
+        Index("ux_review_exceptions", "entry_id", "signal_type", "value_sha256", unique=True),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    bank: Mapped[str] = mapped_column(String(255))
+    entry_id: Mapped[int] = mapped_column(BigInteger)
+    signal_type: Mapped[str] = mapped_column(String(32))
+    #: SHA-256 of the content's signal value (video signals are long).
+    value_sha256: Mapped[str] = mapped_column(String(64))
+    job_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class EvidenceRow(Base):
+    """A sealed media object of the evidence vault, and its retention clock."""
+
+    __tablename__ = "evidence"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    #: Purged after this (set when its jobs are decided); None: kept while undecided.
+    retain_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Reported content is preserved (a year at least) whatever its clock says.
+    reported: Mapped[bool] = mapped_column(Boolean, default=False)
+    purged_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class UserRow(Base):
+    """A person who signs in to the console. Only an argon2 hash of the password is kept."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(32))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The TOTP secret, sealed by the credential box; None: no second factor.
+    totp_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Wellness overrides of the organisation's defaults (blur, greyscale, autoplay...).
+    preferences: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    #: Reveals a day this person may make, set by a lead; None: the organisation's cap.
+    daily_reveal_cap: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class SessionRow(Base):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 is kept."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class RevealRow(Base):
+    """A reviewer's explicit reveal of one job's media: a single-use link (only the SHA-256
+    of its token is kept), and, once used, one exposure."""
+
+    __tablename__ = "reveals"
+    __table_args__ = (
+        Index("ix_reveals_user_used", "user_id", "used_at"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("review_jobs.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class PreferenceRow(Base):
+    """The organisation's review settings that a lead or admin changes from the console
+    (wellness defaults, the daily reveal cap, break prompts)."""
+
+    __tablename__ = "org_preferences"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(Json)
