@@ -43,6 +43,7 @@ from bastion.matching import Match, Matcher, SnapshotShelf
 from bastion.media import fetch, read_media
 from bastion.pipeline.checks import Checked, signals_info
 from bastion.pipeline.live import LiveMatcher
+from bastion.pipeline.review import Review
 from bastion.settings import Settings
 from bastion.signals import Signal, signal_types
 from bastion.store import Database
@@ -181,6 +182,11 @@ class Bastion:
     def _alert(self, matches: list[Match], content: dict[str, object]) -> None:
         """A stream watcher's alert: the matched banks' actions are queued."""
         self.act(matches, content)
+
+    @cached_property
+    def review(self) -> Review:
+        """The review desk's use cases: submitting content, deciding jobs."""
+        return Review(self)
 
     def deliverer(self) -> WebhookDeliverer:
         """A deliverer of the outbox's webhooks (close it after use)."""
@@ -341,13 +347,26 @@ class Bastion:
 
     # Acting ----------------------------------------------------------------------------
 
-    def act(self, matches: list[Match], content: dict[str, Any]) -> int:
-        """Queue the matched banks' actions (webhooks, review items) in the outbox, with
-        `content` describing what matched (`bastion.actions.content_info`); returns how
-        many were queued."""
+    def act(
+        self,
+        matches: list[Match],
+        content: dict[str, Any],
+        *,
+        content_id: int | None = None,
+        media_sha256: str | None = None,
+    ) -> int:
+        """Queue the matched banks' actions (webhooks, review jobs), with `content`
+        describing what matched (`bastion.actions.content_info`); returns how many were
+        queued. Matches a reviewer found false (the exception list) do not act again.
+        `content_id`, `media_sha256`: the content submitted for review that matched."""
+        if not matches or self.actions.surely_idle(matches):
+            return 0
+        matches = self.review.exceptions.drop_excepted(matches)
         if not matches:
             return 0
-        return self.actions.record_matches(matches, content=content)
+        return self.actions.record_matches(
+            matches, content=content, content_id=content_id, media_sha256=media_sha256
+        )
 
     async def act_async(self, matches: list[Match], content: dict[str, Any]) -> None:
         """`act` for an event loop: in place when no bank of `matches` has a rule (no

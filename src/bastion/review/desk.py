@@ -34,8 +34,8 @@ from bastion.review.model import (
     JobStatus,
     Queue,
     QueueCount,
-    Signal,
 )
+from bastion.signals import Signal
 from bastion.store.database import Database
 from bastion.store.models import CaseRow, CommentRow, ContentRow, JobRow, QueueRow, utcnow
 from bastion.validation import checked_int, checked_object, checked_text
@@ -288,6 +288,7 @@ class ReviewDesk:
         status: JobStatus | None = JobStatus.OPEN,
         kind: JobKind | None = None,
         case_id: int | None = None,
+        content_id: int | None = None,
         bank: str | None = None,
         limit: int = 50,
         after: int | None = None,
@@ -305,6 +306,8 @@ class ReviewDesk:
                 query = query.where(JobRow.kind == kind.value)
             if case_id is not None:
                 query = query.where(JobRow.case_id == case_id)
+            if content_id is not None:
+                query = query.where(JobRow.content_id == content_id)
             if bank is not None:
                 query = query.where(JobRow.bank == bank)
             if status is JobStatus.OPEN:

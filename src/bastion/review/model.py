@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from bastion.errors import ValidationError
+from bastion.signals import Signal
 
 
 class JobKind(StrEnum):
@@ -64,12 +65,6 @@ def job_kind(value: str) -> JobKind:
     except ValueError:
         names = ", ".join(k.value for k in JobKind)
         raise ValidationError(f"unknown job kind {value!r} (one of {names})") from None
-
-
-@dataclass(frozen=True)
-class Signal:
-    type: str
-    value: str
 
 
 @dataclass(frozen=True)

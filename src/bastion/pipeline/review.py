@@ -1,0 +1,312 @@
+"""`Review`: the review desk's use cases, composed: content submitted for review, and the
+decisions that do things.
+
+Submitting content (`submit`): its media is hashed and checked against the banks like an
+upload, its matches act as any match does (review rules open jobs, gathered into its user's
+case), and a user report or an escalation opens a job of its own. Media that a person must
+see to decide (a report, an escalation: content no bank knows) is kept sealed in the evidence
+vault; a known match is decided on its evidence alone, and its media is not kept.
+
+Deciding (`decide`), in the decision's transaction: a false positive on a match adds the
+content's signal to the exception list (the same match does not alert again), every decision
+queues the signed `decision.*` webhooks, and the audit log records who decided what. Then: a
+confirmation can add the content's signals to a chosen bank, an opinion on an entry fetched
+from an exchange (NCMEC, StopNCII, a partner) is queued for its source, and the retention
+clock of the kept media starts. `bulk` decides the open jobs over byte-identical media too.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from bastion import audit
+from bastion.banks.model import Opinion
+from bastion.errors import ValidationError
+from bastion.hashing import HashedContent
+from bastion.matching import Match
+from bastion.review import (
+    Classification,
+    Content,
+    ContentSubmission,
+    Decision,
+    ExceptionList,
+    Job,
+    JobKind,
+    NewJob,
+    ReviewDesk,
+)
+from bastion.signals import Signal
+from bastion.store.models import utcnow
+
+if TYPE_CHECKING:
+    from bastion.pipeline.bastion import Bastion
+
+#: What an opinion upstream says for each decision (the others send none).
+_OPINIONS = {
+    Decision.CONFIRMED: Opinion.TRUE_POSITIVE,
+    Decision.REPORTED: Opinion.TRUE_POSITIVE,
+    Decision.FALSE_POSITIVE: Opinion.FALSE_POSITIVE,
+}
+#: Kinds of job whose media a person must see to decide, so the vault keeps it.
+_KEEP_MEDIA = frozenset({JobKind.USER_REPORT, JobKind.ESCALATION})
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What submitting content did."""
+
+    content: Content
+    matches: list[Match]
+    #: Jobs opened: by review rules on its matches, and for the report or escalation.
+    jobs: list[Job]
+    #: Webhook deliveries and jobs its matches queued.
+    queued: int
+
+
+@dataclass(frozen=True)
+class Decided:
+    """A decision and what it did."""
+
+    jobs: list[Job]
+    #: The entry the content was added to, when asked.
+    entry_id: int | None
+    #: Opinions queued for the sources of fetched entries.
+    feedback: int
+    #: `decision.*` webhook deliveries queued.
+    webhooks: int
+
+
+class Review:
+    def __init__(self, bastion: Bastion) -> None:
+        self._bastion = bastion
+        self.desk = ReviewDesk(bastion.db)
+        self.exceptions = ExceptionList(bastion.db)
+
+    # Submitting ----------------------------------------------------------------------------
+
+    def submit(
+        self,
+        context: ContentSubmission,
+        data: bytes | None = None,
+        *,
+        reason: JobKind | None = None,
+        report: dict[str, Any] | None = None,
+        queue: str = "default",
+        priority: int = 50,
+    ) -> Submitted:
+        """Record content with its context; check its media (if sent) against the banks and
+        act on its matches; open a `reason` job (a user report, an escalation) with
+        `report` as its evidence."""
+        if reason is not None and reason not in _KEEP_MEDIA:
+            raise ValidationError("a submission opens a user_report or an escalation job")
+        bastion = self._bastion
+        hashed = None
+        if data is not None:
+            hashed = bastion.hash_content(data, context.name or "content", for_matching=True)
+        signals = () if hashed is None else hashed.signals
+        digest = None if hashed is None else _sha256(hashed)
+        evidence_id = None
+        if data is not None and reason in _KEEP_MEDIA:
+            evidence_id = bastion.vault.put(data, _media_type(hashed)).id
+        content = self.desk.submit(
+            ContentSubmission(
+                platform_id=context.platform_id,
+                user_id=context.user_id,
+                surface=context.surface,
+                url=context.url,
+                posted_at=context.posted_at,
+                name=context.name,
+                media_type=_media_type(hashed),
+                signals=signals,
+                media_sha256=digest,
+                evidence_id=evidence_id,
+                context=context.context,
+            )
+        )
+        matches: list[Match] = []
+        queued = 0
+        if hashed is not None:
+            checked = bastion.check_content(hashed, act=False)
+            matches = checked.matches
+            queued = bastion.act(
+                matches, _content_info(content), content_id=content.id, media_sha256=digest
+            )
+        if reason is not None:
+            self.desk.open_job(
+                NewJob(
+                    kind=reason,
+                    evidence={"report": report or {}, "content": _content_info(content)},
+                    queue=queue,
+                    priority=priority,
+                    content_id=content.id,
+                    media_sha256=digest,
+                )
+            )
+        jobs = sorted(self.desk.jobs(status=None, content_id=content.id), key=lambda j: j.id)
+        return Submitted(content, matches, jobs, queued)
+
+    # Deciding ------------------------------------------------------------------------------
+
+    def decide(
+        self,
+        job_id: int,
+        who: str,
+        decision: Decision,
+        *,
+        classification: Classification | None = None,
+        note: str = "",
+        add_to_bank: str | None = None,
+        bulk: bool = False,
+    ) -> Decided:
+        """Decide a job (and with `bulk`, the open jobs over the same media) and do what the
+        decision does; see the module's docstring."""
+        bastion = self._bastion
+        first = self.desk.get(job_id)
+        content = None if first.content_id is None else self.desk.content(first.content_id)
+        if add_to_bank is not None:
+            if decision not in (Decision.CONFIRMED, Decision.REPORTED):
+                raise ValidationError("only a confirmation adds the content to a bank")
+            bastion.store.require_bank(add_to_bank)
+            if not _bank_signals(first, content):
+                raise ValidationError(f"job {job_id} has no signals of its content to add")
+        targets = [first] + (self.desk.identical_open(job_id) if bulk else [])
+        webhooks = 0
+        decided: list[Job] = []
+        for target in targets:
+            counted: list[int] = []
+
+            def effects(s: Session, job: Job, counted: list[int] = counted) -> None:
+                job_content = content if job.content_id == first.content_id else None
+                if job_content is None and job.content_id is not None:
+                    job_content = self.desk.content(job.content_id)
+                self._in_decision(s, job, job_content, who)
+                counted.append(
+                    bastion.actions.queue_decision_event(s, decision_event(job, job_content))
+                )
+
+            decided.append(
+                self.desk.decide(
+                    target.id,
+                    who,
+                    decision,
+                    classification=classification,
+                    note=note,
+                    then=effects,
+                )
+            )
+            webhooks += sum(counted)
+        entry_id = None
+        if add_to_bank is not None:
+            entry_id = bastion.add_to_bank(
+                add_to_bank,
+                _bank_signals(first, content),
+                metadata={"review_job": first.id, "decision": decision.value},
+                note=note,
+                added_by=who,
+            )
+        feedback = sum(self._feedback(job, who, note) for job in decided)
+        for job in decided:
+            if job.content_id is not None:
+                kept = self.desk.content(job.content_id).evidence_id
+                if kept is not None:
+                    if decision is Decision.REPORTED:
+                        bastion.vault.mark_reported(kept)
+                    else:
+                        bastion.vault.decided(kept)
+        return Decided(decided, entry_id, feedback, webhooks)
+
+    def _in_decision(self, s: Session, job: Job, content: Content | None, who: str) -> None:
+        if job.decision is Decision.FALSE_POSITIVE and job.kind is JobKind.MATCH:
+            value = job.evidence.get("query_value")
+            if job.entry_id is not None and job.signal_type and isinstance(value, str):
+                self.exceptions.add_in(
+                    s,
+                    bank=job.bank or "",
+                    entry_id=job.entry_id,
+                    signal_type=job.signal_type,
+                    value=value,
+                    job_id=job.id,
+                    created_by=who,
+                )
+        audit.record_in(
+            s,
+            who,
+            f"review.{job.decision}",
+            f"job:{job.id}",
+            case=job.case_id,
+            queue=job.queue,
+            classification=None if job.classification is None else job.classification.value,
+            content=None if content is None else content.platform_id,
+        )
+
+    def _feedback(self, job: Job, who: str, note: str) -> int:
+        """Queue an opinion for the source of the matched entry, when it was fetched."""
+        opinion = _OPINIONS.get(job.decision) if job.decision is not None else None
+        if opinion is None or job.kind is not JobKind.MATCH or job.entry_id is None:
+            return 0
+        bastion = self._bastion
+        try:
+            entry = bastion.store.get_entry(job.entry_id)
+        except Exception:
+            return 0
+        if entry.provenance.upstream_id is None:
+            return 0
+        bastion.feedback.give(job.entry_id, opinion, note=note[:2000], given_by=who)
+        return 1
+
+
+def decision_event(job: Job, content: Content | None) -> dict[str, Any]:
+    """The `decision.*` event a decision webhook receives: what was decided about which
+    content and user, never media."""
+    return {
+        "event_id": str(uuid.uuid4()),
+        "event_type": f"decision.{job.decision}",
+        "occurred_at": (job.decided_at or utcnow()).isoformat(),
+        "job_id": job.id,
+        "case_id": job.case_id,
+        "queue": job.queue,
+        "kind": job.kind.value,
+        "decision": None if job.decision is None else job.decision.value,
+        "classification": None if job.classification is None else job.classification.value,
+        "decided_by": job.decided_by,
+        "bank": job.bank,
+        "entry_id": job.entry_id,
+        "content": None if content is None else _content_info(content),
+    }
+
+
+def _content_info(content: Content) -> dict[str, Any]:
+    return {
+        "id": content.id,
+        "content_id": content.platform_id,
+        "user_id": content.user_id,
+        "surface": content.surface,
+        "url": content.url,
+        "posted_at": None if content.posted_at is None else content.posted_at.isoformat(),
+        "signals": {s.type: s.value for s in content.signals if len(s.value) <= 128},
+    }
+
+
+def _bank_signals(job: Job, content: Content | None) -> list[Signal]:
+    """The content's own signals (a submission's), else the matched query signal."""
+    if content is not None and content.signals:
+        return [Signal(s.type, s.value) for s in content.signals]
+    value = job.evidence.get("query_value")
+    if job.signal_type and isinstance(value, str):
+        return [Signal(job.signal_type, value)]
+    return []
+
+
+def _sha256(hashed: HashedContent) -> str | None:
+    found = hashed.signal("sha256")
+    return None if found is None else found.value
+
+
+def _media_type(hashed: HashedContent | None) -> str | None:
+    if hashed is None:
+        return None
+    return f"{hashed.kind}/{hashed.format.lower()}"
