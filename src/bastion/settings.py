@@ -390,6 +390,14 @@ SETTINGS: tuple[Setting, ...] = (
         "train` writes one). Empty: the model bastion ships, fitted on its synthetic "
         "conversations (see [conversations.md](conversations.md)).",
     ),
+    Setting(
+        "console_secure_cookies",
+        bool,
+        False,
+        "Mark the review console's session cookies Secure (sent over HTTPS only) whatever "
+        "the request's scheme: set it behind a proxy that ends TLS. A request that came over "
+        "HTTPS gets Secure cookies anyway ([review.md](review.md#signing-in)).",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -427,6 +435,7 @@ class Settings:
     match_staleness: float
     api_key_cache_seconds: float
     conversation_model: str
+    console_secure_cookies: bool
 
     @classmethod
     def load(

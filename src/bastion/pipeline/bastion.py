@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 from starlette.concurrency import run_in_threadpool
 
 from bastion.actions import ActionStore, WebhookDeliverer, content_info
+from bastion.audit import AuditLog
 from bastion.auth import ApiKeyStore
 from bastion.banks import ALL_OFF, BankStore, Derived, MatchOptions, NewEntry
 from bastion.conversations.store import ConversationStore
@@ -182,6 +183,10 @@ class Bastion:
     def _alert(self, matches: list[Match], content: dict[str, object]) -> None:
         """A stream watcher's alert: the matched banks' actions are queued."""
         self.act(matches, content)
+
+    @cached_property
+    def audit(self) -> AuditLog:
+        return AuditLog(self.db)
 
     @cached_property
     def review(self) -> Review:

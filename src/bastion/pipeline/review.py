@@ -39,6 +39,8 @@ from bastion.review import (
     NewJob,
     ReviewDesk,
 )
+from bastion.review.reveals import Reveals
+from bastion.review.wellness import WellnessSettings
 from bastion.signals import Signal
 from bastion.store.models import utcnow
 
@@ -85,6 +87,8 @@ class Review:
         self._bastion = bastion
         self.desk = ReviewDesk(bastion.db)
         self.exceptions = ExceptionList(bastion.db)
+        self.reveals = Reveals(bastion.db)
+        self.wellness = WellnessSettings(bastion.db)
 
     # Submitting ----------------------------------------------------------------------------
 

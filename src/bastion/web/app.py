@@ -1,8 +1,9 @@
 """`create_app(settings)`: the HTTP service, with role switches to split it across processes.
 
 Roles: ``hash`` (compute signals), ``match`` (match content, look up signals, assess
-conversations), ``curate`` (banks, entries, import/export, exchanges) and ``worker``
-(deliver queued webhooks and run scheduled exchange syncs in the background).
+conversations), ``curate`` (banks, entries, import/export, exchanges), ``ui`` (the review
+console, for people signed in with a session) and ``worker`` (deliver queued webhooks, run
+scheduled exchange syncs and purge the evidence vault in the background).
 Health routes and the pages (`/`, `/docs`, `/redoc`) are always present and need no key;
 every other path needs an API key, checked before a request's body is read, and each route
 a key with the right scope (`bastion.web.security`).
@@ -21,7 +22,9 @@ from bastion import __version__
 from bastion.exchange.scheduler import SyncScheduler
 from bastion.settings import Settings
 from bastion.web.observability import RequestObserver
-from bastion.web.pages import install_pages
+from bastion.web.console import desk as console_desk
+from bastion.web.console import people as console_people
+from bastion.web.pages import install_pages, landing
 from bastion.web.problems import install_problem_handlers, problem
 from bastion.web.routes import (
     banks,
@@ -38,7 +41,7 @@ from bastion.web.routes.metrics import router as metrics_router
 from bastion.web.security import Authenticator
 from bastion.web.services import Services
 
-ROLES = frozenset({"hash", "match", "curate", "worker"})
+ROLES = frozenset({"hash", "match", "curate", "worker", "ui"})
 
 #: Multipart and form overhead allowed on top of the media byte limit.
 _UPLOAD_OVERHEAD = 64 * 1024
@@ -92,6 +95,11 @@ def create_app(settings: Settings | None = None, *, roles: Iterable[str] | None 
     install_problem_handlers(app)
     app.include_router(hma.health)
     install_pages(app)
+    if "ui" in enabled:
+        app.include_router(console_people.router)
+        app.include_router(console_desk.router)
+    else:
+        app.include_router(landing)
     if "hash" in enabled:
         app.include_router(content.hashing)
         app.include_router(hma.hashing)
@@ -108,7 +116,8 @@ def create_app(settings: Settings | None = None, *, roles: Iterable[str] | None 
         app.include_router(federation.router)
     app.include_router(metrics_router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_media_bytes + _UPLOAD_OVERHEAD)
-    app.add_middleware(Authenticator, keys=services.keys)  # before anything reads a body
+    # Before anything reads a body; the console's paths are left to their session check.
+    app.add_middleware(Authenticator, keys=services.keys, console="ui" in enabled)
     app.add_middleware(RequestObserver, metrics=services.metrics)
     return app
 

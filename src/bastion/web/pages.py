@@ -6,8 +6,7 @@ get a key, and the docs pages are shells that ask their reader for a key, keep i
 browser tab's sessionStorage, and fetch `/openapi.json` with it (the document lists every
 route and parameter, so it needs a key like any route but the health checks). Nothing is
 loaded from elsewhere, so the docs work on a network without internet access, and every page
-and asset carries a Content-Security-Policy that allows this server only. The review console
-will take the landing page over.
+and asset carries a Content-Security-Policy that allows this server only.
 """
 
 from __future__ import annotations
@@ -56,14 +55,18 @@ _templates = jinja2.Environment(
 router = APIRouter(include_in_schema=False)
 
 
-def _page(template: str) -> HTMLResponse:
-    html = _templates.get_template(template).render(version=__version__)
+def _page(template: str, **context: object) -> HTMLResponse:
+    html = _templates.get_template(template).render(version=__version__, **context)
     return HTMLResponse(html, headers=SECURITY_HEADERS)
 
 
-@router.get("/")
-def landing() -> HTMLResponse:
-    return _page("index.html")
+#: The landing page of a process without the console (`ui` role): what the service is.
+landing = APIRouter(include_in_schema=False)
+
+
+@landing.get("/")
+def landing_page() -> HTMLResponse:
+    return _page("index.html", console=False)
 
 
 @router.get("/docs")

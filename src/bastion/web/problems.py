@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 
@@ -31,6 +31,8 @@ from bastion.errors import (
     ValidationError,
 )
 from bastion.media import FetchError, ForbiddenAddressError, InvalidUrlError
+from bastion.web.console.paths import SignInRequired, is_console
+from bastion.web.console.render import error_page, sign_in_redirect
 
 log = logging.getLogger("bastion.web")
 
@@ -75,15 +77,15 @@ def problem(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
-def error_response(
-    request: Request, status: int, code: str, detail: str, **extra: Any
-) -> JSONResponse:
+def error_response(request: Request, status: int, code: str, detail: str, **extra: Any) -> Response:
     """A problem document, or HMA's ``{"message": ...}`` on the HMA-compatible routes."""
     return error_at(request.url.path, status, code, detail, **extra)
 
 
-def error_at(path: str, status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
+def error_at(path: str, status: int, code: str, detail: str, **extra: Any) -> Response:
     """`error_response` for a request known only by its path (in ASGI middleware)."""
+    if is_console(path):  # a person's browser: a page, not a problem document
+        return error_page(status, detail)
     if path.startswith(HMA_PREFIXES):
         return JSONResponse({"message": detail}, status_code=status)
     return problem(status, code, detail, **extra)
@@ -91,12 +93,14 @@ def error_at(path: str, status: int, code: str, detail: str, **extra: Any) -> JS
 
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(BastionError)
-    async def bastion_error(request: Request, error: BastionError) -> JSONResponse:
+    async def bastion_error(request: Request, error: BastionError) -> Response:
+        if isinstance(error, SignInRequired):
+            return sign_in_redirect(request)
         status = getattr(error, "status", None) or status_for(error)
         if request.url.path.startswith(HMA_PREFIXES) and isinstance(error, FetchError):
             status = 400  # HMA answers 400 for every URL it cannot fetch
         response = error_response(request, status, error.code, error.message)
-        if isinstance(error, AuthenticationError):
+        if isinstance(error, AuthenticationError) and not is_console(request.url.path):
             response.headers["WWW-Authenticate"] = "Bearer"
         if isinstance(error, RateLimitedError):
             response.headers["Retry-After"] = str(max(1, round(error.retry_after)))
@@ -105,7 +109,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         return response
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+    async def invalid_request(request: Request, error: RequestValidationError) -> Response:
         errors = [
             {"location": [str(p) for p in e.get("loc", ())], "message": str(e.get("msg", ""))}
             for e in error.errors()
@@ -115,7 +119,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         return error_response(request, 422, "invalid-request", detail, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
         code = {404: "not-found", 405: "method-not-allowed"}.get(error.status_code, "http-error")
         response = error_response(request, error.status_code, code, str(error.detail))
         response.headers.update(error.headers or {})
@@ -124,7 +128,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         return response
 
     @app.exception_handler(Exception)
-    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+    async def unexpected(request: Request, error: Exception) -> Response:
         log.exception("unexpected error in %s %s", request.method, request.url.path)
         return error_response(request, 500, "internal", "internal error; see the server log")
 

@@ -28,6 +28,7 @@ from bastion.auth import (
     Scope,
 )
 from bastion.errors import BastionError
+from bastion.web.console.paths import is_console
 from bastion.web.problems import error_at, status_for
 from bastion.web.services import Services, services
 
@@ -57,18 +58,22 @@ def is_public(path: str) -> bool:
     return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIX)
 
 
+
 class Authenticator:
     """ASGI middleware: 401 for a request to a non-public path without a valid key, answered
     from its headers before any of its body is read."""
 
-    def __init__(self, app: AsgiApp, keys: ApiKeyStore) -> None:
+    def __init__(self, app: AsgiApp, keys: ApiKeyStore, *, console: bool = False) -> None:
         self.app = app
         self.keys = keys
+        #: The review console runs here: its paths are left to its session check.
+        self.console = console
 
     async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
         # Only HTTP: the service has no websocket routes, and `require` refuses any request
         # that reached a route without a key in its scope.
-        if scope["type"] != "http" or is_public(scope["path"]):
+        path = scope.get("path", "")
+        if scope["type"] != "http" or is_public(path) or (self.console and is_console(path)):
             await self.app(scope, receive, send)
             return
         secret = _secret(scope)

@@ -1,0 +1,370 @@
+"""The console's review pages: queues, a queue's jobs, a job, a case; claiming, deciding,
+commenting; the blurred preview and the audited reveal of media.
+
+Media never reaches the browser unasked: a job's page shows a server-made rendition (blurred,
+greyscale by default: the viewer's wellness settings), or a strip of sampled frames for a
+video, and the original only after the viewer presses Reveal, through a single-use link
+(`bastion.review.reveals`). A known match needs no media at all: its evidence is the bank's
+entry, the distance and how the hashes were made.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from bastion.review.rendition import RenditionOptions, frame_strip, safe_image
+from fastapi import APIRouter, Depends, Form, Query
+from fastapi.responses import RedirectResponse, Response
+
+from bastion.auth import PermissionDeniedError
+from bastion.auth.roles import Permission, allows
+from bastion.errors import NotFoundError
+from bastion.review import (
+    Classification,
+    Job,
+    JobKind,
+    JobStatus,
+    Queue,
+    classification,
+    decision,
+    job_kind,
+)
+from bastion.review.access import may_reveal, may_view, may_work
+from bastion.web.console.render import NO_STORE, page
+from bastion.web.console.session import Viewer, check_csrf, signed_in
+from bastion.web.services import Services, services
+
+router = APIRouter(include_in_schema=False)
+
+#: The keys of the decisions (the page lists them; console.js presses them).
+DECISION_KEYS = (
+    ("c", "confirmed", "Confirm"),
+    ("f", "false_positive", "False positive"),
+    ("e", "escalated", "Escalate"),
+    ("r", "reported", "Report"),
+)
+PAGE_SIZE = 50
+
+
+@router.get("/queues")
+def queues(viewer: Viewer = Depends(signed_in), svc: Services = Depends(services)) -> Response:
+    counts = [c for c in svc.review.desk.counts() if may_view(viewer.role, c.queue)]
+    workable = {c.queue.name for c in counts if may_work(viewer.role, viewer.name, c.queue)}
+    return page("console/queues.html", viewer=viewer, counts=counts, workable=workable,
+                now=_now())  # fmt: skip
+
+
+@router.get("/queues/{name}")
+def queue_jobs(
+    name: str,
+    kind: str | None = Query(None),
+    status: str = Query("open"),
+    after: int | None = Query(None),
+    empty: bool = Query(False),
+    viewer: Viewer = Depends(signed_in),
+    svc: Services = Depends(services),
+) -> Response:
+    queue = _viewable(svc, viewer, name)
+    chosen_kind = job_kind(kind) if kind else None
+    chosen_status = (
+        None
+        if status == "all"
+        else JobStatus(status)
+        if status in ("open", "decided")
+        else JobStatus.OPEN
+    )
+    jobs = svc.review.desk.jobs(
+        queue=queue.name, status=chosen_status, kind=chosen_kind, limit=PAGE_SIZE + 1, after=after
+    )
+    more = len(jobs) > PAGE_SIZE
+    jobs = jobs[:PAGE_SIZE]
+    return page(
+        "console/queue.html",
+        viewer=viewer,
+        queue=queue,
+        jobs=jobs,
+        more=more,
+        kinds=[k.value for k in JobKind],
+        kind=kind or "",
+        status=status,
+        workable=may_work(viewer.role, viewer.name, queue),
+        empty=empty,
+        now=_now(),
+    )
+
+
+@router.post("/queues/{name}/next")
+def next_job(
+    name: str,
+    csrf: str = Form(""),
+    skip: int | None = Form(None),
+    viewer: Viewer = Depends(signed_in),
+    svc: Services = Depends(services),
+) -> Response:
+    """Claim the queue's next job and open it."""
+    check_csrf(viewer, csrf, svc, f"queue:{name}")
+    queue = _workable(svc, viewer, name)
+    return _to_next(svc, viewer, queue.name, skip=skip)
+
+
+@router.get("/jobs/{job_id}")
+def job_page(
+    job_id: int, viewer: Viewer = Depends(signed_in), svc: Services = Depends(services)
+) -> Response:
+    desk = svc.review.desk
+    job = desk.get(job_id)
+    queue = _viewable(svc, viewer, job.queue, target=f"job:{job_id}")
+    content = None if job.content_id is None else desk.content(job.content_id)
+    case = desk.case(job.case_id)
+    wellness = _wellness(svc, viewer)
+    recent = svc.review.reveals.recent(viewer.user.id, wellness.break_minutes)
+    return page(
+        "console/job.html",
+        viewer=viewer,
+        job=job,
+        queue=queue,
+        content=content,
+        case=case,
+        others=[j for j in case.jobs if j.id != job.id],
+        comments=desk.comments(job.id),
+        identical=len(desk.identical_open(job.id)) if job.status is JobStatus.OPEN else 0,
+        banks=[b.name for b in svc.store.list_banks()],
+        workable=may_work(viewer.role, viewer.name, queue) and job.status is JobStatus.OPEN,
+        revealable=content is not None
+        and content.evidence_id is not None
+        and may_reveal(viewer.role, viewer.name, queue),
+        has_media=content is not None and content.evidence_id is not None,
+        held_by_other=job.held_by_other(viewer.name, _now()),
+        decisions=DECISION_KEYS,
+        classifications=[c.value for c in Classification],
+        take_break=recent >= wellness.break_after,
+        wellness=wellness,
+        evidence=_evidence_rows(job),
+        now=_now(),
+    )
+
+
+@router.get("/jobs/{job_id}/preview")
+def preview(
+    job_id: int, viewer: Viewer = Depends(signed_in), svc: Services = Depends(services)
+) -> Response:
+    """The job's media as a blurred (and by default greyscale) rendition made here."""
+    job = svc.review.desk.get(job_id)
+    _viewable(svc, viewer, job.queue, target=f"job:{job_id}")
+    data, media_type = _media(svc, job)
+    wellness = _wellness(svc, viewer)
+    options = RenditionOptions(blur=max(wellness.blur, 1), greyscale=wellness.greyscale)
+    if media_type.startswith("video/"):
+        rendition = frame_strip(data, options=options)
+    else:
+        rendition = safe_image(data, options=options)
+    return Response(rendition, media_type="image/jpeg", headers=NO_STORE)
+
+
+@router.post("/jobs/{job_id}/reveal")
+def reveal(
+    job_id: int,
+    csrf: str = Form(""),
+    viewer: Viewer = Depends(signed_in),
+    svc: Services = Depends(services),
+) -> Response:
+    """Grant a single-use link to the original media, and show it."""
+    check_csrf(viewer, csrf, svc, f"job:{job_id}")
+    job = svc.review.desk.get(job_id)
+    queue = svc.review.desk.queue(job.queue)
+    content = None if job.content_id is None else svc.review.desk.content(job.content_id)
+    wellness = _wellness(svc, viewer)
+    token = svc.review.reveals.grant(
+        job,
+        queue,
+        viewer.reviewer(wellness.daily_cap),
+        has_media=content is not None and content.evidence_id is not None,
+    )
+    media_type = (content.media_type if content else None) or "image/jpeg"
+    return page("console/reveal.html", viewer=viewer, job=job, token=token,
+                video=media_type.startswith("video/"), autoplay=wellness.autoplay)  # fmt: skip
+
+
+@router.get("/reveal/{token}")
+def revealed_media(
+    token: str, viewer: Viewer = Depends(signed_in), svc: Services = Depends(services)
+) -> Response:
+    """The original bytes, once per link."""
+    wellness = _wellness(svc, viewer)
+    job_id = svc.review.reveals.redeem(token, viewer.reviewer(wellness.daily_cap))
+    job = svc.review.desk.get(job_id)
+    data, media_type = _media(svc, job)
+    headers = {**NO_STORE, "Content-Disposition": "inline"}
+    return Response(data, media_type=_safe_type(media_type), headers=headers)
+
+
+@router.post("/jobs/{job_id}/claim")
+def claim(
+    job_id: int,
+    csrf: str = Form(""),
+    viewer: Viewer = Depends(signed_in),
+    svc: Services = Depends(services),
+) -> Response:
+    check_csrf(viewer, csrf, svc, f"job:{job_id}")
+    job = svc.review.desk.get(job_id)
+    _workable(svc, viewer, job.queue, target=f"job:{job_id}")
+    svc.review.desk.claim(job_id, viewer.name)
+    return RedirectResponse(f"/jobs/{job_id}", status_code=303)
+
+
+@router.post("/jobs/{job_id}/release")
+def release(
+    job_id: int,
+    csrf: str = Form(""),
+    viewer: Viewer = Depends(signed_in),
+    svc: Services = Depends(services),
+) -> Response:
+    check_csrf(viewer, csrf, svc, f"job:{job_id}")
+    job = svc.review.desk.release(job_id, viewer.name)
+    return RedirectResponse(f"/queues/{job.queue}", status_code=303)
+
+
+@router.post("/jobs/{job_id}/comments")
+def comment(
+    job_id: int,
+    csrf: str = Form(""),
+    body: str = Form(...),
+    viewer: Viewer = Depends(signed_in),
+    svc: Services = Depends(services),
+) -> Response:
+    check_csrf(viewer, csrf, svc, f"job:{job_id}")
+    job = svc.review.desk.get(job_id)
+    _viewable(svc, viewer, job.queue, target=f"job:{job_id}")
+    if not allows(viewer.role, Permission.DECIDE):
+        _refuse(svc, viewer, f"job:{job_id}", "the analyst role only reads")
+    svc.review.desk.comment(job_id, viewer.name, body)
+    return RedirectResponse(f"/jobs/{job_id}#comments", status_code=303)
+
+
+@router.post("/jobs/{job_id}/decision")
+def decide(
+    job_id: int,
+    csrf: str = Form(""),
+    choice: str = Form(..., alias="decision"),
+    chosen_class: str = Form("", alias="classification"),
+    note: str = Form(""),
+    add_to_bank: str = Form(""),
+    bulk: bool = Form(False),
+    then: str = Form("next"),
+    viewer: Viewer = Depends(signed_in),
+    svc: Services = Depends(services),
+) -> Response:
+    """Decide, then open the queue's next job (or the queue when it is empty)."""
+    check_csrf(viewer, csrf, svc, f"job:{job_id}")
+    job = svc.review.desk.get(job_id)
+    _workable(svc, viewer, job.queue, target=f"job:{job_id}")
+    svc.review.decide(
+        job_id,
+        viewer.name,
+        decision(choice),
+        classification=classification(chosen_class or None),
+        note=note,
+        add_to_bank=add_to_bank or None,
+        bulk=bulk,
+    )
+    if then == "next":
+        return _to_next(svc, viewer, job.queue)
+    return RedirectResponse(f"/jobs/{job_id}", status_code=303)
+
+
+@router.get("/cases/{case_id}")
+def case_page(
+    case_id: int, viewer: Viewer = Depends(signed_in), svc: Services = Depends(services)
+) -> Response:
+    case = svc.review.desk.case(case_id)
+    queues = {q.name: q for q in svc.review.desk.queues()}
+    visible = [j for j in case.jobs if may_view(viewer.role, queues[j.queue])]
+    if case.jobs and not visible:
+        _refuse(svc, viewer, f"case:{case_id}", "no job of this case is in a queue you may see")
+    return page("console/case.html", viewer=viewer, case=case, jobs=visible, now=_now())
+
+
+def _to_next(svc: Services, viewer: Viewer, queue: str, *, skip: int | None = None) -> Response:
+    found = svc.review.desk.next_job(queue, viewer.name, skip=skip)
+    if found is None:
+        return RedirectResponse(f"/queues/{queue}?empty=1", status_code=303)
+    return RedirectResponse(f"/jobs/{found.id}", status_code=303)
+
+
+def _viewable(svc: Services, viewer: Viewer, name: str, *, target: str | None = None) -> Queue:
+    queue = svc.review.desk.queue(name)
+    if not may_view(viewer.role, queue):
+        _refuse(
+            svc, viewer, target or f"queue:{name}", f"the {viewer.role} role may not see {name}"
+        )
+    return queue
+
+
+def _workable(svc: Services, viewer: Viewer, name: str, *, target: str | None = None) -> Queue:
+    queue = _viewable(svc, viewer, name, target=target)
+    if not may_work(viewer.role, viewer.name, queue):
+        _refuse(svc, viewer, target or f"queue:{name}", f"{viewer.name} may not decide in {name}")
+    return queue
+
+
+def _refuse(svc: Services, viewer: Viewer, target: str, reason: str) -> None:
+    svc.audit.record(viewer.name, "console.refused", target, reason=reason)
+    raise PermissionDeniedError(reason)
+
+
+def _wellness(svc: Services, viewer: Viewer) -> Any:
+    return svc.review.wellness.organisation().personal(
+        viewer.user.preferences, viewer.user.daily_reveal_cap
+    )
+
+
+def _media(svc: Services, job: Job) -> tuple[bytes, str]:
+    content = None if job.content_id is None else svc.review.desk.content(job.content_id)
+    if content is None or content.evidence_id is None:
+        raise NotFoundError(f"job {job.id} has no media kept (a known match needs none)")
+    return svc.vault.open(content.evidence_id), content.media_type or "image/jpeg"
+
+
+def _safe_type(media_type: str) -> str:
+    """Media types a browser shows as media, never as a page or a script."""
+    kind = media_type.split("/", 1)[0]
+    return (
+        media_type
+        if kind in ("image", "video") and "+" not in media_type
+        else "application/octet-stream"
+    )
+
+
+def _evidence_rows(job: Job) -> list[tuple[str, str]]:
+    """What the job's evidence says, as label and value rows (never media)."""
+    e = job.evidence
+    rows: list[tuple[str, str]] = []
+    if job.kind is JobKind.MATCH:
+        rows += [
+            ("Bank", str(job.bank)),
+            ("Entry", str(job.entry_id)),
+            ("Signal type", str(job.signal_type)),
+            ("Distance", str(job.distance)),
+            ("Query derived by", str(e.get("query_how") or "its own hash")),
+            ("Bank entry derived by", str(e.get("bank_how") or "its own hash")),
+        ]
+        if e.get("quality") is not None:
+            rows.append(("Quality", str(e["quality"])))
+        segment = e.get("video") or e.get("segment")
+        if segment:
+            rows.append(("Video segment", str(segment)))
+    elif job.kind is JobKind.CONVERSATION:
+        rows += [
+            ("Conversation", str(job.conversation)),
+            ("Risk", str(e.get("level", "-"))),
+            ("Score", str(e.get("score", "-"))),
+        ]
+    else:
+        report = e.get("report") or {}
+        rows += [(str(k).replace("_", " ").capitalize(), str(v)) for k, v in report.items()]
+    return rows
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

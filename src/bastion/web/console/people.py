@@ -1,0 +1,176 @@
+"""Signing in and out, a reviewer's own wellbeing page, and the team page of leads."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from bastion.auth import PermissionDeniedError
+from bastion.auth.roles import Permission, allows
+from bastion.errors import BastionError, ValidationError
+from bastion.web.console.render import page
+from bastion.web.console.session import (
+    LOGIN_COOKIE,
+    SESSION_COOKIE,
+    Viewer,
+    check_csrf,
+    current_viewer,
+    login_nonce_matches,
+    new_login_nonce,
+    safe_next,
+    set_login_cookie,
+    set_session_cookie,
+    signed_in,
+)
+from bastion.web.services import Services, services
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+async def home(
+    request: Request, next: str | None = None, svc: Services = Depends(services)
+) -> Response:
+    """The console for a signed-in person; else the sign-in form and what the service is."""
+    if await current_viewer(request, svc) is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return _sign_in_page(request, svc, next=next)
+
+
+def _sign_in_page(
+    request: Request, svc: Services, *, next: str | None, error: str | None = None
+) -> Response:
+    nonce = new_login_nonce()
+    response = page("index.html", status=401 if error else 200, page="home", error=error,
+                    next=safe_next(next), nonce=nonce)  # fmt: skip
+    set_login_cookie(response, request, nonce, svc.settings.console_secure_cookies)
+    return response
+
+
+@router.post("/login")
+async def login(
+    request: Request,
+    username: str = Form(""),
+    password: str = Form(""),
+    code: str = Form(""),
+    nonce: str = Form(""),
+    next: str = Form("/queues"),
+    svc: Services = Depends(services),
+) -> Response:
+    if not login_nonce_matches(request, nonce):
+        svc.audit.record(username[:64] or "-", "console.login_refused", "login", reason="nonce")
+        return _sign_in_page(request, svc, next=next, error="The form expired: sign in again.")
+    try:
+        user = await run_in_threadpool(
+            svc.users.authenticate, username, password, code.strip() or None
+        )
+    except BastionError as error:
+        return _sign_in_page(request, svc, next=next, error=error.message)
+    # A new session whatever cookie came in: a token planted before sign-in stays out.
+    started = await run_in_threadpool(
+        lambda: svc.sessions.start(user.id, replacing=request.cookies.get(SESSION_COOKIE))
+    )
+    response = RedirectResponse(safe_next(next), status_code=303)
+    set_session_cookie(response, request, started.token, svc.settings.console_secure_cookies)
+    response.delete_cookie(LOGIN_COOKIE, path="/")
+    return response
+
+
+@router.post("/logout")
+def logout(
+    csrf: str = Form(""), viewer: Viewer = Depends(signed_in), svc: Services = Depends(services)
+) -> Response:
+    check_csrf(viewer, csrf, svc, "logout")
+    svc.sessions.end(viewer.token)
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/me")
+def me(viewer: Viewer = Depends(signed_in), svc: Services = Depends(services)) -> Response:
+    """A reviewer's own exposure, and how media is shown to them."""
+    wellness = svc.review.wellness.organisation().personal(
+        viewer.user.preferences, viewer.user.daily_reveal_cap
+    )
+    history = svc.review.reveals.history(viewer.user.id, days=14)
+    return page("console/me.html", viewer=viewer, wellness=wellness, history=history,
+                today=history[-1][1], peak=max([n for _, n in history] + [1]))  # fmt: skip
+
+
+@router.post("/me/preferences")
+def my_preferences(
+    csrf: str = Form(""),
+    blur: int = Form(...),
+    greyscale: bool = Form(False),
+    autoplay: bool = Form(False),
+    viewer: Viewer = Depends(signed_in),
+    svc: Services = Depends(services),
+) -> Response:
+    check_csrf(viewer, csrf, svc, "me")
+    svc.users.set_preferences(
+        viewer.user.id, {"blur": blur, "greyscale": greyscale, "autoplay": autoplay}
+    )
+    return RedirectResponse("/me?saved=1", status_code=303)
+
+
+@router.get("/team")
+def team(viewer: Viewer = Depends(signed_in), svc: Services = Depends(services)) -> Response:
+    """For leads: the organisation's wellness defaults and each person's cap and exposure."""
+    _require_lead(viewer)
+    wellness = svc.review.wellness.organisation()
+    today = datetime.now(UTC).date()
+    people = [(u, svc.review.reveals.exposure(u.id, today)) for u in svc.users.list()]
+    return page("console/team.html", viewer=viewer, wellness=wellness, people=people)
+
+
+@router.post("/team/wellness")
+def team_wellness(
+    csrf: str = Form(""),
+    blur: int = Form(...),
+    greyscale: bool = Form(False),
+    autoplay: bool = Form(False),
+    daily_cap: int = Form(...),
+    break_after: int = Form(...),
+    break_minutes: int = Form(...),
+    viewer: Viewer = Depends(signed_in),
+    svc: Services = Depends(services),
+) -> Response:
+    _require_lead(viewer)
+    check_csrf(viewer, csrf, svc, "team")
+    svc.review.wellness.set_organisation(
+        blur=blur, greyscale=greyscale, autoplay=autoplay, daily_cap=daily_cap,
+        break_after=break_after, break_minutes=break_minutes,
+    )  # fmt: skip
+    svc.audit.record(viewer.name, "console.wellness_defaults", "organisation")
+    return RedirectResponse("/team?saved=1", status_code=303)
+
+
+@router.post("/team/cap")
+def team_cap(
+    csrf: str = Form(""),
+    username: str = Form(...),
+    cap: str = Form(""),
+    viewer: Viewer = Depends(signed_in),
+    svc: Services = Depends(services),
+) -> Response:
+    _require_lead(viewer)
+    check_csrf(viewer, csrf, svc, "team")
+    chosen = None if cap.strip() == "" else _whole(cap, "cap")
+    svc.users.set_daily_reveal_cap(username, chosen, actor=viewer.name)
+    return RedirectResponse("/team?saved=1", status_code=303)
+
+
+def _require_lead(viewer: Viewer) -> None:
+    if not allows(viewer.role, Permission.MANAGE_QUEUES):
+        raise PermissionDeniedError("only leads and admins manage the team's settings")
+
+
+def _whole(value: str, field: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ValidationError(f"{field} must be a whole number") from None
