@@ -415,7 +415,8 @@ SETTINGS: tuple[Setting, ...] = (
         "password_min_length",
         int,
         12,
-        "Shortest password a console user may choose (generated ones are 24 characters).",
+        "Shortest password a console user may choose (generated ones are 24 characters, or this "
+        "many if more).",
         range=Range(8, 128),
         unit="characters",
     ),
