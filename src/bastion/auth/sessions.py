@@ -127,8 +127,9 @@ class SessionStore:
                 return None
             if now - row.last_seen_at >= SEEN_GRANULARITY:
                 row.last_seen_at = now
-            return ActiveSession(User.from_row(user), row.csrf_token, row.created_at,
-                                 row.expires_at)  # fmt: skip
+            return ActiveSession(
+                User.from_row(user), row.csrf_token, row.created_at, row.expires_at
+            )
 
     def end(self, token: str | None) -> bool:
         """Sign out: whether there was such a session."""

@@ -327,8 +327,9 @@ class UserStore:
         with self.db.session() as s:
             row = _by_id(s, user_id)
             row.preferences = checked
-            record_in(s, f"user:{row.username}", "user.preferences", row.username,
-                      keys=sorted(checked))  # fmt: skip
+            record_in(
+                s, f"user:{row.username}", "user.preferences", row.username, keys=sorted(checked)
+            )
             return User.from_row(row)
 
     # Passwords -------------------------------------------------------------------------
@@ -354,9 +355,13 @@ class UserStore:
                 changed = s.execute(
                     update(UserRow)
                     .where(_unchanged(attempt))
-                    .values(password_hash=hashed, must_change_password=False,
-                            failed_logins=0, locked_until=None)
-                )  # fmt: skip
+                    .values(
+                        password_hash=hashed,
+                        must_change_password=False,
+                        failed_logins=0,
+                        locked_until=None,
+                    )
+                )
                 if changed.rowcount != 1:  # type: ignore[attr-defined]
                     raise ConflictError("the account changed meanwhile; try again")
                 _end_sessions(s, attempt.id)
@@ -430,24 +435,26 @@ class UserStore:
             row = s.scalar(select(UserRow).where(UserRow.username == username))
             attempt = None if row is None else _attempt(row)
         refused = self._refusal(attempt, password)
-        totp_after = None
-        if refused is None and attempt is not None and _needs_code(attempt):
-            refused, totp_after = self._code_refusal(attempt, totp_code)
-        hashed = None
-        rehash = attempt is not None and self._passwords.needs_rehash(attempt.password_hash)
-        if refused is None and rehash:
-            hashed = self._passwords.hash(password)
+        totp_after = hashed = None
+        if refused is None and attempt is not None:
+            if _needs_code(attempt):
+                refused, totp_after = self._code_refusal(attempt, totp_code)
+            if refused is None and self._passwords.needs_rehash(attempt.password_hash):
+                hashed = self._passwords.hash(password)
         with self.db.session() as s:
             if attempt is None:
-                record_in(s, SIGN_IN, "user.login_failed", username[:64], reason="unknown user",
-                          client=client)  # fmt: skip
-                error: LoginError = LoginError(self.policy.refusal())
+                record_in(
+                    s, SIGN_IN, "user.login_failed", username[:64], reason=refused, client=client
+                )
+                error = LoginError(self.policy.refusal())
             elif refused is not None:
                 error = self._failed(s, attempt, refused, client=client)
             else:
                 values: dict[str, Any] = {
-                    "failed_logins": 0, "locked_until": None, "last_login_at": self._clock()
-                }  # fmt: skip
+                    "failed_logins": 0,
+                    "locked_until": None,
+                    "last_login_at": self._clock(),
+                }
                 if hashed is not None:
                     values["password_hash"] = hashed
                 if totp_after is not None:
@@ -456,11 +463,23 @@ class UserStore:
                 # once is accepted for one; a password changed meanwhile is not overwritten.
                 signed_in = s.execute(update(UserRow).where(_unchanged(attempt)).values(values))
                 if signed_in.rowcount == 1:  # type: ignore[attr-defined]
-                    record_in(s, f"user:{attempt.username}", "user.login", attempt.username,
-                              client=client, rehashed=hashed is not None)  # fmt: skip
+                    record_in(
+                        s,
+                        f"user:{attempt.username}",
+                        "user.login",
+                        attempt.username,
+                        client=client,
+                        rehashed=hashed is not None,
+                    )
                     return User.from_row(_by_id(s, attempt.id))
-                record_in(s, SIGN_IN, "user.login_failed", attempt.username,
-                          reason="account changed during sign-in", client=client)  # fmt: skip
+                record_in(
+                    s,
+                    SIGN_IN,
+                    "user.login_failed",
+                    attempt.username,
+                    reason="account changed during sign-in",
+                    client=client,
+                )
                 error = LoginError(self.policy.refusal())
         raise error
 
@@ -469,8 +488,9 @@ class UserStore:
         Verifies a password (or spends the time it takes) whatever the answer."""
         if attempt is None or _locked(attempt, self._clock()):
             self._passwords.verify_nothing(password[:MAX_PASSWORD_LENGTH])
-            return None if attempt is None else "locked"
+            return "unknown user" if attempt is None else "locked"
         if len(password) > MAX_PASSWORD_LENGTH:
+            self._passwords.verify_nothing(password[:MAX_PASSWORD_LENGTH])
             return "wrong password"
         right = self._passwords.verify(attempt.password_hash, password)
         if attempt.disabled:
@@ -495,8 +515,7 @@ class UserStore:
     ) -> LoginError:
         """Record a refused sign-in; a wrong password or code counts towards a lockout."""
         refusal = self.policy.refusal()
-        record_in(s, SIGN_IN, "user.login_failed", attempt.username, reason=reason,
-                  client=client)  # fmt: skip
+        record_in(s, SIGN_IN, "user.login_failed", attempt.username, reason=reason, client=client)
         if reason == "locked":
             assert attempt.locked_until is not None
             return AccountLockedError(refusal, attempt.locked_until)
@@ -516,8 +535,15 @@ class UserStore:
             .where(UserRow.id == attempt.id)
             .values(failed_logins=0, locked_until=until)
         )
-        record_in(s, SIGN_IN, "user.lock", attempt.username, until=until.isoformat(),
-                  failures=failures, client=client)  # fmt: skip
+        record_in(
+            s,
+            SIGN_IN,
+            "user.lock",
+            attempt.username,
+            until=until.isoformat(),
+            failures=failures,
+            client=client,
+        )
         return AccountLockedError(refusal, until)
 
 
