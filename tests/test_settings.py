@@ -195,3 +195,34 @@ def test_reading_settings_loads_neither_the_store_nor_the_domain() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert loaded.strip() == "[]"
+
+
+def test_console_sign_in_and_session_settings_build_typed_values(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from bastion.auth import LoginPolicy, SessionLifetimes
+
+    defaults = Settings.load(env={}, data_dir=tmp_path)
+    assert defaults.login_policy() == LoginPolicy()
+    assert defaults.login_policy() == LoginPolicy(
+        max_failures=5, lockout=timedelta(minutes=15), min_password_length=12
+    )
+    assert defaults.session_lifetimes() == SessionLifetimes(
+        idle=timedelta(hours=1), absolute=timedelta(hours=12)
+    )
+    env = {
+        "BASTION_LOGIN_MAX_FAILURES": "3",
+        "BASTION_LOGIN_LOCKOUT_MINUTES": "45",
+        "BASTION_PASSWORD_MIN_LENGTH": "16",
+        "BASTION_SESSION_IDLE_MINUTES": "20",
+        "BASTION_SESSION_MAX_HOURS": "8",
+    }
+    tuned = Settings.load(env=env, data_dir=tmp_path)
+    assert tuned.login_policy() == LoginPolicy(
+        max_failures=3, lockout=timedelta(minutes=45), min_password_length=16
+    )
+    assert tuned.session_lifetimes() == SessionLifetimes(
+        idle=timedelta(minutes=20), absolute=timedelta(hours=8)
+    )
+    with pytest.raises(ConfigurationError, match="password_min_length must be between 8"):
+        Settings.load(env={"BASTION_PASSWORD_MIN_LENGTH": "4"}, data_dir=tmp_path)

@@ -14,6 +14,7 @@ import sys
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,8 @@ from bastion.pdq import PdqMode
 if TYPE_CHECKING:
     # What the builder methods make; imported where they are made, so that reading settings
     # (the CLI's start, the docs generator) does not load the store, exchanges and models.
+    from bastion.auth.sessions import SessionLifetimes
+    from bastion.auth.users import LoginPolicy
     from bastion.conversations.scoring import Model
     from bastion.exchange.access import SourceAccess
     from bastion.exchange.secrets import CredentialBox
@@ -398,6 +401,49 @@ SETTINGS: tuple[Setting, ...] = (
         "the request's scheme: set it behind a proxy that ends TLS. A request that came over "
         "HTTPS gets Secure cookies anyway ([review.md](review.md#signing-in)).",
     ),
+    Setting(
+        "login_max_failures",
+        int,
+        5,
+        "Wrong passwords or codes in a row that lock a console account for "
+        "`login_lockout_minutes`; a locked account refuses even the right password, with the "
+        "same answer as any failed sign-in.",
+        range=Range(1, 100),
+    ),
+    Setting(
+        "login_lockout_minutes",
+        int,
+        15,
+        "How long a console account stays locked after `login_max_failures` failures. "
+        "`bastion user enable` or `bastion user reset` ends a lockout at once.",
+        range=Range(1, 7 * 24 * 60),
+        unit="minutes",
+    ),
+    Setting(
+        "password_min_length",
+        int,
+        12,
+        "Shortest password a console user may choose (generated ones are 24 characters, or this "
+        "many if more).",
+        range=Range(8, 128),
+        unit="characters",
+    ),
+    Setting(
+        "session_idle_minutes",
+        int,
+        60,
+        "A console session without a request for this long ends (kept to within a minute).",
+        range=Range(1, 7 * 24 * 60),
+        unit="minutes",
+    ),
+    Setting(
+        "session_max_hours",
+        int,
+        12,
+        "A console session ends this long after sign-in, however busy.",
+        range=Range(1, 30 * 24),
+        unit="hours",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -436,6 +482,11 @@ class Settings:
     api_key_cache_seconds: float
     conversation_model: str
     console_secure_cookies: bool
+    login_max_failures: int
+    login_lockout_minutes: int
+    password_min_length: int
+    session_idle_minutes: int
+    session_max_hours: int
 
     @classmethod
     def load(
@@ -578,6 +629,25 @@ class Settings:
             return Model.load(Path(self.conversation_model).expanduser())
         except ValidationError as e:
             raise ConfigurationError(f"conversation_model: {e.message}") from None
+
+    def login_policy(self) -> LoginPolicy:
+        """How console sign-ins are guarded (failures, lockout, password length)."""
+        from bastion.auth.users import LoginPolicy
+
+        return LoginPolicy(
+            max_failures=self.login_max_failures,
+            lockout=timedelta(minutes=self.login_lockout_minutes),
+            min_password_length=self.password_min_length,
+        )
+
+    def session_lifetimes(self) -> SessionLifetimes:
+        """How long console sessions last, idle and at most."""
+        from bastion.auth.sessions import SessionLifetimes
+
+        return SessionLifetimes(
+            idle=timedelta(minutes=self.session_idle_minutes),
+            absolute=timedelta(hours=self.session_max_hours),
+        )
 
     def with_overrides(self, **changes: Any) -> Settings:
         updated = replace(self, **changes)

@@ -99,9 +99,18 @@ def test_first_run_try_line_holds_the_whole_key_and_works_pasted(tmp_path: Path)
         assert process.stdout is not None
         key = process.stdout.readline().strip()
         assert key.startswith("bst_")
-        lines = terminal_lines(main_end, 2)
+        password = process.stdout.readline().strip()
+        lines = terminal_lines(main_end, 4)
         assert lines[0] == "Created an admin API key. It is shown only this once; store it now:"
         assert lines[1].startswith("Try: curl ")
+        assert lines[2] == (
+            "Created the console user admin. Its password is shown only this once; store it now:"
+        )
+        assert lines[3] == (
+            f"Sign in at http://127.0.0.1:{port}/ as admin (you choose a new password at first "
+            "sign-in)."
+        )
+        assert password not in "".join(lines)
         words = shlex.split(lines[1].removeprefix("Try: "))
         assert words[:2] == ["curl", "-H"]
         header, url = words[2], words[3]
@@ -132,6 +141,8 @@ def test_logs_off_a_terminal_are_json_lines_without_the_key(tmp_path: Path) -> N
         assert process.stdout is not None
         key = process.stdout.readline().strip()
         assert key.startswith("bst_")
+        password = process.stdout.readline().strip()
+        assert len(password) == 24
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -157,6 +168,11 @@ def test_logs_off_a_terminal_are_json_lines_without_the_key(tmp_path: Path) -> N
     assert any(r.get("route") == "/api/v1/banks" and r.get("status") == 200 for r in lines)
     assert key not in errors
     assert "bst_" not in errors
+    assert password not in errors
+    assert ("bastion.serve", "created the console user admin: its password is printed once on "
+            "standard output; store it") in messages  # fmt: skip
+    sign_in = f"Sign in at http://127.0.0.1:{port}/ as admin"
+    assert any(m.startswith(sign_in) for _, m in messages)
 
 
 def make(*args: str, venv: Path) -> list[str]:

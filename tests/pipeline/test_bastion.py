@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from PIL import Image
@@ -79,3 +80,35 @@ def test_signals_added_are_looked_up_alike_in_a_thread_and_on_an_event_loop(
     assert bastion.look_up([Signal("md5", MD5)], act=False) == []
     disabled = bastion.look_up([Signal("md5", MD5)], include_disabled_banks=True, act=False)
     assert disabled == found
+
+
+def test_console_accounts_follow_the_settings_and_seal_totp_with_the_box(
+    settings: Settings,
+) -> None:
+    from datetime import timedelta
+
+    from bastion.auth import LoginError, Role, totp
+
+    tuned = settings.with_overrides(
+        login_max_failures=2, session_idle_minutes=10, session_max_hours=2
+    )
+    built = Bastion(tuned)
+    try:
+        assert built.users.policy.max_failures == 2
+        assert built.sessions.lifetimes.idle == timedelta(minutes=10)
+        assert built.sessions.lifetimes.absolute == timedelta(hours=2)
+        new = built.users.create("ana", Role.REVIEWER, actor="test")
+        setup = built.users.enable_totp("ana", actor="test", confirm=False)
+        stored = built.users.get("ana")
+        assert stored.totp_enabled
+        # A second process of the deployment (same settings, same key) reads the secret.
+        again = Bastion(tuned)
+        try:
+            code = totp.code_at(setup.secret, datetime.now(UTC))
+            assert again.users.authenticate("ana", new.password, code).id == new.user.id
+            with pytest.raises(LoginError):
+                again.users.authenticate("ana", "wrong password!")
+        finally:
+            again.close()
+    finally:
+        built.close()

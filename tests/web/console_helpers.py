@@ -45,7 +45,9 @@ def submit_match(bastion: Bastion, user: str = "u1", seed_: int = 1) -> None:
     bastion.review.submit(ContentSubmission(platform_id=f"post-{user}", user_id=user), jpeg(seed_))
 
 
-def submit_report(bastion: Bastion, user: str = "u1", seed_: int = 2, queue: str = "reports") -> None:
+def submit_report(
+    bastion: Bastion, user: str = "u1", seed_: int = 2, queue: str = "reports"
+) -> None:
     bastion.review.submit(
         ContentSubmission(platform_id=f"report-{user}-{seed_}", user_id=user, surface="profile"),
         jpeg(seed_),

@@ -55,7 +55,8 @@ def test_pages_need_a_session_and_send_the_browser_to_sign_in(url: str) -> None:
         assert answer.headers["location"] == "/?next=%2Fqueues%2Fdefault%3Fstatus%3Dopen"
         assert anonymous.post("/jobs/1/decision", data={"decision": "confirmed"}).status_code == 401
         home = anonymous.get("/")
-        assert home.status_code == 200 and 'action="/login"' in home.text
+        assert home.status_code == 200
+        assert 'action="/login"' in home.text
 
 
 def test_sign_in_sets_a_strict_http_only_session_and_refuses_a_wrong_password(url: str) -> None:
@@ -66,10 +67,14 @@ def test_sign_in_sets_a_strict_http_only_session_and_refuses_a_wrong_password(ur
         assert wrong.status_code == 401
         assert "bastion_session" not in client.cookies
         nonce = client.cookies["bastion_login"]
-        right = client.post("/login", data={"username": "ada", "password": PASSWORD, "nonce": nonce})
-        assert right.status_code == 303 and right.headers["location"] == "/queues"
+        right = client.post(
+            "/login", data={"username": "ada", "password": PASSWORD, "nonce": nonce}
+        )
+        assert right.status_code == 303
+        assert right.headers["location"] == "/queues"
         cookie = right.headers["set-cookie"].lower()
-        assert "httponly" in cookie and "samesite=strict" in cookie
+        assert "httponly" in cookie
+        assert "samesite=strict" in cookie
         assert client.get("/queues").status_code == 200
 
 
@@ -111,7 +116,8 @@ def test_an_analyst_reads_but_cannot_decide_or_reveal(url: str, bastion: Bastion
     (job,) = bastion.review.desk.jobs(queue="reports")
     with signed_in(url, "cy") as analyst:
         page = analyst.get(f"/jobs/{job.id}")
-        assert page.status_code == 200 and 'action="/jobs/%d/decision"' % job.id not in page.text
+        assert page.status_code == 200
+        assert 'action="/jobs/%d/decision"' % job.id not in page.text
         csrf = csrf_of(page.text)
         decided = analyst.post(
             f"/jobs/{job.id}/decision", data={"decision": "confirmed", "csrf": csrf}
@@ -155,16 +161,20 @@ def test_media_is_shown_blurred_and_greyscale_until_revealed_once(
         assert revealed.status_code == 200
         (link,) = re.findall(r'src="(/reveal/[^"]+)"', revealed.text)
         first = ada.get(link)
-        assert first.status_code == 200 and first.content == original
+        assert first.status_code == 200
+        assert first.content == original
         again = ada.get(link)
-        assert again.status_code == 403 and original not in again.content
+        assert again.status_code == 403
+        assert original not in again.content
         assert ada.get("/reveal/guessed-token").status_code == 403
     assert audited(bastion, "review.reveal") == [f"ada job:{job.id}"]
     refused = [e.detail["reason"] for e in bastion.audit.list(action="review.reveal_refused")]
     assert sorted(refused) == sorted(
         [f"reveal link already used (job {job.id})", "unknown reveal link"]
     )
-    assert bastion.review.reveals.exposure(bastion.users.get("ada").id, datetime.now(UTC).date()) == 1
+    assert (
+        bastion.review.reveals.exposure(bastion.users.get("ada").id, datetime.now(UTC).date()) == 1
+    )
 
 
 def test_someone_elses_reveal_link_is_refused(url: str, bastion: Bastion) -> None:
@@ -188,12 +198,11 @@ def test_the_daily_cap_stops_reveals(url: str, bastion: Bastion) -> None:
     with signed_in(url, "ada") as ada:
         page = ada.get(f"/jobs/{job.id}")
         answer = ada.post(f"/jobs/{job.id}/reveal", data={"csrf": csrf_of(page.text)})
-        assert answer.status_code == 403 and "daily cap of 0" in answer.text
+        assert answer.status_code == 403
+        assert "daily cap of 0" in answer.text
 
 
-def test_deciding_moves_to_the_next_job_and_does_what_it_says(
-    url: str, bastion: Bastion
-) -> None:
+def test_deciding_moves_to_the_next_job_and_does_what_it_says(url: str, bastion: Bastion) -> None:
     bastion.store.create_bank("confirmed", actor="test")
     for user in ("u1", "u2"):
         submit_match(bastion, user=user)

@@ -15,7 +15,10 @@ from pathlib import Path
 import httpx
 from PIL import Image
 
+from bastion.auth import Role
+from bastion.pipeline import Bastion
 from bastion.samples import sample_pixels
+from bastion.settings import Settings
 
 
 def free_port() -> int:
@@ -70,6 +73,8 @@ def test_first_run_prints_a_key_that_matches_against_the_demo_bank(tmp_path: Pat
         assert process.stdout is not None
         key = process.stdout.readline().strip()
         assert key.startswith("bst_")
+        password = process.stdout.readline().strip()
+        assert len(password) == 24
         assert httpx.get(f"{url}/api/v1/banks").status_code == 401
         headers = {"Authorization": f"Bearer {key}"}
         banks = httpx.get(f"{url}/api/v1/banks", headers=headers).json()
@@ -85,7 +90,15 @@ def test_first_run_prints_a_key_that_matches_against_the_demo_bank(tmp_path: Pat
             httpx.post(f"{url}/api/v1/match", files=other, headers=headers).json()["matches"] == []
         )
         assert (tmp_path / "data" / "bastion.db").is_file()
-    # The second start creates no new key and keeps the data.
+    # The console's admin signs in with the password printed once (to be changed).
+    settings = Settings.load(env={}, data_dir=tmp_path / "data")
+    bastion = Bastion(settings)
+    try:
+        admin = bastion.users.authenticate("admin", password)
+        assert (admin.role, admin.must_change_password) == (Role.ADMIN, True)
+    finally:
+        bastion.close()
+    # The second start creates no new key or user and keeps the data.
     with serve(tmp_path / "data") as (url, process):
         assert process.stdout is not None
         assert httpx.get(f"{url}/api/v1/banks", headers=headers).status_code == 200

@@ -27,6 +27,7 @@ from bastion.cli import (
     match_cmd,
     serve_cmd,
     stream_cmd,
+    user_cmd,
 )
 from bastion.cli.params import RootGroup
 from bastion.errors import BastionError
@@ -46,6 +47,7 @@ app = typer.Typer(
 app.add_typer(bank_cmd.app, name="bank")
 app.add_typer(entry_cmd.app, name="entry")
 app.add_typer(key_cmd.app, name="key")
+app.add_typer(user_cmd.app, name="user")
 app.add_typer(action_cmd.app, name="action")
 app.add_typer(stream_cmd.app, name="stream")
 app.add_typer(exchange_cmd.app, name="exchange")

@@ -33,10 +33,12 @@ def serve(
         "delivery and scheduled exchange syncs). Default: all.",
     ),
 ) -> None:
-    """Serve the HTTP API (OpenAPI at /docs). First run: an admin key and a demo bank.
+    """Serve the HTTP API (OpenAPI at /docs). First run: an admin key, the console user
+    admin and a demo bank.
 
     Logs go to standard error: text on a terminal, else one JSON object per line (the key
-    made on the first run is printed on standard output only, never logged)."""
+    and the admin's password made on the first run are printed on standard output only,
+    never logged)."""
     import logging
     import logging.config
     import sys
@@ -44,7 +46,7 @@ def serve(
     import uvicorn
 
     from bastion.web.app import ROLES
-    from bastion.web.first_run import prepare, try_line
+    from bastion.web.first_run import ADMIN_USER, prepare, sign_in_line, try_line
     from bastion.web.logs import logging_config
 
     chosen = {r.strip() for r in (roles or ",".join(ROLES)).split(",") if r.strip()}
@@ -62,7 +64,8 @@ def serve(
     log_config = logging_config(json_lines=not on_terminal)
     logging.config.dictConfig(log_config)
     log = logging.getLogger("bastion.serve")
-    secret = prepare(settings)
+    first = prepare(settings)
+    secret = first.api_key
     if secret is not None:
         if on_terminal:
             cli.err.print(
@@ -74,6 +77,24 @@ def serve(
         cli.out.print(secret, markup=False)
         if on_terminal:
             cli.err.print(try_line(secret, url), markup=False)
+    if first.admin_password is not None:
+        if on_terminal:
+            cli.err.print(
+                f"Created the console user {ADMIN_USER}. Its password is shown only this "
+                "once; store it now:",
+                markup=False,
+            )
+        else:
+            log.warning(
+                "created the console user %s: its password is printed once on standard "
+                "output; store it",
+                ADMIN_USER,
+            )
+        cli.out.print(first.admin_password, markup=False)
+        if on_terminal:
+            cli.err.print(sign_in_line(url), markup=False)
+        else:
+            log.warning(sign_in_line(url))
     # Worker processes build their own app from the environment.
     os.environ["BASTION_DATA_DIR"] = str(settings.data_dir)
     os.environ["BASTION_DATABASE_URL"] = settings.database_url

@@ -29,7 +29,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bastion.actions import ActionStore, WebhookDeliverer, content_info
 from bastion.audit import AuditLog
-from bastion.auth import ApiKeyStore
+from bastion.auth import ApiKeyStore, SessionStore, UserStore
 from bastion.banks import ALL_OFF, BankStore, Derived, MatchOptions, NewEntry
 from bastion.conversations.store import ConversationStore
 from bastion.exchange.feedback import FeedbackQueue
@@ -108,6 +108,17 @@ class Bastion:
     @cached_property
     def keys(self) -> ApiKeyStore:
         return ApiKeyStore(self.db, cache_seconds=self.settings.api_key_cache_seconds)
+
+    @cached_property
+    def users(self) -> UserStore:
+        """The console's people; TOTP secrets are sealed by `box`."""
+        return UserStore(self.db, self.box, policy=self.settings.login_policy())
+
+    @cached_property
+    def sessions(self) -> SessionStore:
+        """The console's signed-in browsers."""
+        lifetimes = self.settings.session_lifetimes()
+        return SessionStore(self.db, idle=lifetimes.idle, absolute=lifetimes.absolute)
 
     @cached_property
     def hasher(self) -> ContentHasher:

@@ -21,9 +21,9 @@ from fastapi import FastAPI
 from bastion import __version__
 from bastion.exchange.scheduler import SyncScheduler
 from bastion.settings import Settings
-from bastion.web.observability import RequestObserver
 from bastion.web.console import desk as console_desk
 from bastion.web.console import people as console_people
+from bastion.web.observability import RequestObserver
 from bastion.web.pages import install_pages, landing
 from bastion.web.problems import install_problem_handlers, problem
 from bastion.web.routes import (

@@ -1,23 +1,39 @@
-"""What `bastion serve` does the first time: an admin key, printed once, and a demo bank."""
+"""What `bastion serve` does the first time: an admin key and a console admin, each shown
+once, and a demo bank."""
 
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from bastion.auth import Scope
+from bastion.auth import Role, Scope
 from bastion.banks import MatchOptions
+from bastion.errors import ConflictError
 from bastion.pipeline import Bastion
 from bastion.samples import write_samples
 from bastion.settings import Settings
 
 DEMO_BANK = "demo"
 DEMO_SEEDS = range(1, 7)
+#: The console's first user, made when there is none.
+ADMIN_USER = "admin"
 
 
-def prepare(settings: Settings) -> str | None:
-    """Create the database, an admin key if none exists, and the demo bank if there are no
-    banks. Returns the new admin key's secret (to print once), or None."""
+@dataclass(frozen=True)
+class FirstRun:
+    """The secrets a start made, to print once; None where there already was one."""
+
+    #: The new admin API key's secret.
+    api_key: str | None = field(default=None, repr=False)
+    #: The generated password of the console user `admin` (changed at first sign-in).
+    admin_password: str | None = field(default=None, repr=False)
+
+
+def prepare(settings: Settings) -> FirstRun:
+    """Create the database, an admin key if none exists, the console user `admin` (role
+    admin, generated password) if there are no users, and the demo bank if there are no
+    banks."""
     bastion = Bastion(settings)
     try:
         secret = None
@@ -25,9 +41,15 @@ def prepare(settings: Settings) -> str | None:
             secret = bastion.keys.create(
                 "admin (created on first run)", [Scope.ADMIN], actor="first run"
             ).secret
+        password = None
+        if not bastion.users.has_users():
+            try:
+                password = bastion.users.create(ADMIN_USER, Role.ADMIN, actor="first run").password
+            except ConflictError:  # another process starting at once made it
+                password = None
         if not bastion.store.list_banks():
             seed_demo_bank(bastion)
-        return secret
+        return FirstRun(api_key=secret, admin_password=password)
     finally:
         bastion.close()
 
@@ -35,6 +57,11 @@ def prepare(settings: Settings) -> str | None:
 def try_line(secret: str, url: str) -> str:
     """A first request to paste whole: the full key (cutting it made the line useless)."""
     return f"Try: curl -H 'Authorization: Bearer {secret}' {url}/api/v1/banks"
+
+
+def sign_in_line(url: str) -> str:
+    """Where the person who started the service signs in to the console."""
+    return f"Sign in at {url}/ as {ADMIN_USER} (you choose a new password at first sign-in)."
 
 
 def seed_demo_bank(bastion: Bastion) -> None:

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 
-from bastion.auth import AuthenticationError, PermissionDeniedError, RateLimitedError
+from bastion.auth import AuthenticationError, LoginError, PermissionDeniedError, RateLimitedError
 from bastion.errors import (
     BastionError,
     ConfigurationError,
@@ -43,6 +43,7 @@ HMA_PREFIXES = ("/h/", "/m/", "/c/")
 # Most specific first: the first class an error is an instance of decides its status.
 _STATUS: tuple[tuple[type[BastionError], int], ...] = (
     (AuthenticationError, 401),
+    (LoginError, 401),
     (PermissionDeniedError, 403),
     (RateLimitedError, 429),
     (NotFoundError, 404),

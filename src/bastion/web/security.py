@@ -58,7 +58,6 @@ def is_public(path: str) -> bool:
     return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIX)
 
 
-
 class Authenticator:
     """ASGI middleware: 401 for a request to a non-public path without a valid key, answered
     from its headers before any of its body is read."""

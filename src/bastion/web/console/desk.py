@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from bastion.review.rendition import RenditionOptions, frame_strip, safe_image
 from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import RedirectResponse, Response
 
@@ -31,6 +30,7 @@ from bastion.review import (
     job_kind,
 )
 from bastion.review.access import may_reveal, may_view, may_work
+from bastion.review.rendition import RenditionOptions, frame_strip, safe_image
 from bastion.web.console.render import NO_STORE, page
 from bastion.web.console.session import Viewer, check_csrf, signed_in
 from bastion.web.services import Services, services
@@ -87,7 +87,7 @@ def queue_jobs(
         more=more,
         kinds=[k.value for k in JobKind],
         kind=kind or "",
-        status=status,
+        shown=status,
         workable=may_work(viewer.role, viewer.name, queue),
         empty=empty,
         now=_now(),

@@ -14,14 +14,14 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from bastion.auth.sessions import ActiveSession
-from bastion.auth.users import User
 from fastapi import Depends, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from bastion.auth import PermissionDeniedError
 from bastion.auth.roles import Role
+from bastion.auth.sessions import ActiveSession
+from bastion.auth.users import User
 from bastion.review.reveals import Reviewer
 from bastion.web.console.paths import SignInRequired
 from bastion.web.services import Services, services
