@@ -117,7 +117,7 @@ def test_an_analyst_reads_but_cannot_decide_or_reveal(url: str, bastion: Bastion
     with signed_in(url, "cy") as analyst:
         page = analyst.get(f"/jobs/{job.id}")
         assert page.status_code == 200
-        assert 'action="/jobs/%d/decision"' % job.id not in page.text
+        assert f'action="/jobs/{job.id}/decision"' not in page.text
         csrf = csrf_of(page.text)
         decided = analyst.post(
             f"/jobs/{job.id}/decision", data={"decision": "confirmed", "csrf": csrf}
