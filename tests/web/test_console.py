@@ -108,7 +108,7 @@ def test_a_form_without_the_csrf_token_is_refused_and_audited(url: str, bastion:
         )
         assert forged.status_code == 403
     assert bastion.review.desk.get(job.id).status is JobStatus.OPEN
-    assert audited(bastion, "console.csrf_refused") == [f"ada job:{job.id}"] * 2
+    assert audited(bastion, "console.csrf_refused") == [f"user:ada job:{job.id}"] * 2
 
 
 def test_an_analyst_reads_but_cannot_decide_or_reveal(url: str, bastion: Bastion) -> None:
@@ -126,8 +126,8 @@ def test_an_analyst_reads_but_cannot_decide_or_reveal(url: str, bastion: Bastion
         revealed = analyst.post(f"/jobs/{job.id}/reveal", data={"csrf": csrf})
         assert revealed.status_code == 403
     assert bastion.review.desk.get(job.id).status is JobStatus.OPEN
-    assert audited(bastion, "console.refused") == [f"cy job:{job.id}"]
-    assert audited(bastion, "review.reveal_refused") == [f"cy job:{job.id}"]
+    assert audited(bastion, "console.refused") == [f"user:cy job:{job.id}"]
+    assert audited(bastion, "review.reveal_refused") == [f"user:cy job:{job.id}"]
 
 
 def test_a_reviewer_cannot_open_a_child_safety_job(url: str, bastion: Bastion) -> None:
@@ -137,7 +137,7 @@ def test_a_reviewer_cannot_open_a_child_safety_job(url: str, bastion: Bastion) -
         assert reviewer.get(f"/jobs/{job.id}").status_code == 403
         assert reviewer.get(f"/jobs/{job.id}/preview").status_code == 403
         assert "default" not in reviewer.get("/queues").text.split("<main", 1)[1]
-    assert audited(bastion, "console.refused") == [f"bo job:{job.id}"] * 2
+    assert audited(bastion, "console.refused") == [f"user:bo job:{job.id}"] * 2
 
 
 def test_media_is_shown_blurred_and_greyscale_until_revealed_once(
@@ -167,7 +167,7 @@ def test_media_is_shown_blurred_and_greyscale_until_revealed_once(
         assert again.status_code == 403
         assert original not in again.content
         assert ada.get("/reveal/guessed-token").status_code == 403
-    assert audited(bastion, "review.reveal") == [f"ada job:{job.id}"]
+    assert audited(bastion, "review.reveal") == [f"user:ada job:{job.id}"]
     refused = [e.detail["reason"] for e in bastion.audit.list(action="review.reveal_refused")]
     assert sorted(refused) == sorted(
         [f"reveal link already used (job {job.id})", "unknown reveal link"]
@@ -226,13 +226,13 @@ def test_deciding_moves_to_the_next_job_and_does_what_it_says(url: str, bastion:
         assert last.headers["location"] == "/queues/default?empty=1"
     decided = bastion.review.desk.get(first.id)
     assert (decided.decision, decided.classification, decided.decided_by) == (
-        Decision.CONFIRMED, "B2", "ada",
+        Decision.CONFIRMED, "B2", "user:ada",
     )  # fmt: skip
     assert bastion.store.require_bank("confirmed").entry_count == 1
     assert bastion.review.exceptions.count() == 1
     submit_match(bastion, user="u2")  # the false positive does not alert again
     assert bastion.review.desk.jobs() == []
-    assert audited(bastion, "review.confirmed") == [f"ada job:{first.id}"]
+    assert audited(bastion, "review.confirmed") == [f"user:ada job:{first.id}"]
     assert Outbox(bastion.db).list() == []  # no decision webhook configured
 
 

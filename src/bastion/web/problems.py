@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 
@@ -31,7 +31,7 @@ from bastion.errors import (
     ValidationError,
 )
 from bastion.media import FetchError, ForbiddenAddressError, InvalidUrlError
-from bastion.web.console.paths import SignInRequired, is_console
+from bastion.web.console.paths import PasswordChangeRequired, SignInRequired, is_console
 from bastion.web.console.render import error_page, sign_in_redirect
 
 log = logging.getLogger("bastion.web")
@@ -97,6 +97,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def bastion_error(request: Request, error: BastionError) -> Response:
         if isinstance(error, SignInRequired):
             return sign_in_redirect(request)
+        if isinstance(error, PasswordChangeRequired):
+            return RedirectResponse("/password", status_code=303)
         status = getattr(error, "status", None) or status_for(error)
         if request.url.path.startswith(HMA_PREFIXES) and isinstance(error, FetchError):
             status = 400  # HMA answers 400 for every URL it cannot fetch

@@ -50,7 +50,7 @@ PAGE_SIZE = 50
 @router.get("/queues")
 def queues(viewer: Viewer = Depends(signed_in), svc: Services = Depends(services)) -> Response:
     counts = [c for c in svc.review.desk.counts() if may_view(viewer.role, c.queue)]
-    workable = {c.queue.name for c in counts if may_work(viewer.role, viewer.name, c.queue)}
+    workable = {c.queue.name for c in counts if may_work(viewer.role, viewer.actor, c.queue)}
     return page("console/queues.html", viewer=viewer, counts=counts, workable=workable,
                 now=_now())  # fmt: skip
 
@@ -88,7 +88,7 @@ def queue_jobs(
         kinds=[k.value for k in JobKind],
         kind=kind or "",
         shown=status,
-        workable=may_work(viewer.role, viewer.name, queue),
+        workable=may_work(viewer.role, viewer.actor, queue),
         empty=empty,
         now=_now(),
     )
@@ -130,12 +130,12 @@ def job_page(
         comments=desk.comments(job.id),
         identical=len(desk.identical_open(job.id)) if job.status is JobStatus.OPEN else 0,
         banks=[b.name for b in svc.store.list_banks()],
-        workable=may_work(viewer.role, viewer.name, queue) and job.status is JobStatus.OPEN,
+        workable=may_work(viewer.role, viewer.actor, queue) and job.status is JobStatus.OPEN,
         revealable=content is not None
         and content.evidence_id is not None
-        and may_reveal(viewer.role, viewer.name, queue),
+        and may_reveal(viewer.role, viewer.actor, queue),
         has_media=content is not None and content.evidence_id is not None,
-        held_by_other=job.held_by_other(viewer.name, _now()),
+        held_by_other=job.held_by_other(viewer.actor, _now()),
         decisions=DECISION_KEYS,
         classifications=[c.value for c in Classification],
         take_break=recent >= wellness.break_after,
@@ -209,7 +209,7 @@ def claim(
     check_csrf(viewer, csrf, svc, f"job:{job_id}")
     job = svc.review.desk.get(job_id)
     _workable(svc, viewer, job.queue, target=f"job:{job_id}")
-    svc.review.desk.claim(job_id, viewer.name)
+    svc.review.desk.claim(job_id, viewer.actor)
     return RedirectResponse(f"/jobs/{job_id}", status_code=303)
 
 
@@ -221,7 +221,7 @@ def release(
     svc: Services = Depends(services),
 ) -> Response:
     check_csrf(viewer, csrf, svc, f"job:{job_id}")
-    job = svc.review.desk.release(job_id, viewer.name)
+    job = svc.review.desk.release(job_id, viewer.actor)
     return RedirectResponse(f"/queues/{job.queue}", status_code=303)
 
 
@@ -238,7 +238,7 @@ def comment(
     _viewable(svc, viewer, job.queue, target=f"job:{job_id}")
     if not allows(viewer.role, Permission.DECIDE):
         _refuse(svc, viewer, f"job:{job_id}", "the analyst role only reads")
-    svc.review.desk.comment(job_id, viewer.name, body)
+    svc.review.desk.comment(job_id, viewer.actor, body)
     return RedirectResponse(f"/jobs/{job_id}#comments", status_code=303)
 
 
@@ -261,7 +261,7 @@ def decide(
     _workable(svc, viewer, job.queue, target=f"job:{job_id}")
     svc.review.decide(
         job_id,
-        viewer.name,
+        viewer.actor,
         decision(choice),
         classification=classification(chosen_class or None),
         note=note,
@@ -286,7 +286,7 @@ def case_page(
 
 
 def _to_next(svc: Services, viewer: Viewer, queue: str, *, skip: int | None = None) -> Response:
-    found = svc.review.desk.next_job(queue, viewer.name, skip=skip)
+    found = svc.review.desk.next_job(queue, viewer.actor, skip=skip)
     if found is None:
         return RedirectResponse(f"/queues/{queue}?empty=1", status_code=303)
     return RedirectResponse(f"/jobs/{found.id}", status_code=303)
@@ -303,13 +303,13 @@ def _viewable(svc: Services, viewer: Viewer, name: str, *, target: str | None = 
 
 def _workable(svc: Services, viewer: Viewer, name: str, *, target: str | None = None) -> Queue:
     queue = _viewable(svc, viewer, name, target=target)
-    if not may_work(viewer.role, viewer.name, queue):
-        _refuse(svc, viewer, target or f"queue:{name}", f"{viewer.name} may not decide in {name}")
+    if not may_work(viewer.role, viewer.actor, queue):
+        _refuse(svc, viewer, target or f"queue:{name}", f"{viewer.actor} may not decide in {name}")
     return queue
 
 
 def _refuse(svc: Services, viewer: Viewer, target: str, reason: str) -> None:
-    svc.audit.record(viewer.name, "console.refused", target, reason=reason)
+    svc.audit.record(viewer.actor, "console.refused", target, reason=reason)
     raise PermissionDeniedError(reason)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bastion.errors import BastionError
 
-CONSOLE_PATHS = frozenset({"/login", "/logout", "/queues", "/me", "/team"})
+CONSOLE_PATHS = frozenset({"/login", "/logout", "/password", "/queues", "/me", "/team"})
 CONSOLE_PREFIXES = ("/queues/", "/jobs/", "/cases/", "/reveal/", "/me/", "/team/")
 
 
@@ -18,3 +18,9 @@ class SignInRequired(BastionError):
     """A console page asked for without a session: the browser is sent to sign in."""
 
     code = "sign-in-required"
+
+
+class PasswordChangeRequired(BastionError):
+    """A person whose password was generated (first run, reset) must choose their own."""
+
+    code = "password-change-required"

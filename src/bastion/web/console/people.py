@@ -90,6 +90,36 @@ def logout(
     return response
 
 
+@router.get("/password")
+def password_form(viewer: Viewer = Depends(signed_in)) -> Response:
+    return page("console/password.html", viewer=viewer, error=None)
+
+
+@router.post("/password")
+def change_password(
+    request: Request,
+    csrf: str = Form(""),
+    old: str = Form(""),
+    new: str = Form(""),
+    again: str = Form(""),
+    viewer: Viewer = Depends(signed_in),
+    svc: Services = Depends(services),
+) -> Response:
+    """The person's own new password; every session of theirs ends, and this browser gets
+    a new one."""
+    check_csrf(viewer, csrf, svc, "password")
+    try:
+        if new != again:
+            raise ValidationError("the two new passwords differ")
+        svc.users.change_password(viewer.user.id, old, new)
+    except BastionError as error:
+        return page("console/password.html", status=400, viewer=viewer, error=error.message)
+    started = svc.sessions.start(viewer.user.id)
+    response = RedirectResponse("/queues", status_code=303)
+    set_session_cookie(response, request, started.token, svc.settings.console_secure_cookies)
+    return response
+
+
 @router.get("/me")
 def me(viewer: Viewer = Depends(signed_in), svc: Services = Depends(services)) -> Response:
     """A reviewer's own exposure, and how media is shown to them."""
@@ -145,7 +175,7 @@ def team_wellness(
         blur=blur, greyscale=greyscale, autoplay=autoplay, daily_cap=daily_cap,
         break_after=break_after, break_minutes=break_minutes,
     )  # fmt: skip
-    svc.audit.record(viewer.name, "console.wellness_defaults", "organisation")
+    svc.audit.record(viewer.actor, "console.wellness_defaults", "organisation")
     return RedirectResponse("/team?saved=1", status_code=303)
 
 
@@ -160,7 +190,7 @@ def team_cap(
     _require_lead(viewer)
     check_csrf(viewer, csrf, svc, "team")
     chosen = None if cap.strip() == "" else _whole(cap, "cap")
-    svc.users.set_daily_reveal_cap(username, chosen, actor=viewer.name)
+    svc.users.set_daily_reveal_cap(username, chosen, actor=viewer.actor)
     return RedirectResponse("/team?saved=1", status_code=303)
 
 

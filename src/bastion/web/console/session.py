@@ -23,7 +23,7 @@ from bastion.auth.roles import Role
 from bastion.auth.sessions import ActiveSession
 from bastion.auth.users import User
 from bastion.review.reveals import Reviewer
-from bastion.web.console.paths import SignInRequired
+from bastion.web.console.paths import PasswordChangeRequired, SignInRequired
 from bastion.web.services import Services, services
 
 SESSION_COOKIE = "bastion_session"
@@ -46,8 +46,13 @@ class Viewer:
     def name(self) -> str:
         return self.user.username
 
+    @property
+    def actor(self) -> str:
+        """How the audit log, claims and decisions name this person (``user:<name>``)."""
+        return self.user.actor
+
     def reviewer(self, daily_cap: int) -> Reviewer:
-        return Reviewer(self.user.id, self.user.username, self.user.role, daily_cap)
+        return Reviewer(self.user.id, self.actor, self.user.role, daily_cap)
 
 
 async def current_viewer(request: Request, svc: Services) -> Viewer | None:
@@ -59,17 +64,20 @@ async def current_viewer(request: Request, svc: Services) -> Viewer | None:
 
 
 async def signed_in(request: Request, svc: Services = Depends(services)) -> Viewer:
-    """The route's dependency: the viewer, or a redirect to sign in."""
+    """The route's dependency: the viewer, or a redirect to sign in (or, for a password
+    that must be changed first, to the form that changes it)."""
     viewer = await current_viewer(request, svc)
     if viewer is None:
         raise SignInRequired("sign in to use the review console")
+    if viewer.user.must_change_password and request.url.path not in ("/password", "/logout"):
+        raise PasswordChangeRequired("choose a new password first")
     return viewer
 
 
 def check_csrf(viewer: Viewer, sent: str | None, svc: Services, target: str) -> None:
     """Refuse (and audit) a form without the session's CSRF token."""
     if not sent or not hmac.compare_digest(sent.encode(), viewer.csrf.encode()):
-        svc.audit.record(viewer.name, "console.csrf_refused", target)
+        svc.audit.record(viewer.actor, "console.csrf_refused", target)
         raise PermissionDeniedError("the form's security token is missing or wrong: reload")
 
 
