@@ -1,8 +1,9 @@
 """`create_app(settings)`: the HTTP service, with role switches to split it across processes.
 
 Roles: ``hash`` (compute signals), ``match`` (match content, look up signals, assess
-conversations), ``curate`` (banks, entries, import/export, exchanges) and ``worker``
-(deliver queued webhooks and run scheduled exchange syncs in the background).
+conversations, submit content for review), ``curate`` (banks, entries, import/export,
+exchanges), ``ui`` (the review desk: queues, jobs, cases, decisions) and ``worker`` (deliver
+queued webhooks and run scheduled exchange syncs in the background).
 Health routes and the pages (`/`, `/docs`, `/redoc`) are always present and need no key;
 every other path needs an API key, checked before a request's body is read, and each route
 a key with the right scope (`bastion.web.security`).
@@ -32,13 +33,14 @@ from bastion.web.routes import (
     hma,
     hma_curation,
     hma_exchanges,
+    review,
     streams,
 )
 from bastion.web.routes.metrics import router as metrics_router
 from bastion.web.security import Authenticator
 from bastion.web.services import Services
 
-ROLES = frozenset({"hash", "match", "curate", "worker"})
+ROLES = frozenset({"hash", "match", "curate", "ui", "worker"})
 
 #: Multipart and form overhead allowed on top of the media byte limit.
 _UPLOAD_OVERHEAD = 64 * 1024
@@ -100,12 +102,15 @@ def create_app(settings: Settings | None = None, *, roles: Iterable[str] | None 
         app.include_router(hma.matching)
         app.include_router(streams.router)
         app.include_router(conversations.router)
+        app.include_router(review.submitting)
     if "curate" in enabled:
         app.include_router(banks.router)
         app.include_router(hma_curation.curation)
         app.include_router(hma_exchanges.exchanges)
         app.include_router(exchanges.router)
         app.include_router(federation.router)
+    if "ui" in enabled:
+        app.include_router(review.router)
     app.include_router(metrics_router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_media_bytes + _UPLOAD_OVERHEAD)
     app.add_middleware(Authenticator, keys=services.keys)  # before anything reads a body
