@@ -48,6 +48,7 @@ class Scope(StrEnum):
     CURATE = "curate"  # create, change and delete banks and entries
     METRICS = "metrics"  # read /metrics (for a Prometheus scraper)
     PARTNER = "partner"  # read the collaborations it is a partner of, and give feedback
+    REVIEW = "review"  # list, claim and decide review jobs, comment on them; read cases
     ADMIN = "admin"  # everything, including keys
 
 

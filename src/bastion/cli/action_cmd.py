@@ -1,4 +1,5 @@
-"""`bastion action ...`: what happens when a bank matches — webhooks and review items."""
+"""`bastion action ...`: what happens when a bank matches, a conversation alerts or a
+reviewer decides: webhooks and review jobs."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ if TYPE_CHECKING:
     from bastion.cli.context import CliContext
 
 app = typer.Typer(
-    help="Actions run when a bank matches or a conversation alerts: webhooks, review queue.",
+    help="Actions run when a bank matches, a conversation alerts or a reviewer decides: "
+    "webhooks, review queue.",
     no_args_is_help=True,
 )
 
@@ -75,6 +77,26 @@ def add_conversation_review(ctx: typer.Context) -> None:
     cli: CliContext = ctx.obj
     rule = cli.actions.add_conversation_rule(RuleKind.REVIEW, actor=cli_actor())
     cli.out.print(f"added review rule {rule.id} for conversation alerts", markup=False)
+
+
+@app.command("add-decision-webhook")
+def add_decision_webhook(
+    ctx: typer.Context,
+    url: str = typer.Argument(
+        ..., help="http(s) URL that receives a signed JSON POST per review decision."
+    ),
+    secret: str | None = typer.Option(
+        None, "--secret", help="HMAC-SHA256 signing secret (default: a random one, printed once)."
+    ),
+) -> None:
+    """POST every reviewer's decision (decision.confirmed, decision.false_positive, ...) to
+    URL, signed, so the platform can act on the content and the account. Never media."""
+    from bastion.audit import cli_actor
+
+    cli: CliContext = ctx.obj
+    rule = cli.actions.add_decision_webhook(url, secret, actor=cli_actor())
+    cli.err.print(f"added webhook rule {rule.id} for review decisions; secret (shown once):")
+    cli.out.print(rule.secret or "", markup=False)
 
 
 @app.command("list")

@@ -29,8 +29,8 @@ def serve(
         None,
         "--roles",
         metavar="LIST",
-        help="Comma-separated roles: hash, match, curate (route groups) and worker (webhook "
-        "delivery and scheduled exchange syncs). Default: all.",
+        help="Comma-separated roles: hash, match, curate, ui (route groups; ui: the review "
+        "desk) and worker (webhook delivery and scheduled exchange syncs). Default: all.",
     ),
 ) -> None:
     """Serve the HTTP API (OpenAPI at /docs). First run: an admin key, the console user

@@ -107,6 +107,8 @@ class Review:
         `report` as its evidence."""
         if reason is not None and reason not in _KEEP_MEDIA:
             raise ValidationError("a submission opens a user_report or an escalation job")
+        if reason is not None:
+            self.desk.queue(queue)  # an unknown queue records nothing
         bastion = self._bastion
         hashed = None
         if data is not None:
@@ -224,15 +226,15 @@ class Review:
         return Decided(decided, entry_id, feedback, webhooks)
 
     def _in_decision(self, s: Session, job: Job, content: Content | None, who: str) -> None:
-        if job.decision is Decision.FALSE_POSITIVE and job.kind is JobKind.MATCH:
-            value = job.evidence.get("query_value")
-            if job.entry_id is not None and job.signal_type and isinstance(value, str):
+        excepting = job.decision is Decision.FALSE_POSITIVE and job.kind is JobKind.MATCH
+        if excepting and job.entry_id is not None:
+            for signal in _excepted(job, content):
                 self.exceptions.add_in(
                     s,
                     bank=job.bank or "",
                     entry_id=job.entry_id,
-                    signal_type=job.signal_type,
-                    value=value,
+                    signal_type=signal.type,
+                    value=signal.value,
                     job_id=job.id,
                     created_by=who,
                 )
@@ -293,6 +295,18 @@ def _content_info(content: Content) -> dict[str, Any]:
         "posted_at": None if content.posted_at is None else content.posted_at.isoformat(),
         "signals": {s.type: s.value for s in content.signals if len(s.value) <= 128},
     }
+
+
+def _excepted(job: Job, content: Content | None) -> list[Signal]:
+    """What a false positive excepts against the job's entry: the signal that matched, and
+    every other signal of its content. One upload matches an entry by several signals at
+    once (its PDQ, its MD5, its SHA-256) while the job names only the nearest, so excepting
+    that one alone would let the same content match, and alert, by the others."""
+    found = [] if content is None else [Signal(s.type, s.value) for s in content.signals]
+    value = job.evidence.get("query_value")
+    if job.signal_type and isinstance(value, str):
+        found.append(Signal(job.signal_type, value))
+    return list(dict.fromkeys(found))
 
 
 def _bank_signals(job: Job, content: Content | None) -> list[Signal]:

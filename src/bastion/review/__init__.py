@@ -10,6 +10,7 @@ from bastion.review.desk import (
     NewJob,
     ReviewDesk,
 )
+from bastion.review.dossier import Dossier, dossier
 from bastion.review.exceptions import ExceptionList
 from bastion.review.model import (
     Case,
@@ -37,6 +38,7 @@ __all__ = [
     "ContentSubmission",
     "Decision",
     "DecisionHook",
+    "Dossier",
     "ExceptionList",
     "Job",
     "JobKind",
@@ -47,5 +49,6 @@ __all__ = [
     "ReviewDesk",
     "classification",
     "decision",
+    "dossier",
     "job_kind",
 ]

@@ -97,6 +97,11 @@ class Queue:
     #: Usernames who may work it; None: everyone whose role decides.
     reviewers: tuple[str, ...] | None
 
+    def worked_by(self, who: str) -> bool:
+        """Whether `who` may claim and decide its jobs: anyone, unless it names its
+        reviewers."""
+        return self.reviewers is None or who in self.reviewers
+
 
 @dataclass(frozen=True)
 class QueueCount:

@@ -1,12 +1,14 @@
 """`create_app(settings)`: the HTTP service, with role switches to split it across processes.
 
 Roles: ``hash`` (compute signals), ``match`` (match content, look up signals, assess
-conversations), ``curate`` (banks, entries, import/export, exchanges), ``ui`` (the review
-console, for people signed in with a session) and ``worker`` (deliver queued webhooks, run
-scheduled exchange syncs and purge the evidence vault in the background).
-Health routes and the pages (`/`, `/docs`, `/redoc`) are always present and need no key;
-every other path needs an API key, checked before a request's body is read, and each route
-a key with the right scope (`bastion.web.security`).
+conversations, submit content for review), ``curate`` (banks, entries, import/export,
+exchanges), ``ui`` (the review desk: the console for people signed in with a session, and
+its API for keys: queues, jobs, cases, decisions) and ``worker`` (deliver queued webhooks,
+run scheduled exchange syncs and purge the evidence vault in the background).
+Health routes and the pages (`/`, `/docs`, `/redoc`) are always present and need no key; the
+console's pages need a signed-in session (`bastion.web.console`); every other path needs an
+API key, checked before a request's body is read, and each route a key with the right scope
+(`bastion.web.security`).
 """
 
 from __future__ import annotations
@@ -35,13 +37,14 @@ from bastion.web.routes import (
     hma,
     hma_curation,
     hma_exchanges,
+    review,
     streams,
 )
 from bastion.web.routes.metrics import router as metrics_router
 from bastion.web.security import Authenticator
 from bastion.web.services import Services
 
-ROLES = frozenset({"hash", "match", "curate", "worker", "ui"})
+ROLES = frozenset({"hash", "match", "curate", "ui", "worker"})
 
 #: Multipart and form overhead allowed on top of the media byte limit.
 _UPLOAD_OVERHEAD = 64 * 1024
@@ -108,12 +111,15 @@ def create_app(settings: Settings | None = None, *, roles: Iterable[str] | None 
         app.include_router(hma.matching)
         app.include_router(streams.router)
         app.include_router(conversations.router)
+        app.include_router(review.submitting)
     if "curate" in enabled:
         app.include_router(banks.router)
         app.include_router(hma_curation.curation)
         app.include_router(hma_exchanges.exchanges)
         app.include_router(exchanges.router)
         app.include_router(federation.router)
+    if "ui" in enabled:
+        app.include_router(review.router)
     app.include_router(metrics_router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_media_bytes + _UPLOAD_OVERHEAD)
     # Before anything reads a body; the console's paths are left to their session check.
