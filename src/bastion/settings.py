@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from bastion.federation.signing import SigningKey
     from bastion.media.fetch import FetchPolicy
     from bastion.media.video import VideoLimits
+    from bastion.review.vault import VaultOptions
     from bastion.signals import HashingOptions, MatchingOptions
 
 ENV_PREFIX = "BASTION_"
@@ -444,6 +445,60 @@ SETTINGS: tuple[Setting, ...] = (
         range=Range(1, 30 * 24),
         unit="hours",
     ),
+    Setting(
+        "evidence_url",
+        str,
+        "",
+        "Where the evidence vault keeps the media under review, each object sealed "
+        "(AES-256-GCM): a folder, or an fsspec URL such as `s3://bucket/prefix` (install "
+        "`bastion[s3]`; credentials come from the usual AWS environment variables, profile or "
+        "instance role). Empty: `<data_dir>/evidence`, owner-only.",
+        shown_default="`<data_dir>/evidence`",
+    ),
+    Setting(
+        "evidence_key_file",
+        str,
+        "",
+        "File holding the evidence vault's key: 32 random bytes, raw or in base64 (make one "
+        "with `python -c 'import os, base64; print(base64.b64encode(os.urandom(32)).decode())'`)."
+        " Empty: derived from `secret_key` (HKDF-SHA256), so changing `secret_key` would make "
+        "the vault unreadable; give the vault a key of its own if you may rotate "
+        "`secret_key`. With another key nothing in the vault can be opened.",
+    ),
+    Setting(
+        "evidence_retention_days",
+        int,
+        90,
+        "Days the vault keeps media after its review is decided; then it is purged (its "
+        "record, without the media, stays for the audit trail). Undecided media and media "
+        "under a legal hold are kept.",
+        range=Range(1, 3650),
+        unit="days",
+    ),
+    Setting(
+        "reported_retention_days",
+        int,
+        365,
+        "Days the vault keeps media at least after it is reported. 365 is the preservation "
+        "period a CyberTipline report requires of the provider (18 U.S.C. § 2258A(h), one "
+        "year since the REPORT Act of 2024): do not set less where US law applies.",
+        range=Range(90, 3650),
+        unit="days",
+    ),
+    Setting(
+        "evidence_s3_endpoint_url",
+        str,
+        "",
+        "With an `s3://` `evidence_url`: the endpoint of an S3-compatible store (MinIO, Ceph, "
+        "a cloud's own), e.g. `https://minio.internal:9000`. Empty: AWS.",
+    ),
+    Setting(
+        "evidence_s3_region",
+        str,
+        "",
+        "With an `s3://` `evidence_url`: the bucket's region, e.g. `eu-west-1`. Empty: the "
+        "AWS configuration's.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -487,6 +542,12 @@ class Settings:
     password_min_length: int
     session_idle_minutes: int
     session_max_hours: int
+    evidence_url: str
+    evidence_key_file: str
+    evidence_retention_days: int
+    reported_retention_days: int
+    evidence_s3_endpoint_url: str
+    evidence_s3_region: str
 
     @classmethod
     def load(
@@ -534,6 +595,13 @@ class Settings:
             self.fetch_policy()
         except ConfigurationError as e:  # a malformed network
             raise ConfigurationError(f"fetch_allow_networks: {e.message}") from None
+        if (self.evidence_s3_endpoint_url or self.evidence_s3_region) and not _is_s3(
+            self.evidence_url
+        ):
+            raise ConfigurationError(
+                "evidence_s3_endpoint_url and evidence_s3_region apply only to an s3:// "
+                "evidence_url"
+            )
         if self.exchange_files_dir and Path(self.exchange_files_dir).expanduser().resolve(
             strict=False
         ).is_relative_to(self.data_dir.expanduser().resolve(strict=False)):
@@ -619,6 +687,30 @@ class Settings:
 
         return SigningKey.for_settings(self.federation_key, self.data_dir)
 
+    def evidence_vault_options(self) -> VaultOptions:
+        """Where the evidence vault keeps its objects, its key and its retention periods
+        (see `evidence_url`, `evidence_key_file`). The key is read, or derived from the
+        deployment's secret key, here."""
+        from bastion.exchange.secrets import deployment_secret
+        from bastion.review.vault import VaultKey, VaultOptions
+
+        if self.evidence_key_file:
+            key = VaultKey.from_file(Path(self.evidence_key_file).expanduser())
+        else:
+            key = VaultKey.derive(deployment_secret(self.secret_key, self.data_dir))
+        storage_options: dict[str, Any] = {}
+        if self.evidence_s3_endpoint_url:
+            storage_options["endpoint_url"] = self.evidence_s3_endpoint_url
+        if self.evidence_s3_region:
+            storage_options["client_kwargs"] = {"region_name": self.evidence_s3_region}
+        return VaultOptions(
+            location=self.evidence_url or str(self.data_dir / "evidence"),
+            key=key,
+            retention=timedelta(days=self.evidence_retention_days),
+            reported_retention=timedelta(days=self.reported_retention_days),
+            storage_options=storage_options,
+        )
+
     def conversation_scorer(self) -> Model:
         """The model that scores conversations (see `conversation_model`)."""
         from bastion.conversations.scoring import Model, default_model
@@ -656,6 +748,10 @@ class Settings:
 
 
 assert [f.name for f in fields(Settings)] == [s.name for s in SETTINGS], "settings table drift"
+
+
+def _is_s3(url: str) -> bool:
+    return url.lower().startswith(("s3://", "s3a://"))
 
 
 def _coerce(setting: Setting, value: Any, source: str) -> Any:

@@ -24,6 +24,20 @@ from bastion.store.private_files import create_private_file, make_owner_only, ma
 KEY_FILE = "secret.key"
 
 
+def deployment_secret(secret_key: str, data_dir: Path) -> bytes:
+    """The deployment's secret key: the `secret_key` setting, or the data directory's key
+    file (made if absent). The credential box is keyed with it, and other keys are derived
+    from it (the evidence vault's)."""
+    if secret_key:
+        return secret_key.encode()
+    path = data_dir / KEY_FILE
+    if not path.exists():
+        make_private_dir(data_dir)
+        create_private_file(path, Fernet.generate_key())  # False: another process won
+    make_owner_only(path)
+    return path.read_bytes().strip()
+
+
 class CredentialBox:
     def __init__(self, key: bytes) -> None:
         try:
@@ -38,14 +52,7 @@ class CredentialBox:
     @classmethod
     def for_settings(cls, secret_key: str, data_dir: Path) -> CredentialBox:
         """The box for `secret_key`, or for the data directory's key file (made if absent)."""
-        if secret_key:
-            return cls(secret_key.encode())
-        path = data_dir / KEY_FILE
-        if not path.exists():
-            make_private_dir(data_dir)
-            create_private_file(path, Fernet.generate_key())  # False: another process won
-        make_owner_only(path)
-        return cls(path.read_bytes().strip())
+        return cls(deployment_secret(secret_key, data_dir))
 
     def seal(self, credentials: dict[str, str]) -> str:
         return self._fernet.encrypt(json.dumps(credentials).encode()).decode()

@@ -45,6 +45,8 @@ from bastion.media import fetch, read_media
 from bastion.pipeline.checks import Checked, signals_info
 from bastion.pipeline.live import LiveMatcher
 from bastion.pipeline.review import Review
+from bastion.review.objects import object_store
+from bastion.review.vault import EvidenceVault
 from bastion.settings import Settings
 from bastion.signals import Signal, signal_types
 from bastion.store import Database
@@ -175,6 +177,19 @@ class Bastion:
     @cached_property
     def signing_key(self) -> SigningKey:
         return self.settings.signing_key()
+
+    @cached_property
+    def vault(self) -> EvidenceVault:
+        """The evidence vault: media under review, sealed, and purged on time
+        (`evidence_url`, `evidence_key_file`, `evidence_retention_days`...)."""
+        options = self.settings.evidence_vault_options()
+        return EvidenceVault(
+            self.db,
+            object_store(options.location, options.storage_options),
+            options.key,
+            retention=options.retention,
+            reported_retention=options.reported_retention,
+        )
 
     @cached_property
     def streams(self) -> StreamRegistry:

@@ -101,10 +101,12 @@ class Review:
         report: dict[str, Any] | None = None,
         queue: str = "default",
         priority: int = 50,
+        actor: str = "api",
     ) -> Submitted:
         """Record content with its context; check its media (if sent) against the banks and
         act on its matches; open a `reason` job (a user report, an escalation) with
-        `report` as its evidence."""
+        `report` as its evidence. `actor`: who submits (the audit log's name for the
+        media kept)."""
         if reason is not None and reason not in _KEEP_MEDIA:
             raise ValidationError("a submission opens a user_report or an escalation job")
         if reason is not None:
@@ -116,8 +118,8 @@ class Review:
         signals = () if hashed is None else hashed.signals
         digest = None if hashed is None else _sha256(hashed)
         evidence_id = None
-        if data is not None and reason in _KEEP_MEDIA:
-            evidence_id = bastion.vault.put(data, _media_type(hashed)).id
+        if data is not None and hashed is not None and reason in _KEEP_MEDIA:
+            evidence_id = bastion.vault.put(data, _media_type(hashed), actor=actor).id
         content = self.desk.submit(
             ContentSubmission(
                 platform_id=context.platform_id,
@@ -126,7 +128,7 @@ class Review:
                 url=context.url,
                 posted_at=context.posted_at,
                 name=context.name,
-                media_type=_media_type(hashed),
+                media_type=None if hashed is None else _media_type(hashed),
                 signals=signals,
                 media_sha256=digest,
                 evidence_id=evidence_id,
@@ -324,7 +326,16 @@ def _sha256(hashed: HashedContent) -> str | None:
     return None if found is None else found.value
 
 
-def _media_type(hashed: HashedContent | None) -> str | None:
-    if hashed is None:
-        return None
-    return f"{hashed.kind}/{hashed.format.lower()}"
+#: Media types of the containers bastion reads, by the name the decoder gives them.
+_MEDIA_TYPES = {
+    "jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "gif": "image/gif",
+    "bmp": "image/bmp", "tiff": "image/tiff", "heif": "image/heif", "avif": "image/avif",
+    "mov": "video/mp4", "matroska": "video/webm", "avi": "video/x-msvideo",
+    "mpegts": "video/mp2t", "flv": "video/x-flv",
+}  # fmt: skip
+
+
+def _media_type(hashed: HashedContent) -> str:
+    """The content's media type, for the vault and the reveal (the browser plays by it)."""
+    name = hashed.format.lower()
+    return _MEDIA_TYPES.get(name, f"{hashed.kind}/{name}")

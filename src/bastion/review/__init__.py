@@ -1,6 +1,11 @@
 """The review desk: content submitted with its context, jobs that people decide, cases that
 gather a user's jobs, queues with claims on a lease, and the false-positive exceptions that
-decisions leave (`bastion.pipeline` composes what a decision does)."""
+decisions leave (`bastion.pipeline` composes what a decision does); the evidence vault that
+keeps the media under review sealed until its retention ends.
+
+What reviewers see of media before revealing it lives in `bastion.review.rendition`,
+imported on its own because it loads PyAV.
+"""
 
 from bastion.review.desk import (
     DEFAULT_LEASE,
@@ -27,6 +32,14 @@ from bastion.review.model import (
     decision,
     job_kind,
 )
+from bastion.review.objects import FsspecObjects, LocalObjects, ObjectStore, object_store
+from bastion.review.vault import (
+    Evidence,
+    EvidenceIntegrityError,
+    EvidenceVault,
+    VaultKey,
+    VaultOptions,
+)
 
 __all__ = [
     "DEFAULT_LEASE",
@@ -39,16 +52,25 @@ __all__ = [
     "Decision",
     "DecisionHook",
     "Dossier",
+    "Evidence",
+    "EvidenceIntegrityError",
+    "EvidenceVault",
     "ExceptionList",
+    "FsspecObjects",
     "Job",
     "JobKind",
     "JobStatus",
+    "LocalObjects",
     "NewJob",
+    "ObjectStore",
     "Queue",
     "QueueCount",
     "ReviewDesk",
+    "VaultKey",
+    "VaultOptions",
     "classification",
     "decision",
     "dossier",
     "job_kind",
+    "object_store",
 ]

@@ -30,7 +30,7 @@ from bastion.review import (
     job_kind,
 )
 from bastion.review.access import may_reveal, may_view, may_work
-from bastion.review.rendition import RenditionOptions, frame_strip, safe_image
+from bastion.review.rendition import frame_strip, safe_image
 from bastion.web.console.render import NO_STORE, page
 from bastion.web.console.session import Viewer, check_csrf, signed_in
 from bastion.web.services import Services, services
@@ -154,11 +154,16 @@ def preview(
     _viewable(svc, viewer, job.queue, target=f"job:{job_id}")
     data, media_type = _media(svc, job)
     wellness = _wellness(svc, viewer)
-    options = RenditionOptions(blur=max(wellness.blur, 1), greyscale=wellness.greyscale)
+    # Never sharp: a preview is blurred at least a little whatever the settings say.
+    blur, greyscale = max(wellness.blur, 10), wellness.greyscale
     if media_type.startswith("video/"):
-        rendition = frame_strip(data, options=options)
+        rendition = frame_strip(
+            data, blur=blur, greyscale=greyscale, limits=svc.settings.video_limits()
+        )
     else:
-        rendition = safe_image(data, options=options)
+        rendition = safe_image(
+            data, blur=blur, greyscale=greyscale, max_pixels=svc.settings.max_image_pixels
+        )
     return Response(rendition, media_type="image/jpeg", headers=NO_STORE)
 
 
