@@ -81,11 +81,17 @@ def test_sign_in_sets_a_strict_http_only_session_and_refuses_a_wrong_password(ur
 def test_a_session_token_planted_before_sign_in_is_never_signed_in(url: str) -> None:
     planted = "attacker-chosen-token"
     with httpx.Client(base_url=url) as victim:
-        victim.cookies.set("bastion_session", planted)
         victim.get("/")
         nonce = victim.cookies["bastion_login"]
-        victim.post("/login", data={"username": "ada", "password": PASSWORD, "nonce": nonce})
-        assert victim.cookies["bastion_session"] != planted
+        answer = victim.post(
+            "/login",
+            data={"username": "ada", "password": PASSWORD, "nonce": nonce},
+            headers={"Cookie": f"bastion_login={nonce}; bastion_session={planted}"},
+        )
+        assert answer.status_code == 303
+        given = answer.headers["set-cookie"].split(";", 1)[0]
+        assert given.startswith("bastion_session=")
+        assert given != f"bastion_session={planted}"
     with httpx.Client(base_url=url, cookies={"bastion_session": planted}) as attacker:
         assert attacker.get("/queues").status_code == 303  # still not signed in
 
@@ -228,8 +234,10 @@ def test_deciding_moves_to_the_next_job_and_does_what_it_says(url: str, bastion:
     assert (decided.decision, decided.classification, decided.decided_by) == (
         Decision.CONFIRMED, "B2", "user:ada",
     )  # fmt: skip
-    assert bastion.store.require_bank("confirmed").entry_count == 1
-    assert bastion.review.exceptions.count() == 1
+    (entry,) = bastion.store.iter_entries("confirmed")
+    assert {s.type for s in entry.signals} >= {"pdq", "md5", "sha256"}
+    assert entry.provenance.added_by == "user:ada"
+    assert bastion.review.exceptions.count() == 3  # its pdq, md5 and sha256 against the entry
     submit_match(bastion, user="u2")  # the false positive does not alert again
     assert bastion.review.desk.jobs() == []
     assert audited(bastion, "review.confirmed") == [f"user:ada job:{first.id}"]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -28,6 +28,7 @@ from bastion.banks.model import Opinion
 from bastion.errors import ValidationError
 from bastion.hashing import HashedContent
 from bastion.matching import Match
+from bastion.pipeline.checks import Checked
 from bastion.review import (
     Classification,
     Content,
@@ -45,7 +46,51 @@ from bastion.signals import Signal
 from bastion.store.models import utcnow
 
 if TYPE_CHECKING:
-    from bastion.pipeline.bastion import Bastion
+    from collections.abc import Sequence
+
+    from bastion.actions import ActionStore
+    from bastion.banks import BankStore
+    from bastion.exchange.feedback import FeedbackQueue
+    from bastion.review import EvidenceVault
+    from bastion.store import Database
+
+
+class Root(Protocol):
+    """What the review use cases use of the composition root (`Bastion` is one): its
+    stores, and the hashing, checking, acting and adding that every door shares."""
+
+    @property
+    def db(self) -> Database: ...
+    @property
+    def store(self) -> BankStore: ...
+    @property
+    def actions(self) -> ActionStore: ...
+    @property
+    def feedback(self) -> FeedbackQueue: ...
+    @property
+    def vault(self) -> EvidenceVault: ...
+    def hash_content(
+        self, data: bytes, name: str = ..., *, for_matching: bool = ...
+    ) -> HashedContent: ...
+    def check_content(self, content: HashedContent, *, act: bool = ...) -> Checked: ...
+    def act(
+        self,
+        matches: list[Match],
+        content: dict[str, Any],
+        *,
+        content_id: int | None = ...,
+        media_sha256: str | None = ...,
+    ) -> int: ...
+    def add_to_bank(
+        self,
+        bank: str,
+        content: Sequence[Signal],
+        *,
+        metadata: dict[str, Any] | None = ...,
+        note: str = ...,
+        added_by: str | None = ...,
+    ) -> int: ...
+
 
 #: What an opinion upstream says for each decision (the others send none).
 _OPINIONS = {
@@ -83,7 +128,7 @@ class Decided:
 
 
 class Review:
-    def __init__(self, bastion: Bastion) -> None:
+    def __init__(self, bastion: Root) -> None:
         self._bastion = bastion
         self.desk = ReviewDesk(bastion.db)
         self.exceptions = ExceptionList(bastion.db)

@@ -19,7 +19,7 @@ _KEY = "wellness"
 #: What a person may choose for themselves.
 PERSONAL = frozenset({"blur", "greyscale", "autoplay"})
 _RANGES = {
-    "blur": (0, 100),
+    "blur": (10, 100),
     "daily_cap": (0, 10_000),
     "break_after": (1, 1_000),
     "break_minutes": (1, 240),
@@ -28,7 +28,7 @@ _RANGES = {
 
 @dataclass(frozen=True)
 class Wellness:
-    #: 0 (none) to 100 (shapes only).
+    #: 10 (a light blur: a preview is never sharp) to 100 (shapes only).
     blur: int = 70
     greyscale: bool = True
     autoplay: bool = False

@@ -155,7 +155,7 @@ def preview(
     data, media_type = _media(svc, job)
     wellness = _wellness(svc, viewer)
     # Never sharp: a preview is blurred at least a little whatever the settings say.
-    blur, greyscale = max(wellness.blur, 10), wellness.greyscale
+    blur, greyscale = max(wellness.blur, 10), wellness.greyscale  # see `Wellness.blur`
     if media_type.startswith("video/"):
         rendition = frame_strip(
             data, blur=blur, greyscale=greyscale, limits=svc.settings.video_limits()

@@ -44,7 +44,7 @@ def _sign_in_page(
     request: Request, svc: Services, *, next: str | None, error: str | None = None
 ) -> Response:
     nonce = new_login_nonce()
-    response = page("index.html", status=401 if error else 200, page="home", error=error,
+    response = page("index.html", status=401 if error else 200, console=True, error=error,
                     next=safe_next(next), nonce=nonce)  # fmt: skip
     set_login_cookie(response, request, nonce, svc.settings.console_secure_cookies)
     return response
