@@ -144,14 +144,14 @@ def test_queues_are_counted_and_created(cli: CliRunner, jobs: tuple[Job, Job]) -
         "description": "fast lane",
         "child_safety": False,
         "sla_minutes": 30,
-        "reviewers": ["bob", "key:alice"],
+        "reviewers": ["key:alice", "user:bob"],  # a plain name is a console user's
         "open": 0,
         "overdue": 0,
         "claimed": 0,
     }
     table = cli("review", "queues").out
     assert "urgent" in table
-    assert "bob, key:alice" in table
+    assert "key:alice, user:bob" in table
     again = cli("review", "queue-create", "urgent")
     assert (again.code, again.err.strip()) == (2, "error: queue 'urgent' already exists")
     bad = cli("review", "queue-create", "no spaces")
@@ -184,3 +184,27 @@ def test_a_decision_webhook_receives_decisions_signed_with_the_secret_printed(
         delivery.body,
         delivery.headers["x-bastion-signature"],
     )
+
+
+def test_demo_fills_the_queue_with_matches_and_reports_after_the_first_run(
+    cli: CliRunner, settings: Settings, bastion: Bastion
+) -> None:
+    from bastion.web.first_run import prepare
+
+    empty = cli("review", "demo", "--posts", "2")
+    assert empty.code == 0
+    assert "no post matched" in empty.err  # no demo bank before the first start
+    prepare(settings)
+    done = cli("review", "demo", "--posts", "6")
+    assert done.code == 0
+    assert "6 of 6 posts matched a bank" in done.err
+    opened = bastion.review.desk.jobs(limit=100)
+    kinds = sorted(j.kind.value for j in opened)
+    assert kinds.count("match") == 6
+    assert kinds.count("user_report") == 4  # two from each run
+    users = {bastion.review.desk.content(j.content_id or 0).user_id for j in opened}
+    assert users == {"demo-user-1", "demo-user-2", "demo-user-3"}
+    # The reports' media is kept sealed (so it can be previewed and revealed); matches' not.
+    for job in opened:
+        content = bastion.review.desk.content(job.content_id or 0)
+        assert (content.evidence_id is not None) == (job.kind is JobKind.USER_REPORT)

@@ -276,3 +276,20 @@ def test_a_known_match_needs_no_media(url: str, bastion: Bastion) -> None:
         page = ada.get(f"/jobs/{job.id}")
         assert "no media is kept or shown" in page.text
         assert ada.get(f"/jobs/{job.id}/preview").status_code == 404
+
+
+def test_a_queue_with_a_reviewer_list_is_worked_only_by_them(url: str, bastion: Bastion) -> None:
+    bastion.users.create("fay", "reviewer", password=PASSWORD, actor="test")
+    bastion.review.desk.set_reviewers("reports", ["fay"])
+    submit_report(bastion, queue="reports")
+    (job,) = bastion.review.desk.jobs(queue="reports")
+    with signed_in(url, "bo") as bo, signed_in(url, "fay") as fay:
+        page = bo.get(f"/jobs/{job.id}")  # may see it...
+        assert page.status_code == 200
+        refused = bo.post(f"/jobs/{job.id}/claim", data={"csrf": csrf_of(page.text)})
+        assert refused.status_code == 403  # ...but not work it
+        page = fay.get(f"/jobs/{job.id}")
+        taken = fay.post(f"/jobs/{job.id}/claim", data={"csrf": csrf_of(page.text)})
+        assert taken.status_code == 303
+    assert bastion.review.desk.get(job.id).claimed_by == "user:fay"
+    assert audited(bastion, "console.refused") == [f"user:bo job:{job.id}"]

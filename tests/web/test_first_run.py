@@ -26,6 +26,8 @@ def test_the_first_run_makes_a_key_and_a_console_admin_once(settings: Settings) 
         assert admin.must_change_password
         assert [u.username for u in bastion.users.list()] == ["admin"]
         assert [b.name for b in bastion.store.list_banks()] == ["demo"]
+        # Matches of the demo bank open review jobs (`bastion review demo` shows it).
+        assert [(r.bank, r.kind.value) for r in bastion.actions.list()] == [("demo", "review")]
     finally:
         bastion.close()
     assert prepare(settings) == FirstRun(api_key=None, admin_password=None)

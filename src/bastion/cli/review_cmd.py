@@ -9,6 +9,7 @@ webhooks, adds to a bank when asked, and tells a fetched entry's source. It is r
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
@@ -231,7 +232,8 @@ def queue_create(
         None,
         "--reviewer",
         metavar="NAME",
-        help="Only these work it (an API key as key:NAME); repeatable. Default: anyone.",
+        help="Only these work it: a console user by name, an API key as key:NAME; "
+        "repeatable. Default: anyone whose role decides.",
     ),
 ) -> None:
     """Create a review queue."""
@@ -342,3 +344,67 @@ def _when(at: datetime | None) -> str:
 
 def _iso(at: datetime | None) -> str | None:
     return at.isoformat() if at is not None else None
+
+
+@app.command("demo")
+def demo(
+    ctx: typer.Context,
+    posts: int = typer.Option(6, "--posts", min=1, max=200, help="Matching posts to submit."),
+) -> None:
+    """Fill the review queue with demo jobs, as a platform would: altered copies of the demo
+    bank's generated images posted by three made-up users (each match opens a job, through
+    the demo bank's review rule), and two user reports of unrelated generated images (their
+    media kept sealed in the evidence vault, so previews and reveals can be tried)."""
+    from PIL import Image
+
+    from bastion.audit import cli_actor
+    from bastion.review import ContentSubmission, JobKind
+    from bastion.samples import sample_pixels
+
+    cli: CliContext = ctx.obj
+    review = cli.bastion.review
+    opened = matched = 0
+    for n in range(posts):
+        picture = Image.fromarray(sample_pixels(n % 6 + 1)).resize((512, 384))
+        submitted = review.submit(
+            ContentSubmission(
+                platform_id=f"demo-post-{n + 1}", user_id=f"demo-user-{n % 3 + 1}", surface="feed"
+            ),
+            _jpeg(picture, quality=80 - n % 4 * 10),
+            actor=cli_actor(),
+        )
+        opened += len(submitted.jobs)
+        matched += bool(submitted.matches)
+    for n, seed in enumerate((41, 42)):
+        submitted = review.submit(
+            ContentSubmission(
+                platform_id=f"demo-report-{n + 1}", user_id=f"demo-user-{n + 1}", surface="profile"
+            ),
+            _jpeg(Image.fromarray(sample_pixels(seed)), quality=90),
+            reason=JobKind.USER_REPORT,
+            report={"reason": "reported by a user (demo)", "reporter": "demo-reporter"},
+            actor=cli_actor(),
+        )
+        opened += len(submitted.jobs)
+    cli.err.print(
+        f"{matched} of {posts} posts matched a bank; opened {opened} review jobs "
+        "(the console lists them in the default queue)",
+        markup=False,
+    )
+    if not matched:
+        cli.err.print(
+            "no post matched: the demo bank is made by the first start of `bastion serve` "
+            "(on this data directory)",
+            markup=False,
+        )
+    elif opened < matched + 2:
+        cli.err.print(
+            "matches opened no job: add a review rule (bastion action add-review demo)",
+            markup=False,
+        )
+
+
+def _jpeg(picture: Any, *, quality: int) -> bytes:
+    out = io.BytesIO()
+    picture.convert("RGB").save(out, "JPEG", quality=quality)
+    return out.getvalue()

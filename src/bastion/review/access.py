@@ -20,13 +20,13 @@ def may_view(role: Role, queue: Queue) -> bool:
     return not queue.child_safety or role is not Role.REVIEWER
 
 
-def may_work(role: Role, username: str, queue: Queue) -> bool:
+def may_work(role: Role, actor: str, queue: Queue) -> bool:
+    """`actor`: the person as claims name them (``user:NAME``)."""
     if not allows(role, Permission.DECIDE) or not may_view(role, queue):
         return False
-    listed = queue.reviewers is None or username in queue.reviewers
-    return listed or role in _MANAGERS
+    return queue.worked_by(actor) or role in _MANAGERS
 
 
-def may_reveal(role: Role, username: str, queue: Queue) -> bool:
+def may_reveal(role: Role, actor: str, queue: Queue) -> bool:
     needed = Permission.REVEAL_CHILD_SAFETY if queue.child_safety else Permission.REVEAL
-    return allows(role, needed) and may_work(role, username, queue)
+    return allows(role, needed) and may_work(role, actor, queue)

@@ -147,7 +147,7 @@ class ReviewDesk:
                 description=checked_text(description, "description", max_length=2000),
                 child_safety=child_safety,
                 sla_minutes=sla_minutes,
-                reviewers=None if reviewers is None else sorted(set(reviewers)),
+                reviewers=_reviewers(reviewers),
                 created_at=self._clock(),
             )
             s.add(row)
@@ -157,7 +157,7 @@ class ReviewDesk:
     def set_reviewers(self, name: str, reviewers: Iterable[str] | None) -> Queue:
         with self.db.session() as s:
             row = _queue_row(s, name)
-            row.reviewers = None if reviewers is None else sorted(set(reviewers))
+            row.reviewers = _reviewers(reviewers)
             return _queue(row)
 
     def queues(self) -> builtins.list[Queue]:
@@ -527,6 +527,18 @@ def _not_claimable(job: Job) -> ConflictError:
     if job.status is JobStatus.DECIDED:
         return ConflictError(f"job {job.id} is already decided ({job.decision})")
     return ConflictError(f"job {job.id} is held by {job.claimed_by} until {job.claimed_until}")
+
+
+def _reviewers(names: Iterable[str] | None) -> list[str] | None:
+    """Who may work a queue, as claims name them: a person as ``user:NAME`` (a plain name
+    is a person's), an API key as ``key:NAME``."""
+    if names is None:
+        return None
+    named = {
+        n if ":" in n else f"user:{n}"
+        for n in (checked_text(n, "reviewer", max_length=200) for n in names)
+    }
+    return sorted(named)
 
 
 def _who(who: str) -> str:

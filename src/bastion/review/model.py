@@ -94,7 +94,7 @@ class Queue:
     description: str
     child_safety: bool
     sla_minutes: int
-    #: Usernames who may work it; None: everyone whose role decides.
+    #: Who may work it (``user:NAME``, ``key:NAME``); None: everyone whose role decides.
     reviewers: tuple[str, ...] | None
 
     def worked_by(self, who: str) -> bool:

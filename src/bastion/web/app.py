@@ -22,6 +22,7 @@ from fastapi import FastAPI
 
 from bastion import __version__
 from bastion.exchange.scheduler import SyncScheduler
+from bastion.pipeline.housekeeping import Housekeeping
 from bastion.settings import Settings
 from bastion.web.console import desk as console_desk
 from bastion.web.console import people as console_people
@@ -74,6 +75,9 @@ def create_app(settings: Settings | None = None, *, roles: Iterable[str] | None 
                 # Periodic exchange syncs; a lease per exchange keeps processes apart.
                 scheduler = SyncScheduler(services.syncer, services.exchanges, services.feedback)
                 background.enter_context(scheduler.in_background(interval=2.0))
+                # Evidence past its retention, and expired console sessions.
+                housekeeping = Housekeeping(services.vault, services.sessions)
+                background.enter_context(housekeeping.in_background(interval=60.0))
             if "match" in enabled:
                 # Run this process's share of the stream watches, and resume them after a
                 # restart; on shutdown they are handed back for another process.

@@ -65,7 +65,8 @@ def sign_in_line(url: str) -> str:
 
 
 def seed_demo_bank(bastion: Bastion) -> None:
-    """A bank of the hashes of generated benign sample images (`bastion.samples`)."""
+    """A bank of the hashes of generated benign sample images (`bastion.samples`), whose
+    matches open review jobs (`bastion review demo` fills the queue with some)."""
     options = MatchOptions()
     bastion.store.create_bank(
         DEMO_BANK,
@@ -81,3 +82,4 @@ def seed_demo_bank(bastion: Bastion) -> None:
                 metadata={"sample": path.name},
                 added_by="first run",
             )
+    bastion.actions.add_review(DEMO_BANK, actor="first run")
