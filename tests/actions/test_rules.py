@@ -157,6 +157,8 @@ def test_record_matches_queues_one_action_per_rule_and_entry(
         "query_value": "0" * 32,
         "query_how": None,
         "bank_how": None,
+        "score": None,
+        "video": None,
         "content": CONTENT,
     }
     assert uuid.UUID(event["event_id"]).version == 4

@@ -111,6 +111,10 @@ def test_list_show_and_decide(cli: CliRunner, jobs: tuple[Job, Job]) -> None:
     ]
     assert done[0]["decided_by"].startswith("cli:")
     assert done[1]["decided_by"] == "alice"
+    # The escalation went on to the escalations queue; deciding it leaves nothing open.
+    [escalated] = json.loads(cli("review", "list", "--json").out)
+    assert (escalated["queue"], escalated["kind"]) == ("escalations", "escalation")
+    assert cli("review", "decide", str(escalated["id"]), "false_positive").code == 0
     assert "no open jobs" in cli("review", "list").out
     refused = cli("review", "decide", str(report_job.id), "maybe")
     assert refused.code == 2

@@ -236,3 +236,54 @@ def test_an_opinion_goes_upstream_for_an_entry_fetched_from_an_exchange(
     assert our_job.entry_id == entry_id
     assert bastion.review.decide(our_job.id, "alice", Decision.CONFIRMED).feedback == 0
     assert bastion.feedback.list() == [opinion]
+
+
+def test_an_escalation_goes_on_to_the_escalations_queue_more_urgent(
+    bastion: Bastion, entry_id: int
+) -> None:
+    review = bastion.review
+    [job] = review.submit(ContentSubmission(platform_id="p", user_id="u1"), KNOWN).jobs
+    review.decide(job.id, "user:ada", Decision.ESCALATED, note="not sure: a lead should look")
+    [escalated] = review.desk.jobs(queue="escalations")
+    assert escalated.kind is JobKind.ESCALATION
+    assert (escalated.priority, escalated.case_id) == (job.priority + 20, job.case_id)
+    assert (escalated.bank, escalated.entry_id, escalated.content_id) == (
+        "known", entry_id, job.content_id,
+    )  # fmt: skip
+    assert escalated.evidence["escalation"] == {
+        "from_job": job.id, "by": "user:ada", "note": "not sure: a lead should look",
+    }  # fmt: skip
+    assert review.desk.queue("escalations").child_safety
+    assert review.desk.get(job.id).decision is Decision.ESCALATED
+
+
+def test_kept_media_is_preserved_while_needed_then_its_clock_starts(
+    bastion: Bastion, entry_id: int
+) -> None:
+    review = bastion.review
+    report = review.submit(
+        ContentSubmission(platform_id="r", user_id="u2"),
+        jpeg(7),
+        reason=JobKind.USER_REPORT,
+        report={"reason": "spam"},
+    )
+    [job] = report.jobs
+    kept = report.content.evidence_id
+    assert kept is not None
+    review.decide(job.id, "user:ada", Decision.ESCALATED)
+    assert bastion.vault.get(kept).retain_until is None  # the escalation still needs it
+    [escalated] = review.desk.jobs(queue="escalations")
+    review.decide(escalated.id, "user:di", Decision.FALSE_POSITIVE)
+    assert bastion.vault.get(kept).retain_until is not None
+
+    other = review.submit(
+        ContentSubmission(platform_id="r2", user_id="u3"),
+        jpeg(8),
+        reason=JobKind.USER_REPORT,
+        report={"reason": "abuse"},
+    )
+    review.decide(other.jobs[0].id, "user:ada", Decision.REPORTED, classification=Classification.B2)
+    preserved = bastion.vault.get(other.content.evidence_id or "")
+    assert preserved.reported
+    assert preserved.retain_until is not None
+    assert (preserved.retain_until - preserved.created_at).days >= 364

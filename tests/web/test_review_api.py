@@ -245,12 +245,18 @@ def test_content_submitted_opens_jobs_that_a_key_claims_and_decides(
         (report_job["id"], "open"),
     ]
     alice.post(f"/api/v1/review/jobs/{report_job['id']}/decision", json={"decision": "escalated"})
+    # An escalation goes on, in the same case, to the escalations queue.
+    still = alice.get(f"/api/v1/review/cases/{match_job['case_id']}").json()
+    assert still["status"] == "open"
+    escalated = still["jobs"][-1]
+    assert (escalated["kind"], escalated["status"]) == ("escalation", "open")
+    alice.post(f"/api/v1/review/jobs/{escalated['id']}/decision", json={"decision": "confirmed"})
     closed = alice.get(f"/api/v1/review/cases/{match_job['case_id']}").json()
     assert closed["status"] == "closed"
     assert closed["closed_at"] is not None
     done = alice.get("/api/v1/review/jobs", params={"status": "decided"}).json()["jobs"]
-    assert [j["id"] for j in done] == [report_job["id"], match_job["id"]]  # newest first
-    assert len(alice.get("/api/v1/review/jobs", params={"status": "all"}).json()["jobs"]) == 2
+    assert [j["id"] for j in done] == [escalated["id"], report_job["id"], match_job["id"]]
+    assert len(alice.get("/api/v1/review/jobs", params={"status": "all"}).json()["jobs"]) == 3
 
 
 def test_two_keys_claiming_at_once_one_wins_and_the_other_gets_409(

@@ -89,5 +89,27 @@ def match_event(
         # How the match was made when a derived hash made it (robust matching), else null.
         "query_how": match.query_how,
         "bank_how": match.bank_how,
+        # Video matches: TMK+PDQF's score, and vPDQ's shares and where the videos agree.
+        "score": match.score,
+        "video": None if match.video is None else _video(match),
         "content": content,
+    }
+
+
+def _video(match: Match) -> dict[str, Any]:
+    video = match.video
+    assert video is not None
+    return {
+        "query_share": round(video.query_share, 4),
+        "bank_share": round(video.bank_share, 4),
+        "segments": [
+            {
+                "query_start": s.query_start,
+                "query_end": s.query_end,
+                "bank_start": s.bank_start,
+                "bank_end": s.bank_end,
+                "frames": s.frames,
+            }
+            for s in video.segments
+        ],
     }

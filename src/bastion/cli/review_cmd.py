@@ -32,6 +32,8 @@ DecisionName = Literal["confirmed", "false_positive", "escalated", "reported"]
 ClassificationName = Literal["A1", "A2", "B1", "B2"]
 KindName = Literal["match", "conversation", "user_report", "escalation"]
 StatusName = Literal["open", "decided", "all"]
+#: The queue `bastion review demo` reports to.
+DEMO_REPORTS = "user-reports"
 
 
 @app.command("list")
@@ -354,7 +356,9 @@ def demo(
     """Fill the review queue with demo jobs, as a platform would: altered copies of the demo
     bank's generated images posted by three made-up users (each match opens a job, through
     the demo bank's review rule), and two user reports of unrelated generated images (their
-    media kept sealed in the evidence vault, so previews and reveals can be tried)."""
+    media kept sealed in the evidence vault, so previews and reveals can be tried: they go to
+    a `user-reports` queue that is not a child-safety queue, whose media an admin, a lead or
+    a reviewer may reveal)."""
     from PIL import Image
 
     from bastion.audit import cli_actor
@@ -363,6 +367,10 @@ def demo(
 
     cli: CliContext = ctx.obj
     review = cli.bastion.review
+    if DEMO_REPORTS not in {q.name for q in review.desk.queues()}:
+        review.desk.create_queue(
+            DEMO_REPORTS, description="User reports (bastion review demo)", child_safety=False
+        )
     opened = matched = 0
     for n in range(posts):
         picture = Image.fromarray(sample_pixels(n % 6 + 1)).resize((512, 384))
@@ -383,12 +391,13 @@ def demo(
             _jpeg(Image.fromarray(sample_pixels(seed)), quality=90),
             reason=JobKind.USER_REPORT,
             report={"reason": "reported by a user (demo)", "reporter": "demo-reporter"},
+            queue=DEMO_REPORTS,
             actor=cli_actor(),
         )
         opened += len(submitted.jobs)
     cli.err.print(
         f"{matched} of {posts} posts matched a bank; opened {opened} review jobs "
-        "(the console lists them in the default queue)",
+        f"(the console lists them in the default and {DEMO_REPORTS} queues)",
         markup=False,
     )
     if not matched:

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from bastion import audit
 from bastion.banks.model import Opinion
-from bastion.errors import ValidationError
+from bastion.errors import NotFoundError, ValidationError
 from bastion.hashing import HashedContent
 from bastion.matching import Match
 from bastion.pipeline.checks import Checked
@@ -98,6 +98,8 @@ _OPINIONS = {
     Decision.REPORTED: Opinion.TRUE_POSITIVE,
     Decision.FALSE_POSITIVE: Opinion.FALSE_POSITIVE,
 }
+#: The queue escalated jobs go to (made when first needed).
+ESCALATIONS = "escalations"
 #: Kinds of job whose media a person must see to decide, so the vault keeps it.
 _KEEP_MEDIA = frozenset({JobKind.USER_REPORT, JobKind.ESCALATION})
 
@@ -263,13 +265,7 @@ class Review:
             )
         feedback = sum(self._feedback(job, who, note) for job in decided)
         for job in decided:
-            if job.content_id is not None:
-                kept = self.desk.content(job.content_id).evidence_id
-                if kept is not None:
-                    if decision is Decision.REPORTED:
-                        bastion.vault.mark_reported(kept)
-                    else:
-                        bastion.vault.decided(kept)
+            self._retention(job, decision)
         return Decided(decided, entry_id, feedback, webhooks)
 
     def _in_decision(self, s: Session, job: Job, content: Content | None, who: str) -> None:
@@ -285,6 +281,8 @@ class Review:
                     job_id=job.id,
                     created_by=who,
                 )
+        if job.decision is Decision.ESCALATED:
+            self._escalate(s, job, who)
         audit.record_in(
             s,
             who,
@@ -296,6 +294,50 @@ class Review:
             content=None if content is None else content.platform_id,
         )
 
+    def _retention(self, job: Job, decision: Decision) -> None:
+        """Kept media of a reported job is preserved (a year at least); else its retention
+        clock starts once no open job needs it (an escalation still does)."""
+        if job.content_id is None:
+            return
+        kept = self.desk.content(job.content_id).evidence_id
+        if kept is None:
+            return
+        if decision is Decision.REPORTED:
+            self._bastion.vault.mark_reported(kept)
+        elif not self.desk.jobs(content_id=job.content_id, limit=1):  # none open
+            self._bastion.vault.decided(kept)
+
+    def _escalate(self, s: Session, job: Job, who: str) -> None:
+        """An escalated job goes on to the `escalations` queue as a job of its own, more
+        urgent, with the same evidence and content, for a lead or a child-safety reviewer."""
+        source = self.desk.queue(job.queue)
+        self.desk.ensure_queue_in(
+            s,
+            ESCALATIONS,
+            description="Jobs a reviewer escalated, for leads and child-safety reviewers",
+            child_safety=True,
+            sla_minutes=min(source.sla_minutes, 4 * 60),
+        )
+        self.desk.open_in(
+            s,
+            NewJob(
+                kind=JobKind.ESCALATION,
+                evidence={
+                    **job.evidence,
+                    "escalation": {"from_job": job.id, "by": who, "note": job.note},
+                },
+                queue=ESCALATIONS,
+                priority=min(100, job.priority + 20),
+                content_id=job.content_id,
+                bank=job.bank,
+                entry_id=job.entry_id,
+                signal_type=job.signal_type,
+                distance=job.distance,
+                conversation=job.conversation,
+                media_sha256=job.media_sha256,
+            ),
+        )
+
     def _feedback(self, job: Job, who: str, note: str) -> int:
         """Queue an opinion for the source of the matched entry, when it was fetched."""
         opinion = _OPINIONS.get(job.decision) if job.decision is not None else None
@@ -304,7 +346,7 @@ class Review:
         bastion = self._bastion
         try:
             entry = bastion.store.get_entry(job.entry_id)
-        except Exception:
+        except NotFoundError:  # the entry is gone since; the decision stands
             return 0
         if entry.provenance.upstream_id is None:
             return 0

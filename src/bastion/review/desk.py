@@ -191,6 +191,31 @@ class ReviewDesk:
             by_queue = {queue_id: (n, late, held) for queue_id, n, late, held in rows}
             return [QueueCount(_queue(q), *by_queue.get(q.id, (0, 0, 0))) for q in queues]
 
+    def ensure_queue_in(
+        self,
+        s: Session,
+        name: str,
+        *,
+        description: str,
+        child_safety: bool,
+        sla_minutes: int,
+    ) -> QueueRow:
+        """The queue `name`, made with these settings in the caller's transaction when it
+        does not exist (a queue a use case needs, such as escalations)."""
+        row = s.scalar(select(QueueRow).where(QueueRow.name == name))
+        if row is None:
+            row = QueueRow(
+                name=_queue_name(name),
+                description=description,
+                child_safety=child_safety,
+                sla_minutes=sla_minutes,
+                reviewers=None,
+                created_at=self._clock(),
+            )
+            s.add(row)
+            s.flush()
+        return row
+
     def _default_queue(self, s: Session) -> QueueRow:
         row = s.scalar(select(QueueRow).where(QueueRow.name == DEFAULT_QUEUE))
         if row is None:
@@ -475,9 +500,9 @@ class ReviewDesk:
             job = self._get(s, job_id)
             if done.rowcount != 1:  # type: ignore[attr-defined]
                 raise _not_claimable(job)
-            self._close_case_if_done(s, job.case_id, now)
-            if then is not None:
+            if then is not None:  # first: it may open jobs in the case (an escalation)
                 then(s, job)
+            self._close_case_if_done(s, job.case_id, now)
             return job
 
     def _close_case_if_done(self, s: Session, case_id: int, now: datetime) -> None:

@@ -31,6 +31,7 @@ from bastion.errors import (
     ValidationError,
 )
 from bastion.media import FetchError, ForbiddenAddressError, InvalidUrlError
+from bastion.review.vault import EvidenceIntegrityError
 from bastion.web.console.paths import PasswordChangeRequired, SignInRequired, is_console
 from bastion.web.console.render import error_page, sign_in_redirect
 
@@ -58,6 +59,7 @@ _STATUS: tuple[tuple[type[BastionError], int], ...] = (
     (InvalidSignalError, 400),
     (ImportFormatError, 400),
     (ValidationError, 400),
+    (EvidenceIntegrityError, 500),  # a damaged object: retrying will not help
     (StorageError, 503),
     (ConfigurationError, 500),
 )
