@@ -212,3 +212,28 @@ def test_demo_fills_the_queue_with_matches_and_reports_after_the_first_run(
     for job in opened:
         content = bastion.review.desk.content(job.content_id or 0)
         assert (content.evidence_id is not None) == (job.kind is JobKind.USER_REPORT)
+
+
+def test_hold_keeps_a_jobs_media_from_the_purge(
+    cli: CliRunner, bastion: Bastion, jobs: tuple[Job, Job]
+) -> None:
+    match_job, _ = jobs
+    refused = cli("review", "hold", str(match_job.id))
+    assert (refused.code, refused.err.strip()) == (
+        2, f"error: job {match_job.id} keeps no media (a known match needs none)",
+    )  # fmt: skip
+    report = bastion.review.submit(
+        ContentSubmission(platform_id="post-9", user_id="u9"),
+        jpeg(9),
+        reason=JobKind.USER_REPORT,
+        report={"reason": "spam"},
+    )
+    job = report.jobs[0]
+    kept = report.content.evidence_id or ""
+    held = cli("review", "hold", str(job.id))
+    assert held.out.strip() == f"the media of job {job.id} is on legal hold"
+    assert bastion.vault.get(kept).legal_hold
+    lifted = cli("review", "hold", str(job.id), "--release")
+    assert lifted.out.strip() == f"the media of job {job.id} is no longer on legal hold"
+    assert not bastion.vault.get(kept).legal_hold
+    assert [e.target for e in bastion.audit.list(action="evidence.hold")] == [kept, kept]

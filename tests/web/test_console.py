@@ -275,6 +275,8 @@ def test_a_known_match_needs_no_media(url: str, bastion: Bastion) -> None:
     with signed_in(url, "ada") as ada:
         page = ada.get(f"/jobs/{job.id}")
         assert "no media is kept or shown" in page.text
+        assert "Entry added" in page.text  # the entry's provenance
+        assert "by test (media)" in page.text
         assert ada.get(f"/jobs/{job.id}/preview").status_code == 404
 
 

@@ -348,6 +348,28 @@ def _iso(at: datetime | None) -> str | None:
     return at.isoformat() if at is not None else None
 
 
+@app.command("hold")
+def hold(
+    ctx: typer.Context,
+    job_id: int = typer.Argument(..., metavar="JOB", help="A job whose media is kept."),
+    release: bool = typer.Option(False, "--release", help="Lift the hold instead."),
+) -> None:
+    """Put the media a job keeps in the evidence vault on legal hold (never purged, whatever
+    its retention says), or lift the hold. Audited."""
+    from bastion.audit import cli_actor
+    from bastion.errors import ValidationError
+
+    cli: CliContext = ctx.obj
+    review = cli.bastion.review
+    job = review.desk.get(job_id)
+    content = None if job.content_id is None else review.desk.content(job.content_id)
+    if content is None or content.evidence_id is None:
+        raise ValidationError(f"job {job_id} keeps no media (a known match needs none)")
+    evidence = cli.bastion.vault.hold(content.evidence_id, not release, actor=cli_actor())
+    state = "on legal hold" if evidence.legal_hold else "no longer on legal hold"
+    cli.out.print(f"the media of job {job_id} is {state}", markup=False)
+
+
 @app.command("demo")
 def demo(
     ctx: typer.Context,

@@ -140,7 +140,7 @@ def job_page(
         classifications=[c.value for c in Classification],
         take_break=recent >= wellness.break_after,
         wellness=wellness,
-        evidence=_evidence_rows(job),
+        evidence=_evidence_rows(job) + _provenance_rows(svc, job),
         now=_now(),
     )
 
@@ -356,9 +356,20 @@ def _evidence_rows(job: Job) -> list[tuple[str, str]]:
         ]
         if e.get("quality") is not None:
             rows.append(("Quality", str(e["quality"])))
-        segment = e.get("video") or e.get("segment")
-        if segment:
-            rows.append(("Video segment", str(segment)))
+        if e.get("score") is not None:
+            rows.append(("TMK+PDQF score", f"{e['score']:.4f}"))
+        video = e.get("video")
+        if isinstance(video, dict):
+            rows.append(
+                ("Frames matched", f"{video['query_share']:.0%} of the upload, "
+                 f"{video['bank_share']:.0%} of the bank's video")
+            )  # fmt: skip
+            for segment in video.get("segments", []):
+                rows.append(
+                    ("Matched segment", f"seconds {segment['query_start']:g}-"
+                     f"{segment['query_end']:g} of the upload match seconds "
+                     f"{segment['bank_start']:g}-{segment['bank_end']:g} of the bank's video")
+                )  # fmt: skip
     elif job.kind is JobKind.CONVERSATION:
         rows += [
             ("Conversation", str(job.conversation)),
@@ -368,6 +379,25 @@ def _evidence_rows(job: Job) -> list[tuple[str, str]]:
     else:
         report = e.get("report") or {}
         rows += [(str(k).replace("_", " ").capitalize(), str(v)) for k, v in report.items()]
+    return rows
+
+
+def _provenance_rows(svc: Services, job: Job) -> list[tuple[str, str]]:
+    """Where the matched entry came from: who added it, how, from which list or exchange."""
+    if job.entry_id is None:
+        return []
+    try:
+        provenance = svc.store.get_entry(job.entry_id).provenance
+    except NotFoundError:
+        return [("Bank entry", "deleted since the match")]
+    rows = [
+        ("Entry added", f"{provenance.added_at:%Y-%m-%d} by {provenance.added_by or '-'} "
+         f"({provenance.source})"),
+    ]  # fmt: skip
+    if provenance.imported_from:
+        rows.append(("Source", provenance.imported_from))
+    if provenance.upstream_id:
+        rows.append(("Id at the source", provenance.upstream_id))
     return rows
 
 
