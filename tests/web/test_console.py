@@ -295,3 +295,36 @@ def test_a_queue_with_a_reviewer_list_is_worked_only_by_them(url: str, bastion: 
         assert taken.status_code == 303
     assert bastion.review.desk.get(job.id).claimed_by == "user:fay"
     assert audited(bastion, "console.refused") == [f"user:bo job:{job.id}"]
+
+
+def test_a_person_sets_up_an_authenticator_and_sign_in_then_asks_for_its_code(
+    url: str, bastion: Bastion
+) -> None:
+    from bastion.auth import totp
+
+    with signed_in(url, "bo") as bo:
+        page = bo.get("/me/second-factor")
+        shown = bo.post("/me/second-factor", data={"csrf": csrf_of(page.text)})
+        assert shown.status_code == 200
+        assert 'src="data:image/svg+xml' in shown.text  # the QR code, made here
+        (secret,) = re.findall(r"Secret: <code>([A-Z2-7]+)</code>", shown.text)
+        wrong = bo.post(
+            "/me/second-factor/confirm", data={"csrf": csrf_of(shown.text), "code": "000000"}
+        )
+        assert wrong.status_code == 400
+        assert not bastion.users.get("bo").totp_enabled
+        shown = bo.post("/me/second-factor", data={"csrf": csrf_of(page.text)})
+        (secret,) = re.findall(r"Secret: <code>([A-Z2-7]+)</code>", shown.text)
+        code = totp.code_at(secret, datetime.now(UTC))
+        done = bo.post(
+            "/me/second-factor/confirm", data={"csrf": csrf_of(shown.text), "code": code}
+        )
+        assert done.status_code == 303
+    assert bastion.users.get("bo").totp_enabled
+    with httpx.Client(base_url=url) as client:
+        client.get("/")
+        nonce = client.cookies["bastion_login"]
+        without = client.post(
+            "/login", data={"username": "bo", "password": PASSWORD, "nonce": nonce}
+        )
+        assert without.status_code == 401  # the password alone no longer signs in

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import segno
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -145,6 +146,59 @@ def my_preferences(
         viewer.user.id, {"blur": blur, "greyscale": greyscale, "autoplay": autoplay}
     )
     return RedirectResponse("/me?saved=1", status_code=303)
+
+
+@router.get("/me/second-factor")
+def second_factor(viewer: Viewer = Depends(signed_in)) -> Response:
+    """Whether sign-in asks this person for a code, and how to change that."""
+    return page("console/second_factor.html", viewer=viewer, setup=None, qr=None, error=None)
+
+
+@router.post("/me/second-factor")
+def start_second_factor(
+    csrf: str = Form(""), viewer: Viewer = Depends(signed_in), svc: Services = Depends(services)
+) -> Response:
+    """A new secret for the person's authenticator app, shown once as a QR code and as text;
+    sign-in asks for codes only once a code confirms it."""
+    check_csrf(viewer, csrf, svc, "me")
+    setup = svc.users.enable_totp(viewer.name, actor=viewer.actor, confirm=True)
+    qr = segno.make(setup.uri, error="m").svg_data_uri(scale=5, border=2)
+    return page("console/second_factor.html", viewer=viewer, setup=setup, qr=qr, error=None)
+
+
+@router.post("/me/second-factor/confirm")
+def confirm_second_factor(
+    csrf: str = Form(""),
+    code: str = Form(""),
+    viewer: Viewer = Depends(signed_in),
+    svc: Services = Depends(services),
+) -> Response:
+    check_csrf(viewer, csrf, svc, "me")
+    try:
+        svc.users.confirm_totp(viewer.name, code.strip(), actor=viewer.actor)
+    except BastionError as error:
+        return page("console/second_factor.html", status=400, viewer=viewer, setup=None,
+                    qr=None, error=f"{error.message}; start again")  # fmt: skip
+    return RedirectResponse("/me/second-factor?on=1", status_code=303)
+
+
+@router.post("/me/second-factor/off")
+def turn_off_second_factor(
+    csrf: str = Form(""),
+    password: str = Form(""),
+    code: str = Form(""),
+    viewer: Viewer = Depends(signed_in),
+    svc: Services = Depends(services),
+) -> Response:
+    """Only with the password and a current code: a session alone cannot weaken sign-in."""
+    check_csrf(viewer, csrf, svc, "me")
+    try:
+        svc.users.authenticate(viewer.name, password, code.strip() or None)
+    except BastionError as error:
+        return page("console/second_factor.html", status=400, viewer=viewer, setup=None,
+                    qr=None, error=error.message)  # fmt: skip
+    svc.users.disable_totp(viewer.name, actor=viewer.actor)
+    return RedirectResponse("/me/second-factor", status_code=303)
 
 
 @router.get("/team")
