@@ -58,7 +58,8 @@ def test_the_landing_page_says_what_bastion_is_and_how_to_get_a_key(
     text = " ".join(" ".join(landing.text).split())
     assert "child sexual exploitation" in text
     assert "bastion key create upload-pipeline --scope match" in text
-    assert "The review console" in text
+    assert "Sign in to the review console" in text  # the console runs here (role ui)
+    assert {"/login"} <= set(landing.urls())
     assert f"bastion {__version__}" in text
     assert {"/docs", "/redoc", "/status"} <= set(landing.urls())
     assert not landing.all("script")  # readable without JavaScript
