@@ -404,6 +404,9 @@ class ActionStore:
                     NewJob(
                         kind=JobKind.CONVERSATION, evidence=event, rule_id=rule.id,
                         conversation=conversation, priority=70,
+                        # The likely groomer's id is the platform's id of that user: the
+                        # alert joins their case.
+                        user_id=event.get("likely_groomer"),
                     ),
                 )  # fmt: skip
                 jobs += 1
