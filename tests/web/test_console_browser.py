@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, Response, expect
 
 from bastion.actions.rules import RuleKind
@@ -176,6 +177,15 @@ def test_a_new_reviewer_signs_in_chooses_a_password_and_works_a_queue_by_keyboar
         tab_to(page, page.get_by_role("button", name="Review next"))
         page.keyboard.press("Enter")
         page.wait_for_url(re.compile(r"/jobs/\d+$"))
+        # "?" shows the keys; behind the open help no key decides; Escape closes it.
+        page.evaluate("window.sent = 0; addEventListener('submit', () => window.sent++)")
+        page.keyboard.press("?")
+        help = page.get_by_role("dialog", name="Keyboard shortcuts")
+        expect(help).to_be_visible()
+        page.keyboard.press("c")
+        assert page.evaluate("window.sent") == 0
+        page.keyboard.press("Escape")
+        expect(help).to_be_hidden()
         seen: list[int] = []
         while (shown := job_shown(page)) is not None:
             assert shown not in seen, f"job {shown} came back"
@@ -325,3 +335,86 @@ def test_two_reviewers_never_get_the_same_job(url: str, bastion: Bastion, browse
     finally:
         for c in contexts:
             c.close()
+
+
+# Accessibility ------------------------------------------------------------------------------
+
+
+def axe_violations(page: Page) -> list[str]:
+    """What axe-core finds wrong with the page as shown now, a line each: its rules for WCAG
+    2.0-2.2 A and AA and its best practices (every impact fails: minor ones too)."""
+    path = "/" + page.url.split("/", 3)[-1]
+    return [
+        f"{path}: {v['id']} ({v['impact']}): {v['help']}: "
+        + "; ".join(" ".join(n["target"]) for n in v["nodes"])
+        for v in Axe().run(page).response["violations"]
+    ]
+
+
+def test_every_console_page_passes_axe(url: str, bastion: Bastion, browser: Browser) -> None:
+    generated = bastion.users.create("nat", "reviewer", actor="test").password
+    submit_match(bastion, user="u1")  # the default queue (child safety)
+    alert_on_a_conversation(bastion)
+    submit_report(bastion, user="u1", queue="reports")  # media a lead may reveal
+    jobs = {j.kind: j for j in bastion.review.desk.jobs()}
+    assert set(jobs) == {JobKind.MATCH, JobKind.CONVERSATION, JobKind.USER_REPORT}
+    findings: list[str] = []
+    scanned: list[str] = []
+
+    def scan(page: Page) -> None:
+        page.wait_for_load_state("load")
+        scanned.append(page.url.removeprefix(url))
+        findings.extend(axe_violations(page))
+
+    def visit(page: Page, path: str) -> None:
+        page.goto(f"{url}{path}")
+        scan(page)
+
+    contexts = [browser.new_context(viewport={"width": 1280, "height": 800}) for _ in range(4)]
+    try:
+        anonymous, new, lead, analyst = (Watched.open(c) for c in contexts)
+        visit(anonymous.page, "/")
+        sign_in_form = anonymous.page
+        sign_in_form.get_by_label("Username").fill("di")
+        sign_in_form.get_by_label("Password").fill("not the password")
+        sign_in_form.get_by_label("Password").press("Enter")
+        expect(sign_in_form.get_by_role("alert")).to_be_visible()
+        scan(sign_in_form)
+
+        sign_in(new.page, url, "nat", generated)
+        scan(new.page)  # /password, before anything else
+
+        page = lead.page
+        sign_in(page, url, "di")
+        for path in ("/queues", "/queues/default", "/queues/reports?empty=1&status=all"):
+            visit(page, path)
+        for kind in (JobKind.MATCH, JobKind.CONVERSATION, JobKind.USER_REPORT):
+            visit(page, f"/jobs/{jobs[kind].id}")
+        page.keyboard.press("?")
+        expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
+        scan(page)
+        page.keyboard.press("Escape")
+        page.keyboard.press("v")
+        page.wait_for_url(re.compile(r"/original/"))
+        scan(page)
+        for path in (f"/cases/{jobs[JobKind.MATCH].case_id}", "/me", "/team", "/jobs/999999"):
+            visit(page, path)
+        expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
+
+        sign_in(analyst.page, url, "cy")
+        visit(analyst.page, f"/jobs/{jobs[JobKind.USER_REPORT].id}")  # reads, decides nothing
+        for tab in (anonymous, new, lead, analyst):
+            assert tab.hosts() == {"127.0.0.1"}
+    finally:
+        for c in contexts:
+            c.close()
+    match, chat, report = (
+        jobs[k].id for k in (JobKind.MATCH, JobKind.CONVERSATION, JobKind.USER_REPORT)
+    )
+    assert [re.sub(r"/original/.*", "/original/…", p) for p in scanned] == [
+        "/", "/login", "/password", "/queues", "/queues/default",
+        "/queues/reports?empty=1&status=all", f"/jobs/{match}", f"/jobs/{chat}",
+        f"/jobs/{report}", f"/jobs/{report}", f"/jobs/{report}/original/…",
+        f"/cases/{jobs[JobKind.MATCH].case_id}", "/me", "/team", "/jobs/999999", f"/jobs/{report}",
+    ]  # fmt: skip
+    assert findings == []

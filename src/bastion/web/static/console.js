@@ -18,6 +18,9 @@
   var dialog = document.getElementById("shortcuts");
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
+    // While the help is open the page behind it is inert: a key must not decide there
+    // (Escape closes the help).
+    if (dialog && dialog.open) return;
     var target = event.target;
     var tag = target && target.tagName;
     if (tag === "INPUT" && target.type !== "radio" && target.type !== "checkbox") return;
