@@ -163,7 +163,9 @@ def test_media_is_shown_blurred_and_greyscale_until_revealed_once(
         assert np.abs(shown[..., 0] - shown[..., 1]).max() <= 2  # greyscale
         assert preview.content != original
 
-        revealed = ada.post(f"/jobs/{job.id}/reveal", data={"csrf": csrf_of(page.text)})
+        granted = ada.post(f"/jobs/{job.id}/reveal", data={"csrf": csrf_of(page.text)})
+        assert granted.status_code == 303  # to a page: reloading it never sends the form again
+        revealed = ada.get(granted.headers["location"])
         assert revealed.status_code == 200
         (link,) = re.findall(r'src="(/reveal/[^"]+)"', revealed.text)
         first = ada.get(link)
@@ -189,7 +191,8 @@ def test_someone_elses_reveal_link_is_refused(url: str, bastion: Bastion) -> Non
     (job,) = bastion.review.desk.jobs()
     with signed_in(url, "ada") as ada, signed_in(url, "eve") as eve:
         page = ada.get(f"/jobs/{job.id}")
-        revealed = ada.post(f"/jobs/{job.id}/reveal", data={"csrf": csrf_of(page.text)})
+        granted = ada.post(f"/jobs/{job.id}/reveal", data={"csrf": csrf_of(page.text)})
+        revealed = ada.get(granted.headers["location"])
         (link,) = re.findall(r'src="(/reveal/[^"]+)"', revealed.text)
         assert eve.get(link).status_code == 403
         assert ada.get(link).status_code == 200  # still the owner's, once

@@ -9,49 +9,22 @@ BASTION_REQUIRE_BROWSER=1, which .ci/run sets after installing it.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from bastion.auth import ApiKeyStore, Scope
 from bastion.settings import Settings
 from bastion.store import Database
+from tests.web.browsing import Watched
+from tests.web.browsing import browser as browser  # a fixture, used by name
 from tests.web.conftest import running_server
 
-CHROMIUM = Path("/usr/bin/chromium")
 #: Swagger UI's line for a route (the path's text has word breaks in it).
 MATCH_ROUTE = '.opblock-summary-path[data-path="/api/v1/match"]'
-#: Headless, and quiet: no update checks, sync or other calls home that would leave the
-#: machine (and be counted as requests to elsewhere).
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        if os.environ.get("BASTION_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"BASTION_REQUIRE_BROWSER=1 but {CHROMIUM} does not exist")
-        pytest.skip(f"no browser at {CHROMIUM} (apt-get install chromium; .ci/run does)")
-    # Swagger UI takes seconds to lay out 60 routes on a small shared machine: a guard, not a
-    # measure.
-    expect.set_options(timeout=30_000)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield launched
-        launched.close()
 
 
 @dataclass
@@ -71,36 +44,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         yield Site(url, key)
 
 
-@dataclass
-class Watched:
-    """A tab, with every request it made and every error it logged."""
-
-    page: Page
-    requests: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-    def note(self, message: ConsoleMessage) -> None:
-        if message.type == "error":
-            self.errors.append(message.text)
-
-    def hosts(self) -> set[str | None]:
-        """The hosts requests went to (a blob: URL names the page that made it; a data: URL
-        goes nowhere)."""
-        return {
-            urlsplit(url.removeprefix("blob:")).hostname
-            for url in self.requests
-            if not url.startswith("data:")
-        }
-
-
 @pytest.fixture
 def tab(browser: Browser) -> Iterator[Watched]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    watched = Watched(context.new_page())
-    watched.page.on("request", lambda request: watched.requests.append(request.url))
-    watched.page.on("console", watched.note)
-    watched.page.on("pageerror", lambda error: watched.errors.append(str(error)))
-    yield watched
+    yield Watched.open(context)
     context.close()
 
 

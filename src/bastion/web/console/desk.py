@@ -174,21 +174,36 @@ def reveal(
     viewer: Viewer = Depends(signed_in),
     svc: Services = Depends(services),
 ) -> Response:
-    """Grant a single-use link to the original media, and show it."""
+    """Grant a single-use link to the original media, and go to the page that shows it.
+
+    A redirect, not the page itself: reloading that page (or going back to it) asks for the
+    spent link again, which is refused, instead of sending this form again, which would
+    reveal the media a second time."""
     check_csrf(viewer, csrf, svc, f"job:{job_id}")
     job = svc.review.desk.get(job_id)
     queue = svc.review.desk.queue(job.queue)
     content = None if job.content_id is None else svc.review.desk.content(job.content_id)
-    wellness = _wellness(svc, viewer)
     token = svc.review.reveals.grant(
         job,
         queue,
-        viewer.reviewer(wellness.daily_cap),
+        viewer.reviewer(_wellness(svc, viewer).daily_cap),
         has_media=content is not None and content.evidence_id is not None,
     )
+    return RedirectResponse(f"/jobs/{job_id}/original/{token}", status_code=303)
+
+
+@router.get("/jobs/{job_id}/original/{token}")
+def revealed_page(
+    job_id: int, token: str, viewer: Viewer = Depends(signed_in), svc: Services = Depends(services)
+) -> Response:
+    """The page that shows a reveal's media (`revealed_media` spends the link)."""
+    job = svc.review.desk.get(job_id)
+    _viewable(svc, viewer, job.queue, target=f"job:{job_id}")
+    content = None if job.content_id is None else svc.review.desk.content(job.content_id)
     media_type = (content.media_type if content else None) or "image/jpeg"
     return page("console/reveal.html", viewer=viewer, job=job, token=token,
-                video=media_type.startswith("video/"), autoplay=wellness.autoplay)  # fmt: skip
+                video=media_type.startswith("video/"),
+                autoplay=_wellness(svc, viewer).autoplay)  # fmt: skip
 
 
 @router.get("/reveal/{token}")
