@@ -331,3 +331,20 @@ def test_a_person_sets_up_an_authenticator_and_sign_in_then_asks_for_its_code(
             "/login", data={"username": "bo", "password": PASSWORD, "nonce": nonce}
         )
         assert without.status_code == 401  # the password alone no longer signs in
+
+
+def test_only_roles_that_curate_add_to_a_bank(url: str, bastion: Bastion) -> None:
+    bastion.store.create_bank("confirmed", actor="test")
+    submit_report(bastion, queue="reports")
+    (job,) = bastion.review.desk.jobs(queue="reports")
+    with signed_in(url, "bo") as reviewer:
+        page = reviewer.get(f"/jobs/{job.id}")
+        assert 'name="add_to_bank"' not in page.text
+        refused = reviewer.post(
+            f"/jobs/{job.id}/decision",
+            data={"decision": "confirmed", "add_to_bank": "confirmed", "csrf": csrf_of(page.text)},
+        )
+        assert refused.status_code == 403
+    assert bastion.review.desk.get(job.id).status is JobStatus.OPEN
+    assert list(bastion.store.iter_entries("confirmed")) == []
+    assert audited(bastion, "console.refused") == [f"user:bo job:{job.id}"]

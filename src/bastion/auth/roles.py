@@ -1,9 +1,11 @@
 """Roles of the people who use the review console, and what each may do.
 
 Least privilege: an analyst only reads; reviewers decide and may reveal the media of their
-queues, except child-safety queues, whose media only the child-safety reviewer role may reveal
-(not a lead, not an admin: seeing such media is a job, not a privilege of rank). Leads also
-manage queues and the team's wellness settings; admins manage people.
+queues, except child-safety queues, whose media only the child-safety reviewer role may
+reveal (not a lead, not an admin: seeing such media is a job, not a privilege of rank). A
+bank's contents change only through child-safety reviewers, leads and admins, who may add a
+confirmed item's hashes to a bank. Leads also manage queues and the team's wellness
+settings; admins manage people.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class Permission(StrEnum):
     DECIDE = "decide"  # claim and decide jobs, comment
     REVEAL = "reveal"  # reveal the media of a job in a queue that is not child safety
     REVEAL_CHILD_SAFETY = "reveal_child_safety"  # reveal media in child-safety queues
+    ADD_TO_BANK = "add_to_bank"  # a confirmation adds the content's hashes to a bank
     MANAGE_QUEUES = "manage_queues"  # queues, their reviewers, daily caps, wellness defaults
     MANAGE_USERS = "manage_users"  # people and their roles
 
@@ -34,9 +37,11 @@ _DECIDING = frozenset({Permission.VIEW, Permission.DECIDE, Permission.REVEAL})
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.ANALYST: frozenset({Permission.VIEW}),
     Role.REVIEWER: _DECIDING,
-    Role.CHILD_SAFETY_REVIEWER: _DECIDING | {Permission.REVEAL_CHILD_SAFETY},
-    Role.LEAD: _DECIDING | {Permission.MANAGE_QUEUES},
-    Role.ADMIN: _DECIDING | {Permission.MANAGE_QUEUES, Permission.MANAGE_USERS},
+    Role.CHILD_SAFETY_REVIEWER: _DECIDING
+    | {Permission.REVEAL_CHILD_SAFETY, Permission.ADD_TO_BANK},
+    Role.LEAD: _DECIDING | {Permission.MANAGE_QUEUES, Permission.ADD_TO_BANK},
+    Role.ADMIN: _DECIDING
+    | {Permission.MANAGE_QUEUES, Permission.MANAGE_USERS, Permission.ADD_TO_BANK},
 }
 
 

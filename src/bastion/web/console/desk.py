@@ -129,7 +129,9 @@ def job_page(
         others=[j for j in case.jobs if j.id != job.id],
         comments=desk.comments(job.id),
         identical=len(desk.identical_open(job.id)) if job.status is JobStatus.OPEN else 0,
-        banks=[b.name for b in svc.store.list_banks()],
+        banks=[b.name for b in svc.store.list_banks()]
+        if allows(viewer.role, Permission.ADD_TO_BANK)
+        else [],
         workable=may_work(viewer.role, viewer.actor, queue) and job.status is JobStatus.OPEN,
         revealable=content is not None
         and content.evidence_id is not None
@@ -279,6 +281,8 @@ def decide(
     check_csrf(viewer, csrf, svc, f"job:{job_id}")
     job = svc.review.desk.get(job_id)
     _workable(svc, viewer, job.queue, target=f"job:{job_id}")
+    if add_to_bank and not allows(viewer.role, Permission.ADD_TO_BANK):
+        _refuse(svc, viewer, f"job:{job_id}", f"the {viewer.role} role may not add to a bank")
     svc.review.decide(
         job_id,
         viewer.actor,
