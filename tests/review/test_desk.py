@@ -128,6 +128,32 @@ def test_a_lease_ends_and_the_job_returns_to_the_queue(desk: ReviewDesk, clock: 
         desk.decide(job.id, "alice", Decision.CONFIRMED)
 
 
+def test_counts_give_each_queue_its_open_overdue_and_claimed_jobs(
+    desk: ReviewDesk, clock: Clock
+) -> None:
+    """Counted queue by queue: decided jobs, lapsed and released claims are not counted,
+    a queue with no jobs is listed with zeros."""
+    desk.create_queue("reports", sla_minutes=60)
+    desk.create_queue("empty")
+
+    def open_in(queue: str) -> Job:
+        return desk.open_job(NewJob(kind=JobKind.USER_REPORT, evidence={}, queue=queue))
+
+    lapsed, held, decided = (open_in("default") for _ in range(3))
+    open_in("reports")  # due in an hour: overdue at the end
+    clock.advance(30 * 60)
+    released = open_in("reports")  # due an hour from now
+    desk.claim(decided.id, "alice")
+    desk.decide(decided.id, "alice", Decision.CONFIRMED)
+    desk.claim(lapsed.id, "alice", lease=timedelta(minutes=10))
+    clock.advance(40 * 60)  # the first report is past its hour; alice's lease is over
+    desk.claim(held.id, "bob")
+    desk.claim(released.id, "carol")
+    desk.release(released.id, "carol")
+    counts = {c.queue.name: (c.open, c.overdue, c.claimed) for c in desk.counts()}
+    assert counts == {"default": (2, 0, 1), "empty": (0, 0, 0), "reports": (2, 1, 0)}
+
+
 def test_next_job_takes_the_most_urgent_then_the_oldest(desk: ReviewDesk, clock: Clock) -> None:
     low = opened(desk, priority=10)
     clock.advance(1)
