@@ -172,6 +172,20 @@ def test_next_job_takes_the_most_urgent_then_the_oldest(desk: ReviewDesk, clock:
     assert [j.id for j in desk.jobs()] == order  # the listing is in work order too
 
 
+def test_pages_of_open_jobs_follow_the_work_order_from_a_cursor(desk: ReviewDesk) -> None:
+    """Pages after a cursor (the last job of the page before) come in work order, with no
+    job twice or left out, across priorities and among jobs of equal priority."""
+    for priority in (50, 90, 10, 50, 90, 50, 10, 70, 50):
+        opened(desk, priority=priority)
+    whole = [j.id for j in desk.jobs()]
+    paged: list[int] = []
+    while page := desk.jobs(limit=2, after=paged[-1] if paged else None):
+        paged += [j.id for j in page]
+    assert paged == whole
+    assert [desk.get(i).priority for i in whole] == [90, 90, 70, 50, 50, 50, 50, 10, 10]
+    assert whole[3:7] == sorted(whole[3:7])  # equal priority: oldest first
+
+
 def test_next_job_finishes_what_one_holds_and_skips_a_job_passed_over(desk: ReviewDesk) -> None:
     first = opened(desk, priority=90)
     second = opened(desk)

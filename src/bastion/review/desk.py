@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from bastion.errors import ConflictError, NotFoundError, ValidationError
@@ -316,12 +316,9 @@ class ReviewDesk:
             if status is JobStatus.OPEN:
                 if after is not None:
                     mark = s.get(JobRow, after)
-                    if mark is not None:
+                    if mark is not None:  # a row value: a range of the queue's index
                         query = query.where(
-                            or_(
-                                JobRow.urgency > mark.urgency,
-                                and_(JobRow.urgency == mark.urgency, JobRow.id > mark.id),
-                            )
+                            tuple_(JobRow.urgency, JobRow.id) > tuple_(mark.urgency, mark.id)
                         )
                 query = query.order_by(JobRow.urgency, JobRow.id)
             else:
