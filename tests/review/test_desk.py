@@ -128,6 +128,32 @@ def test_a_lease_ends_and_the_job_returns_to_the_queue(desk: ReviewDesk, clock: 
         desk.decide(job.id, "alice", Decision.CONFIRMED)
 
 
+def test_counts_give_each_queue_its_open_overdue_and_claimed_jobs(
+    desk: ReviewDesk, clock: Clock
+) -> None:
+    """Counted queue by queue: decided jobs, lapsed and released claims are not counted,
+    a queue with no jobs is listed with zeros."""
+    desk.create_queue("reports", sla_minutes=60)
+    desk.create_queue("empty")
+
+    def open_in(queue: str) -> Job:
+        return desk.open_job(NewJob(kind=JobKind.USER_REPORT, evidence={}, queue=queue))
+
+    lapsed, held, decided = (open_in("default") for _ in range(3))
+    open_in("reports")  # due in an hour: overdue at the end
+    clock.advance(30 * 60)
+    released = open_in("reports")  # due an hour from now
+    desk.claim(decided.id, "alice")
+    desk.decide(decided.id, "alice", Decision.CONFIRMED)
+    desk.claim(lapsed.id, "alice", lease=timedelta(minutes=10))
+    clock.advance(40 * 60)  # the first report is past its hour; alice's lease is over
+    desk.claim(held.id, "bob")
+    desk.claim(released.id, "carol")
+    desk.release(released.id, "carol")
+    counts = {c.queue.name: (c.open, c.overdue, c.claimed) for c in desk.counts()}
+    assert counts == {"default": (2, 0, 1), "empty": (0, 0, 0), "reports": (2, 1, 0)}
+
+
 def test_next_job_takes_the_most_urgent_then_the_oldest(desk: ReviewDesk, clock: Clock) -> None:
     low = opened(desk, priority=10)
     clock.advance(1)
@@ -144,6 +170,20 @@ def test_next_job_takes_the_most_urgent_then_the_oldest(desk: ReviewDesk, clock:
     assert order == [urgent.id, older.id, newer.id, low.id]
     assert desk.next_job("default", "r5") is None
     assert [j.id for j in desk.jobs()] == order  # the listing is in work order too
+
+
+def test_pages_of_open_jobs_follow_the_work_order_from_a_cursor(desk: ReviewDesk) -> None:
+    """Pages after a cursor (the last job of the page before) come in work order, with no
+    job twice or left out, across priorities and among jobs of equal priority."""
+    for priority in (50, 90, 10, 50, 90, 50, 10, 70, 50):
+        opened(desk, priority=priority)
+    whole = [j.id for j in desk.jobs()]
+    paged: list[int] = []
+    while page := desk.jobs(limit=2, after=paged[-1] if paged else None):
+        paged += [j.id for j in page]
+    assert paged == whole
+    assert [desk.get(i).priority for i in whole] == [90, 90, 70, 50, 50, 50, 50, 10, 10]
+    assert whole[3:7] == sorted(whole[3:7])  # equal priority: oldest first
 
 
 def test_next_job_finishes_what_one_holds_and_skips_a_job_passed_over(desk: ReviewDesk) -> None:

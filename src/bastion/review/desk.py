@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from bastion.errors import ConflictError, NotFoundError, ValidationError
@@ -172,24 +172,27 @@ class ReviewDesk:
             return _queue(_queue_row(s, name))
 
     def counts(self) -> builtins.list[QueueCount]:
-        """Every queue with its open, overdue and claimed jobs."""
+        """Every queue with its open, overdue and claimed jobs.
+
+        Counted one queue at a time: each count is then a range of an index that starts
+        with (queue_id, status) and, given one that holds due_at and claimed_until as
+        well, reads that index alone. As one query grouped by queue, SQLite's planner reads
+        every open job's row (100 ms at 100,000 open jobs); see docs/benchmarks.md, "Review
+        console", for the index."""
         now = self._clock()
         with self.db.session() as s:
             self._default_queue(s)
-            queues = s.scalars(select(QueueRow).order_by(QueueRow.name)).all()
-            open_jobs = and_(JobRow.queue_id == QueueRow.id, JobRow.status == JobStatus.OPEN)
-            rows = s.execute(
-                select(
-                    QueueRow.id,
-                    func.count(JobRow.id),
-                    func.count(JobRow.id).filter(JobRow.due_at < now),
-                    func.count(JobRow.id).filter(JobRow.claimed_until > now),
-                )
-                .join(JobRow, open_jobs)
-                .group_by(QueueRow.id)
-            ).all()
-            by_queue = {queue_id: (n, late, held) for queue_id, n, late, held in rows}
-            return [QueueCount(_queue(q), *by_queue.get(q.id, (0, 0, 0))) for q in queues]
+            found = []
+            for queue in s.scalars(select(QueueRow).order_by(QueueRow.name)).all():
+                n, late, held = s.execute(
+                    select(
+                        func.count(),
+                        func.count().filter(JobRow.due_at < now),
+                        func.count().filter(JobRow.claimed_until > now),
+                    ).where(JobRow.queue_id == queue.id, JobRow.status == JobStatus.OPEN.value)
+                ).one()
+                found.append(QueueCount(_queue(queue), n, late, held))
+            return found
 
     def ensure_queue_in(
         self,
@@ -338,12 +341,9 @@ class ReviewDesk:
             if status is JobStatus.OPEN:
                 if after is not None:
                     mark = s.get(JobRow, after)
-                    if mark is not None:
+                    if mark is not None:  # a row value: a range of the queue's index
                         query = query.where(
-                            or_(
-                                JobRow.urgency > mark.urgency,
-                                and_(JobRow.urgency == mark.urgency, JobRow.id > mark.id),
-                            )
+                            tuple_(JobRow.urgency, JobRow.id) > tuple_(mark.urgency, mark.id)
                         )
                 query = query.order_by(JobRow.urgency, JobRow.id)
             else:
@@ -417,6 +417,8 @@ class ReviewDesk:
         for _attempt in range(20):  # another reviewer may take a candidate first
             now = self._clock()
             with self.db.session() as s:
+                # One's own claims: a seek on an index of (queue_id, status, claimed_by,
+                # claimed_until), else a pass over the queue (docs/benchmarks.md).
                 mine = s.scalar(
                     select(JobRow.id)
                     .where(
