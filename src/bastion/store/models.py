@@ -519,6 +519,10 @@ class JobRow(Base):
     __table_args__ = (
         # A queue's open jobs, most urgent first, then oldest: the console's first page.
         Index("ix_review_jobs_queue", "queue_id", "status", "urgency", "id"),
+        # A queue's counts (open, overdue, held) from the index alone, and a reviewer's own
+        # claims in a queue by a seek (docs/benchmarks.md, "Review console").
+        Index("ix_review_jobs_due", "queue_id", "status", "due_at", "claimed_until"),
+        Index("ix_review_jobs_claims", "queue_id", "status", "claimed_by", "claimed_until"),
         Index("ix_review_jobs_status", "status", "id"),
         Index("ix_review_jobs_media", "media_sha256", "status"),
         {"sqlite_autoincrement": True},

@@ -105,6 +105,14 @@ def upgrade() -> None:
         sqlite_autoincrement=True,
     )
     op.create_index("ix_review_jobs_queue", "review_jobs", ["queue_id", "status", "urgency", "id"])
+    op.create_index(
+        "ix_review_jobs_due", "review_jobs", ["queue_id", "status", "due_at", "claimed_until"]
+    )
+    op.create_index(
+        "ix_review_jobs_claims",
+        "review_jobs",
+        ["queue_id", "status", "claimed_by", "claimed_until"],
+    )
     op.create_index("ix_review_jobs_status", "review_jobs", ["status", "id"])
     op.create_index("ix_review_jobs_media", "review_jobs", ["media_sha256", "status"])
     op.create_table(
