@@ -158,6 +158,9 @@ def serving(settings: Settings, tmp: Path) -> Iterator[Server]:
                 raise RuntimeError(f"server did not start: {log.read_text()[-2000:]}")
             time.sleep(0.3)
         yield Server(base, log)
+    except BaseException:
+        print(f"the server's log ends:\n{log.read_text()[-4000:]}", file=sys.stderr)
+        raise
     finally:
         server.terminate()
         server.wait(timeout=60)
@@ -187,11 +190,15 @@ def csrf_of(html: str) -> str:
 
 @dataclass(frozen=True)
 class Targets:
-    """What the pages are asked about: open jobs, their cases, cursors into the queue."""
+    """What the pages are asked about: open jobs, their cases, cursors into the queue, and
+    the largest case with its open jobs."""
 
     jobs: list[int]
     cases: list[int]
     cursors: list[int]
+    largest: int
+    largest_size: int
+    in_largest: list[int]
 
 
 def targets(db: Database, n: int, rng: random.Random) -> Targets:
@@ -205,6 +212,17 @@ def targets(db: Database, n: int, rng: random.Random) -> Targets:
             .where(JobRow.queue_id == default, JobRow.status == JobStatus.OPEN.value)
             .order_by(JobRow.urgency, JobRow.id)
         ).all()
+        largest, size = s.execute(
+            select(JobRow.case_id, func.count())
+            .group_by(JobRow.case_id)
+            .order_by(func.count().desc())
+            .limit(1)
+        ).one()
+        in_largest = s.scalars(
+            select(JobRow.id).where(
+                JobRow.case_id == largest, JobRow.status == JobStatus.OPEN.value
+            )
+        ).all()
     wanted = n + WARM_UP
     picked = (
         rng.sample(open_jobs, wanted)
@@ -214,7 +232,14 @@ def targets(db: Database, n: int, rng: random.Random) -> Targets:
     # A later page: after the 50th to the 1000th page's last job (or as deep as there are).
     deepest = max(1, min(len(order) - 1, 1000 * 50))
     cursors = [order[rng.randrange(min(50, deepest), deepest)] for _ in range(wanted)]
-    return Targets([j for j, _ in picked], [c for _, c in picked], cursors)
+    return Targets(
+        [j for j, _ in picked],
+        [c for _, c in picked],
+        cursors,
+        largest,
+        size,
+        rng.choices(in_largest, k=wanted),
+    )
 
 
 def time_pages(server: Server, client: httpx.Client, db: Database, n: int) -> list[Timings]:
@@ -232,6 +257,10 @@ def time_pages(server: Server, client: httpx.Client, db: Database, n: int) -> li
         ("GET /jobs/{id}", "/jobs/{job_id}", lambda i: f"/jobs/{aim.jobs[i]}"),
         ("GET /cases/{id}", "/cases/{case_id}", lambda i: f"/cases/{aim.cases[i]}"),
         ("GET /me", "/me", lambda i: "/me"),
+        (f"GET /cases/{{id}}, the largest case ({aim.largest_size} jobs)",
+         "/cases/{case_id}", lambda i: f"/cases/{aim.largest}"),
+        ("GET /jobs/{id}, a job of the largest case", "/jobs/{job_id}",
+         lambda i: f"/jobs/{aim.in_largest[i]}"),
     ]  # fmt: skip
     measured = []
     for label, route, path in pages:
@@ -398,7 +427,10 @@ def settle(db: Database) -> None:
     unless asked, and bastion does not ask."""
     if db.dialect == "postgresql":
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM ANALYZE"))
+            tables = conn.scalars(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+            ).all()  # this run's tables only: the database is shared
+            conn.execute(text(f"VACUUM ANALYZE {', '.join(tables)}"))
 
 
 def open_jobs(db: Database) -> int:

@@ -13,7 +13,7 @@ the alert of a synthetic grooming-pattern chat (`bastion.conversations.synthetic
 text); user reports are reports of posts with no media kept.
 
 Two ways in. `open_with_desk`: `ReviewDesk.submit_in` and `ReviewDesk.open_in` for every
-job (then `claim` and `comment`): the desk's own path, about 1,000 jobs a second.
+job (then `claim` and `comment`): the desk's own path, a few hundred jobs a second.
 `open_in_bulk`: the same rows written straight into the tables in batches, with ids chosen
 here, for the many thousands. `check_bulk_rows` proves the second writes what the first
 does: it rebuilds, from the plan, the rows the desk wrote and compares every column.
