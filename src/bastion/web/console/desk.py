@@ -129,7 +129,8 @@ def job_page(
         others=[j for j in case.jobs if j.id != job.id],
         comments=desk.comments(job.id),
         identical=len(desk.identical_open(job.id)) if job.status is JobStatus.OPEN else 0,
-        banks=[b.name for b in svc.store.list_banks()]
+        # The names only: `list_banks` would count every bank's entries on each page.
+        banks=sorted(b.name for b in svc.store.banks_by_id().values())
         if allows(viewer.role, Permission.ADD_TO_BANK)
         else [],
         workable=may_work(viewer.role, viewer.actor, queue) and job.status is JobStatus.OPEN,
