@@ -89,7 +89,7 @@ def test_list_show_and_decide(cli: CliRunner, jobs: tuple[Job, Job]) -> None:
         {"id": report_job.id, "kind": "user_report", "status": "open", "queue": "default"}
     ]
     assert detail["content"]["content_id"] == "post-1"
-    assert detail["content"]["media_kept"] is False
+    assert detail["content"]["media_kept"] is True  # matched: kept for a report
 
     decided = cli(
         "review", "decide", str(match_job.id), "confirmed", "--classification", "A2",
@@ -208,19 +208,24 @@ def test_demo_fills_the_queue_with_matches_and_reports_after_the_first_run(
     assert kinds.count("user_report") == 4  # two from each run
     users = {bastion.review.desk.content(j.content_id or 0).user_id for j in opened}
     assert users == {"demo-user-1", "demo-user-2", "demo-user-3"}
-    # The reports' media is kept sealed (so it can be previewed and revealed); matches' not.
+    # The media of reports and of matches is kept sealed (to be previewed, revealed and
+    # reported).
     for job in opened:
         content = bastion.review.desk.content(job.content_id or 0)
-        assert (content.evidence_id is not None) == (job.kind is JobKind.USER_REPORT)
+        assert content.evidence_id is not None, job.kind
 
 
 def test_hold_keeps_a_jobs_media_from_the_purge(
     cli: CliRunner, bastion: Bastion, jobs: tuple[Job, Job]
 ) -> None:
-    match_job, _ = jobs
-    refused = cli("review", "hold", str(match_job.id))
+    bare = bastion.review.submit(
+        ContentSubmission(platform_id="post-8", user_id="u8"),
+        reason=JobKind.USER_REPORT,
+        report={"reason": "spam"},
+    ).jobs[0]
+    refused = cli("review", "hold", str(bare.id))
     assert (refused.code, refused.err.strip()) == (
-        2, f"error: job {match_job.id} keeps no media (a known match needs none)",
+        2, f"error: job {bare.id} keeps no media (none was sent with its content)",
     )  # fmt: skip
     report = bastion.review.submit(
         ContentSubmission(platform_id="post-9", user_id="u9"),

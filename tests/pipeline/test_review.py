@@ -78,7 +78,11 @@ def test_a_match_and_a_report_open_jobs_in_the_users_case(bastion: Bastion, entr
     assert match_job.content_id == matched.content.id
     assert match_job.media_sha256 == matched.content.media_sha256 is not None
     assert matched.content.context == {"thread": "t-9"}
-    assert matched.content.evidence_id is None  # a known match keeps no media
+    # A match keeps its media sealed (a report sends it), while its job is open.
+    assert matched.content.evidence_id is not None
+    kept = bastion.vault.get(matched.content.evidence_id)
+    assert (kept.retain_until, kept.purged_at) == (None, None)
+    assert bastion.vault.open(kept.id) == KNOWN
 
     report = {"reason": "harassment", "reporter_id": "u7", "text": "see this"}
     reported = review.submit(

@@ -270,17 +270,20 @@ def test_the_console_is_absent_without_the_ui_role(settings: Settings, bastion: 
         assert 'action="/login"' not in client.get("/").text
 
 
-def test_a_known_match_needs_no_media(url: str, bastion: Bastion) -> None:
+def test_a_known_match_shows_its_kept_media_only_blurred(url: str, bastion: Bastion) -> None:
     submit_match(bastion)
     (job,) = bastion.review.desk.jobs()
     assert job.kind is JobKind.MATCH
-    assert bastion.review.desk.content(job.content_id or 0).evidence_id is None
+    assert bastion.review.desk.content(job.content_id or 0).evidence_id is not None
     with signed_in(url, "ada") as ada:
         page = ada.get(f"/jobs/{job.id}")
-        assert "no media is kept or shown" in page.text
+        assert "Blurred" in page.text
+        assert "no media was sent" not in page.text
         assert "Entry added" in page.text  # the entry's provenance
         assert "by test (media)" in page.text
-        assert ada.get(f"/jobs/{job.id}/preview").status_code == 404
+        preview = ada.get(f"/jobs/{job.id}/preview")
+        assert preview.status_code == 200
+        assert preview.content != jpeg(1)  # a rendition, never the original
 
 
 def test_a_queue_with_a_reviewer_list_is_worked_only_by_them(url: str, bastion: Bastion) -> None:

@@ -145,7 +145,7 @@ def test_content_submitted_opens_jobs_that_a_key_claims_and_decides(
     )
     assert content["posted_at"] == "2026-11-30T17:02:00Z"
     assert content["context"] == {"thread": "t-9", "followers": 12}
-    assert content["media_kept"] is False
+    assert content["media_kept"] is True  # it matched: a report would send it
     assert content["media_type"] == "image/jpeg"
     assert {s["type"] for s in content["signals"]} == {"pdq", "md5", "sha256"}
     assert {(m["bank"], m["entry_id"]) for m in body["matches"]} == {("known", known)}

@@ -364,7 +364,7 @@ def hold(
     job = review.desk.get(job_id)
     content = None if job.content_id is None else review.desk.content(job.content_id)
     if content is None or content.evidence_id is None:
-        raise ValidationError(f"job {job_id} keeps no media (a known match needs none)")
+        raise ValidationError(f"job {job_id} keeps no media (none was sent with its content)")
     evidence = cli.bastion.vault.hold(content.evidence_id, not release, actor=cli_actor())
     state = "on legal hold" if evidence.legal_hold else "no longer on legal hold"
     cli.out.print(f"the media of job {job_id} is {state}", markup=False)

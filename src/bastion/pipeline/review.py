@@ -4,8 +4,10 @@ decisions that do things.
 Submitting content (`submit`): its media is hashed and checked against the banks like an
 upload, its matches act as any match does (review rules open jobs, gathered into its user's
 case), and a user report or an escalation opens a job of its own. Media that a person must
-see to decide (a report, an escalation: content no bank knows) is kept sealed in the evidence
-vault; a known match is decided on its evidence alone, and its media is not kept.
+see to decide (a report, an escalation: content no bank knows) and media that matched a bank
+(a CyberTipline report sends it, and preservation keeps it) are kept sealed in the evidence
+vault; a known match is decided on its evidence alone, and shown only when a person chooses.
+Kept media that opened no job starts its retention clock at once.
 
 Deciding (`decide`), in the decision's transaction: a false positive on a match adds the
 content's signal to the exception list (the same match does not alert again), every decision
@@ -37,6 +39,7 @@ from bastion.review import (
     ExceptionList,
     Job,
     JobKind,
+    JobStatus,
     NewJob,
     ReviewDesk,
 )
@@ -164,8 +167,13 @@ class Review:
             hashed = bastion.hash_content(data, context.name or "content", for_matching=True)
         signals = () if hashed is None else hashed.signals
         digest = None if hashed is None else _sha256(hashed)
+        matches: list[Match] = []
+        if hashed is not None:
+            matches = bastion.check_content(hashed, act=False).matches
         evidence_id = None
-        if data is not None and hashed is not None and reason in _KEEP_MEDIA:
+        # Media a person must see, and media that matched (a report sends it and preserves
+        # it), is kept sealed; the rest is not kept at all.
+        if data is not None and hashed is not None and (reason in _KEEP_MEDIA or matches):
             evidence_id = bastion.vault.put(data, _media_type(hashed), actor=actor).id
         content = self.desk.submit(
             ContentSubmission(
@@ -182,11 +190,8 @@ class Review:
                 context=context.context,
             )
         )
-        matches: list[Match] = []
         queued = 0
         if hashed is not None:
-            checked = bastion.check_content(hashed, act=False)
-            matches = checked.matches
             queued = bastion.act(
                 matches, _content_info(content), content_id=content.id, media_sha256=digest
             )
@@ -202,6 +207,8 @@ class Review:
                 )
             )
         jobs = sorted(self.desk.jobs(status=None, content_id=content.id), key=lambda j: j.id)
+        if evidence_id is not None and not any(j.status is JobStatus.OPEN for j in jobs):
+            bastion.vault.decided(evidence_id)  # nobody will decide it: the clock starts
         return Submitted(content, matches, jobs, queued)
 
     # Deciding ------------------------------------------------------------------------------

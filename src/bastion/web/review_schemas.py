@@ -44,8 +44,8 @@ class ContentModel(BaseModel):
     signals: list[SignalModel]
     media_sha256: str | None
     media_kept: bool = Field(
-        description="Whether the evidence vault keeps the media (reports and escalations, "
-        "for a reviewer to see); it is never served here."
+        description="Whether the evidence vault keeps the media (matches, reports and "
+        "escalations: for a reviewer to see and a report to send); it is never served here."
     )
     context: dict[str, Any] = Field(description="What the platform sent with it.")
     created_at: datetime

@@ -347,7 +347,7 @@ def _wellness(svc: Services, viewer: Viewer) -> Any:
 def _media(svc: Services, job: Job) -> tuple[bytes, str]:
     content = None if job.content_id is None else svc.review.desk.content(job.content_id)
     if content is None or content.evidence_id is None:
-        raise NotFoundError(f"job {job.id} has no media kept (a known match needs none)")
+        raise NotFoundError(f"job {job.id} has no media kept (none was sent with its content)")
     return svc.vault.open(content.evidence_id), content.media_type or "image/jpeg"
 
 
