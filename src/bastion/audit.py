@@ -9,7 +9,9 @@ answerable. Events are only ever added. Actors are named as `key:<prefix>` (an A
 
 from __future__ import annotations
 
+import builtins
 import getpass
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -59,6 +61,23 @@ class AuditLog:
             query = query.where(AuditEventRow.action == action)
         if before is not None:
             query = query.where(AuditEventRow.id < before)
+        with self._db.session() as s:
+            return [
+                AuditEvent(r.id, r.at, r.actor, r.action, r.target, dict(r.detail or {}))
+                for r in s.scalars(query)
+            ]
+
+    def about(self, targets: Collection[str], *, limit: int = 10_000) -> builtins.list[AuditEvent]:
+        """Events on any of `targets` (a report, its evidence objects), oldest first: a chain
+        of custody. An export reads it rarely, so no index serves it."""
+        if not targets:
+            return []
+        query = (
+            select(AuditEventRow)
+            .where(AuditEventRow.target.in_(sorted(set(targets))))
+            .order_by(AuditEventRow.id)
+            .limit(limit)
+        )
         with self._db.session() as s:
             return [
                 AuditEvent(r.id, r.at, r.actor, r.action, r.target, dict(r.detail or {}))
