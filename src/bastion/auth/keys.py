@@ -49,6 +49,7 @@ class Scope(StrEnum):
     METRICS = "metrics"  # read /metrics (for a Prometheus scraper)
     PARTNER = "partner"  # read the collaborations it is a partner of, and give feedback
     REVIEW = "review"  # list, claim and decide review jobs, comment on them; read cases
+    REPORT = "report"  # read, edit and send reports to hotlines (never approve them)
     ADMIN = "admin"  # everything, including keys
 
 

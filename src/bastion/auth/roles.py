@@ -4,8 +4,10 @@ Least privilege: an analyst only reads; reviewers decide and may reveal the medi
 queues, except child-safety queues, whose media only the child-safety reviewer role may
 reveal (not a lead, not an admin: seeing such media is a job, not a privilege of rank). A
 bank's contents change only through child-safety reviewers, leads and admins, who may add a
-confirmed item's hashes to a bank. Leads also manage queues and the team's wellness
-settings; admins manage people.
+confirmed item's hashes to a bank, and send reports to a hotline; a lead or an admin
+approves a report someone else asked to send. Leads also manage queues and the team's
+wellness settings; admins manage people and the reporting profile (who reports, with which
+credentials) and write preservation packages.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ class Permission(StrEnum):
     ADD_TO_BANK = "add_to_bank"  # a confirmation adds the content's hashes to a bank
     MANAGE_QUEUES = "manage_queues"  # queues, their reviewers, daily caps, wellness defaults
     MANAGE_USERS = "manage_users"  # people and their roles
+    REPORT = "report"  # edit report drafts, send them (or ask for approval), retract them
+    APPROVE_REPORTS = "approve_reports"  # approve a report someone else asked to send
+    MANAGE_REPORTING = "manage_reporting"  # the reporting profile, credentials, packages
 
 
 _DECIDING = frozenset({Permission.VIEW, Permission.DECIDE, Permission.REVEAL})
@@ -38,10 +43,23 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     Role.ANALYST: frozenset({Permission.VIEW}),
     Role.REVIEWER: _DECIDING,
     Role.CHILD_SAFETY_REVIEWER: _DECIDING
-    | {Permission.REVEAL_CHILD_SAFETY, Permission.ADD_TO_BANK},
-    Role.LEAD: _DECIDING | {Permission.MANAGE_QUEUES, Permission.ADD_TO_BANK},
+    | {Permission.REVEAL_CHILD_SAFETY, Permission.ADD_TO_BANK, Permission.REPORT},
+    Role.LEAD: _DECIDING
+    | {
+        Permission.MANAGE_QUEUES,
+        Permission.ADD_TO_BANK,
+        Permission.REPORT,
+        Permission.APPROVE_REPORTS,
+    },
     Role.ADMIN: _DECIDING
-    | {Permission.MANAGE_QUEUES, Permission.MANAGE_USERS, Permission.ADD_TO_BANK},
+    | {
+        Permission.MANAGE_QUEUES,
+        Permission.MANAGE_USERS,
+        Permission.ADD_TO_BANK,
+        Permission.REPORT,
+        Permission.APPROVE_REPORTS,
+        Permission.MANAGE_REPORTING,
+    },
 }
 
 
