@@ -219,7 +219,9 @@ class FakeCyberTipline:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        ).start()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -486,7 +488,10 @@ def parse_form(
         files[f.field_name.decode()] = ((f.file_name or b"").decode(), f.file_object.read())
 
     parser = create_form_parser(
-        {"Content-Type": content_type}, on_field, on_file, config={"MAX_MEMORY_FILE_SIZE": MAX_BODY}
+        {"Content-Type": content_type.encode()},
+        on_field,
+        on_file,
+        config={"MAX_MEMORY_FILE_SIZE": MAX_BODY},
     )
     parser.write(body)
     parser.finalize()

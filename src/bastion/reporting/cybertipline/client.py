@@ -97,13 +97,13 @@ class CyberTiplineClient:
         answer = self._answer("status", "GET", "/status", retry=True)
         return answer.get("responseDescription") or "ok"
 
-    def xsd(self) -> bytes:
-        """The report schema NCMEC serves today."""
+    def xsd(self, *, retry: bool = True) -> bytes:
+        """The report schema NCMEC serves today (`retry`: as the other reads are)."""
 
         def judge(status: int, body: bytes) -> bytes:
             return _schema(status, body, self._password)
 
-        return self._call("xsd", "GET", "/xsd", judge, retry=True)
+        return self._call("xsd", "GET", "/xsd", judge, retry=retry)
 
     # Writes (each sent once) --------------------------------------------------------------
 

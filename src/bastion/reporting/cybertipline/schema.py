@@ -74,20 +74,21 @@ class ReportSchema:
 
 
 class SchemaCache:
-    """The schema of one server, fetched with `fetch` and kept in `directory/file_name`."""
+    """The schema of one server, kept in `directory/file_name`. `fetch(retry)` asks the
+    server for it, retrying (`retry` true) or not."""
 
-    def __init__(self, directory: Path, file_name: str, fetch: Callable[[], bytes]) -> None:
+    def __init__(self, directory: Path, file_name: str, fetch: Callable[[bool], bytes]) -> None:
         self.path = Path(directory) / file_name
         self._fetch = fetch
         self._schema: ReportSchema | None = None
 
-    def get(self) -> ReportSchema:
-        """The schema: in memory, else on disk, else fetched (and kept). Raises a
-        `SinkError` when it is nowhere and the server cannot give it."""
+    def get(self, *, patient: bool = True) -> ReportSchema:
+        """The schema: in memory, else on disk, else fetched (and kept); `patient`: with
+        retries. Raises a `SinkError` when it is nowhere and the server cannot give it."""
         if self._schema is None:
             self._schema = self._from_disk()
         if self._schema is None:
-            self._schema = self._fetch_and_keep()
+            self._schema = self._fetch_and_keep(retry=patient)
         return self._schema
 
     def cached(self) -> ReportSchema | None:
@@ -100,7 +101,7 @@ class SchemaCache:
         """Fetch the schema again and keep it; when the server cannot give it, keep the copy
         held (if none, raise). A line saying which happened."""
         try:
-            self._schema = self._fetch_and_keep()
+            self._schema = self._fetch_and_keep(retry=True)
             return "schema fetched"
         except SinkError as e:
             if self.cached() is None:
@@ -117,8 +118,8 @@ class SchemaCache:
         except SinkUnavailable:
             return None  # a damaged copy: fetched again
 
-    def _fetch_and_keep(self) -> ReportSchema:
-        data = self._fetch()
+    def _fetch_and_keep(self, *, retry: bool) -> ReportSchema:
+        data = self._fetch(retry)
         schema = ReportSchema.from_bytes(data)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".xsd-")

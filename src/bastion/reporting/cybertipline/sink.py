@@ -37,7 +37,11 @@ class CyberTiplineSink:
 
     def __init__(self, client: CyberTiplineClient, *, schema_dir: Path) -> None:
         self.client = client
-        self.schemas = SchemaCache(Path(schema_dir), cache_file_name(client.base_url), client.xsd)
+        self.schemas = SchemaCache(
+            Path(schema_dir),
+            cache_file_name(client.base_url),
+            lambda retry: client.xsd(retry=retry),
+        )
 
     def __repr__(self) -> str:
         return f"<CyberTiplineSink {self.client.base_url}>"
@@ -51,10 +55,11 @@ class CyberTiplineSink:
 
     def validate(self, report: Report) -> None:
         """Raise `ReportInvalid` naming every problem of `report`: the model's, then the
-        schema's. When the schema is neither cached nor reachable, only the model is checked
-        (`open` checks both, and NCMEC checks again)."""
+        schema's. When the schema is neither cached nor reachable at the first try, only the
+        model is checked (`open` checks both, and NCMEC checks again): a draft is not kept
+        waiting while NCMEC is down."""
         try:
-            schema: ReportSchema | None = self.schemas.get()
+            schema: ReportSchema | None = self.schemas.get(patient=False)
         except SinkError:
             schema = None
         self._validate(report, schema)
