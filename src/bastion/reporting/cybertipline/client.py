@@ -265,8 +265,9 @@ def _base_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         names = ", ".join(ENVIRONMENTS)
+        # The value is not echoed: it may hold credentials typed in the wrong place.
         raise ConfigurationError(
-            f"CyberTipline: {url[:80]!r} is neither an environment ({names}) nor a URL"
+            f"CyberTipline: the address is neither an environment ({names}) nor an http(s) URL"
         )
     if parts.username or parts.password:
         raise ConfigurationError("CyberTipline: put the credentials apart, not in the URL")
