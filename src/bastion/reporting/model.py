@@ -189,6 +189,9 @@ class ReportFile:
     #: The hotline's id for the file, and the MD5 it computed of what it received.
     remote_id: str | None = None
     remote_md5: str | None = None
+    #: The file's name when the user uploaded it to the platform (`originalFileName`), when
+    #: it differs from `file_name`, the name it is sent under.
+    original_name: str | None = None
 
 
 @dataclass(frozen=True)
