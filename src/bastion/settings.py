@@ -486,6 +486,15 @@ SETTINGS: tuple[Setting, ...] = (
         unit="days",
     ),
     Setting(
+        "cybertipline_url",
+        str,
+        "",
+        "The CyberTipline Reporting API's address, instead of the environment the reporting "
+        "profile names (`test`: https://exttest.cybertip.org/ispws, `production`: "
+        "https://report.cybertip.org/ispws): for a stand-in during development or an "
+        "egress proxy. HTTPS, or HTTP to a loopback address only.",
+    ),
+    Setting(
         "evidence_s3_endpoint_url",
         str,
         "",
@@ -546,6 +555,7 @@ class Settings:
     evidence_key_file: str
     evidence_retention_days: int
     reported_retention_days: int
+    cybertipline_url: str
     evidence_s3_endpoint_url: str
     evidence_s3_region: str
 

@@ -25,6 +25,7 @@ from bastion.cli import (
     hash_cmd,
     key_cmd,
     match_cmd,
+    report_cmd,
     review_cmd,
     serve_cmd,
     stream_cmd,
@@ -55,6 +56,7 @@ app.add_typer(exchange_cmd.app, name="exchange")
 app.add_typer(collab_cmd.app, name="collab")
 app.add_typer(conversation_cmd.app, name="conversation")
 app.add_typer(review_cmd.app, name="review")
+app.add_typer(report_cmd.app, name="report")
 app.add_typer(bench_cmd.app, name="bench")
 app.command("hash")(hash_cmd.hash_files)
 app.command("match")(match_cmd.match_files)

@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable, Collection, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
@@ -52,6 +52,9 @@ from bastion.signals import Signal, signal_types
 from bastion.store import Database
 from bastion.store.private_files import make_owner_only
 from bastion.streams import StreamRegistry
+
+if TYPE_CHECKING:
+    from bastion.pipeline.reporting import Reporting
 
 #: Called with the matches of every check and look-up (the service counts them).
 MatchHook = Callable[[list[Match]], None]
@@ -213,6 +216,20 @@ class Bastion:
     @cached_property
     def audit(self) -> AuditLog:
         return AuditLog(self.db)
+
+    @cached_property
+    def reporting(self) -> Reporting:
+        """Reports to hotlines: drafts, sending, preservation (`bastion.pipeline.reporting`;
+        imported when first used, with the XML schema library)."""
+        from bastion.pipeline.reporting import Reporting
+
+        return Reporting(
+            self, self.review.desk, cybertipline_url=self.settings.cybertipline_url or None
+        )
+
+    @property
+    def data_dir(self) -> Path:
+        return self.settings.data_dir
 
     @cached_property
     def review(self) -> Review:

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from bastion.auth import SessionStore
-from bastion.errors import BastionError
+from bastion.pipeline.periodic import every
 from bastion.review import EvidenceVault
 
 log = logging.getLogger("bastion.housekeeping")
@@ -38,24 +37,5 @@ class Housekeeping:
             log.info("purged %d evidence objects past their retention", swept.evidence)
         return swept
 
-    @contextmanager
-    def in_background(self, interval: float = 60.0) -> Iterator[threading.Thread]:
-        halt = threading.Event()
-
-        def loop() -> None:
-            while not halt.is_set():
-                try:
-                    self.run()
-                except BastionError as e:  # the database or the bucket is away: later
-                    log.warning("housekeeping: %s", e)
-                except Exception:  # never let a bug end the loop
-                    log.exception("housekeeping failed")
-                halt.wait(interval)
-
-        thread = threading.Thread(target=loop, name="housekeeping", daemon=True)
-        thread.start()
-        try:
-            yield thread
-        finally:
-            halt.set()
-            thread.join(timeout=30)
+    def in_background(self, interval: float = 60.0) -> AbstractContextManager[threading.Thread]:
+        return every(interval, self.run, name="housekeeping", log=log)

@@ -14,7 +14,9 @@ content's signal to the exception list (the same match does not alert again), ev
 queues the signed `decision.*` webhooks, and the audit log records who decided what. Then: a
 confirmation can add the content's signals to a chosen bank, an opinion on an entry fetched
 from an exchange (NCMEC, StopNCII, a partner) is queued for its source, and the retention
-clock of the kept media starts. `bulk` decides the open jobs over byte-identical media too.
+clock of the kept media starts (a report's media is preserved a year at least), and a
+`reported` decision opens a report's draft (`bastion.pipeline.reporting`). `bulk` decides the
+open jobs over byte-identical media too.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ if TYPE_CHECKING:
     from bastion.actions import ActionStore
     from bastion.banks import BankStore
     from bastion.exchange.feedback import FeedbackQueue
+    from bastion.pipeline.reporting import Reporting
     from bastion.review import EvidenceVault
     from bastion.store import Database
 
@@ -72,6 +75,8 @@ class Root(Protocol):
     def feedback(self) -> FeedbackQueue: ...
     @property
     def vault(self) -> EvidenceVault: ...
+    @property
+    def reporting(self) -> Reporting: ...
     def hash_content(
         self, data: bytes, name: str = ..., *, for_matching: bool = ...
     ) -> HashedContent: ...
@@ -130,6 +135,8 @@ class Decided:
     feedback: int
     #: `decision.*` webhook deliveries queued.
     webhooks: int
+    #: The report draft a `reported` decision opened (or added the jobs to).
+    report_id: int | None = None
 
 
 class Review:
@@ -273,7 +280,10 @@ class Review:
         feedback = sum(self._feedback(job, who, note) for job in decided)
         for job in decided:
             self._retention(job, decision)
-        return Decided(decided, entry_id, feedback, webhooks)
+        report_id = None
+        if decision is Decision.REPORTED:
+            report_id = bastion.reporting.open_draft([j.id for j in decided], who).id
+        return Decided(decided, entry_id, feedback, webhooks, report_id)
 
     def _in_decision(self, s: Session, job: Job, content: Content | None, who: str) -> None:
         excepting = job.decision is Decision.FALSE_POSITIVE and job.kind is JobKind.MATCH

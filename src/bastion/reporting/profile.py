@@ -32,6 +32,7 @@ _TEXT_LIMITS = {
     "terms_of_service": 4000,
     "legal_url": 2000,
     "report_bank": 255,
+    "share_collaboration": 64,
 }
 
 
@@ -53,6 +54,9 @@ class ReportingProfile:
     approval_required: bool = False
     #: The bank a finished report's file hashes are added to ("" for none).
     report_bank: str = ""
+    #: A collaboration the report bank is shared through with federation partners ("" for
+    #: none): the bank joins it when a report first adds to it.
+    share_collaboration: str = ""
     #: The URL bastion asks for what the platform knows of a reported user before a report
     #: is sent (a signed POST; "" for none).
     info_webhook_url: str = ""

@@ -678,3 +678,88 @@ class PreferenceRow(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[Any] = mapped_column(Json)
+
+
+# Reports to hotlines (`bastion.reporting`): the report, its files, and its history.
+
+
+class ReportRow(Base):
+    """A report to a hotline (NCMEC's CyberTipline), a persisted state machine: the step in
+    flight is written before it is sent and its answer before the next step is taken, so a
+    crash resumes where it stopped."""
+
+    __tablename__ = "reports"
+    __table_args__ = (
+        # The worker's query: reports still being sent whose next attempt is due.
+        Index("ix_reports_due", "status", "next_attempt_at"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    #: The destination (`ReportSink.name`).
+    sink: Mapped[str] = mapped_column(String(64))
+    case_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
+    job_ids: Mapped[list[int]] = mapped_column(Json, default=list)
+    status: Mapped[str] = mapped_column(String(24), index=True)
+    incident: Mapped[dict[str, Any]] = mapped_column(Json)
+    reporter: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)
+    person: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)
+    extra: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    remote_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    error_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    #: The step sent and not yet confirmed: ``submit``, ``upload:<file id>``... or None.
+    step_in_flight: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: Whether what follows a finished report (preservation, banks) has run.
+    after_done: Mapped[bool] = mapped_column(Boolean, default=False)
+    claimed_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(200))
+    requested_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    approved_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class ReportFileRow(Base):
+    __tablename__ = "report_files"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    evidence_id: Mapped[str] = mapped_column(String(36))
+    file_name: Mapped[str] = mapped_column(String(255))
+    content_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    classification: Mapped[str | None] = mapped_column(String(4), nullable=True)
+    viewed_by_esp: Mapped[bool] = mapped_column(Boolean, default=False)
+    exif_viewed_by_esp: Mapped[bool] = mapped_column(Boolean, default=False)
+    publicly_available: Mapped[bool] = mapped_column(Boolean, default=False)
+    original_hashes: Mapped[dict[str, str]] = mapped_column(Json, default=dict)
+    uploaded_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    location: Mapped[str | None] = mapped_column(Text, nullable=True)
+    ip_capture: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)
+    #: pending, uploaded, described.
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    remote_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    remote_md5: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    original_name: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+
+
+class ReportEventRow(Base):
+    """A report's history: each step sent, confirmed, retried or failed, and each person's
+    act (drafted, edited, asked to send, approved, retracted). Rows are only ever added."""
+
+    __tablename__ = "report_events"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(200))
+    step: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)

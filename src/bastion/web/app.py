@@ -26,6 +26,7 @@ from bastion.pipeline.housekeeping import Housekeeping
 from bastion.settings import Settings
 from bastion.web.console import desk as console_desk
 from bastion.web.console import people as console_people
+from bastion.web.console import reports as console_reports
 from bastion.web.observability import RequestObserver
 from bastion.web.pages import install_pages, landing
 from bastion.web.problems import install_problem_handlers, problem
@@ -38,6 +39,7 @@ from bastion.web.routes import (
     hma,
     hma_curation,
     hma_exchanges,
+    reports,
     review,
     streams,
 )
@@ -78,6 +80,8 @@ def create_app(settings: Settings | None = None, *, roles: Iterable[str] | None 
                 # Evidence past its retention, and expired console sessions.
                 housekeeping = Housekeeping(services.vault, services.sessions)
                 background.enter_context(housekeeping.in_background(interval=60.0))
+                # Reports to hotlines, a step at a time; each report is leased.
+                background.enter_context(services.reporting.in_background(interval=5.0))
             if "match" in enabled:
                 # Run this process's share of the stream watches, and resume them after a
                 # restart; on shutdown they are handed back for another process.
@@ -105,6 +109,7 @@ def create_app(settings: Settings | None = None, *, roles: Iterable[str] | None 
     if "ui" in enabled:
         app.include_router(console_people.router)
         app.include_router(console_desk.router)
+        app.include_router(console_reports.router)
     else:
         app.include_router(landing)
     if "hash" in enabled:
@@ -124,6 +129,7 @@ def create_app(settings: Settings | None = None, *, roles: Iterable[str] | None 
         app.include_router(federation.router)
     if "ui" in enabled:
         app.include_router(review.router)
+        app.include_router(reports.router)
     app.include_router(metrics_router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_media_bytes + _UPLOAD_OVERHEAD)
     # Before anything reads a body; the console's paths are left to their session check.

@@ -31,6 +31,8 @@ from bastion.errors import (
     ValidationError,
 )
 from bastion.media import FetchError, ForbiddenAddressError, InvalidUrlError
+from bastion.reporting.platform_info import PlatformInfoError
+from bastion.reporting.sink import SinkError
 from bastion.review.vault import EvidenceIntegrityError
 from bastion.web.console.paths import PasswordChangeRequired, SignInRequired, is_console
 from bastion.web.console.render import error_page, sign_in_redirect
@@ -53,6 +55,8 @@ _STATUS: tuple[tuple[type[BastionError], int], ...] = (
     (ForbiddenAddressError, 400),
     (InvalidUrlError, 400),
     (FetchError, 502),
+    (SinkError, 502),  # the CyberTipline refused or failed: not the caller's mistake
+    (PlatformInfoError, 502),
     (UnsupportedMediaError, 415),
     (CorruptMediaError, 422),
     (MediaError, 422),

@@ -284,7 +284,7 @@ def decide(
     _workable(svc, viewer, job.queue, target=f"job:{job_id}")
     if add_to_bank and not allows(viewer.role, Permission.ADD_TO_BANK):
         _refuse(svc, viewer, f"job:{job_id}", f"the {viewer.role} role may not add to a bank")
-    svc.review.decide(
+    decided = svc.review.decide(
         job_id,
         viewer.actor,
         decision(choice),
@@ -293,6 +293,9 @@ def decide(
         add_to_bank=add_to_bank or None,
         bulk=bulk,
     )
+    if decided.report_id is not None and allows(viewer.role, Permission.REPORT):
+        # Whoever may send it reads the draft now; a reviewer goes on with the queue.
+        return RedirectResponse(f"/reports/{decided.report_id}", status_code=303)
     if then == "next":
         return _to_next(svc, viewer, job.queue)
     return RedirectResponse(f"/jobs/{job_id}", status_code=303)
