@@ -466,5 +466,7 @@ class Bastion:
             self.keys.uses.flush()
         if "matcher" in self.__dict__:
             self.matcher.close()
+        if "reporting" in self.__dict__:
+            self.reporting.close()
         if "db" in self.__dict__:
             self.db.close()

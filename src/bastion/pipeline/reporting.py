@@ -95,6 +95,9 @@ class Reporting:
         self._desk = desk
         #: Where reports go instead of the profile's environment (a stand-in, a proxy).
         self._cybertipline_url = cybertipline_url
+        self._lock = threading.RLock()
+        #: The destination in use, with what it was built from and its client.
+        self._sink: tuple[tuple[str, str, str], ReportSink, CyberTiplineClient] | None = None
         self.store = ReportStore(root.db)
         self.profiles = ReportingProfiles(root.db, root.box)
 
@@ -124,14 +127,20 @@ class Reporting:
     # Drafts ----------------------------------------------------------------------------
 
     def open_draft(self, job_ids: Sequence[int], who: str) -> Report:
-        """A draft reporting the decided jobs `job_ids`; a case's open draft gains them
-        instead when it has one."""
+        """A draft reporting the decided jobs `job_ids`. An open draft about the same case,
+        or the same user, gains them instead: one report tells of one user."""
         jobs = [self._desk.get(i) for i in job_ids]
-        case_id = jobs[0].case_id if jobs else None
-        for existing in self.store.list(case_id=case_id) if case_id is not None else []:
-            if existing.status.editable:
-                return self._extend(existing, jobs, who)
+        if not jobs:
+            raise ValidationError("a report needs at least one decided job")
+        undecided = [j.id for j in jobs if j.decision is None]
+        if undecided:
+            raise ValidationError(f"job {undecided[0]} is not decided yet")
         proposal = self._proposal(jobs)
+        case_id = jobs[0].case_id
+        user_id = None if proposal.person is None else proposal.person.user_id
+        existing = self._open_draft(case_id, user_id)
+        if existing is not None:
+            return self._extend(existing, jobs, who)
         profile = self.profiles.get()
         return self.store.create(
             NewReport(
@@ -145,6 +154,14 @@ class Reporting:
             ),
             who,
         )
+
+    def _open_draft(self, case_id: int, user_id: str | None) -> Report | None:
+        for status in (ReportStatus.DRAFT, ReportStatus.AWAITING_APPROVAL):
+            for report in self.store.list(status=status, limit=1000):
+                same_user = report.person is not None and report.person.user_id == user_id
+                if report.case_id == case_id or (user_id is not None and same_user):
+                    return report
+        return None
 
     def _extend(self, report: Report, jobs: Sequence[Job], who: str) -> Report:
         known = set(report.job_ids)
@@ -185,12 +202,21 @@ class Reporting:
             credentials = self.profiles.credentials()
         except NotFoundError as e:
             raise SinkAuthError(e.message) from None
-        client = CyberTiplineClient(
-            self._cybertipline_url or profile.environment,
-            credentials.username,
-            credentials.password,
-        )
-        return CyberTiplineSink(client, schema_dir=self._root.data_dir / "cybertipline")
+        address = self._cybertipline_url or profile.environment
+        key = (address, credentials.username, credentials.password)
+        with self._lock:
+            if self._sink is None or self._sink[0] != key:
+                self.close()  # the credentials or the environment changed
+                client = CyberTiplineClient(address, credentials.username, credentials.password)
+                sink = CyberTiplineSink(client, schema_dir=self._root.data_dir / "cybertipline")
+                self._sink = (key, sink, client)
+            return self._sink[1]
+
+    def close(self) -> None:
+        """Close the destination's connections (a later use opens them again)."""
+        if self._sink is not None:
+            self._sink[2].close()
+            self._sink = None
 
     def request(self, report_id: int, who: str) -> Report:
         """Ask to send a report: it is checked, completed from the platform, and queued (or
