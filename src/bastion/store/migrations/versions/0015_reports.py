@@ -77,7 +77,7 @@ def upgrade() -> None:
         sa.Column("at", Timestamp, nullable=False),
         sa.Column("actor", sa.String(200), nullable=False),
         sa.Column("step", sa.String(64), nullable=False),
-        sa.Column("outcome", sa.String(16), nullable=False),
+        sa.Column("outcome", sa.String(24), nullable=False),
         sa.Column("detail", Json, nullable=False),
         sqlite_autoincrement=True,
     )
