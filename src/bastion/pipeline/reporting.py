@@ -24,9 +24,10 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -89,16 +90,22 @@ class Root(Protocol):
 
 class Reporting:
     def __init__(
-        self, root: Root, desk: ReviewDesk, *, cybertipline_url: str | None = None
+        self,
+        root: Root,
+        desk: ReviewDesk,
+        *,
+        cybertipline_url: str | None = None,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._root = root
         self._desk = desk
+        self._clock = clock
         #: Where reports go instead of the profile's environment (a stand-in, a proxy).
         self._cybertipline_url = cybertipline_url
         self._lock = threading.RLock()
         #: The destination in use, with what it was built from and its client.
         self._sink: tuple[tuple[str, str, str], ReportSink, CyberTiplineClient] | None = None
-        self.store = ReportStore(root.db)
+        self.store = ReportStore(root.db, clock=clock)
         self.profiles = ReportingProfiles(root.db, root.box)
 
     # The profile ------------------------------------------------------------------------
@@ -287,11 +294,9 @@ class Reporting:
     @cached_property
     def filing(self) -> Filing:
         return Filing(
-            self.store,
-            _Sinks(self),
-            self._root.vault,
-            on_finished=self._finished,
-        )
+            self.store, _Sinks(self), self._root.vault, on_finished=self._finished,
+            clock=self._clock,
+        )  # fmt: skip
 
     def send_due(self, worker: str, limit: int = 20) -> int:
         """Take the queued reports due now as far as they go; how many were advanced."""
