@@ -31,17 +31,24 @@ class Permission(StrEnum):
     ADD_TO_BANK = "add_to_bank"  # a confirmation adds the content's hashes to a bank
     MANAGE_QUEUES = "manage_queues"  # queues, their reviewers, daily caps, wellness defaults
     MANAGE_USERS = "manage_users"  # people and their roles
+    TRANSPARENCY = "transparency"  # read the transparency report (counts, never content)
 
 
 _DECIDING = frozenset({Permission.VIEW, Permission.DECIDE, Permission.REVEAL})
 GRANTS: dict[Role, frozenset[Permission]] = {
-    Role.ANALYST: frozenset({Permission.VIEW}),
+    Role.ANALYST: frozenset({Permission.VIEW, Permission.TRANSPARENCY}),
     Role.REVIEWER: _DECIDING,
     Role.CHILD_SAFETY_REVIEWER: _DECIDING
     | {Permission.REVEAL_CHILD_SAFETY, Permission.ADD_TO_BANK},
-    Role.LEAD: _DECIDING | {Permission.MANAGE_QUEUES, Permission.ADD_TO_BANK},
+    Role.LEAD: _DECIDING
+    | {Permission.MANAGE_QUEUES, Permission.ADD_TO_BANK, Permission.TRANSPARENCY},
     Role.ADMIN: _DECIDING
-    | {Permission.MANAGE_QUEUES, Permission.MANAGE_USERS, Permission.ADD_TO_BANK},
+    | {
+        Permission.MANAGE_QUEUES,
+        Permission.MANAGE_USERS,
+        Permission.ADD_TO_BANK,
+        Permission.TRANSPARENCY,
+    },
 }
 
 

@@ -72,7 +72,9 @@ class Root(Protocol):
     def hash_content(
         self, data: bytes, name: str = ..., *, for_matching: bool = ...
     ) -> HashedContent: ...
-    def check_content(self, content: HashedContent, *, act: bool = ...) -> Checked: ...
+    def check_content(
+        self, content: HashedContent, *, act: bool = ..., door: str | None = ...
+    ) -> Checked: ...
     def act(
         self,
         matches: list[Match],
@@ -185,7 +187,7 @@ class Review:
         matches: list[Match] = []
         queued = 0
         if hashed is not None:
-            checked = bastion.check_content(hashed, act=False)
+            checked = bastion.check_content(hashed, act=False, door="review")
             matches = checked.matches
             queued = bastion.act(
                 matches, _content_info(content), content_id=content.id, media_sha256=digest

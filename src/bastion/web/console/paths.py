@@ -6,8 +6,12 @@ from __future__ import annotations
 
 from bastion.errors import BastionError
 
-CONSOLE_PATHS = frozenset({"/login", "/logout", "/password", "/queues", "/me", "/team"})
-CONSOLE_PREFIXES = ("/queues/", "/jobs/", "/cases/", "/reveal/", "/me/", "/team/")
+CONSOLE_PATHS = frozenset(
+    {"/login", "/logout", "/password", "/queues", "/me", "/team", "/transparency"}
+)
+CONSOLE_PREFIXES = (
+    "/queues/", "/jobs/", "/cases/", "/reveal/", "/me/", "/team/", "/transparency/",
+)  # fmt: skip
 
 
 def is_console(path: str) -> bool:
