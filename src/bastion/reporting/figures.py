@@ -64,9 +64,7 @@ def review_counts(db: Database, start: datetime, end: datetime) -> ReviewCounts:
                 select(j.kind, func.count())
                 .where(j.created_at >= start, j.created_at < end)
                 .group_by(j.kind)
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         decided_in = (j.decided_at >= start, j.decided_at < end, j.decision.is_not(None))
         decided: dict[tuple[str, str], int] = {
@@ -75,13 +73,13 @@ def review_counts(db: Database, start: datetime, end: datetime) -> ReviewCounts:
                 select(j.kind, j.decision, func.count())
                 .where(*decided_in)
                 .group_by(j.kind, j.decision)
-            ).tuples()
+            )
         }
         durations = [
             (decided_at - created_at).total_seconds()
             for created_at, decided_at in s.execute(
                 select(j.created_at, j.decided_at).where(*decided_in)
-            ).tuples()
+            )
             if decided_at is not None
         ]
     return ReviewCounts(opened, decided, durations)
@@ -95,8 +93,8 @@ def detection_times(db: Database, job_ids: Iterable[int]) -> dict[int, datetime]
         for i in range(0, len(ids), _CHUNK):
             rows = s.execute(
                 select(JobRow.id, JobRow.created_at).where(JobRow.id.in_(ids[i : i + _CHUNK]))
-            ).tuples()
-            found.update(rows)
+            )
+            found.update(rows.all())
     return found
 
 
@@ -156,7 +154,7 @@ def sharing_counts(
             .outerjoin(x, e.exchange_id == x.id)
             .where(e.source == EXCHANGE_SOURCE, *added)
             .group_by(e.imported_from)
-        ).tuples():
+        ).all():
             label = name or "removed exchange"
             received[label] = received.get(label, 0) + n
             kinds[label] = (
@@ -200,16 +198,14 @@ def _entries_added_by_bank(
         .join(EntryRow, EntryRow.bank_id == BankRow.id)
         .where(BankRow.name.in_(sorted(banks)), *added)
         .group_by(BankRow.name)
-    ).tuples()
+    )
     return {name: (int(every), int(own_only)) for name, every, own_only in rows}
 
 
 def _by_opinion(
     s: sa.orm.Session, opinion: sa.orm.InstrumentedAttribute[str], *where: sa.ColumnElement[bool]
 ) -> dict[str, int]:
-    return dict(
-        s.execute(select(opinion, func.count()).where(*where).group_by(opinion)).tuples().all()
-    )
+    return dict(s.execute(select(opinion, func.count()).where(*where).group_by(opinion)).all())
 
 
 # Reports ------------------------------------------------------------------------------------
@@ -254,7 +250,7 @@ def filed_reports(db: Database, start: datetime, end: datetime) -> list[FiledRep
             select(r.incident, r.submitted_at, r.job_ids).where(
                 r.status == "finished", r.finished_at >= start, r.finished_at < end
             )
-        ).tuples()
+        )
         return [
             FiledReport(_incident(incident), submitted_at, _ids(job_ids))
             for incident, submitted_at, job_ids in rows

@@ -10,8 +10,9 @@ what each figure means.
 
 Suppression (`suppress_below`, 10 by default): a count from 1 to the threshold less one is
 withheld (``<10`` in CSV and HTML, ``null`` with ``"suppressed": true`` in JSON). When a
-breakdown has exactly one withheld cell and its total is shown, the smallest other non-zero
-cell is withheld too, so the total cannot give the first away (``suppressed`` in CSV). A
+breakdown of people's cases (jobs, decisions, reports: `COMPLEMENTED`) has exactly one
+withheld cell and its total is shown, the smallest other non-zero cell is withheld too, so
+the total cannot give the first away (``suppressed`` in CSV). A
 ratio is withheld when its numerator or denominator would be; a median is given only when
 at least `suppress_below` durations go into it. Zero is shown: it says nothing of anyone.
 """
@@ -188,27 +189,35 @@ LABELS: dict[tuple[str, str], str] = {
     ("streams", "alerts"): "Alerts raised",
 }
 
-#: Each breakdown's total, in its section (complementary suppression protects them).
-TOTALS: dict[tuple[str, str], str | None] = {
-    ("content_checked", "by_kind"): "total",
-    ("content_checked", "by_door"): "total",
-    ("content_checked", "matched_by_kind"): "matched",
-    ("matches", "by_bank"): "total",
-    ("matches", "by_source"): "total",
-    ("matches", "by_source_kind"): "total",
-    ("matches", "by_signal_type"): "total",
-    ("review", "jobs_opened_by_kind"): "jobs_opened",
-    ("review", "decided_by_decision"): "jobs_decided",
-    ("review", "decided_by_kind"): "jobs_decided",
-    ("reports", "by_incident_type"): "filed",
-    ("sharing", "received_by_exchange"): "received",
-    ("sharing", "published_by_collaboration"): "published",
-    ("sharing", "feedback_sent_by_opinion"): "feedback_sent",
-    ("sharing", "partner_feedback_by_opinion"): "partner_feedback_received",
-    ("conversations", "alerts_decided_by_decision"): None,
+#: Every breakdown, in its section's order (each present in JSON, even when empty).
+GROUPS: tuple[tuple[str, str], ...] = (
+    ("content_checked", "by_kind"),
+    ("content_checked", "matched_by_kind"),
+    ("content_checked", "by_door"),
+    ("matches", "by_bank"),
+    ("matches", "by_source"),
+    ("matches", "by_source_kind"),
+    ("matches", "by_signal_type"),
+    ("review", "jobs_opened_by_kind"),
+    ("review", "decided_by_decision"),
+    ("review", "decided_by_kind"),
+    ("reports", "by_incident_type"),
+    ("sharing", "received_by_exchange"),
+    ("sharing", "published_by_collaboration"),
+    ("sharing", "feedback_sent_by_opinion"),
+    ("sharing", "partner_feedback_by_opinion"),
+    ("conversations", "alerts_decided_by_decision"),
+)
+#: The breakdowns of people's cases (jobs, decisions, reports) and the figure that is their
+#: total: where one small cell is withheld, its total would give it away, so another goes
+#: too. Volumes of content (checks, matches, entries shared, frames) are not about a case.
+COMPLEMENTED: dict[tuple[str, str], tuple[str, str | None, str]] = {
+    ("review", "jobs_opened_by_kind"): ("review", None, "jobs_opened"),
+    ("review", "decided_by_decision"): ("review", None, "jobs_decided"),
+    ("review", "decided_by_kind"): ("review", None, "jobs_decided"),
+    ("reports", "by_incident_type"): ("reports", None, "filed"),
+    ("conversations", "alerts_decided_by_decision"): ("review", "decided_by_kind", "conversation"),
 }
-#: Every breakdown, in the order of its section (present in JSON even when empty).
-GROUPS = tuple(TOTALS)
 
 
 @dataclass(frozen=True)
@@ -518,12 +527,12 @@ def suppress(
 def _complementary(
     figures: list[Figure], values: Mapping[tuple[str, str | None, str], int | float | None]
 ) -> list[Figure]:
-    """In each breakdown whose total is shown and that has exactly one small cell withheld,
-    withhold its smallest other non-zero cell too."""
-    shown = {(f.section, f.name) for f in figures if f.group is None and not f.suppressed}
+    """In each breakdown of `COMPLEMENTED` whose total is shown and that has exactly one
+    small cell withheld, withhold its smallest other non-zero cell too."""
+    withheld = {_key(f) for f in figures if f.suppressed}
     also: set[tuple[str, str | None, str]] = set()
-    for (section, group), total in TOTALS.items():
-        if total is None or (section, total) not in shown:
+    for (section, group), total in COMPLEMENTED.items():
+        if total in withheld or values.get(total) is None:
             continue
         cells = [f for f in figures if f.section == section and f.group == group]
         if sum(f.withheld is Withheld.SMALL for f in cells) != 1:
