@@ -20,11 +20,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from bastion.banks.model import Opinion
 from bastion.conversations.model import Message, Participant
 from bastion.exchange.feedback import FeedbackQueue
 from bastion.exchange.store import ExchangeStore
 from bastion.exchange.sync import Syncer
-from bastion.banks.model import Opinion
 from bastion.pipeline import Bastion
 from bastion.reporting.figures import filed_reports
 from bastion.reporting.model import IncidentType
@@ -32,7 +32,6 @@ from bastion.reporting.tallies import CheckTally
 from bastion.reporting.transparency import (
     Figure,
     Period,
-    TransparencyReport,
     Unit,
     Withheld,
     build_report,
@@ -335,6 +334,9 @@ def test_periods_are_whole_utc_days_cut_at_midnight(db: Database) -> None:
         Period.parse("2026-13-01", "2027-01-01")
 
 
+TRAFFICKING = IncidentType.CHILD_SEX_TRAFFICKING.value
+
+
 def test_reports_are_read_from_the_reports_table_when_there_is_one(db: Database) -> None:
     start, end = Period.year(2026).start_at, Period.year(2026).end_at
     assert filed_reports(db, start, end) is None
@@ -345,7 +347,7 @@ def test_reports_are_read_from_the_reports_table_when_there_is_one(db: Database)
         conn.execute(
             reports.insert(),
             [
-                {"status": "finished", "incident": {"type": IncidentType.CHILD_SEX_TRAFFICKING.value},
+                {"status": "finished", "incident": {"type": TRAFFICKING},
                  "created_at": at, "submitted_at": at, "finished_at": at, "job_ids": [3, 4]},
                 {"status": "finished", "incident": {"type": "Something new"}, "created_at": at,
                  "submitted_at": None, "finished_at": at + timedelta(seconds=1), "job_ids": []},
