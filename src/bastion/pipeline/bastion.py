@@ -46,7 +46,7 @@ from bastion.pipeline.checks import Checked, signals_info
 from bastion.pipeline.live import LiveMatcher
 from bastion.pipeline.review import Review
 from bastion.reporting.figures import SharedCollaboration, filed_reports
-from bastion.reporting.tallies import CheckTally, looked_up
+from bastion.reporting.tallies import CheckTally, looked_up, signal_kind
 from bastion.reporting.transparency import (
     DEFAULT_SUPPRESS_BELOW,
     Period,
@@ -417,6 +417,9 @@ class Bastion:
         self, signals: Sequence[Signal], matches: list[Match], door: str | None
     ) -> None:
         """Each signal looked up is a check of its type's kind (`looked_up`)."""
+        if len(signals) == 1:  # the usual look-up, at a microsecond
+            self.tally.record(signal_kind(signals[0].type), door or self.door, matches)
+            return
         parts = looked_up([(s.type, s.key) for s in signals], matches)
         for i, part in enumerate(parts):  # every match once, with the first kind's checks
             self.tally.record(
