@@ -32,6 +32,8 @@ _templates = jinja2.Environment(
     loader=jinja2.FileSystemLoader(_HERE / "templates"),
     autoescape=True,
     undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
 )
 #: The report's styles, shared by the console (as a file) and the standalone page (inline).
 STYLESHEET = _HERE / "static" / "transparency.css"
@@ -61,9 +63,11 @@ class Bar:
 class Chart:
     id: str
     title: str
+    #: Every cell, as the table lists them.
+    rows: tuple[Bar, ...]
+    #: The cells the chart draws: those not zero (withheld ones say so); none when nothing
+    #: has a length (the table alone says it then).
     bars: tuple[Bar, ...]
-    #: Whether any bar has a length (else the table alone says it).
-    drawn: bool
 
     @property
     def height(self) -> int:
@@ -113,20 +117,30 @@ def sections(report: TransparencyReport) -> list[SectionView]:
 
 
 def _chart(report: TransparencyReport, section: str, group: str, cells: list[Figure]) -> Chart:
-    ordered = sorted(cells, key=lambda f: (f.value is None, -(f.value or 0), f.name))
+    # Largest first; a withheld count (1 to the threshold less one) before the zeros.
+    ordered = sorted(cells, key=lambda f: (-_rank(f), f.name))
     largest = max((f.value or 0 for f in ordered), default=0)
-    bars = []
-    for i, f in enumerate(ordered):
+    rows, bars = [], []
+    for f in ordered:
         label = _label(report, group, f.name)
         drawn = label if len(label) <= LABEL_CHARACTERS else label[: LABEL_CHARACTERS - 1] + "…"
         width = BAR_SPACE * (f.value or 0) / largest if largest else 0.0
-        bars.append(Bar(label, drawn, report.text(f), round(width, 1), ROW * i))
+        row = Bar(label, drawn, report.text(f), round(width, 1), ROW * len(bars))
+        rows.append(row)
+        if largest and (f.value or f.suppressed):
+            bars.append(row)
     return Chart(
         id=f"{section}-{group}".replace("_", "-"),
         title=LABELS.get((section, group), group),
+        rows=tuple(rows),
         bars=tuple(bars),
-        drawn=largest > 0,
     )
+
+
+def _rank(f: Figure) -> float:
+    if f.value is not None:
+        return f.value
+    return 0.5 if f.suppressed else -1.0
 
 
 def _label(report: TransparencyReport, group: str, name: str) -> str:
