@@ -107,7 +107,8 @@ class ReportSink(Protocol):
         """Send the report itself; the destination's id for it."""
         ...
 
-    def attach(self, report: Report, remote_id: str, file: ReportFile, data: bytes) -> Attached: ...
+    def attach(self, report: Report, remote_id: str, file: ReportFile, data: bytes) -> Attached:
+        ...
 
     def describe(self, report: Report, remote_id: str, file: ReportFile) -> None:
         """Send what is known about an attached file (`file.remote_id` is set)."""

@@ -120,7 +120,8 @@ def _chart(report: TransparencyReport, section: str, group: str, cells: list[Fig
     # Largest first; a withheld count (1 to the threshold less one) before the zeros.
     ordered = sorted(cells, key=lambda f: (-_rank(f), f.name))
     largest = max((f.value or 0 for f in ordered), default=0)
-    rows, bars = [], []
+    rows: list[Bar] = []
+    bars: list[Bar] = []
     for f in ordered:
         label = _label(report, group, f.name)
         drawn = label if len(label) <= LABEL_CHARACTERS else label[: LABEL_CHARACTERS - 1] + "…"
