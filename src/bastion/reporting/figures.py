@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from bastion.banks.upstream import EXCHANGE_SOURCE
-from bastion.reporting.model import IncidentType
+from bastion.reporting.model import IncidentType, ReportStatus
 from bastion.reporting.tallies import FEDERATION_KIND
 from bastion.store import Database
 from bastion.store.models import (
@@ -248,7 +248,9 @@ def filed_reports(db: Database, start: datetime, end: datetime) -> list[FiledRep
     with db.session() as s:
         rows = s.execute(
             select(r.incident, r.submitted_at, r.job_ids).where(
-                r.status == "finished", r.finished_at >= start, r.finished_at < end
+                r.status == ReportStatus.FINISHED.value,
+                r.finished_at >= start,
+                r.finished_at < end,
             )
         )
         return [
