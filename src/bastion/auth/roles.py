@@ -36,11 +36,12 @@ class Permission(StrEnum):
     REPORT = "report"  # edit report drafts, send them (or ask for approval), retract them
     APPROVE_REPORTS = "approve_reports"  # approve a report someone else asked to send
     MANAGE_REPORTING = "manage_reporting"  # the reporting profile, credentials, packages
+    TRANSPARENCY = "transparency"  # read the transparency report (counts, never content)
 
 
 _DECIDING = frozenset({Permission.VIEW, Permission.DECIDE, Permission.REVEAL})
 GRANTS: dict[Role, frozenset[Permission]] = {
-    Role.ANALYST: frozenset({Permission.VIEW}),
+    Role.ANALYST: frozenset({Permission.VIEW, Permission.TRANSPARENCY}),
     Role.REVIEWER: _DECIDING,
     Role.CHILD_SAFETY_REVIEWER: _DECIDING
     | {Permission.REVEAL_CHILD_SAFETY, Permission.ADD_TO_BANK, Permission.REPORT},
@@ -50,6 +51,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
         Permission.ADD_TO_BANK,
         Permission.REPORT,
         Permission.APPROVE_REPORTS,
+        Permission.TRANSPARENCY,
     },
     Role.ADMIN: _DECIDING
     | {
@@ -59,6 +61,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
         Permission.REPORT,
         Permission.APPROVE_REPORTS,
         Permission.MANAGE_REPORTING,
+        Permission.TRANSPARENCY,
     },
 }
 

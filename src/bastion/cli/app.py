@@ -29,6 +29,7 @@ from bastion.cli import (
     review_cmd,
     serve_cmd,
     stream_cmd,
+    transparency_cmd,
     user_cmd,
 )
 from bastion.cli.params import RootGroup
@@ -62,6 +63,7 @@ app.command("hash")(hash_cmd.hash_files)
 app.command("match")(match_cmd.match_files)
 app.command("lookup")(match_cmd.lookup)
 app.command("audit")(audit_cmd.audit)
+app.command("transparency")(transparency_cmd.transparency)
 app.command("demo")(demo_cmd.demo)
 app.command("serve")(serve_cmd.serve)
 

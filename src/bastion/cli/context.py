@@ -55,7 +55,7 @@ class CliContext:
         from bastion.audit import cli_actor
         from bastion.pipeline import Bastion
 
-        return Bastion(self.settings, operator=True, actor=cli_actor())
+        return Bastion(self.settings, operator=True, actor=cli_actor(), door="cli")
 
     @property
     def db(self) -> Database:

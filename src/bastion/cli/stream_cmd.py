@@ -64,7 +64,8 @@ def watch(
 
     def alert(matches: list[Match], content: dict[str, Any]) -> None:
         # As the service: the matched banks' actions are queued, and their webhooks are
-        # delivered here, as the service's worker would.
+        # delivered here, as the service's worker would; the alert is tallied.
+        bastion.tally.record_alert("stream", "cli")
         queued = bastion.act(matches, content)
         if queued:
             bastion.deliver_due(limit=queued)

@@ -45,6 +45,14 @@ from bastion.media import fetch, read_media
 from bastion.pipeline.checks import Checked, signals_info
 from bastion.pipeline.live import LiveMatcher
 from bastion.pipeline.review import Review
+from bastion.reporting.figures import SharedCollaboration, filed_reports
+from bastion.reporting.tallies import CheckTally, looked_up, signal_kind
+from bastion.reporting.transparency import (
+    DEFAULT_SUPPRESS_BELOW,
+    Period,
+    TransparencyReport,
+    build_report,
+)
 from bastion.review.objects import object_store
 from bastion.review.vault import EvidenceVault
 from bastion.settings import Settings
@@ -70,28 +78,35 @@ class Bastion:
         operator: bool = False,
         actor: str = "scheduler",
         on_matches: MatchHook | None = None,
+        door: str = "api",
     ) -> None:
         """The composition root for `settings`; the database is opened when first needed.
 
         `operator`: the command line of the server's operator (exchanges may read and write
         files); `actor`: who the audit log names for exchange syncs; `on_matches`: called
-        with every check's and look-up's matches (metrics)."""
+        with every check's and look-up's matches (metrics); `door`: what the transparency
+        tallies count this process's checks as coming through (``api``, ``cli``), unless a
+        call names its own (HMA's routes: ``hma``)."""
         self.settings = settings
         #: The operator's own command line: exchanges may name files (`exchange_files_dir`).
         self.operator = operator
         #: Who runs exchange syncs started here (the audit log's actor).
         self.actor = actor
         self.on_matches = on_matches
+        #: The door checks come through, for the tallies (`bastion.reporting.tallies`).
+        self.door = door
 
     def open(self) -> None:
         """Open the database and the action rules now rather than when first used (a
         service, at start-up): the data directory is made owner-only whatever an older
         version made it, and webhook secrets an older version kept in clear are sealed. The
         plugins' signal types and exchange kinds are loaded too, so that two plugins claiming
-        one name stop the service here, with an error naming both, not at a first upload."""
+        one name stop the service here, with an error naming both, not at a first upload.
+        The tallies are made here too, before requests share them."""
         signal_types()
         exchange_kinds()
         _ = self.actions
+        _ = self.tally
 
     # What it owns ----------------------------------------------------------------------
 
@@ -210,8 +225,15 @@ class Bastion:
         )
 
     def _alert(self, matches: list[Match], content: dict[str, object]) -> None:
-        """A stream watcher's alert: the matched banks' actions are queued."""
+        """A stream watcher's alert: counted, and the matched banks' actions are queued."""
+        self.tally.record_alert("stream", "stream")
         self.act(matches, content)
+
+    @cached_property
+    def tally(self) -> CheckTally:
+        """Counts of checks and matches a day, for the transparency report (counts only,
+        written in batches off the requests' path)."""
+        return CheckTally(self.db)
 
     @cached_property
     def audit(self) -> AuditLog:
@@ -306,11 +328,13 @@ class Bastion:
         banks: Collection[str] | None = None,
         include_disabled_banks: bool = False,
         act: bool = True,
+        door: str | None = None,
     ) -> Checked:
         """Hash `content` (bytes) with the lookups the enabled banks use, match it in every
         enabled bank (or those of `banks`; `include_disabled_banks` adds the switched-off
         ones) with each bank's options, and unless `act` is false queue the matched banks'
-        actions. Content already hashed should have been hashed `for_matching`."""
+        actions. Content already hashed should have been hashed `for_matching`. The check
+        is tallied as coming through `door` (default: the process's)."""
         hashed = (
             content
             if isinstance(content, HashedContent)
@@ -326,14 +350,22 @@ class Bastion:
             lookups=hashed.lookups,
         )
         self._count(matches)
+        self.tally.record(hashed.kind, door or self.door, matches)
         queued = self.act(matches, content_info(hashed)) if act else 0
         return Checked(hashed, matches, queued)
 
     def check_url(
-        self, url: str, *, banks: Collection[str] | None = None, act: bool = True
+        self,
+        url: str,
+        *,
+        banks: Collection[str] | None = None,
+        act: bool = True,
+        door: str | None = None,
     ) -> Checked:
         """`check_content` of what `url` serves (public addresses only)."""
-        return self.check_content(self.hash_url(url, for_matching=True), banks=banks, act=act)
+        return self.check_content(
+            self.hash_url(url, for_matching=True), banks=banks, act=act, door=door
+        )
 
     def look_up(
         self,
@@ -343,11 +375,12 @@ class Bastion:
         include_disabled_banks: bool = False,
         include_disabled_entries: bool = False,
         act: bool = True,
+        door: str | None = None,
     ) -> list[Match]:
         """Matches of signals computed elsewhere, in every enabled bank (or those of
         `banks`; `include_disabled_banks` and `include_disabled_entries` add the banks and
         the entries switched off); unless `act` is false, the matched banks' actions are
-        queued."""
+        queued. Each signal is tallied as a check through `door` (default: the process's)."""
         matches = self.matcher.match_signals(
             signals,
             banks=banks,
@@ -355,6 +388,7 @@ class Bastion:
             include_disabled_entries=include_disabled_entries,
         )
         self._count(matches)
+        self._tally_look_up(signals, matches, door)
         if act:
             self.act(matches, signals_info(signals))
         return matches
@@ -367,6 +401,7 @@ class Bastion:
         include_disabled_banks: bool = False,
         include_disabled_entries: bool = False,
         act: bool = True,
+        door: str | None = None,
     ) -> list[Match]:
         """`look_up` for an event loop: answered in place when it can be (no database read,
         no video work, no rule to act on the matches), else in a worker thread."""
@@ -377,6 +412,7 @@ class Bastion:
             include_disabled_entries=include_disabled_entries,
         )
         self._count(matches)
+        self._tally_look_up(signals, matches, door)
         if act and matches and not self.actions.surely_idle(matches):  # else nothing to queue
             await run_in_threadpool(self.act, matches, signals_info(signals))
         return matches
@@ -387,11 +423,29 @@ class Bastion:
         watcher acts on an alert, made of several frames (`act`)."""
         matches = self.matcher.match_signals(signals, lookups=lookups)
         self._count(matches)
+        self.tally.record("stream", "stream", matches)
         return matches
 
     def _count(self, matches: list[Match]) -> None:
         if self.on_matches is not None:
             self.on_matches(matches)
+
+    def _tally_look_up(
+        self, signals: Sequence[Signal], matches: list[Match], door: str | None
+    ) -> None:
+        """Each signal looked up is a check of its type's kind (`looked_up`)."""
+        if len(signals) == 1:  # the usual look-up, at a microsecond
+            self.tally.record(signal_kind(signals[0].type), door or self.door, matches)
+            return
+        parts = looked_up([(s.type, s.key) for s in signals], matches)
+        for i, part in enumerate(parts):  # every match once, with the first kind's checks
+            self.tally.record(
+                part.kind,
+                door or self.door,
+                matches if i == 0 else (),
+                checked=part.checked,
+                matched=part.matched,
+            )
 
     # Acting ----------------------------------------------------------------------------
 
@@ -457,13 +511,34 @@ class Bastion:
         (entry_id,) = self.store.add_entries(bank, [entry], source=source, added_by=added_by)
         return entry_id
 
+    # Reporting -------------------------------------------------------------------------
+
+    def transparency(
+        self, period: Period, *, suppress_below: int = DEFAULT_SUPPRESS_BELOW
+    ) -> TransparencyReport:
+        """The transparency report of `period` (`bastion.reporting.transparency`), with
+        what this process tallied so far written first."""
+        self.tally.flush()
+        collaborations = [
+            SharedCollaboration(c.name, c.banks, c.include_fetched) for c in self.collabs.list()
+        ]
+        return build_report(
+            self.db,
+            period,
+            suppress_below=suppress_below,
+            collaborations=collaborations,
+            reports=lambda start, end: filed_reports(self.db, start, end),
+        )
+
     # Shutting down ---------------------------------------------------------------------
 
     def close(self) -> None:
-        """Write the keys' last uses still noted, stop the matcher's catch-up thread, and
-        close the database (whatever of these was opened)."""
+        """Write the keys' last uses and the tallies still in memory, stop the matcher's
+        catch-up thread, and close the database (whatever of these was opened)."""
         if "keys" in self.__dict__:
             self.keys.uses.flush()
+        if "tally" in self.__dict__:
+            self.tally.close()
         if "matcher" in self.__dict__:
             self.matcher.close()
         if "reporting" in self.__dict__:

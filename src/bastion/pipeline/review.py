@@ -80,7 +80,9 @@ class Root(Protocol):
     def hash_content(
         self, data: bytes, name: str = ..., *, for_matching: bool = ...
     ) -> HashedContent: ...
-    def check_content(self, content: HashedContent, *, act: bool = ...) -> Checked: ...
+    def check_content(
+        self, content: HashedContent, *, act: bool = ..., door: str | None = ...
+    ) -> Checked: ...
     def act(
         self,
         matches: list[Match],
@@ -176,7 +178,7 @@ class Review:
         digest = None if hashed is None else _sha256(hashed)
         matches: list[Match] = []
         if hashed is not None:
-            matches = bastion.check_content(hashed, act=False).matches
+            matches = bastion.check_content(hashed, act=False, door="review").matches
         evidence_id = None
         # Media a person must see, and media that matched (a report sends it and preserves
         # it), is kept sealed; the rest is not kept at all.

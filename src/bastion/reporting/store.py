@@ -117,6 +117,19 @@ class ReportStore:
         with self.db.session() as s:
             return [_report(s, row) for row in s.scalars(query)]
 
+    def finished_between(
+        self, start: datetime, end: datetime
+    ) -> builtins.list[tuple[dict[str, Any], datetime | None, builtins.list[int]]]:
+        """Of each report finished in [start, end): its incident, when it was submitted and
+        its jobs (what the transparency report counts; no person, no file)."""
+        query = select(ReportRow.incident, ReportRow.submitted_at, ReportRow.job_ids).where(
+            ReportRow.status == ReportStatus.FINISHED.value,
+            ReportRow.finished_at >= start,
+            ReportRow.finished_at < end,
+        )
+        with self.db.session() as s:
+            return [(dict(i), at, builtins.list(j or ())) for i, at, j in s.execute(query)]
+
     def in_flight(self, report_id: int) -> str | None:
         """The step sent for the report and not yet confirmed, if any."""
         with self.db.session() as s:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -10,6 +10,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -763,3 +764,39 @@ class ReportEventRow(Base):
     step: Mapped[str] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(24))
     detail: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+
+
+# The transparency report's tallies (`bastion.reporting.tallies`): counts a day, never what was
+# checked or who sent it.
+
+
+class CheckTallyRow(Base):
+    """How much content was checked on one UTC day, of one kind, through one door; how many
+    of those checks matched a bank, and how many alerts were raised."""
+
+    __tablename__ = "check_tallies"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    #: image, video, stream (a live stream's frame), text, url, hash, message...
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    #: api, hma, review, cli, stream...
+    door: Mapped[str] = mapped_column(String(32), primary_key=True)
+    checked: Mapped[int] = mapped_column(BigInteger, default=0)
+    matched: Mapped[int] = mapped_column(BigInteger, default=0)
+    alerts: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class MatchTallyRow(Base):
+    """Matches made on one UTC day in one bank, by entries from one source, by one signal
+    type: a match is one bank entry matched by one signal type of one check."""
+
+    __tablename__ = "match_tallies"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    bank: Mapped[str] = mapped_column(String(255), primary_key=True)
+    #: ``local``, or the name of the exchange the matched entry was fetched from.
+    source: Mapped[str] = mapped_column(String(255), primary_key=True)
+    signal_type: Mapped[str] = mapped_column(String(32), primary_key=True)
+    #: ``local``, ``federation`` or the exchange's kind (``ncmec``...).
+    source_kind: Mapped[str] = mapped_column(String(32), default="local")
+    matches: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -3,8 +3,9 @@
 Roles: ``hash`` (compute signals), ``match`` (match content, look up signals, assess
 conversations, submit content for review), ``curate`` (banks, entries, import/export,
 exchanges), ``ui`` (the review desk: the console for people signed in with a session, and
-its API for keys: queues, jobs, cases, decisions) and ``worker`` (deliver queued webhooks,
-run scheduled exchange syncs and purge the evidence vault in the background).
+its API for keys: queues, jobs, cases, decisions; and the transparency report) and
+``worker`` (deliver queued webhooks, run scheduled exchange syncs and purge the evidence
+vault in the background).
 Health routes and the pages (`/`, `/docs`, `/redoc`) are always present and need no key; the
 console's pages need a signed-in session (`bastion.web.console`); every other path needs an
 API key, checked before a request's body is read, and each route a key with the right scope
@@ -27,6 +28,7 @@ from bastion.settings import Settings
 from bastion.web.console import desk as console_desk
 from bastion.web.console import people as console_people
 from bastion.web.console import reports as console_reports
+from bastion.web.console import transparency as console_transparency
 from bastion.web.observability import RequestObserver
 from bastion.web.pages import install_pages, landing
 from bastion.web.problems import install_problem_handlers, problem
@@ -42,6 +44,7 @@ from bastion.web.routes import (
     reports,
     review,
     streams,
+    transparency,
 )
 from bastion.web.routes.metrics import router as metrics_router
 from bastion.web.security import Authenticator
@@ -110,6 +113,7 @@ def create_app(settings: Settings | None = None, *, roles: Iterable[str] | None 
         app.include_router(console_people.router)
         app.include_router(console_desk.router)
         app.include_router(console_reports.router)
+        app.include_router(console_transparency.router)
     else:
         app.include_router(landing)
     if "hash" in enabled:
@@ -130,6 +134,7 @@ def create_app(settings: Settings | None = None, *, roles: Iterable[str] | None 
     if "ui" in enabled:
         app.include_router(review.router)
         app.include_router(reports.router)
+        app.include_router(transparency.router)
     app.include_router(metrics_router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_media_bytes + _UPLOAD_OVERHEAD)
     # Before anything reads a body; the console's paths are left to their session check.

@@ -7,10 +7,21 @@ from __future__ import annotations
 from bastion.errors import BastionError
 
 CONSOLE_PATHS = frozenset(
-    {"/login", "/logout", "/password", "/queues", "/me", "/team", "/reports", "/reporting"}
+    {
+        "/login",
+        "/logout",
+        "/password",
+        "/queues",
+        "/me",
+        "/team",
+        "/reports",
+        "/reporting",
+        "/transparency",
+    }
 )
 CONSOLE_PREFIXES = (
     "/queues/", "/jobs/", "/cases/", "/reveal/", "/me/", "/team/", "/reports/", "/reporting/",
+    "/transparency/",
 )  # fmt: skip
 
 

@@ -118,6 +118,7 @@ async def assess_conversation(
     messages, people = _parse(body)
     conversation = conversation_of(messages, people)
     model = svc.conversations.model
+    svc.tally.record("message", "api", checked=len(messages))
     return AssessmentModel.of(await run_in_threadpool(assess, conversation, model))
 
 
@@ -133,6 +134,7 @@ async def add_messages(
     fires once, queueing the actions of the rules on conversation alerts."""
     messages, people = _parse(body)
     progress = await run_in_threadpool(svc.conversations.add, key, messages, people)
+    svc.tally.record("message", "api", checked=len(messages))
     return ProgressModel(
         **progress.assessment.to_json(),
         conversation=key,

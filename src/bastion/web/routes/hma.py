@@ -302,6 +302,7 @@ async def _check(
             banks=banks,
             include_disabled_banks=include_disabled_banks,
             act=False,
+            door="hma",
         )
     )
     matches = [m for m in checked.matches if m.signal_type in names]
@@ -341,6 +342,7 @@ async def hma_lookup(
         [_query_signal(signal_type, signal)],
         banks=looked_in,
         include_disabled_banks=include_disabled,
+        door="hma",
     )
     return _by_bank(matches)
 
@@ -386,6 +388,7 @@ async def hma_raw_lookup(
         include_disabled_banks=True,
         include_disabled_entries=True,
         act=False,
+        door="hma",
     )
     if include_distance:
         return {
