@@ -33,7 +33,8 @@ def test_checks_from_the_command_line_are_in_the_report(cli: CliRunner, tmp_path
     assert checked["by_kind"]["text"] == {"value": 1, "suppressed": False}
     assert checked["matched"] == {"value": 1, "suppressed": False}
     assert doc["sections"]["matches"]["by_bank"]["known"]["value"] == 3  # pdq, md5, sha256
-    assert doc["unavailable"] == ["reports"]
+    assert doc["unavailable"] == []
+    assert doc["sections"]["reports"]["filed"] == {"value": 0, "suppressed": False}
 
     default = json.loads(cli("transparency", *PERIOD).out)
     assert default["suppress_below"] == 10
