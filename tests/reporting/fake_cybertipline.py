@@ -207,6 +207,9 @@ class FakeCyberTipline:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out as two writes: with Nagle's algorithm the second
+            # waits for the client's delayed ACK (40 ms a request on Linux).
+            disable_nagle_algorithm = True
 
             def do_GET(self) -> None:
                 fake._handle(self, "GET")

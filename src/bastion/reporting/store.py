@@ -353,8 +353,18 @@ class ReportStore:
             )
 
     def begin_step(self, report_id: int, worker: str, step: str) -> None:
-        """Record that `step` is about to be sent (before it is)."""
-        self._held(report_id, worker, step, "sent", step_in_flight=step)
+        """Record that `step` is about to be sent (before it is): one conditional update
+        and its event, the report not read back."""
+        now = self._clock()
+        with self.db.session() as s:
+            marked = s.execute(
+                update(ReportRow)
+                .where(ReportRow.id == report_id, ReportRow.claimed_by == worker)
+                .values(step_in_flight=step, updated_at=now)
+            )
+            if not marked.rowcount:  # type: ignore[attr-defined]
+                _held_row(s, report_id, worker)  # says who holds it (or that none does)
+            _event(s, report_id, now, worker, step, "sent")
 
     def record_submitted(self, report_id: int, worker: str, remote_id: str) -> Report:
         now = self._clock()
