@@ -180,3 +180,41 @@ def test_hma_routes_hash_and_find_it(api: httpx.Client) -> None:
     raw = api.get("/m/raw_lookup", params={"signal": value, "signal_type": "dhash"})
     assert raw.status_code == 200, raw.text
     assert raw.json()["matches"] == [added.json()["id"]]
+
+
+def test_a_plugin_destination_takes_reports_through_the_same_state_machine(
+    settings: Settings,
+) -> None:
+    """The test plugin's `drop_folder` destination, chosen in the profile: a reported
+    decision's draft goes there step by step, is finished once, and is preserved."""
+    from bastion.pipeline import Bastion
+    from bastion.reporting.model import ReportStatus
+    from bastion.reporting.sink import installed_sinks
+    from bastion.review import ContentSubmission, Decision
+
+    assert "drop_folder" in installed_sinks()
+    known = picture(3)
+    bastion = Bastion(settings)
+    try:
+        bastion.store.create_bank("known")
+        bastion.add_to_bank("known", known, "known.jpg")
+        bastion.actions.add_review("known")
+        bastion.reporting.update_profile(
+            "test", destination="drop_folder", reporter_email="reports@example.org"
+        )
+        submitted = bastion.review.submit(ContentSubmission(platform_id="p", user_id="u"), known)
+        decided = bastion.review.decide(submitted.jobs[0].id, "user:ada", Decision.REPORTED)
+        assert decided.report_id is not None
+        report = bastion.reporting.request(decided.report_id, "user:ada")
+        assert report.sink == "drop_folder"
+        bastion.reporting.send_due("w")
+        done = bastion.reporting.store.get(report.id)
+        assert done.status is ReportStatus.FINISHED, done.error
+        folder = settings.data_dir / "destinations" / "drop_folder" / str(done.remote_id)
+        assert (folder / "DONE").exists()
+        [file] = done.files
+        assert (folder / f"file-{file.id}").read_bytes() == known
+        assert bastion.vault.get(file.evidence_id).reported
+        assert set(done.extra["preserved_documents"]) == {"report.json"}
+    finally:
+        bastion.close()

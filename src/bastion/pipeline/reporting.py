@@ -40,8 +40,8 @@ from bastion.reporting.filing import Filing
 from bastion.reporting.model import Report, ReportedPerson, ReportStatus
 from bastion.reporting.platform_info import PlatformInfo, PlatformInfoClient
 from bastion.reporting.preservation import CustodyEvent, Package, write_package
-from bastion.reporting.profile import ReportingProfile, ReportingProfiles
-from bastion.reporting.sink import ReportSink, SinkAuthError
+from bastion.reporting.profile import Credentials, ReportingProfile, ReportingProfiles
+from bastion.reporting.sink import ReportSink, SinkAuthError, SinkContext, installed_sinks
 from bastion.reporting.store import NewFile, NewReport, ReportStore
 from bastion.review import Content, Job
 from bastion.signals import Signal
@@ -119,6 +119,9 @@ class Reporting:
             self._root.store.require_bank(changes["report_bank"])
         if changes.get("share_collaboration"):
             self._root.collabs.get(changes["share_collaboration"])
+        destination = changes.get("destination")
+        if destination and destination != "cybertipline" and destination not in installed_sinks():
+            raise NotFoundError(f"no report destination named {destination!r} is installed")
         updated = self.profiles.update(**changes)
         self._root.audit.record(who, "reporting.profile", "reporting", changed=sorted(changes))
         return updated
@@ -151,7 +154,7 @@ class Reporting:
         profile = self.profiles.get()
         return self.store.create(
             NewReport(
-                sink="cybertipline",
+                sink=profile.destination,
                 case_id=case_id,
                 job_ids=tuple(j.id for j in jobs),
                 incident=proposal.incident,
@@ -200,11 +203,13 @@ class Reporting:
 
     # Sending ---------------------------------------------------------------------------
 
-    def sink(self, name: str = "cybertipline") -> ReportSink:
-        """The destination `name`, with the profile's environment and credentials."""
-        if name != "cybertipline":
-            raise NotFoundError(f"no report destination named {name!r}")
+    def sink(self, name: str | None = None) -> ReportSink:
+        """The destination `name` (the profile's when None): the CyberTipline, with the
+        profile's environment and credentials, or one a plugin adds."""
         profile = self.profiles.get()
+        name = name or profile.destination
+        if name != "cybertipline":
+            return self._plugin_sink(name)
         try:
             credentials = self.profiles.credentials()
         except NotFoundError as e:
@@ -218,6 +223,22 @@ class Reporting:
                 sink = CyberTiplineSink(client, schema_dir=self._root.data_dir / "cybertipline")
                 self._sink = (key, sink, client)
             return self._sink[1]
+
+    def _plugin_sink(self, name: str) -> ReportSink:
+        factory = installed_sinks().get(name)
+        if factory is None:
+            raise NotFoundError(f"no report destination named {name!r} is installed")
+        try:
+            credentials: Credentials | None = self.profiles.credentials()
+        except NotFoundError:
+            credentials = None
+        return factory(
+            SinkContext(
+                data_dir=self._root.data_dir / "destinations" / name,
+                username=None if credentials is None else credentials.username,
+                password=None if credentials is None else credentials.password,
+            )
+        )
 
     def close(self) -> None:
         """Close the destination's connections (a later use opens them again)."""

@@ -33,6 +33,7 @@ _TEXT_LIMITS = {
     "legal_url": 2000,
     "report_bank": 255,
     "share_collaboration": 64,
+    "destination": 64,
 }
 
 
@@ -41,6 +42,8 @@ class ReportingProfile:
     #: The CyberTipline environment reports go to: ``test`` until the organisation has
     #: tried its reports there, then ``production``.
     environment: str = "test"
+    #: Where new reports go: ``cybertipline``, or a destination a plugin adds.
+    destination: str = "cybertipline"
     reporter_first_name: str = ""
     reporter_last_name: str = ""
     reporter_email: str = ""

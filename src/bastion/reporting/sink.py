@@ -21,9 +21,10 @@ Errors a sink raises say what the filing should do next:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from bastion.errors import BastionError, ConfigurationError
@@ -127,11 +128,28 @@ class ReportSink(Protocol):
         ...
 
 
-def installed_sinks() -> dict[str, object]:
-    """Sink factories registered by installed packages, by name (checked unique)."""
-    found: dict[str, object] = {}
+@dataclass(frozen=True)
+class SinkContext:
+    """What a destination is built with: where it may keep files of its own, and the
+    credentials the organisation stored for reporting (None when none are)."""
+
+    data_dir: Path
+    username: str | None
+    password: str | None = field(default=None, repr=False)
+
+
+#: A plugin's entry point names a callable that builds its destination.
+SinkFactory = Callable[[SinkContext], ReportSink]
+
+
+def installed_sinks() -> dict[str, SinkFactory]:
+    """The destinations plugins register under ``bastion.report_sinks``, by name; two of
+    one name, or one named ``cybertipline`` (built in), is an error naming them."""
+    found: dict[str, SinkFactory] = {}
     for point in entry_points(group=ENTRY_POINT_GROUP):
-        if point.name in found:
-            raise ConfigurationError(f"two report sinks are registered as {point.name!r}")
-        found[point.name] = point
+        if point.name in found or point.name == "cybertipline":
+            raise ConfigurationError(
+                f"two report destinations are registered as {point.name!r} ({point.value})"
+            )
+        found[point.name] = point.load()
     return found
