@@ -275,6 +275,7 @@ class ReportEdit(BaseModel):
 
 class ProfileModel(BaseModel):
     environment: Literal["test", "production"]
+    destination: str = Field(description="cybertipline, or a destination a plugin adds.")
     reporter_first_name: str
     reporter_last_name: str
     reporter_email: str
@@ -296,6 +297,7 @@ class ProfileModel(BaseModel):
 
 class ProfileEdit(BaseModel):
     environment: Literal["test", "production"] | None = None
+    destination: Annotated[str, Field(min_length=1, max_length=64)] | None = None
     reporter_first_name: Annotated[str, Field(max_length=100)] | None = None
     reporter_last_name: Annotated[str, Field(max_length=100)] | None = None
     reporter_email: Annotated[str, Field(max_length=254)] | None = None
