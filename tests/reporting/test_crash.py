@@ -23,6 +23,7 @@ import pytest
 from bastion.pipeline import Bastion
 from bastion.pipeline.reporting import Reporting
 from bastion.reporting.model import FileState, ReportStatus
+from bastion.reporting.store import DEFAULT_LEASE
 from bastion.settings import Settings
 from bastion.store.models import utcnow
 from tests.reporting.fake_cybertipline import FakeCyberTipline
@@ -76,7 +77,7 @@ def test_a_sender_killed_after_any_step_finishes_the_report_once(
     assert child.returncode == -signal.SIGKILL, err[-2000:]  # it died at the step
 
     # A fresh sender, once the dead one's lease has run out.
-    later = utcnow() + timedelta(minutes=6)
+    later = utcnow() + DEFAULT_LEASE + timedelta(minutes=1)
     fresh = Reporting(bastion, bastion.review.desk, cybertipline_url=fake.url, clock=lambda: later)
     try:
         fresh.send_due("fresh")

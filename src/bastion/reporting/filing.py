@@ -29,7 +29,6 @@ run again after a crash until it is.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import random
@@ -38,9 +37,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bastion.errors import BastionError, ConflictError, NotFoundError, StorageError
+from bastion.errors import BastionError, ConflictError, NotFoundError, StorageError, first_line
 from bastion.reporting.model import FileState, Report, ReportStatus
 from bastion.reporting.sink import (
+    FileMismatch,
     RemoteReportFinished,
     RemoteReportGone,
     RemoteReportRetracted,
@@ -93,7 +93,9 @@ class _Restart(Exception):
         self.reason = reason
 
 
-class _Retracted(Exception):
+class _Settled(Exception):
+    """The report's fate was settled while resuming (retracted, or found finished)."""
+
     def __init__(self, report: Report) -> None:
         self.report = report
 
@@ -122,8 +124,11 @@ class Filing:
         """Advance every report due now (that no other sender holds); how many."""
         advanced = 0
         for report_id in self.store.due(self._clock(), limit):
-            if self._advance(report_id, worker) is not None:
-                advanced += 1
+            try:
+                if self._advance(report_id, worker) is not None:
+                    advanced += 1
+            except Exception:  # one report's trouble must not hold up the others
+                log.exception("report %s: sending failed", report_id)
         return advanced
 
     def advance(self, report_id: int, worker: str) -> Report:
@@ -150,6 +155,12 @@ class Filing:
                             report.id, worker, "restart", restart.reason, "restarted",
                             retry_at=retry_at,
                         )  # fmt: skip
+                except ConflictError:
+                    raise  # another sender holds it now: it goes on from what is recorded
+                except Exception as e:  # a destination's bug: tried again later, not in a loop
+                    log.exception("report %s: unexpected error", report_id)
+                    report = self._retry(report, worker, "send", e)
+                    break
             if report.status is ReportStatus.FINISHED:
                 report = self._after(report, worker)
             return report
@@ -172,7 +183,7 @@ class Filing:
             report = self._resume(sink, report, worker)
             if report.status is ReportStatus.QUEUED:
                 step = "submit"
-                self.store.begin_step(report.id, worker, step)
+                self.store.begin_step(report.id, worker, step, lease=self._lease)
                 remote_id = sink.open(report)
                 report = self.store.record_submitted(report.id, worker, remote_id)
             remote_id = _remote(report)
@@ -181,7 +192,7 @@ class Filing:
                     continue
                 step = f"upload:{file.id}"
                 data = self._read(report, file.evidence_id, file.file_name)
-                self.store.begin_step(report.id, worker, step)
+                self.store.begin_step(report.id, worker, step, lease=self._lease)
                 attached = sink.attach(report, remote_id, file, data)
                 ours = hashlib.md5(data, usedforsecurity=False).hexdigest()
                 if attached.md5 is not None and attached.md5.lower() != ours:
@@ -196,18 +207,21 @@ class Filing:
                 if file.state is not FileState.UPLOADED:
                     continue
                 step = f"fileinfo:{file.id}"
-                self.store.begin_step(report.id, worker, step)
+                self.store.begin_step(report.id, worker, step, lease=self._lease)
                 sink.describe(report, remote_id, file)
                 report = self.store.record_described(report.id, worker, file.id)
             step = "finish"
-            self.store.begin_step(report.id, worker, step)
+            self.store.begin_step(report.id, worker, step, lease=self._lease)
             try:
                 file_ids = sink.close(report, remote_id)
             except RemoteReportFinished:  # a finish whose answer was lost
                 file_ids = tuple(f.remote_id for f in report.files if f.remote_id)
             return self.store.record_finished(report.id, worker, file_ids)
-        except _Retracted as done:
+        except _Settled as done:
             return done.report
+        except FileMismatch as e:  # damaged on the way: withdrawn and sent again whole
+            self._withdraw(sink, report, worker)
+            raise _Restart(e.message) from None
         except _Restart as restart:
             self._withdraw(sink, report, worker)
             raise restart
@@ -222,6 +236,13 @@ class Filing:
         except _Unreadable as e:
             self._withdraw(sink, report, worker)
             return self._fail(report, worker, step, e.message, "evidence-unreadable")
+        except RemoteReportFinished as e:  # finished there, and yet a step was still to take
+            message = (
+                f"the destination holds report {report.remote_id} finished already, though "
+                f"{step or 'a step'} was still to be confirmed: ask it what it holds "
+                f"({e.message})"
+            )
+            return self._fail(report, worker, step or "send", message, e.code)
 
     def _resume(self, sink: ReportSink, report: Report, worker: str) -> Report:
         """Settle a step that was sent but not confirmed when the last sender stopped."""
@@ -229,9 +250,13 @@ class Filing:
         if in_flight is None:
             return report
         if in_flight == "retract":  # a person's retraction, cut short
-            with contextlib.suppress(RemoteReportGone, RemoteReportRetracted):
+            try:
                 sink.withdraw(_remote(report))
-            raise _Retracted(self.store.record_retracted(report.id, worker, remote=True))
+            except (RemoteReportGone, RemoteReportRetracted):
+                pass
+            except RemoteReportFinished:  # its finish had gone through: it stands finished
+                raise _Settled(self._found_finished(report, worker)) from None
+            raise _Settled(self.store.record_retracted(report.id, worker, remote=True))
         if in_flight.startswith("upload:"):
             raise _Restart(f"the answer to {in_flight} was lost: it may have arrived")
         self.store.note(report.id, worker, "resume", "ok", in_flight=in_flight)
@@ -263,14 +288,25 @@ class Filing:
 
     # Outcomes --------------------------------------------------------------------------
 
-    def _retry(self, report: Report, worker: str, step: str, error: SinkError) -> Report:
+    def _retry(self, report: Report, worker: str, step: str, error: Exception) -> Report:
         current = self.store.get(report.id)
         retry_at = self._clock() + self._backoff.after(current.attempts + 1)
-        log.info("report %s: %s: %s; again at %s", report.id, step, error.message, retry_at)
+        if isinstance(error, BastionError):
+            message, code = error.message, error.code
+        else:
+            message, code = f"unexpected error: {first_line(error)}", "report-internal"
+        log.info("report %s: %s: %s; again at %s", report.id, step, message, retry_at)
         return self.store.record_failure(
-            report.id, worker, step, error.message, error.code, retry_at=retry_at,
-            keep_in_flight=True,
-        )  # fmt: skip
+            report.id, worker, step, message, code, retry_at=retry_at, keep_in_flight=True
+        )
+
+    def _found_finished(self, report: Report, worker: str) -> Report:
+        """The destination says the report is finished (its finish had gone through, the
+        answer lost): it is recorded so, with the file ids of the uploads' answers, and what
+        follows a report runs."""
+        self.store.note(report.id, worker, "finish", "ok", found="already finished")
+        file_ids = tuple(f.remote_id for f in report.files if f.remote_id)
+        return self.store.record_finished(report.id, worker, file_ids)
 
     def _failed(self, report: Report, worker: str, step: str, error: BastionError) -> Report:
         message = error.message
@@ -288,10 +324,14 @@ class Filing:
             return self.store.record_after_done(report.id, worker)
         try:
             self._on_finished(report)
-        except BastionError as e:
+        except Exception as e:  # a full disk as much as a bank refusing: tried again later
+            if not isinstance(e, BastionError):
+                log.exception("report %s: what follows it failed", report.id)
+            message = e.message if isinstance(e, BastionError) else first_line(e)
+            code = e.code if isinstance(e, BastionError) else "report-internal"
             retry_at = self._clock() + self._backoff.after(report.attempts + 1)
             return self.store.record_failure(
-                report.id, worker, "after", f"after the report: {e.message}", e.code,
+                report.id, worker, "after", f"after the report: {message}", code,
                 retry_at=retry_at,
             )  # fmt: skip
         return self.store.record_after_done(report.id, worker)
@@ -312,12 +352,13 @@ class Filing:
             remote = report.remote_id is not None
             if remote:
                 sink = self._sinks[report.sink]
-                self.store.begin_step(report.id, actor, "retract")
+                self.store.begin_step(report.id, actor, "retract", lease=self._lease)
                 try:
                     sink.withdraw(_remote(report))
                 except (RemoteReportGone, RemoteReportRetracted):
                     pass
-                except RemoteReportFinished:
+                except RemoteReportFinished:  # a finish whose answer was lost went through
+                    self._found_finished(report, actor)
                     raise ConflictError(
                         f"report {report_id} was already finished at the destination"
                     ) from None

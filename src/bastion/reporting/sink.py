@@ -13,6 +13,8 @@ Errors a sink raises say what the filing should do next:
 - `SinkUnavailable`: the hotline could not be reached or failed on its side; try again later.
 - `SinkAuthError`: its credentials were refused; a person must set them again.
 - `SinkRejected`: it refused the document or a file as invalid; a person must fix the report.
+  `FileMismatch`, a kind of it, says a file arrived damaged (another MD5): the report is sent
+  again from the start.
 - `RemoteReportGone`: it no longer holds the report (unknown id: an unfinished report expires);
   the report is opened again.
 - `RemoteReportFinished` / `RemoteReportRetracted`: the report was already closed or
@@ -67,6 +69,13 @@ class SinkAuthError(SinkError):
 
 class SinkRejected(SinkError):
     code = "report-sink-rejected"
+
+
+class FileMismatch(SinkRejected):
+    """The destination received other bytes than were sent (its MD5 of the file differs):
+    the file arrived damaged. The filing withdraws the report and sends it again whole."""
+
+    code = "report-file-mismatch"
 
 
 class RemoteReportGone(SinkError):

@@ -36,8 +36,10 @@ from bastion.review import Classification, classification
 from bastion.store.database import Database
 from bastion.store.models import ReportEventRow, ReportFileRow, ReportRow, utcnow
 
-#: What a report's sender holds it for, at most, per step.
-DEFAULT_LEASE = timedelta(minutes=5)
+#: What a report's sender holds it for from each step it begins: longer than any one step
+#: may take (the CyberTipline client gives an upload ten minutes), so that no other sender
+#: takes the report on while an answer may still come.
+DEFAULT_LEASE = timedelta(minutes=15)
 #: The fields of a file a person may change while the report is editable.
 _FILE_FIELDS = frozenset(
     {
@@ -352,15 +354,21 @@ class ReportStore:
                 .values(claimed_by=None, claimed_until=None)
             )
 
-    def begin_step(self, report_id: int, worker: str, step: str) -> None:
+    def begin_step(
+        self, report_id: int, worker: str, step: str, *, lease: timedelta | None = None
+    ) -> None:
         """Record that `step` is about to be sent (before it is): one conditional update
-        and its event, the report not read back."""
+        and its event, the report not read back. `lease` renews the sender's hold for as
+        long as the step may take."""
         now = self._clock()
+        values: dict[str, Any] = {"step_in_flight": step, "updated_at": now}
+        if lease is not None:
+            values["claimed_until"] = now + lease
         with self.db.session() as s:
             marked = s.execute(
                 update(ReportRow)
                 .where(ReportRow.id == report_id, ReportRow.claimed_by == worker)
-                .values(step_in_flight=step, updated_at=now)
+                .values(**values)
             )
             if not marked.rowcount:  # type: ignore[attr-defined]
                 _held_row(s, report_id, worker)  # says who holds it (or that none does)

@@ -22,10 +22,10 @@ from bastion.reporting.cybertipline.schema import ReportSchema, SchemaCache, cac
 from bastion.reporting.model import Report, ReportFile
 from bastion.reporting.sink import (
     Attached,
+    FileMismatch,
     ReportingError,
     ReportInvalid,
     SinkError,
-    SinkRejected,
 )
 
 #: Problems listed in one `ReportInvalid` message before the rest are counted.
@@ -71,11 +71,11 @@ class CyberTiplineSink:
 
     def attach(self, report: Report, remote_id: str, file: ReportFile, data: bytes) -> Attached:
         """Upload one file. NCMEC's MD5 of what it received must be the MD5 of `data`; when
-        not, `SinkRejected` names both and the file id (the report should be withdrawn)."""
+        not, `FileMismatch` names both and the file id (the report is sent again whole)."""
         attached = self.client.upload(remote_id, file.file_name, data)
         ours = md5_of(data)
         if attached.md5 is not None and attached.md5 != ours:
-            raise SinkRejected(
+            raise FileMismatch(
                 f"CyberTipline upload: NCMEC holds file {attached.file_id} of report "
                 f"{remote_id} with MD5 {attached.md5}, but the bytes sent have MD5 {ours}"
             )
