@@ -292,3 +292,101 @@ def test_matched_media_is_kept_and_unmatched_media_is_not(bastion: Bastion) -> N
     plain = bastion.review.submit(ContentSubmission(platform_id="b", user_id="u"), jpeg(40))
     assert matched.content.evidence_id is not None
     assert plain.content.evidence_id is None
+
+
+def test_a_file_a_reviewer_revealed_is_marked_viewed(bastion: Bastion) -> None:
+    from bastion.auth.roles import Role
+    from bastion.review.reveals import Reviewer
+
+    submitted = bastion.review.submit(
+        ContentSubmission(platform_id="p-1", user_id="u-5", name="seen.jpg"), jpeg(2)
+    )
+    [job] = submitted.jobs
+    cara = bastion.users.create("cara", "child_safety_reviewer", actor="test").user
+    reviewer = Reviewer(cara.id, cara.actor, Role.CHILD_SAFETY_REVIEWER, daily_cap=10)
+    queue = bastion.review.desk.queue(job.queue)
+    token = bastion.review.reveals.grant(job, queue, reviewer, has_media=True)
+    bastion.review.reveals.redeem(token, reviewer)
+    decided = bastion.review.decide(job.id, cara.actor, Decision.REPORTED)
+    assert decided.report_id is not None
+    [file] = bastion.reporting.store.get(decided.report_id).files
+    assert file.viewed_by_esp is True
+
+
+def test_a_report_with_nothing_to_send_is_refused_before_sending(
+    bastion: Bastion, fake_cybertipline: FakeCyberTipline
+) -> None:
+    report = report_matches(bastion, (1,)).report
+    bastion.reporting.store.remove_file(report.id, report.files[0].id, "user:ada")
+    with pytest.raises(ReportInvalid, match="nothing to report: no file, no text"):
+        bastion.reporting.request(report.id, "user:ada")
+    assert bastion.reporting.store.get(report.id).status is ReportStatus.DRAFT
+    assert fake_cybertipline.count("submit", accepted=False) == 0  # nothing was sent
+
+
+def test_the_platform_completes_the_report_before_it_is_queued(
+    bastion: Bastion, fake_cybertipline: FakeCyberTipline
+) -> None:
+    platform = Platform(
+        {
+            "person": {
+                "emails": ["second@example.net"],
+                "screen_name": "ignored: the draft has one",
+                "ip_captures": [{"ip": "203.0.113.77", "event": "Registration"}],
+            },
+            "files": {"post-u-17-0": {"uploaded_at": "2026-05-01T10:05:00Z", "location":
+                      "https://forum.example.org/p/0", "publicly_available": True}},
+        }
+    )  # fmt: skip
+    with platform as url:
+        reporting = bastion.reporting
+        reporting.update_profile("test", info_webhook_url=url)
+        reporting.set_info_secret("platform-info-secret-0123456789", "test")
+        report = report_matches(bastion, (1,)).report
+        queued = reporting.request(report.id, "user:ada")
+    assert queued.status is ReportStatus.QUEUED
+    person = queued.person
+    assert person is not None
+    assert person.screen_name == "sample-user"  # what the draft said stays
+    assert person.emails == ("sample-user@example.net",)
+    assert [c.ip for c in person.ip_captures] == ["198.51.100.23"]  # the draft's own, kept
+    [file] = queued.files
+    assert (file.location, file.publicly_available) == ("https://forum.example.org/p/0", True)
+    assert file.uploaded_at is not None
+    reporting.send_due("w")
+    [remote] = finished_at_fake(fake_cybertipline)
+    [details] = [f.details for f in remote.files.values()]  # type: ignore[attr-defined]
+    assert b"https://forum.example.org/p/0" in details
+
+
+class Platform:
+    """A platform's additional-information webhook on 127.0.0.1 answering `answer`."""
+
+    def __init__(self, answer: dict[str, object]) -> None:
+        import http.server
+        import threading
+
+        body = json.dumps(answer).encode()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> str:
+        self._thread.start()
+        return f"http://127.0.0.1:{self._server.server_address[1]}/info"
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()

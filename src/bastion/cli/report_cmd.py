@@ -200,9 +200,10 @@ def profile(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Show or change the organisation's reporting profile: environment (test or
-    production), destination (cybertipline or a plugin's), reporter_first_name, reporter_last_name, reporter_email, reporter_phone,
-    platform, company_template, terms_of_service, legal_url, approval_required (true or
-    false), report_bank, share_collaboration, info_webhook_url."""
+    production), destination (cybertipline or a plugin's), reporter_first_name,
+    reporter_last_name, reporter_email, reporter_phone, platform, company_template,
+    terms_of_service, legal_url, approval_required (true or false), report_bank,
+    share_collaboration, info_webhook_url."""
     from dataclasses import asdict
 
     from bastion.audit import cli_actor

@@ -193,13 +193,21 @@ class Reporting:
         for job in jobs:
             if job.content_id is not None and job.content_id not in contents:
                 contents[job.content_id] = self._desk.content(job.content_id)
-        viewed = self._viewed(contents.values())
-        return draft(jobs, contents, viewed=viewed, now=utcnow())
+        return draft(jobs, contents, viewed=self._viewed(jobs, contents), now=self._clock())
 
-    def _viewed(self, contents: Any) -> set[str]:
-        """The evidence objects a person revealed (the audit log's reveals)."""
-        ids = {c.evidence_id for c in contents if c.evidence_id is not None}
-        return {e.target for e in self._root.audit.about(ids) if e.action == "evidence.reveal"}
+    def _viewed(self, jobs: Sequence[Job], contents: dict[int, Content]) -> set[str]:
+        """The evidence objects a person revealed: the audit log's reveals of the jobs'
+        media."""
+        revealed = {
+            e.target
+            for e in self._root.audit.about({f"job:{j.id}" for j in jobs})
+            if e.action == "review.reveal"
+        }
+        return {
+            contents[j.content_id].evidence_id or ""
+            for j in jobs
+            if f"job:{j.id}" in revealed and j.content_id in contents
+        }
 
     # Sending ---------------------------------------------------------------------------
 
@@ -400,6 +408,7 @@ class Reporting:
         preserved = report.extra.get("preserved_documents", {})
         documents = {name: root.vault.open(eid) for name, eid in preserved.items()}
         targets = {f"report:{report.id}"} | {f.evidence_id for f in report.files}
+        targets |= {f"job:{j}" for j in report.job_ids}  # decisions and reveals
         targets |= set(preserved.values())
         custody = [
             CustodyEvent(e.at, e.actor, f"report.{e.step}.{e.outcome}", f"report:{report.id}",
