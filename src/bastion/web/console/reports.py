@@ -1,9 +1,10 @@
 """The console's report pages: the reports list, a report (read, edit its draft, send,
 approve, retract), and the organisation's reporting profile.
 
-Who may do what: every signed-in person who may view reads reports; editing, sending and
-retracting need the `report` permission (child-safety reviewers, leads, admins); approving
-needs `approve_reports` and another person than the one who asked; the profile and its
+Who may do what: reports name the people reported (their emails, the addresses they acted
+from), so only those with the `report` permission (child-safety reviewers, leads, admins)
+read, edit, send and retract them; approving needs `approve_reports` and another person than
+the one who asked; the profile and its
 credentials need `manage_reporting` (admins). Refusals are audited. No media is shown here:
 a file is named by its hashes, and its media is seen from its job's page.
 """
@@ -35,7 +36,7 @@ def reports_page(
     viewer: Viewer = Depends(signed_in),
     svc: Services = Depends(services),
 ) -> Response:
-    _require(svc, viewer, Permission.VIEW, "reports")
+    _require(svc, viewer, Permission.REPORT, "reports")
     chosen = _status(status)
     found = svc.reporting.store.list(status=chosen, limit=PAGE_SIZE + 1, before=before)
     more = len(found) > PAGE_SIZE
@@ -58,7 +59,7 @@ def report_page(
     viewer: Viewer = Depends(signed_in),
     svc: Services = Depends(services),
 ) -> Response:
-    _require(svc, viewer, Permission.VIEW, f"report:{report_id}")
+    _require(svc, viewer, Permission.REPORT, f"report:{report_id}")
     return _report(svc, viewer, report_id, notice=NOTICES.get(done, ""))
 
 
