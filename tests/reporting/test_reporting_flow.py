@@ -390,3 +390,27 @@ class Platform:
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def test_credentials_refused_after_a_lost_finish_never_lead_to_a_second_report(
+    bastion: Bastion, fake_cybertipline: FakeCyberTipline
+) -> None:
+    reporting = bastion.reporting
+    report = report_matches(bastion, (1,)).report
+    reporting.request(report.id, "user:ada")
+    fake_cybertipline.drop("finish", after_processing=True)  # finished there, answer lost
+    reporting.send_due("w")
+    assert reporting.store.get(report.id).status is ReportStatus.DETAILS_SENT
+    reporting.set_credentials("esp", "revoked", "test")
+    failed = reporting.send_now(report.id, "w")
+    assert failed.status is ReportStatus.FAILED
+    assert failed.remote_id is not None  # what NCMEC holds is kept
+    with pytest.raises(ConflictError, match="held unfinished by its destination"):
+        reporting.store.update_file(report.id, failed.files[0].id, "user:ada", viewed_by_esp=True)
+    reporting.set_credentials("esp", "secret", "test")
+    resumed = reporting.request(report.id, "user:ada")
+    assert resumed.status is ReportStatus.DETAILS_SENT  # where it stopped, not from scratch
+    done = reporting.send_now(report.id, "w")
+    assert done.status is ReportStatus.FINISHED, done.error
+    assert fake_cybertipline.count("submit") == 1
+    assert len(finished_at_fake(fake_cybertipline)) == 1

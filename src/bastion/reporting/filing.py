@@ -309,10 +309,16 @@ class Filing:
         return self.store.record_finished(report.id, worker, file_ids)
 
     def _failed(self, report: Report, worker: str, step: str, error: BastionError) -> Report:
-        message = error.message
         if isinstance(error, SinkAuthError):
-            message += " (set the credentials again, then send the report again)"
-        return self._fail(report, worker, step, message, error.code)
+            # Nothing was withdrawn: what the destination holds stays ours, with the step
+            # that was in flight (a finish, perhaps), so that sending again resumes there
+            # and never opens a second report beside one that may be finished.
+            message = f"{error.message} (set the credentials again, then send the report again)"
+            log.warning("report %s failed at %s: %s", report.id, step, message)
+            return self.store.record_failure(
+                report.id, worker, step, message, error.code, retry_at=None, keep_remote=True
+            )
+        return self._fail(report, worker, step, error.message, error.code)
 
     def _fail(self, report: Report, worker: str, step: str, message: str, code: str) -> Report:
         log.warning("report %s failed at %s: %s", report.id, step, message)

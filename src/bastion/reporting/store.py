@@ -264,7 +264,11 @@ class ReportStore:
                 raise ConflictError(f"report {report_id} is {row.status}: it cannot be sent now")
             row.requested_by = actor
             row.approved_by = None
-            if approval_required:
+            if row.remote_id is not None:  # failed half-way: resume where it stopped
+                row.status = _progress(_files(s, report_id)).value
+                row.next_attempt_at = now
+                row.attempts = 0
+            elif approval_required:
                 row.status = ReportStatus.AWAITING_APPROVAL.value
             else:
                 _queue(row, now)
@@ -453,16 +457,23 @@ class ReportStore:
         *,
         retry_at: datetime | None,
         keep_in_flight: bool = False,
+        keep_remote: bool = False,
     ) -> Report:
-        """An error at `step`: tried again at `retry_at`, or `failed` for a person to fix."""
+        """An error at `step`: tried again at `retry_at`, or `failed` for a person to fix.
+        A failed report forgets what the destination held of it (withdrawn) unless
+        `keep_remote`: then it keeps the report's id there, its files' receipts and the step
+        in flight, and sending it again resumes there."""
         with self.db.session() as s:
             row = _held_row(s, report_id, worker)
             row.error = error[:4000]
             row.error_code = code
             row.attempts += 1
-            if not keep_in_flight:
+            if not keep_in_flight and not keep_remote:
                 row.step_in_flight = None
-            if retry_at is None and row.status != ReportStatus.FINISHED.value:
+            if retry_at is None and keep_remote and row.status != ReportStatus.FINISHED.value:
+                row.status = ReportStatus.FAILED.value
+                row.next_attempt_at = None
+            elif retry_at is None and row.status != ReportStatus.FINISHED.value:
                 row.status = ReportStatus.FAILED.value
                 row.next_attempt_at = None
                 row.remote_id = None
@@ -538,7 +549,22 @@ def _editable(s: Session, report_id: int) -> ReportRow:
         raise ConflictError(
             f"report {report_id} is {row.status.replace('_', ' ')}: it can no longer be changed"
         )
+    if row.remote_id is not None:
+        raise ConflictError(
+            f"report {report_id} is held unfinished by its destination ({row.remote_id}): "
+            "send it again to finish it, or retract it; it cannot be changed"
+        )
     return row
+
+
+def _progress(files: builtins.list[ReportFileRow]) -> ReportStatus:
+    """Where a report its destination holds stands, from its files."""
+    states = {FileState(f.state) for f in files}
+    if FileState.PENDING in states:
+        return ReportStatus.SUBMITTED
+    if FileState.UPLOADED in states:
+        return ReportStatus.FILES_UPLOADED
+    return ReportStatus.DETAILS_SENT
 
 
 def _edited(s: Session, row: ReportRow, now: datetime, actor: str, changed: list[str],
