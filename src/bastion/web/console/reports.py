@@ -11,13 +11,14 @@ a file is named by its hashes, and its media is seen from its job's page.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import RedirectResponse, Response
 
 from bastion.auth import PermissionDeniedError
 from bastion.auth.roles import Permission, allows
-from bastion.errors import BastionError, ValidationError
+from bastion.errors import BastionError, NotFoundError, ValidationError
 from bastion.reporting.model import ANNOTATIONS, IncidentType, ReportStatus
 from bastion.review import Classification, classification
 from bastion.web.console.render import page
@@ -26,12 +27,32 @@ from bastion.web.services import Services, services
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
+#: The largest id a database holds (a signed 64-bit integer).
+MAX_ID = 2**63 - 1
+
+
+def report_id_of(report_id: int) -> int:
+    """The path's report id; one no database could hold is simply not found (rather than
+    an overflow deep in the driver)."""
+    if not 1 <= report_id <= MAX_ID:
+        raise NotFoundError(f"no report {report_id}")
+    return report_id
+
+
+def file_id_of(report_id: int, file_id: int) -> int:
+    if not 1 <= file_id <= MAX_ID:
+        raise NotFoundError(f"report {report_id} has no file {file_id}")
+    return file_id
+
+
+ReportId = Annotated[int, Depends(report_id_of)]
+FileId = Annotated[int, Depends(file_id_of)]
 
 
 @router.get("/reports")
 def reports_page(
     status: str = Query(""),
-    before: int | None = Query(None, ge=1, le=2**63 - 1),
+    before: int | None = Query(None, ge=1, le=MAX_ID),
     viewer: Viewer = Depends(signed_in),
     svc: Services = Depends(services),
 ) -> Response:
@@ -53,7 +74,7 @@ def reports_page(
 
 @router.get("/reports/{report_id}")
 def report_page(
-    report_id: int,
+    report_id: ReportId,
     done: str = Query(""),
     viewer: Viewer = Depends(signed_in),
     svc: Services = Depends(services),
@@ -94,7 +115,7 @@ def _report(
 
 @router.post("/reports/{report_id}/incident")
 def edit_incident(
-    report_id: int,
+    report_id: ReportId,
     csrf: str = Form(""),
     incident_type: str = Form(...),
     description: str = Form(""),
@@ -131,8 +152,8 @@ def edit_incident(
 
 @router.post("/reports/{report_id}/files/{file_id}")
 def edit_file(
-    report_id: int,
-    file_id: int,
+    report_id: ReportId,
+    file_id: FileId,
     csrf: str = Form(""),
     chosen_class: str = Form("", alias="classification"),
     viewed_by_esp: bool = Form(False),
@@ -166,7 +187,7 @@ def edit_file(
 
 @router.post("/reports/{report_id}/send")
 def send(
-    report_id: int,
+    report_id: ReportId,
     csrf: str = Form(""),
     viewer: Viewer = Depends(signed_in),
     svc: Services = Depends(services),
@@ -185,7 +206,7 @@ def send(
 
 @router.post("/reports/{report_id}/approve")
 def approve(
-    report_id: int,
+    report_id: ReportId,
     csrf: str = Form(""),
     viewer: Viewer = Depends(signed_in),
     svc: Services = Depends(services),
@@ -202,7 +223,7 @@ def approve(
 
 @router.post("/reports/{report_id}/retract")
 def retract(
-    report_id: int,
+    report_id: ReportId,
     csrf: str = Form(""),
     viewer: Viewer = Depends(signed_in),
     svc: Services = Depends(services),
@@ -219,10 +240,10 @@ def retract(
 
 @router.get("/reporting")
 def profile_page(
-    viewer: Viewer = Depends(signed_in), svc: Services = Depends(services)
+    done: str = Query(""), viewer: Viewer = Depends(signed_in), svc: Services = Depends(services)
 ) -> Response:
     _require(svc, viewer, Permission.MANAGE_REPORTING, "reporting")
-    return _profile(svc, viewer)
+    return _profile(svc, viewer, notice=PROFILE_NOTICES.get(done, ""))
 
 
 def _profile(svc: Services, viewer: Viewer, *, notice: str = "", error: str = "") -> Response:
@@ -273,7 +294,7 @@ def edit_profile(
         )
     except BastionError as e:
         return _profile(svc, viewer, error=e.message)
-    return _profile(svc, viewer, notice="Saved.")
+    return RedirectResponse("/reporting?done=saved", status_code=303)
 
 
 @router.post("/reporting/credentials")
@@ -290,7 +311,8 @@ def set_credentials(
         svc.reporting.set_credentials(username.strip(), password, viewer.actor)
     except BastionError as e:
         return _profile(svc, viewer, error=e.message)
-    return _profile(svc, viewer, notice="Credentials stored, encrypted.")
+    # To a page: reloading it never sends the password again.
+    return RedirectResponse("/reporting?done=credentials", status_code=303)
 
 
 def _require(svc: Services, viewer: Viewer, permission: Permission, target: str) -> None:
@@ -318,6 +340,9 @@ NOTICES = {
     "approved": "Approved: the worker sends it within seconds.",
     "retracted": "Retracted.",
 }
+
+#: What the profile page says after each change.
+PROFILE_NOTICES = {"saved": "Saved.", "credentials": "Credentials stored, encrypted."}
 
 
 def _back(report_id: int, done: str) -> Response:
