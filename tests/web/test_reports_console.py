@@ -249,8 +249,12 @@ def test_with_approval_a_second_person_approves_never_the_one_who_asked(
 
         # A lead who asks cannot approve their own request; another lead can.
         page = lead.get(f"/reports/{second}")
-        lead.post(f"/reports/{second}/send", data={"csrf": csrf_of(page.text)})
+        asked = lead.post(f"/reports/{second}/send", data={"csrf": csrf_of(page.text)})
         assert bastion.reporting.store.get(second).status is ReportStatus.AWAITING_APPROVAL
+        page = lead.get(asked.headers["location"])
+        assert "Asked to send by</dt><dd>user:di" in page.text
+        assert f'action="/reports/{second}/approve"' not in page.text  # not to the one who asked
+        assert "Waiting for a lead or an admin other than the one who asked." in page.text
         own = lead.post(f"/reports/{second}/approve", data={"csrf": csrf_of(page.text)})
         assert own.status_code == 400
         assert alerts(own.text) == [

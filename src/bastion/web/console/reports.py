@@ -90,16 +90,21 @@ def _report(
     report = store.get(report_id)
     profile = svc.reporting.profile()
     may_report = allows(viewer.role, Permission.REPORT)
+    events = store.events(report_id)
+    # Who asked to send it last: they may not approve it too (four eyes).
+    asked_by = next((e.actor for e in reversed(events) if e.step == "request"), None)
     return page(
         "console/report.html",
         status=400 if error else 200,
         viewer=viewer,
         report=report,
-        events=store.events(report_id),
+        events=events,
+        asked_by=asked_by,
         editable=may_report and report.status.editable,
         may_send=may_report and report.status in (ReportStatus.DRAFT, ReportStatus.FAILED),
         may_approve=allows(viewer.role, Permission.APPROVE_REPORTS)
-        and report.status is ReportStatus.AWAITING_APPROVAL,
+        and report.status is ReportStatus.AWAITING_APPROVAL
+        and asked_by != viewer.actor,
         may_retract=may_report
         and report.status not in (ReportStatus.FINISHED, ReportStatus.RETRACTED),
         incident_types=[(t.short, t.value) for t in IncidentType],
