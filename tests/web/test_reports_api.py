@@ -454,6 +454,28 @@ def test_an_edit_that_nulls_a_field_or_gives_a_time_without_its_zone_is_refused(
     assert stored(bastion, report.id).incident.at == datetime.fromisoformat("2026-05-01T10:00Z")
 
 
+def test_reports_are_listed_newest_first_by_status_and_case_a_page_at_a_time(
+    bastion: Bastion, client: Callable[..., httpx.Client]
+) -> None:
+    api = client("moderation", Scope.REPORT)
+    ids = [report_matches(bastion, (1,), user=f"u-{n}").report.id for n in range(4)]
+    bastion.reporting.request(ids[1], "user:ada")
+    listed = api.get("/api/v1/reports").json()
+    assert [r["id"] for r in listed] == list(reversed(ids))
+    for shown in listed:
+        matches_store(shown, stored(bastion, shown["id"]))
+    first = api.get("/api/v1/reports", params={"limit": 2}).json()
+    rest = api.get("/api/v1/reports", params={"limit": 2, "before": first[-1]["id"]}).json()
+    assert [r["id"] for r in first + rest] == list(reversed(ids))
+    drafts = api.get("/api/v1/reports", params={"status": "draft"}).json()
+    assert [r["id"] for r in drafts] == [ids[3], ids[2], ids[0]]
+    case = stored(bastion, ids[2]).case_id
+    assert [r["id"] for r in api.get(f"/api/v1/reports?case_id={case}").json()] == [ids[2]]
+    for query in ("status=bogus", "limit=0", "limit=501", "before=0", f"case_id={2**63}"):
+        problem(api.get(f"/api/v1/reports?{query}"), 422, "invalid-request")
+    problem(api.get(f"/api/v1/reports/{2**63}"), 422, "invalid-request")
+
+
 def test_a_report_without_a_reporter_email_is_refused_before_anything_is_sent(
     bastion: Bastion, fake_cybertipline: FakeCyberTipline, client: Callable[..., httpx.Client]
 ) -> None:

@@ -214,6 +214,35 @@ def test_a_child_safety_reviewer_reports_a_job_edits_the_draft_and_sends_it(
     assert b"<fileViewedByEsp>true</fileViewedByEsp>" in details
 
 
+def test_a_report_ncmec_refused_shows_why_and_is_sent_again(
+    url: str, bastion: Bastion, fake_cybertipline: FakeCyberTipline
+) -> None:
+    report_id = reported(bastion)
+    bastion.reporting.request(report_id, "user:ada")
+    fake_cybertipline.fail("submit", code=4100, status=200)
+    assert bastion.reporting.send_due("worker-1") == 1
+    failed = bastion.reporting.store.get(report_id)
+    assert failed.status is ReportStatus.FAILED
+    assert failed.error is not None
+    assert "4100" in failed.error
+    with signed_in(url, "ada") as ada:
+        listed = ada.get("/reports?status=failed")
+        assert report_ids(listed.text) == [report_id]
+        assert failed.error[:40] in unescape(listed.text)
+        page = ada.get(f"/reports/{report_id}")
+        assert heading(page.text) == f"Report {report_id}: failed"
+        assert alerts(page.text) == [failed.error]
+        assert f'action="/reports/{report_id}/incident"' in page.text  # to fix, then again
+        again = ada.post(f"/reports/{report_id}/send", data={"csrf": csrf_of(page.text)})
+        assert again.headers["location"] == f"/reports/{report_id}?done=queued"
+        page = ada.get(again.headers["location"])
+        assert alerts(page.text) == []  # the error is gone with the new request
+    assert bastion.reporting.send_due("worker-1") == 1
+    held = bastion.reporting.store.get(report_id)
+    assert held.status is ReportStatus.FINISHED, held.error
+    assert [r.status for r in fake_cybertipline.reports.values()] == ["finished"]
+
+
 def test_with_approval_a_second_person_approves_never_the_one_who_asked(
     url: str, bastion: Bastion
 ) -> None:
