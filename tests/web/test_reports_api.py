@@ -452,6 +452,16 @@ def test_an_edit_that_nulls_a_field_or_gives_a_time_without_its_zone_is_refused(
     zoned = api.patch(at, json={"incident": {"at": "2026-05-01T12:00:00+02:00"}})
     assert zoned.status_code == 200, zoned.text
     assert stored(bastion, report.id).incident.at == datetime.fromisoformat("2026-05-01T10:00Z")
+    # A description as long as a draft of many items makes is taken; one NCMEC's bounds
+    # refuse is not.
+    long = "Item matched a known hash in bank 'known'; a reviewer confirmed it. " * 100
+    assert len(long) > 4000
+    taken = api.patch(at, json={"incident": {"description": long}})
+    assert taken.status_code == 200, taken.text
+    assert stored(bastion, report.id).incident.description == long
+    too_long = api.patch(at, json={"incident": {"description": "x" * 100_001}})
+    problem(too_long, 422, "invalid-request")
+    assert stored(bastion, report.id).incident.description == long
 
 
 def test_reports_are_listed_newest_first_by_status_and_case_a_page_at_a_time(

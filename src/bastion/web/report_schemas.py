@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
+from bastion.reporting.cybertipline.checks import MAX_CONTENT, MAX_TEXT
 from bastion.reporting.model import (
     ANNOTATIONS,
     Incident,
@@ -25,6 +26,8 @@ IncidentName = Literal[
     "misleading_content", "enticement", "obscene_to_child",
 ]  # fmt: skip
 Text = Annotated[str, Field(max_length=4000)]
+#: As long as a report may hold (a draft's own description of many items can pass 4,000).
+ReportText = Annotated[str, Field(max_length=MAX_TEXT)]
 ShortText = Annotated[str, Field(min_length=1, max_length=255)]
 AnnotationName = Literal[
     "sextortion", "csamSolicitation", "minorToMinorInteraction", "spam",
@@ -134,11 +137,11 @@ class IncidentEdit(BaseModel):
 
     type: IncidentName | None = None
     at: AwareDatetime | None = Field(default=None, description="With its time zone.")
-    description: Text | None = None
-    text: Annotated[str, Field(max_length=100_000)] | None = None
+    description: ReportText | None = None
+    text: Annotated[str, Field(max_length=MAX_CONTENT)] | None = None
     url: Annotated[str, Field(max_length=2000)] | None = None
     chat_name: Annotated[str, Field(max_length=255)] | None = None
-    escalate: Text | None = None
+    escalate: ReportText | None = None
     annotations: list[AnnotationName] | None = None
 
     _required = field_validator("type", "at", "description", "annotations")(_not_null)
