@@ -562,8 +562,25 @@ def test_an_admin_sets_the_profile_and_credentials_that_are_never_shown(
             422, "invalid-request")  # fmt: skip
     assert admin.get("/api/v1/reporting/profile").json()["credentials_set"] is True
 
-    # A report sent with them: the fake saw the new account, and took the report.
+    # A password NCMEC refuses: the report fails, saying so, and neither the report, its
+    # history nor the profile shows the password.
+    wrong = PASSWORD[::-1]
+    assert admin.put(
+        "/api/v1/reporting/credentials", json={"username": USERNAME, "password": wrong}
+    ).status_code == 204  # fmt: skip
     report_id = report_matches(bastion, (1,)).report.id
+    assert api.post(f"/api/v1/reports/{report_id}/send").json()["status"] == "queued"
+    assert bastion.reporting.send_due("worker-1") == 1
+    failed = api.get(f"/api/v1/reports/{report_id}")
+    held = stored(bastion, report_id)
+    assert held.status is ReportStatus.FAILED
+    matches_store(failed.json(), held)
+    assert "set the credentials again" in failed.json()["error"]
+    assert wrong not in failed.text
+    assert wrong not in admin.get("/api/v1/reporting/profile").text
+
+    # Sent again with the right one: the fake saw the new account, and took the report.
+    admin.put("/api/v1/reporting/credentials", json={"username": USERNAME, "password": PASSWORD})
     assert api.post(f"/api/v1/reports/{report_id}/send").json()["status"] == "queued"
     assert bastion.reporting.send_due("worker-1") == 1
     assert stored(bastion, report_id).status is ReportStatus.FINISHED
@@ -574,5 +591,6 @@ def test_an_admin_sets_the_profile_and_credentials_that_are_never_shown(
     # No answer ever carried the password: not a body, not a header.
     assert len(answers) > 10
     for answer in answers:
-        assert PASSWORD not in answer.text, answer.request.url
-        assert PASSWORD not in str(answer.headers), answer.request.url
+        for secret in (PASSWORD, wrong):
+            assert secret not in answer.text, answer.request.url
+            assert secret not in str(answer.headers), answer.request.url
