@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from html import unescape
 
 import httpx
 import pytest
 
 from bastion.pipeline import Bastion
-from bastion.reporting.model import ReportStatus
+from bastion.reporting.model import Incident, IncidentType, ReportStatus
+from bastion.reporting.store import NewReport
 from bastion.review import ContentSubmission, Decision, JobStatus
 from bastion.settings import Settings
 from tests.reporting.conftest import cybertipline_xsd as cybertipline_xsd  # a fixture, by name
@@ -333,6 +335,22 @@ def test_the_reports_list_filters_by_status(url: str, bastion: Bastion) -> None:
         assert 'href="/reporting"' not in every.text  # the profile is for admins
     with signed_in(url, "al") as admin:
         assert 'href="/reporting"' in admin.get("/reports").text
+
+
+def test_the_reports_list_pages_back_fifty_at_a_time(url: str, bastion: Bastion) -> None:
+    incident = Incident(IncidentType.ONLINE_ENTICEMENT, datetime.now(UTC), text="excerpts")
+    made = [
+        bastion.reporting.store.create(NewReport("cybertipline", incident), "test").id
+        for _ in range(53)
+    ]
+    with signed_in(url, "ada") as ada:
+        first = ada.get("/reports?status=draft")
+        assert report_ids(first.text) == list(reversed(made))[:50]
+        (link,) = re.findall(r'<a href="(/reports\?[^"]+)">Next page</a>', first.text)
+        second = ada.get(unescape(link))
+        assert unescape(link) == f"/reports?status=draft&before={made[3]}"
+        assert report_ids(second.text) == [made[2], made[1], made[0]]
+        assert "Next page" not in second.text
 
 
 # The profile ---------------------------------------------------------------------------------
