@@ -3,8 +3,10 @@ service on 127.0.0.1, on SQLite and PostgreSQL: signing in through the form and 
 password, a queue worked by keyboard alone until it is empty (its decisions adding to a bank,
 sending the decision webhook and an opinion upstream to the fake NCMEC), media shown blurred
 until it is revealed, once, and two reviewers who never get the same job. No request leaves
-127.0.0.1 and no page logs an error. Every page passes axe-core's checks (WCAG 2.2 A and AA,
-and its best practices).
+127.0.0.1 and no page logs an error. A job reported with its key opens a draft that is edited,
+approved by a second person and sent by the service's worker to the fake CyberTipline. Every
+page passes axe-core's checks (WCAG 2.2 A and AA, and its best practices), the report pages and
+the reporting profile included.
 
 Skipped where /usr/bin/chromium is absent, unless BASTION_REQUIRE_BROWSER=1 (.ci/run).
 """
@@ -24,12 +26,16 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, Response
 from bastion.actions.rules import RuleKind
 from bastion.conversations.model import Message, Participant
 from bastion.pipeline import Bastion
+from bastion.reporting.model import ReportStatus
 from bastion.review import Decision, JobKind, JobStatus
 from bastion.settings import Settings
 from tests.actions.conftest import Receiver
 from tests.actions.conftest import receiver as receiver  # a fixture, used by name
 from tests.conversations.test_assess import GROOMING
 from tests.exchange.fakes import FakeEntry, FakeNcmec
+from tests.reporting.conftest import cybertipline_xsd as cybertipline_xsd  # a fixture, by name
+from tests.reporting.conftest import fake_cybertipline as fake_cybertipline  # a fixture
+from tests.reporting.fake_cybertipline import FakeCyberTipline
 from tests.web.browsing import Watched
 from tests.web.browsing import browser as browser  # a fixture, used by name
 from tests.web.conftest import running_server
@@ -417,5 +423,106 @@ def test_every_console_page_passes_axe(url: str, bastion: Bastion, browser: Brow
         "/queues/reports?empty=1&status=all", f"/jobs/{match}", f"/jobs/{chat}",
         f"/jobs/{report}", f"/jobs/{report}", f"/jobs/{report}/original/…",
         f"/cases/{jobs[JobKind.MATCH].case_id}", "/me", "/team", "/jobs/999999", f"/jobs/{report}",
+    ]  # fmt: skip
+    assert findings == []
+
+
+def test_a_report_from_its_key_to_ncmec_and_every_report_page_passes_axe(
+    settings: Settings, bastion: Bastion, browser: Browser, fake_cybertipline: FakeCyberTipline
+) -> None:
+    """A child-safety reviewer reports a job with its key and lands on the draft, edits it and
+    asks for approval; a lead approves, and the service's worker sends it to the fake
+    CyberTipline; an admin stores the credentials. Every state of the pages passes axe."""
+    bastion.users.create("al", "admin", password=PASSWORD, actor="test")
+    bastion.reporting.update_profile(
+        "test",
+        reporter_first_name="Trust",
+        reporter_last_name="Safety",
+        reporter_email="reports@example.org",
+        platform="Example Forum",
+        approval_required=True,
+    )
+    bastion.reporting.set_credentials("esp", "secret", "test")
+    submit_match(bastion, user="u1")
+    (job,) = bastion.review.desk.jobs()
+    findings: list[str] = []
+    scanned: list[str] = []
+    reporting = settings.with_overrides(cybertipline_url=fake_cybertipline.url)
+    with running_server(reporting) as base:
+
+        def scan(page: Page) -> None:
+            page.wait_for_load_state("load")
+            scanned.append(page.url.removeprefix(base))
+            findings.extend(axe_violations(page))
+
+        contexts = [browser.new_context(viewport={"width": 1280, "height": 800}) for _ in range(3)]
+        try:
+            reviewer, lead, admin = (Watched.open(c) for c in contexts)
+            page = reviewer.page
+            sign_in(page, base, "ada")
+            page.goto(f"{base}/jobs/{job.id}")
+            press_and_move_on(page, "r")  # Report: to the case's draft
+            (report,) = bastion.reporting.store.list()
+            expect(page).to_have_url(f"{base}/reports/{report.id}")
+            expect(page.get_by_role("heading", level=1)).to_have_text(f"Report {report.id}: draft")
+            scan(page)
+            page.get_by_label("What happened").fill("One picture matched bank 'known'.")
+            page.get_by_label("What happened").press("Tab")
+            page.keyboard.type("A child may be at risk now.")  # the escalation, next
+            page.get_by_role("button", name="Save").first.click()
+            page.wait_for_url(f"{base}/reports/{report.id}?done=saved")
+            expect(page.get_by_role("status")).to_have_text("Saved.")
+            scan(page)
+            held = bastion.reporting.store.get(report.id)
+            assert held.incident.description == "One picture matched bank 'known'."
+            assert held.incident.escalate == "A child may be at risk now."
+            page.get_by_role("button", name="Ask for approval").click()
+            page.wait_for_url(f"{base}/reports/{report.id}?done=awaiting")
+            expect(page.get_by_role("status")).to_have_text(
+                "Waiting for the approval of a lead or an admin."
+            )
+            scan(page)
+            page.goto(f"{base}/reports")
+            expect(page.get_by_role("link", name=f"#{report.id}")).to_be_visible()
+            scan(page)
+
+            page = lead.page
+            sign_in(page, base, "di")
+            page.goto(f"{base}/reports/{report.id}")
+            page.get_by_role("button", name="Approve and send").click()
+            page.wait_for_url(f"{base}/reports/{report.id}?done=approved")
+            eventually(
+                lambda: bastion.reporting.store.get(report.id).status is ReportStatus.FINISHED,
+                "the worker to send the report",
+            )
+            page.goto(f"{base}/reports/{report.id}")
+            expect(page.get_by_role("heading", level=1)).to_have_text(
+                f"Report {report.id}: finished"
+            )
+            scan(page)
+            (remote,) = fake_cybertipline.reports.values()
+            assert remote.status == "finished"
+
+            page = admin.page
+            sign_in(page, base, "al")
+            page.goto(f"{base}/reporting")
+            scan(page)
+            page.get_by_label("Username").fill("esp")
+            page.get_by_label("Password").fill("secret")
+            page.get_by_label("Password").press("Enter")
+            page.wait_for_url(f"{base}/reporting?done=credentials")
+            expect(page.get_by_role("status")).to_have_text("Credentials stored, encrypted.")
+            assert "secret" not in page.content()
+            scan(page)
+            for tab in (reviewer, lead, admin):
+                assert tab.hosts() == {"127.0.0.1"}
+                assert tab.errors == []
+        finally:
+            for c in contexts:
+                c.close()
+    assert scanned == [
+        f"/reports/{report.id}", f"/reports/{report.id}?done=saved",
+        f"/reports/{report.id}?done=awaiting", "/reports", f"/reports/{report.id}",
+        "/reporting", "/reporting?done=credentials",
     ]  # fmt: skip
     assert findings == []

@@ -7,8 +7,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
+from bastion.reporting.cybertipline.checks import MAX_CONTENT, MAX_TEXT
 from bastion.reporting.model import (
     ANNOTATIONS,
     Incident,
@@ -25,6 +26,8 @@ IncidentName = Literal[
     "misleading_content", "enticement", "obscene_to_child",
 ]  # fmt: skip
 Text = Annotated[str, Field(max_length=4000)]
+#: As long as a report may hold (a draft's own description of many items can pass 4,000).
+ReportText = Annotated[str, Field(max_length=MAX_TEXT)]
 ShortText = Annotated[str, Field(min_length=1, max_length=255)]
 AnnotationName = Literal[
     "sextortion", "csamSolicitation", "minorToMinorInteraction", "spam",
@@ -33,10 +36,18 @@ AnnotationName = Literal[
 assert set(AnnotationName.__args__) == set(ANNOTATIONS)  # type: ignore[attr-defined]
 
 
+def _not_null(value: Any) -> Any:
+    """An edit's field that may be left out (it stays) but not set to null (it has no
+    empty value)."""
+    if value is None:
+        raise ValueError("may be left out, but not null")
+    return value
+
+
 class IpCaptureModel(BaseModel):
     ip: str = Field(min_length=2, max_length=64, examples=["203.0.113.5"])
     event: Literal["Login", "Registration", "Purchase", "Upload", "Other", "Unknown"] = "Unknown"
-    at: datetime | None = None
+    at: AwareDatetime | None = Field(default=None, description="With its time zone.")
     possible_proxy: bool | None = None
     port: int | None = Field(default=None, ge=0, le=65535)
 
@@ -125,13 +136,15 @@ class IncidentEdit(BaseModel):
     """What a draft's incident may be changed to; fields left out stay."""
 
     type: IncidentName | None = None
-    at: datetime | None = None
-    description: Text | None = None
-    text: Annotated[str, Field(max_length=100_000)] | None = None
+    at: AwareDatetime | None = Field(default=None, description="With its time zone.")
+    description: ReportText | None = None
+    text: Annotated[str, Field(max_length=MAX_CONTENT)] | None = None
     url: Annotated[str, Field(max_length=2000)] | None = None
     chat_name: Annotated[str, Field(max_length=255)] | None = None
-    escalate: Text | None = None
+    escalate: ReportText | None = None
     annotations: list[AnnotationName] | None = None
+
+    _required = field_validator("type", "at", "description", "annotations")(_not_null)
 
     def applied(self, incident: Incident) -> Incident:
         from dataclasses import replace
@@ -187,9 +200,13 @@ class FileEdit(BaseModel):
     viewed_by_esp: bool | None = None
     exif_viewed_by_esp: bool | None = None
     publicly_available: bool | None = None
-    uploaded_at: datetime | None = None
+    uploaded_at: AwareDatetime | None = Field(default=None, description="With its time zone.")
     location: Annotated[str, Field(max_length=2000)] | None = None
     ip_capture: IpCaptureModel | None = None
+
+    _required = field_validator("viewed_by_esp", "exif_viewed_by_esp", "publicly_available")(
+        _not_null
+    )
 
     def changes(self) -> dict[str, Any]:
         from bastion.review import classification
@@ -310,6 +327,8 @@ class ProfileEdit(BaseModel):
     report_bank: Annotated[str, Field(max_length=255)] | None = None
     share_collaboration: Annotated[str, Field(max_length=64)] | None = None
     info_webhook_url: Annotated[str, Field(max_length=2000)] | None = None
+
+    _required = field_validator("*")(_not_null)
 
 
 class CredentialsBody(BaseModel):

@@ -12,13 +12,14 @@ a file is named by its hashes, and its media is seen from its job's page.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import RedirectResponse, Response
 
 from bastion.auth import PermissionDeniedError
 from bastion.auth.roles import Permission, allows
-from bastion.errors import BastionError, ValidationError
+from bastion.errors import BastionError, NotFoundError, ValidationError
 from bastion.reporting.model import ANNOTATIONS, IncidentType, ReportStatus
 from bastion.review import Classification, classification
 from bastion.web.console.render import page
@@ -27,12 +28,32 @@ from bastion.web.services import Services, services
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
+#: The largest id a database holds (a signed 64-bit integer).
+MAX_ID = 2**63 - 1
+
+
+def report_id_of(report_id: int) -> int:
+    """The path's report id; one no database could hold is simply not found (rather than
+    an overflow deep in the driver)."""
+    if not 1 <= report_id <= MAX_ID:
+        raise NotFoundError(f"no report {report_id}")
+    return report_id
+
+
+def file_id_of(report_id: int, file_id: int) -> int:
+    if not 1 <= file_id <= MAX_ID:
+        raise NotFoundError(f"report {report_id} has no file {file_id}")
+    return file_id
+
+
+ReportId = Annotated[int, Depends(report_id_of)]
+FileId = Annotated[int, Depends(file_id_of)]
 
 
 @router.get("/reports")
 def reports_page(
     status: str = Query(""),
-    before: int | None = Query(None, ge=1, le=2**63 - 1),
+    before: int | None = Query(None, ge=1, le=MAX_ID),
     viewer: Viewer = Depends(signed_in),
     svc: Services = Depends(services),
 ) -> Response:
@@ -54,7 +75,7 @@ def reports_page(
 
 @router.get("/reports/{report_id}")
 def report_page(
-    report_id: int,
+    report_id: ReportId,
     done: str = Query(""),
     viewer: Viewer = Depends(signed_in),
     svc: Services = Depends(services),
@@ -70,16 +91,21 @@ def _report(
     report = store.get(report_id)
     profile = svc.reporting.profile()
     may_report = allows(viewer.role, Permission.REPORT)
+    events = store.events(report_id)
+    # Who asked to send it last: they may not approve it too (four eyes).
+    asked_by = next((e.actor for e in reversed(events) if e.step == "request"), None)
     return page(
         "console/report.html",
         status=400 if error else 200,
         viewer=viewer,
         report=report,
-        events=store.events(report_id),
+        events=events,
+        asked_by=asked_by,
         editable=may_report and report.status.editable,
         may_send=may_report and report.status in (ReportStatus.DRAFT, ReportStatus.FAILED),
         may_approve=allows(viewer.role, Permission.APPROVE_REPORTS)
-        and report.status is ReportStatus.AWAITING_APPROVAL,
+        and report.status is ReportStatus.AWAITING_APPROVAL
+        and asked_by != viewer.actor,
         may_retract=may_report
         and report.status not in (ReportStatus.FINISHED, ReportStatus.RETRACTED),
         incident_types=[(t.short, t.value) for t in IncidentType],
@@ -95,7 +121,7 @@ def _report(
 
 @router.post("/reports/{report_id}/incident")
 def edit_incident(
-    report_id: int,
+    report_id: ReportId,
     csrf: str = Form(""),
     incident_type: str = Form(...),
     description: str = Form(""),
@@ -132,8 +158,8 @@ def edit_incident(
 
 @router.post("/reports/{report_id}/files/{file_id}")
 def edit_file(
-    report_id: int,
-    file_id: int,
+    report_id: ReportId,
+    file_id: FileId,
     csrf: str = Form(""),
     chosen_class: str = Form("", alias="classification"),
     viewed_by_esp: bool = Form(False),
@@ -167,7 +193,7 @@ def edit_file(
 
 @router.post("/reports/{report_id}/send")
 def send(
-    report_id: int,
+    report_id: ReportId,
     csrf: str = Form(""),
     viewer: Viewer = Depends(signed_in),
     svc: Services = Depends(services),
@@ -186,7 +212,7 @@ def send(
 
 @router.post("/reports/{report_id}/approve")
 def approve(
-    report_id: int,
+    report_id: ReportId,
     csrf: str = Form(""),
     viewer: Viewer = Depends(signed_in),
     svc: Services = Depends(services),
@@ -203,7 +229,7 @@ def approve(
 
 @router.post("/reports/{report_id}/retract")
 def retract(
-    report_id: int,
+    report_id: ReportId,
     csrf: str = Form(""),
     viewer: Viewer = Depends(signed_in),
     svc: Services = Depends(services),
@@ -220,10 +246,10 @@ def retract(
 
 @router.get("/reporting")
 def profile_page(
-    viewer: Viewer = Depends(signed_in), svc: Services = Depends(services)
+    done: str = Query(""), viewer: Viewer = Depends(signed_in), svc: Services = Depends(services)
 ) -> Response:
     _require(svc, viewer, Permission.MANAGE_REPORTING, "reporting")
-    return _profile(svc, viewer)
+    return _profile(svc, viewer, notice=PROFILE_NOTICES.get(done, ""))
 
 
 def _profile(svc: Services, viewer: Viewer, *, notice: str = "", error: str = "") -> Response:
@@ -274,7 +300,7 @@ def edit_profile(
         )
     except BastionError as e:
         return _profile(svc, viewer, error=e.message)
-    return _profile(svc, viewer, notice="Saved.")
+    return RedirectResponse("/reporting?done=saved", status_code=303)
 
 
 @router.post("/reporting/credentials")
@@ -291,7 +317,8 @@ def set_credentials(
         svc.reporting.set_credentials(username.strip(), password, viewer.actor)
     except BastionError as e:
         return _profile(svc, viewer, error=e.message)
-    return _profile(svc, viewer, notice="Credentials stored, encrypted.")
+    # To a page: reloading it never sends the password again.
+    return RedirectResponse("/reporting?done=credentials", status_code=303)
 
 
 def _require(svc: Services, viewer: Viewer, permission: Permission, target: str) -> None:
@@ -319,6 +346,9 @@ NOTICES = {
     "approved": "Approved: the worker sends it within seconds.",
     "retracted": "Retracted.",
 }
+
+#: What the profile page says after each change.
+PROFILE_NOTICES = {"saved": "Saved.", "credentials": "Credentials stored, encrypted."}
 
 
 def _back(report_id: int, done: str) -> Response:
