@@ -414,3 +414,23 @@ def test_credentials_refused_after_a_lost_finish_never_lead_to_a_second_report(
     assert done.status is ReportStatus.FINISHED, done.error
     assert fake_cybertipline.count("submit") == 1
     assert len(finished_at_fake(fake_cybertipline)) == 1
+
+
+def test_without_credentials_a_report_is_not_sent_and_says_why(
+    settings: Settings, fake_cybertipline: FakeCyberTipline
+) -> None:
+    from bastion.errors import ValidationError
+
+    bastion = Bastion(settings.with_overrides(cybertipline_url=fake_cybertipline.url))
+    try:
+        bastion.store.create_bank("known")
+        bastion.add_to_bank("known", jpeg(1), "known.jpg")
+        bastion.actions.add_review("known")
+        bastion.reporting.update_profile("test", reporter_email="reports@example.org")
+        report = report_matches(bastion, (1,)).report
+        with pytest.raises(ValidationError, match="no CyberTipline credentials are set"):
+            bastion.reporting.request(report.id, "user:ada")
+        assert bastion.reporting.store.get(report.id).status is ReportStatus.DRAFT
+        assert fake_cybertipline.calls == []
+    finally:
+        bastion.close()

@@ -505,3 +505,17 @@ def test_notices_are_fixed_texts_chosen_by_name(url: str, bastion: Bastion) -> N
             assert notice(page.text) is None
             assert "<script>alert" not in page.text
             assert "alert(1)" not in page.text
+
+
+def test_a_case_lists_its_reports_and_ids_past_64_bits_are_not_found(
+    url: str, bastion: Bastion
+) -> None:
+    report_id = reported(bastion)
+    case_id = bastion.reporting.store.get(report_id).case_id
+    with signed_in(url, "ada") as ada:
+        case = ada.get(f"/cases/{case_id}")
+        assert f'<a href="/reports/{report_id}">Report {report_id}</a>: draft' in case.text
+        for path in (f"/jobs/{2**70}", f"/cases/{2**70}", f"/jobs/{2**63}/preview"):
+            assert ada.get(path).status_code == 404, path
+    with signed_in(url, "bo") as reviewer:  # reports name people: not shown to a reviewer
+        assert "/reports/" not in reviewer.get(f"/cases/{case_id}").text

@@ -259,6 +259,11 @@ class Reporting:
         waits for approval)."""
         report = self.store.get(report_id)
         profile = self.profiles.get()
+        if report.sink == "cybertipline" and not self.profiles.has_credentials():
+            raise ValidationError(
+                "no CyberTipline credentials are set: an admin sets them (bastion report "
+                "credentials, or the console's reporting profile) before reports are sent"
+            )
         if report.reporter is None and profile.reporter is not None:
             report = self.store.update(report_id, who, reporter=profile.reporter)
         if profile.info_webhook_url:

@@ -11,7 +11,7 @@ entry, the distance and how the hashes were made.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import RedirectResponse, Response
@@ -36,6 +36,27 @@ from bastion.web.console.session import Viewer, check_csrf, signed_in
 from bastion.web.services import Services, services
 
 router = APIRouter(include_in_schema=False)
+
+#: The largest id a database holds (a signed 64-bit integer).
+MAX_ID = 2**63 - 1
+
+
+def _job_id(job_id: int) -> int:
+    """The path's job id; one no database could hold is simply not found (rather than an
+    overflow in the driver)."""
+    if not 1 <= job_id <= MAX_ID:
+        raise NotFoundError(f"no job {job_id}")
+    return job_id
+
+
+def _case_id(case_id: int) -> int:
+    if not 1 <= case_id <= MAX_ID:
+        raise NotFoundError(f"no case {case_id}")
+    return case_id
+
+
+JobId = Annotated[int, Depends(_job_id)]
+CaseId = Annotated[int, Depends(_case_id)]
 
 #: The keys of the decisions (the page lists them; console.js presses them).
 DECISION_KEYS = (
@@ -110,7 +131,7 @@ def next_job(
 
 @router.get("/jobs/{job_id}")
 def job_page(
-    job_id: int, viewer: Viewer = Depends(signed_in), svc: Services = Depends(services)
+    job_id: JobId, viewer: Viewer = Depends(signed_in), svc: Services = Depends(services)
 ) -> Response:
     desk = svc.review.desk
     job = desk.get(job_id)
@@ -150,7 +171,7 @@ def job_page(
 
 @router.get("/jobs/{job_id}/preview")
 def preview(
-    job_id: int, viewer: Viewer = Depends(signed_in), svc: Services = Depends(services)
+    job_id: JobId, viewer: Viewer = Depends(signed_in), svc: Services = Depends(services)
 ) -> Response:
     """The job's media as a blurred (and by default greyscale) rendition made here."""
     job = svc.review.desk.get(job_id)
@@ -172,7 +193,7 @@ def preview(
 
 @router.post("/jobs/{job_id}/reveal")
 def reveal(
-    job_id: int,
+    job_id: JobId,
     csrf: str = Form(""),
     viewer: Viewer = Depends(signed_in),
     svc: Services = Depends(services),
@@ -197,7 +218,10 @@ def reveal(
 
 @router.get("/jobs/{job_id}/original/{token}")
 def revealed_page(
-    job_id: int, token: str, viewer: Viewer = Depends(signed_in), svc: Services = Depends(services)
+    job_id: JobId,
+    token: str,
+    viewer: Viewer = Depends(signed_in),
+    svc: Services = Depends(services),
 ) -> Response:
     """The page that shows a reveal's media (`revealed_media` spends the link)."""
     job = svc.review.desk.get(job_id)
@@ -224,7 +248,7 @@ def revealed_media(
 
 @router.post("/jobs/{job_id}/claim")
 def claim(
-    job_id: int,
+    job_id: JobId,
     csrf: str = Form(""),
     viewer: Viewer = Depends(signed_in),
     svc: Services = Depends(services),
@@ -238,7 +262,7 @@ def claim(
 
 @router.post("/jobs/{job_id}/release")
 def release(
-    job_id: int,
+    job_id: JobId,
     csrf: str = Form(""),
     viewer: Viewer = Depends(signed_in),
     svc: Services = Depends(services),
@@ -250,7 +274,7 @@ def release(
 
 @router.post("/jobs/{job_id}/comments")
 def comment(
-    job_id: int,
+    job_id: JobId,
     csrf: str = Form(""),
     body: str = Form(...),
     viewer: Viewer = Depends(signed_in),
@@ -267,7 +291,7 @@ def comment(
 
 @router.post("/jobs/{job_id}/decision")
 def decide(
-    job_id: int,
+    job_id: JobId,
     csrf: str = Form(""),
     choice: str = Form(..., alias="decision"),
     chosen_class: str = Form("", alias="classification"),
@@ -303,14 +327,19 @@ def decide(
 
 @router.get("/cases/{case_id}")
 def case_page(
-    case_id: int, viewer: Viewer = Depends(signed_in), svc: Services = Depends(services)
+    case_id: CaseId, viewer: Viewer = Depends(signed_in), svc: Services = Depends(services)
 ) -> Response:
     case = svc.review.desk.case(case_id)
     queues = {q.name: q for q in svc.review.desk.queues()}
     visible = [j for j in case.jobs if may_view(viewer.role, queues[j.queue])]
     if case.jobs and not visible:
         _refuse(svc, viewer, f"case:{case_id}", "no job of this case is in a queue you may see")
-    return page("console/case.html", viewer=viewer, case=case, jobs=visible, now=_now())
+    # Its reports, and why one failed, for those who may report (they name people).
+    reports = (
+        svc.reporting.store.list(case_id=case_id) if allows(viewer.role, Permission.REPORT) else []
+    )
+    return page("console/case.html", viewer=viewer, case=case, jobs=visible, reports=reports,
+                now=_now())  # fmt: skip
 
 
 def _to_next(svc: Services, viewer: Viewer, queue: str, *, skip: int | None = None) -> Response:
