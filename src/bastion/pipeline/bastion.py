@@ -46,6 +46,7 @@ from bastion.pipeline.checks import Checked, signals_info
 from bastion.pipeline.live import LiveMatcher
 from bastion.pipeline.review import Review
 from bastion.reporting.figures import SharedCollaboration, filed_reports
+from bastion.reporting.sink import installed_sinks
 from bastion.reporting.tallies import CheckTally, looked_up, signal_kind
 from bastion.reporting.transparency import (
     DEFAULT_SUPPRESS_BELOW,
@@ -100,11 +101,13 @@ class Bastion:
         """Open the database and the action rules now rather than when first used (a
         service, at start-up): the data directory is made owner-only whatever an older
         version made it, and webhook secrets an older version kept in clear are sealed. The
-        plugins' signal types and exchange kinds are loaded too, so that two plugins claiming
-        one name stop the service here, with an error naming both, not at a first upload.
+        plugins' signal types, exchange kinds and report destinations are loaded too, so that
+        two plugins claiming one name stop the service here, with an error naming both, not at
+        a first upload.
         The tallies are made here too, before requests share them."""
         signal_types()
         exchange_kinds()
+        installed_sinks()
         _ = self.actions
         _ = self.tally
 
