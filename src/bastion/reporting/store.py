@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,13 +24,19 @@ from bastion.reporting.model import (
     FileState,
     Incident,
     IpCapture,
-    IpEvent,
     Report,
     ReportedPerson,
     Reporter,
-    ReportFile,
     ReportStatus,
-    incident_type,
+)
+from bastion.reporting.rows import (
+    capture_json,
+    incident_from,
+    incident_json,
+    person_from,
+    person_json,
+    plain,
+    report_file,
 )
 from bastion.review import Classification, classification
 from bastion.store.database import Database
@@ -162,7 +168,7 @@ class ReportStore:
                 job_ids=list(new.job_ids),
                 status=ReportStatus.DRAFT.value,
                 incident=incident_json(new.incident),
-                reporter=None if new.reporter is None else _plain(new.reporter),
+                reporter=None if new.reporter is None else plain(new.reporter),
                 person=None if new.person is None else person_json(new.person),
                 extra={},
                 attempts=0,
@@ -200,7 +206,7 @@ class ReportStore:
                 row.incident = incident_json(incident)
                 changed.append("incident")
             if reporter is not None:
-                row.reporter = _plain(reporter)
+                row.reporter = plain(reporter)
                 changed.append("reporter")
             if person is not None or clear_person:
                 row.person = None if person is None else person_json(person)
@@ -634,7 +640,7 @@ def _report(s: Session, row: ReportRow) -> Report:
         incident=incident_from(row.incident),
         reporter=None if row.reporter is None else Reporter(**row.reporter),
         person=None if row.person is None else person_from(row.person),
-        files=tuple(_report_file(f) for f in _files(s, row.id)),
+        files=tuple(report_file(f) for f in _files(s, row.id)),
         remote_id=row.remote_id,
         error=row.error,
         attempts=row.attempts,
@@ -647,84 +653,3 @@ def _report(s: Session, row: ReportRow) -> Report:
         finished_at=row.finished_at,
         extra=dict(row.extra or {}),
     )
-
-
-def _report_file(row: ReportFileRow) -> ReportFile:
-    return ReportFile(
-        id=row.id,
-        evidence_id=row.evidence_id,
-        file_name=row.file_name,
-        content_id=row.content_id,
-        classification=None if row.classification is None else Classification(row.classification),
-        viewed_by_esp=row.viewed_by_esp,
-        exif_viewed_by_esp=row.exif_viewed_by_esp,
-        publicly_available=row.publicly_available,
-        original_hashes=dict(row.original_hashes or {}),
-        uploaded_at=row.uploaded_at,
-        location=row.location,
-        ip_capture=None if row.ip_capture is None else capture_from(row.ip_capture),
-        state=FileState(row.state),
-        remote_id=row.remote_id,
-        remote_md5=row.remote_md5,
-        original_name=row.original_name,
-    )
-
-
-def _plain(value: Any) -> dict[str, Any]:
-    return {f.name: getattr(value, f.name) for f in fields(value)}
-
-
-def incident_json(incident: Incident) -> dict[str, Any]:
-    doc = _plain(incident)
-    doc["type"] = incident.type.value
-    doc["at"] = incident.at.isoformat()
-    doc["annotations"] = builtins.list(incident.annotations)
-    return doc
-
-
-def incident_from(doc: dict[str, Any]) -> Incident:
-    return Incident(
-        **{
-            **doc,
-            "type": incident_type(doc["type"]),
-            "at": datetime.fromisoformat(doc["at"]),
-            "annotations": tuple(doc.get("annotations") or ()),
-        }
-    )
-
-
-def capture_json(capture: IpCapture) -> dict[str, Any]:
-    return {
-        "ip": capture.ip,
-        "event": capture.event.value,
-        "at": None if capture.at is None else capture.at.isoformat(),
-        "possible_proxy": capture.possible_proxy,
-        "port": capture.port,
-    }
-
-
-def capture_from(doc: dict[str, Any]) -> IpCapture:
-    at = doc.get("at")
-    return IpCapture(
-        ip=doc["ip"],
-        event=IpEvent(doc.get("event") or "Unknown"),
-        at=None if at is None else datetime.fromisoformat(at),
-        possible_proxy=doc.get("possible_proxy"),
-        port=doc.get("port"),
-    )
-
-
-def person_json(person: ReportedPerson) -> dict[str, Any]:
-    doc = _plain(person)
-    for name in ("display_names", "emails", "phones", "profile_urls"):
-        doc[name] = builtins.list(doc[name])
-    doc["ip_captures"] = [capture_json(c) for c in person.ip_captures]
-    return doc
-
-
-def person_from(doc: dict[str, Any]) -> ReportedPerson:
-    values = dict(doc)
-    for name in ("display_names", "emails", "phones", "profile_urls"):
-        values[name] = tuple(values.get(name) or ())
-    values["ip_captures"] = tuple(capture_from(c) for c in values.get("ip_captures") or ())
-    return replace(ReportedPerson(), **values)
