@@ -42,7 +42,7 @@ from bastion.reporting.platform_info import PlatformInfo, PlatformInfoClient
 from bastion.reporting.preservation import CustodyEvent, Package, write_package
 from bastion.reporting.profile import Credentials, ReportingProfile, ReportingProfiles
 from bastion.reporting.sink import ReportSink, SinkAuthError, SinkContext, installed_sinks
-from bastion.reporting.store import NewFile, NewReport, ReportStore
+from bastion.reporting.store import NewReport, ReportStore
 from bastion.review import Content, Job
 from bastion.signals import Signal
 from bastion.store.models import utcnow
@@ -160,7 +160,7 @@ class Reporting:
                 incident=proposal.incident,
                 reporter=profile.reporter,
                 person=proposal.person,
-                files=tuple(_new_file(f) for f in proposal.files),
+                files=proposal.files,
             ),
             who,
         )
@@ -183,7 +183,7 @@ class Reporting:
         have = {f.evidence_id for f in report.files}
         for file in proposal.files:
             if file.evidence_id not in have:
-                self.store.add_file(report.id, _new_file(file), who)
+                self.store.add_file(report.id, file, who)
         return self.store.update(
             report.id, who, job_ids=tuple(j.id for j in every), incident=proposal.incident
         )
@@ -454,21 +454,6 @@ class _Sinks:
 
     def __getitem__(self, name: str) -> ReportSink:
         return self._reporting.sink(name)
-
-
-def _new_file(file: Any) -> NewFile:
-    return NewFile(
-        evidence_id=file.evidence_id,
-        file_name=file.file_name,
-        content_id=file.content_id,
-        classification=file.classification,
-        viewed_by_esp=file.viewed_by_esp,
-        publicly_available=file.publicly_available,
-        original_hashes=file.original_hashes,
-        uploaded_at=file.uploaded_at,
-        location=file.location,
-        ip_capture=file.ip_capture,
-    )
 
 
 def _merged_person(typed: ReportedPerson | None, said: ReportedPerson) -> ReportedPerson:

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bastion.reporting.model import Incident, IncidentType, IpCapture, ReportedPerson
+from bastion.reporting.model import Incident, IncidentType, ReportedPerson
 from bastion.reporting.platform_info import PlatformInfoError, parse_ip_capture, parse_person
+from bastion.reporting.store import NewFile
 from bastion.review import Classification, Content, Job, JobKind
 
 #: Hash types of the CyberTipline's `originalFileHash`, by bastion's signal type.
@@ -32,24 +33,10 @@ MAX_EXCERPTS = 50
 
 
 @dataclass(frozen=True)
-class DraftFile:
-    evidence_id: str
-    file_name: str
-    content_id: int
-    classification: Classification | None
-    viewed_by_esp: bool
-    publicly_available: bool
-    original_hashes: dict[str, str]
-    uploaded_at: datetime | None
-    location: str | None
-    ip_capture: IpCapture | None
-
-
-@dataclass(frozen=True)
 class Draft:
     incident: Incident
     person: ReportedPerson | None
-    files: tuple[DraftFile, ...]
+    files: tuple[NewFile, ...]
     #: Content without kept media: named in the description, not attached.
     missing_media: tuple[int, ...]
 
@@ -112,7 +99,7 @@ def _classification(jobs: Sequence[Job], content_id: int) -> Classification | No
     return None
 
 
-def _file(content: Content, classification: Classification | None, viewed: bool) -> DraftFile:
+def _file(content: Content, classification: Classification | None, viewed: bool) -> NewFile:
     assert content.evidence_id is not None
     hashes = {}
     if content.media_sha256:
@@ -129,7 +116,7 @@ def _file(content: Content, classification: Classification | None, viewed: bool)
             capture = parse_ip_capture(context["ip_capture"], "context.ip_capture")
         except PlatformInfoError:
             capture = None  # a person sees the context and adds it by hand
-    return DraftFile(
+    return NewFile(
         evidence_id=content.evidence_id,
         file_name=_file_name(content),
         content_id=content.id,

@@ -11,6 +11,7 @@ a file is named by its hashes, and its media is seen from its job's page.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -198,16 +199,11 @@ def send(
     viewer: Viewer = Depends(signed_in),
     svc: Services = Depends(services),
 ) -> Response:
-    target = f"report:{report_id}"
-    check_csrf(viewer, csrf, svc, target)
-    _require(svc, viewer, Permission.REPORT, target)
-    try:
-        report = svc.reporting.request(report_id, viewer.actor)
-    except BastionError as e:
-        return _report(svc, viewer, report_id, error=e.message)
-    if report.status is ReportStatus.AWAITING_APPROVAL:
-        return _back(report_id, "awaiting")
-    return _back(report_id, "queued")
+    def ask() -> str:
+        sent = svc.reporting.request(report_id, viewer.actor)
+        return "awaiting" if sent.status is ReportStatus.AWAITING_APPROVAL else "queued"
+
+    return _act(svc, viewer, report_id, csrf, Permission.REPORT, ask)
 
 
 @router.post("/reports/{report_id}/approve")
@@ -217,14 +213,11 @@ def approve(
     viewer: Viewer = Depends(signed_in),
     svc: Services = Depends(services),
 ) -> Response:
-    target = f"report:{report_id}"
-    check_csrf(viewer, csrf, svc, target)
-    _require(svc, viewer, Permission.APPROVE_REPORTS, target)
-    try:
+    def ask() -> str:
         svc.reporting.approve(report_id, viewer.actor)
-    except BastionError as e:
-        return _report(svc, viewer, report_id, error=e.message)
-    return _back(report_id, "approved")
+        return "approved"
+
+    return _act(svc, viewer, report_id, csrf, Permission.APPROVE_REPORTS, ask)
 
 
 @router.post("/reports/{report_id}/retract")
@@ -234,14 +227,31 @@ def retract(
     viewer: Viewer = Depends(signed_in),
     svc: Services = Depends(services),
 ) -> Response:
+    def ask() -> str:
+        svc.reporting.retract(report_id, viewer.actor)
+        return "retracted"
+
+    return _act(svc, viewer, report_id, csrf, Permission.REPORT, ask)
+
+
+def _act(
+    svc: Services,
+    viewer: Viewer,
+    report_id: int,
+    csrf: str,
+    permission: Permission,
+    action: Callable[[], str],
+) -> Response:
+    """A report's form: checked (CSRF, permission), done, and back to the report with the
+    notice `action` names, or the report's page with the error."""
     target = f"report:{report_id}"
     check_csrf(viewer, csrf, svc, target)
-    _require(svc, viewer, Permission.REPORT, target)
+    _require(svc, viewer, permission, target)
     try:
-        svc.reporting.retract(report_id, viewer.actor)
+        done = action()
     except BastionError as e:
         return _report(svc, viewer, report_id, error=e.message)
-    return _back(report_id, "retracted")
+    return _back(report_id, done)
 
 
 @router.get("/reporting")
