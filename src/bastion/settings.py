@@ -723,14 +723,20 @@ class Settings:
 
     def conversation_scorer(self) -> Model:
         """The model that scores conversations (see `conversation_model`)."""
+        from bastion.conversations.meaning import MeaningUnavailable, default_meaning
         from bastion.conversations.scoring import Model, default_model
 
-        if not self.conversation_model:
-            return default_model()
         try:
-            return Model.load(Path(self.conversation_model).expanduser())
-        except ValidationError as e:
+            model = (
+                Model.load(Path(self.conversation_model).expanduser())
+                if self.conversation_model
+                else default_model()
+            )
+            if model.meaning:
+                default_meaning()  # its files are read now, not at the first message
+        except (ValidationError, MeaningUnavailable) as e:
             raise ConfigurationError(f"conversation_model: {e.message}") from None
+        return model
 
     def login_policy(self) -> LoginPolicy:
         """How console sign-ins are guarded (failures, lockout, password length)."""

@@ -17,6 +17,7 @@ import numpy.typing as npt
 
 from bastion.conversations.cues import Indicator
 from bastion.conversations.detect import find_cues
+from bastion.conversations.meaning import Meaning, default_meaning
 from bastion.conversations.model import Conversation, Message, Participant
 from bastion.conversations.scoring import Model, SenderState, default_model, features
 from bastion.conversations.text import normalise
@@ -39,6 +40,10 @@ class Evidence:
     end: int
     excerpt: str
     language: str
+    #: "phrase" (a lexicon pattern) or "meaning" (read like an example message).
+    source: str = "phrase"
+    #: For the meaning layer: the example message the excerpt reads like.
+    reads_like: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return dict(vars(self))
@@ -99,6 +104,12 @@ class Tracker:
     evidence: list[Evidence] = field(default_factory=list)
     messages: int = 0
     first_warning: int | None = None
+    #: The meaning layer, when the model was trained with it (loaded on first use).
+    meaning: Meaning | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.meaning is None and self.model.meaning:
+            self.meaning = default_meaning()
 
     def declare(self, participant: Participant) -> None:
         self.participants[participant.id] = participant
@@ -111,16 +122,24 @@ class Tracker:
         self.messages += 1
         normalised = normalise(message.text)
         cues = find_cues(message.text, normalised)
+        found = [c.indicator for c in cues]
+        if self.meaning is not None:
+            cues += self.meaning.cues(message.text, normalised, skip=found)
         for cue in cues:
             if len(self.evidence) < MAX_EVIDENCE:
                 self.evidence.append(
                     Evidence(
                         index, message.sender, cue.indicator.value, cue.indicator.stage.value,
-                        cue.start, cue.end, cue.excerpt, cue.language,
+                        cue.start, cue.end, cue.excerpt, cue.language, cue.source,
+                        cue.reads_like,
                     )
                 )  # fmt: skip
         state = self.senders.setdefault(message.sender, SenderState())
-        state.add(normalised.text, [c.indicator for c in cues])
+        state.add(
+            normalised.text,
+            [c.indicator for c in cues],
+            [c.indicator for c in cues if c.source == "meaning"],
+        )
         self._score(message.sender)
         score = self.score
         if self.first_warning is None and score >= self.model.alert_threshold:

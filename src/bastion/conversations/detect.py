@@ -27,6 +27,10 @@ class Cue:
     start: int
     end: int
     excerpt: str
+    #: "phrase" (a lexicon pattern) or "meaning" (`meaning`: read like an example).
+    source: str = "phrase"
+    #: For the meaning layer: the example message the excerpt reads like.
+    reads_like: str = ""
 
 
 def _compile() -> list[tuple[Indicator, str, re.Pattern[str]]]:

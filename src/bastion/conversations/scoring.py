@@ -43,7 +43,7 @@ _PAIRS = list(combinations(_STAGES, 2))
 FEATURES = (
     ["bias"]
     + [f"shows:{i.value}" for i in _INDICATORS]
-    + ["indicators", "stages", "cue_density", "messages"]
+    + ["indicators", "stages", "cue_density", "messages", "meaning_only"]
     + [f"stages:{a.value}+{b.value}" for a, b in _PAIRS]
     + ["other_declared_minor", "self_declared_adult", "self_declared_minor"]
     + [f"words:{k}" for k in range(EMBEDDING)]
@@ -58,13 +58,22 @@ class SenderState:
     cue_messages: int = 0
     counts: dict[str, int] = field(default_factory=dict)
     words: list[float] = field(default_factory=lambda: [0.0] * EMBEDDING)
+    #: Of `counts`, those the meaning layer found (not the lexicon).
+    meant: dict[str, int] = field(default_factory=dict)
 
-    def add(self, normalised_text: str, indicators: Sequence[Indicator]) -> None:
+    def add(
+        self,
+        normalised_text: str,
+        indicators: Sequence[Indicator],
+        meant: Sequence[Indicator] = (),
+    ) -> None:
         self.messages += 1
         if indicators:
             self.cue_messages += 1
         for indicator in indicators:
             self.counts[indicator.value] = self.counts.get(indicator.value, 0) + 1
+        for indicator in meant:
+            self.meant[indicator.value] = self.meant.get(indicator.value, 0) + 1
         tokens = normalised_text.split()
         for token in tokens + [a + " " + b for a, b in pairwise(tokens)]:
             self.words[zlib.crc32(token.encode()) % EMBEDDING] += 1.0
@@ -75,6 +84,7 @@ class SenderState:
             "cue_messages": self.cue_messages,
             "counts": self.counts,
             "words": [round(w, 3) for w in self.words],
+            "meant": self.meant,
         }
 
     @classmethod
@@ -84,6 +94,7 @@ class SenderState:
             int(doc["cue_messages"]),
             {str(k): int(v) for k, v in doc["counts"].items()},
             [float(w) for w in doc["words"]],
+            {str(k): int(v) for k, v in doc.get("meant", {}).items()},
         )
 
 
@@ -103,6 +114,9 @@ def features(
                 len(stages) / len(_STAGES),
                 min(1.0, state.cue_messages / max(1, state.messages) * 3),
                 math.log1p(state.messages) / 5,
+                # Indicators only the meaning layer saw: weaker evidence than a phrase.
+                sum(1 for k, n in state.meant.items() if n == state.counts.get(k))
+                / len(_INDICATORS),
             ],
             [1.0 if a in stages and b in stages else 0.0 for a, b in _PAIRS],
             [
@@ -123,11 +137,14 @@ class Model:
     #: The calibrated probability from which a conversation alerts.
     alert_threshold: float
     description: str = ""
+    #: Whether its features count the meaning layer's cues (`meaning`): a model is read
+    #: with the layer it was trained with.
+    meaning: bool = False
 
     @classmethod
-    def untrained(cls) -> Model:
+    def untrained(cls, *, meaning: bool = False) -> Model:
         """All weights zero: what reading conversations for training uses."""
-        return cls(np.zeros(len(FEATURES)), (1.0, 0.0), 0.5, "untrained")
+        return cls(np.zeros(len(FEATURES)), (1.0, 0.0), 0.5, "untrained", meaning)
 
     def probability(self, x: npt.NDArray[np.float64]) -> float:
         raw = float(x @ self.weights)
@@ -142,6 +159,7 @@ class Model:
             "platt": list(self.platt),
             "alert_threshold": self.alert_threshold,
             "description": self.description,
+            "meaning": self.meaning,
         }
 
     @classmethod
@@ -157,7 +175,10 @@ class Model:
         threshold = float(doc["alert_threshold"])
         if weights.shape != (len(FEATURES),) or not 0 < threshold < 1:
             raise ValidationError(f"{name}: malformed weights or threshold")
-        return cls(weights, (a, b), threshold, str(doc.get("description", "")))
+        meaning = doc.get("meaning", False)
+        if not isinstance(meaning, bool):
+            raise ValidationError(f"{name}: meaning must be true or false")
+        return cls(weights, (a, b), threshold, str(doc.get("description", "")), meaning)
 
     @classmethod
     def load(cls, path: Path) -> Model:
@@ -185,6 +206,7 @@ def fit(
     l2: float = 1.0,
     calibration_share: float = 0.25,
     description: str = "",
+    meaning: bool = False,
 ) -> Model:
     """A model from (features, is grooming) samples: weights on one part, Platt scaling and
     the alert threshold (the best F0.5) on the other."""
@@ -201,7 +223,7 @@ def fit(
     truth = np.array([1.0 if samples[i][1] else 0.0 for i in held])
     a, b = _platt(raw, truth)
     calibrated = 1 / (1 + np.exp(-(a * raw + b)))
-    return Model(weights, (a, b), _best_threshold(calibrated, truth), description)
+    return Model(weights, (a, b), _best_threshold(calibrated, truth), description, meaning)
 
 
 def _logistic(
