@@ -183,11 +183,12 @@ def _report(cli: CliContext, result: Evaluation, where: str, as_json: bool) -> N
         return
     table = Table(
         "", "chats", "grooming", "precision", "recall", "F0.5", "PR-AUC", "false alerts",
-        "risky sender first", title=f"Figures {where}",
+        "risky first", title=f"Figures {where}", caption="false alerts: of the benign chats; "
+        "risky first: the risky sender ranked first",
     )  # fmt: skip
     rows = [("all", result.overall)]
-    rows += [(f"language {k}", v) for k, v in sorted(result.by_language.items())]
-    rows += [(f"tag {k}", v) for k, v in sorted(result.by_tag.items())]
+    rows += [(k, v) for k, v in sorted(result.by_language.items())]
+    rows += [(f"#{k}", v) for k, v in sorted(result.by_tag.items())]
     for name, f in rows:
         table.add_row(
             name, f"{f.conversations:,}", f"{f.grooming:,}", f"{f.precision:.3f}",

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from bastion.conversations.lexicon import en, fr
+from bastion.conversations.lexicon import en, fr, neutral
 
-#: Every language bastion reads, by code.
-LANGUAGES: dict[str, ModuleType] = {"en": en, "fr": fr}
+#: Every language bastion reads, by code; "any" (`neutral`) holds the cues that read the
+#: same in every language.
+LANGUAGES: dict[str, ModuleType] = {"en": en, "fr": fr, "any": neutral}
 
 __all__ = ["LANGUAGES"]
