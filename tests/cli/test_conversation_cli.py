@@ -1,4 +1,5 @@
-"""`bastion conversation assess|train|generate` and the actions on conversation alerts."""
+"""`bastion conversation assess|train|evaluate|generate` and the actions on conversation
+alerts."""
 
 from __future__ import annotations
 
@@ -43,9 +44,17 @@ def test_generate_then_train_on_it_then_assess_with_it(cli: CliRunner, tmp_path:
     model = tmp_path / "model.json"
     run = cli("conversation", "train", data, "--out", model)
     assert run.code == 0, run.err
-    assert "trained on 60 conversations (20 grooming) from labelled.jsonl" in run.out
+    assert "trained on 60 conversations (20 grooming) from labelled.jsonl" in run.err
+    assert "Figures on the fifth held out of training" in run.out
+    assert "│ all " in run.out
+    assert "│ #hard " in run.out
     chat = write_chat(tmp_path / "chat.jsonl", GROOMING)
     assert cli("conversation", "assess", chat, "--model", model).code == 0
+    figures = json.loads(cli("conversation", "evaluate", data, "--model", model, "--json").out)
+    assert figures["overall"]["conversations"] == 60
+    assert set(figures["by_language"]) == {"en", "fr"}
+    assert set(figures["by_tag"]) == {"grooming", "benign", "hard"}
+    assert 0 <= figures["overall"]["f05"] <= 1
     assert "unknown famil" in cli("conversation", "generate", "-o", data, "--family", "x/y").err
     assert "give labelled conversations" in cli("conversation", "train", "-o", model).err
 

@@ -15,7 +15,7 @@ from bastion.errors import ValidationError
 
 def test_the_shipped_model_is_what_training_on_the_synthetic_families_makes() -> None:
     shipped = default_model()
-    again = train(synthetic_examples(training=True), description=shipped.description)
+    again, _ = train(synthetic_examples(training=True), description=shipped.description)
     assert np.allclose(np.round(again.weights, 6), shipped.weights, atol=2e-6)
     assert again.platt == pytest.approx(shipped.platt)
     assert again.alert_threshold == shipped.alert_threshold
@@ -54,3 +54,17 @@ def test_labelled_data_is_read_strictly() -> None:
             read_labelled(data, "d.jsonl")
     with pytest.raises(ValidationError, match="both grooming and other"):
         train(read_labelled(good, "d.jsonl"), description="one class")
+    other = b'{"label": "grooming", "risky_sender": "a", "language": "en", "tags": ["early"], '
+    other += b'"messages": [{"sender": "a", "text": "hi"}]}\n'
+    (example,) = read_labelled(other, "d.jsonl")
+    assert (example.grooming, example.groomer, example.language, example.tags) == (
+        True, "a", "en", ("early",),
+    )  # fmt: skip
+    for data, message in (
+        (b'{"label": "maybe", "messages": []}', 'needs "grooming"'),
+        (b'{"label": "benign", "tags": "early", "messages": [{"sender": "a", "text": "hi"}]}',
+         "tags must be a list"),
+        (b"[1, 2]", "line 1 is not a JSON object"),
+    ):  # fmt: skip
+        with pytest.raises(ValidationError, match=message):
+            read_labelled(data, "d.jsonl")

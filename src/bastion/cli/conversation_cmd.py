@@ -88,9 +88,9 @@ def assess(
 @app.command("train")
 def train(
     ctx: typer.Context,
-    data: Path | None = typer.Argument(
+    data: list[Path] | None = typer.Argument(
         None,
-        help='JSON Lines of labelled conversations: {"grooming": true|false, '
+        help='JSON Lines files of labelled conversations: {"grooming": true|false, '
         '"groomer": "u1"?, "messages": [...], "participants": [...]?} per line.',
     ),
     out: Path = typer.Option(..., "--out", "-o", help="Where to write the model (JSON)."),
@@ -115,13 +115,13 @@ def train(
     from bastion.conversations.training import train as fit_model
 
     cli: CliContext = ctx.obj
-    if data is None and not synthetic:
+    if not data and not synthetic:
         raise ValidationError("give labelled conversations, or --synthetic")
     examples = synthetic_examples(training=True, seed=seed) if synthetic else []
     sources = ["bastion's synthetic training families"] if synthetic else []
-    if data is not None:
-        examples += read_labelled(_read(data, MAX_FILE_BYTES * 8), data.name)
-        sources.append(data.name)
+    for path in data or []:
+        examples += read_labelled(_read(path, MAX_FILE_BYTES * 8), path.name)
+        sources.append(path.name)
     from bastion.conversations.evaluation import summarise
 
     with _progress(cli) as progress:
@@ -241,6 +241,8 @@ def generate_cmd(
                     "groomer": c.groomer,
                     "family": c.family,
                     "kind": c.kind,
+                    "language": c.family.split("/")[0],
+                    "tags": [c.kind],
                     "participants": [vars(p) for p in c.conversation.participants.values()],
                     "messages": [
                         {"sender": m.sender, "text": m.text} for m in c.conversation.messages
