@@ -1,5 +1,5 @@
-"""Indicators found in messages, in English and French, through obfuscation, with the exact
-characters as evidence."""
+"""Indicators found in messages, in every language bastion reads, through obfuscation, with
+the exact characters as evidence."""
 
 from __future__ import annotations
 
@@ -43,6 +43,25 @@ def shows(text: str) -> dict[str, str]:
         ("allume ta caméra", Indicator.IMAGES, "allume ta caméra"),
         ("on se voit demain ?", Indicator.MEETING, "on se voit"),
         ("t'es très mature pour ton âge", Indicator.FLATTERY, "t'es très mature pour ton âge"),
+        ("wie alt biste eigentlich?", Indicator.AGE, "wie alt biste"),
+        ("in welche Klasse gehst du", Indicator.AGE, "in welche Klasse gehst du"),
+        ("auf welche Schule gehst du", Indicator.SCHOOL, "auf welche Schule gehst du"),
+        ("wo wohnste so", Indicator.LOCATION, "wo wohnste"),
+        ("haste heute sturmfrei?", Indicator.SUPERVISION, "haste heute sturmfrei"),
+        ("bist du grad alleine?", Indicator.SUPERVISION, "bist du grad alleine"),
+        ("Lösch den Chat danach", Indicator.SECRECY, "Lösch den Chat"),
+        ("erzähl deinen eltern nix davon", Indicator.SECRECY, "erzähl deinen eltern nix"),
+        ("adde mich auf snap", Indicator.CHANNEL, "adde mich auf snap"),
+        ("kannste mir vertrauen", Indicator.ISOLATION, "kannste mir vertrauen"),
+        ("ich kauf dir robux", Indicator.GIFTS, "ich kauf dir"),
+        ("mach mal deine cam an", Indicator.IMAGES, "mach mal deine cam an"),
+        (
+            "wollen wir uns am wochenende treffen",
+            Indicator.MEETING,
+            "wollen wir uns am wochenende treffen",
+        ),
+        ("du bist so reif für dein Alter", Indicator.FLATTERY, "du bist so reif für dein Alter"),
+        ("du wirkst viel älter", Indicator.FLATTERY, "du wirkst viel älter"),
     ],
 )
 def test_each_indicator_in_each_language(text: str, indicator: Indicator, excerpt: str) -> None:
@@ -81,6 +100,11 @@ def test_obfuscated_cues_are_found_and_point_at_what_was_typed(
         "meet at 2pm for the bus",
         "my cam broke lol",
         "the old school building is closed",
+        "wie alt ist dein hund",
+        "schreib mir wenn du zuhause bist",
+        "wir treffen uns in der bibliothek fürs gruppenprojekt",
+        "bist du 10 minuten später da?",
+        "du bist älter als ich",
         "",
     ],
 )
