@@ -344,6 +344,94 @@ SETTINGS: dict[str, dict[str, tuple[list[str], list[str]]]] = {
             ["noch nicht", "ich hasse brüche", "ok danke", "dezimalzahlen glaub ich", "yay", "ok"],
         ),
     },
+    "it": {
+        "giochi": (
+            [
+                "gg quel round era assurdo",
+                "che rank sei adesso",
+                "hai gia la mappa nuova",
+                "la tua build e fortissima",
+                "rifacciamo una partita dopo",
+                "quel boss mi ha fatto impazzire",
+            ],
+            [
+                "ahah si",
+                "solo argento",
+                "non ancora",
+                "grazie l'ho vista in un video",
+                "forse dopo cena",
+                "uguale era difficilissimo",
+            ],
+        ),
+        "musica": (
+            [
+                "hai sentito il loro nuovo album",
+                "qual e la tua canzone preferita",
+                "anche io suono la chitarra",
+                "la tua cover era bellissima",
+                "posso mandarti gli accordi",
+                "hai visto il video del concerto",
+            ],
+            ["si bellissimo", "la seconda credo", "figo da quanto", "grazie!!", "ok", "non ancora"],
+        ),
+        "disegno": (
+            [
+                "il tuo disegno della volpe e stupendo",
+                "che pennelli usi",
+                "adoro i colori",
+                "accetti richieste",
+                "hai mai provato in digitale",
+                "posta altri lavori",
+            ],
+            [
+                "graziee",
+                "quelli base",
+                "li ho mischiati io",
+                "a volte",
+                "vorrei una tavoletta",
+                "ok",
+            ],
+        ),
+        "sport": (
+            [
+                "bella partita sabato",
+                "in che ruolo giochi",
+                "la tua squadra era forte",
+                "ti alleni ogni settimana",
+                "anni fa facevo l'allenatore",
+                "continua a lavorare sul tiro",
+            ],
+            [
+                "abbiamo vinto 3-1",
+                "centrocampo",
+                "ci alleniamo tanto",
+                "due volte a settimana",
+                "ok",
+            ],
+        ),
+        "animali": (
+            [
+                "il tuo cucciolo e troppo carino",
+                "che razza e",
+                "quanti anni ha",
+                "sa fare qualche trucco",
+                "avevo un cane cosi",
+                "posta altre foto di lei",
+            ],
+            ["si chiama biscotto", "un incrocio beagle", "quasi due", "sa sedersi", "aww", "ok"],
+        ),
+        "compiti": (
+            [
+                "hai finito la scheda di mate",
+                "le frazioni sono piu facili di come sembrano",
+                "te lo posso spiegare",
+                "qual e il prossimo argomento",
+                "quello ti e venuto benissimo",
+                "rileggi bene la consegna",
+            ],
+            ["non ancora", "odio le frazioni", "ok grazie", "i decimali credo", "evvai", "ok"],
+        ),
+    },
 }
 
 #: Paraphrases of each cue, one per family (index = the family's position in SETTINGS).
@@ -640,6 +728,96 @@ CUES: dict[str, dict[Indicator, list[str]]] = {
             "du klingst so erwachsen",
         ],
     },
+    "it": {
+        Indicator.AGE: [
+            "quanti anni hai?",
+            "qnt anni c'hai",
+            "ke classe fai",
+            "fai le medie?",
+            "in che classe sei",
+            "hai tipo 13 anni?",
+        ],
+        Indicator.SCHOOL: [
+            "a che scuola vai",
+            "che scuola fai",
+            "dove vai a scuola",
+            "come si chiama la tua scuola",
+            "che liceo frequenti",
+            "qual e la tua scuola",
+        ],
+        Indicator.LOCATION: [
+            "dove abiti",
+            "in che citta vivi",
+            "dv abiti di preciso",
+            "dimmi il tuo indirizzo",
+            "mandami la tua posizione",
+            "di dove sei precisamente",
+        ],
+        Indicator.SUPERVISION: [
+            "sei da sola a casa?",
+            "i tuoi sono a casa?",
+            "c'e qualcuno con te",
+            "i tuoi ti controllano il telefono?",
+            "quando tornano i tuoi",
+            "dove sono i tuoi genitori",
+        ],
+        Indicator.SECRECY: [
+            "nn dirlo a nessuno",
+            "e il nostro piccolo segreto",
+            "cancella la chat dopo",
+            "non dire niente ai tuoi",
+            "resta tra noi ok",
+            "i tuoi non devono saperlo",
+        ],
+        Indicator.CHANNEL: [
+            "aggiungimi su snap",
+            "hai telegram?",
+            "passiamo su whatsapp",
+            "scrivimi in privato",
+            "qual e il tuo insta",
+            "dammi il tuo numero",
+        ],
+        Indicator.ISOLATION: [
+            "solo io ti capisco",
+            "i tuoi non ti capiscono",
+            "puoi fidarti di me",
+            "nessuno ti capisce come me",
+            "ti basto io",
+            "sono l'unico che ti capisce",
+        ],
+        Indicator.GIFTS: [
+            "ti compro i robux",
+            "ti regalo una gift card",
+            "ti mando dei soldi",
+            "posso regalarti la skin nuova",
+            "vbucks gratis per te",
+            "ti faccio una ricarica, ti ricarico io",
+        ],
+        Indicator.IMAGES: [
+            "mandami una foto",
+            "accendi la cam",
+            "fammi vedere una foto di te",
+            "facciamo una videochiamata",
+            "mandami un selfie",
+            "cosa hai addosso",
+        ],
+        Indicator.MEETING: [
+            "vediamoci sabato",
+            "ti vengo a prendere dopo scuola",
+            "dovremmo vederci",
+            "quando ci vediamo?",
+            "vieni da me",
+            "usciamo insieme noi due",
+        ],
+        Indicator.FLATTERY: [
+            "sei cosi matura per la tua eta",
+            "sembri piu grande",
+            "non sei come le altre della tua eta",
+            "nn sembri una ragazzina",
+            "sei davvero matura per la tua eta",
+            "dimostri molto piu grande",
+        ],
+    },
 }
 
 #: What the child says back: neutral, whatever was asked.
@@ -650,6 +828,8 @@ REPLIES: dict[str, list[str]] = {
            "je sais pas", "ouais"],
     "de": ["weiß nicht", "ok", "vielleicht", "haha", "warum", "klar", "keine ahnung", "lol ok",
            "hmm", "ja", "kp", "jo"],
+    "it": ["boh", "ok", "forse", "ahah", "perche", "certo", "nn so", "lol ok", "mmh", "si",
+           "non lo so", "vabbe"],
 }  # fmt: skip
 
 #: Everyday exchanges that hold one or two cues in an innocent setting: ([(line, reply, the
@@ -821,6 +1001,55 @@ HARD_NEGATIVES: dict[
         ),
         (
             [("wie alt bist du?", "14, und du?", Indicator.AGE), ("gleich!", "cool", None)],
+            ("minor", "minor"),
+        ),
+    ],
+    "it": [
+        (
+            [
+                (
+                    "facciamo una festa a sorpresa per la mamma, non dirlo a nessuno",
+                    "promesso",
+                    Indicator.SECRECY,
+                ),
+                (
+                    "vediamoci al centro commerciale per il regalo",
+                    "ok dopo scuola",
+                    Indicator.MEETING,
+                ),
+            ],
+            ("minor", "minor"),
+        ),
+        (
+            [
+                ("in che classe sei quest'anno?", "in seconda", Indicator.AGE),
+                ("mandami una foto della scheda e te la correggo", "ok", Indicator.IMAGES),
+            ],
+            ("teacher", "minor"),
+        ),
+        (
+            [
+                ("sei da sola a casa? torno alle sei", "si", Indicator.SUPERVISION),
+                ("chiudi bene la porta", "ok mamma", None),
+            ],
+            ("parent", "minor"),
+        ),
+        (
+            [
+                ("ti do 500 robux per la tua skin del drago", "affare", Indicator.GIFTS),
+                ("aggiungimi su discord per lo scambio", "ok", Indicator.CHANNEL),
+            ],
+            ("minor", "minor"),
+        ),
+        (
+            [
+                ("dove ci vediamo per studiare, in biblioteca?", "si", Indicator.MEETING),
+                ("a che scuola vai tu? la gara e da noi", "al volta", Indicator.SCHOOL),
+            ],
+            ("minor", "minor"),
+        ),
+        (
+            [("quanti anni hai?", "14, tu?", Indicator.AGE), ("uguale!", "figo", None)],
             ("minor", "minor"),
         ),
     ],

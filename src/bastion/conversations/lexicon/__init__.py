@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from bastion.conversations.lexicon import de, en, fr
+from bastion.conversations.lexicon import de, en, fr, it
 
 #: Every language bastion reads, by code.
-LANGUAGES: dict[str, ModuleType] = {"en": en, "fr": fr, "de": de}
+LANGUAGES: dict[str, ModuleType] = {"en": en, "fr": fr, "de": de, "it": it}
 
 __all__ = ["LANGUAGES"]
