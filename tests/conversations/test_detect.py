@@ -1,5 +1,5 @@
-"""Indicators found in messages, in English and French, through obfuscation, with the exact
-characters as evidence."""
+"""Indicators found in messages, in every language bastion reads, through obfuscation, with
+the exact characters as evidence."""
 
 from __future__ import annotations
 
@@ -43,6 +43,39 @@ def shows(text: str) -> dict[str, str]:
         ("allume ta caméra", Indicator.IMAGES, "allume ta caméra"),
         ("on se voit demain ?", Indicator.MEETING, "on se voit"),
         ("t'es très mature pour ton âge", Indicator.FLATTERY, "t'es très mature pour ton âge"),
+        ("wie alt biste eigentlich?", Indicator.AGE, "wie alt biste"),
+        ("in welche Klasse gehst du", Indicator.AGE, "in welche Klasse gehst du"),
+        ("auf welche Schule gehst du", Indicator.SCHOOL, "auf welche Schule gehst du"),
+        ("wo wohnste so", Indicator.LOCATION, "wo wohnste"),
+        ("haste heute sturmfrei?", Indicator.SUPERVISION, "haste heute sturmfrei"),
+        ("bist du grad alleine?", Indicator.SUPERVISION, "bist du grad alleine"),
+        ("Lösch den Chat danach", Indicator.SECRECY, "Lösch den Chat"),
+        ("erzähl deinen eltern nix davon", Indicator.SECRECY, "erzähl deinen eltern nix"),
+        ("adde mich auf snap", Indicator.CHANNEL, "adde mich auf snap"),
+        ("kannste mir vertrauen", Indicator.ISOLATION, "kannste mir vertrauen"),
+        ("ich kauf dir robux", Indicator.GIFTS, "ich kauf dir"),
+        ("mach mal deine cam an", Indicator.IMAGES, "mach mal deine cam an"),
+        (
+            "wollen wir uns am wochenende treffen",
+            Indicator.MEETING,
+            "wollen wir uns am wochenende treffen",
+        ),
+        ("du bist so reif für dein Alter", Indicator.FLATTERY, "du bist so reif für dein Alter"),
+        ("du wirkst viel älter", Indicator.FLATTERY, "du wirkst viel älter"),
+        ("qnt anni c'hai?", Indicator.AGE, "qnt anni c'hai"),
+        ("ke classe fai", Indicator.AGE, "ke classe fai"),
+        ("a che scuola vai", Indicator.SCHOOL, "a che scuola vai"),
+        ("dv abiti?", Indicator.LOCATION, "dv abiti"),
+        ("sei da sola a casa?", Indicator.SUPERVISION, "sei da sola"),
+        ("i tuoi ti controllano il cell?", Indicator.SUPERVISION, "i tuoi ti controllano il cell"),
+        ("nn dirlo a nessuno", Indicator.SECRECY, "nn dirlo a nessuno"),
+        ("è il nostro piccolo segreto", Indicator.SECRECY, "è il nostro piccolo segreto"),
+        ("passiamo su telegram", Indicator.CHANNEL, "passiamo su telegram"),
+        ("solo io ti capisco", Indicator.ISOLATION, "solo io ti capisco"),
+        ("ti compro i robux", Indicator.GIFTS, "ti compro"),
+        ("mandami un selfie", Indicator.IMAGES, "mandami un selfie"),
+        ("quando ci vediamo?", Indicator.MEETING, "quando ci vediamo"),
+        ("sei così matura per la tua età", Indicator.FLATTERY, "sei così matura per la tua età"),
     ],
 )
 def test_each_indicator_in_each_language(text: str, indicator: Indicator, excerpt: str) -> None:
@@ -81,6 +114,15 @@ def test_obfuscated_cues_are_found_and_point_at_what_was_typed(
         "meet at 2pm for the bus",
         "my cam broke lol",
         "the old school building is closed",
+        "wie alt ist dein hund",
+        "schreib mir wenn du zuhause bist",
+        "wir treffen uns in der bibliothek fürs gruppenprojekt",
+        "bist du 10 minuten später da?",
+        "du bist älter als ich",
+        "quanti anni ha il tuo cane",
+        "scrivimi quando arrivi a casa",
+        "ci vediamo domani a scuola",
+        "sei più grande di me",
         "",
     ],
 )

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from bastion.conversations.cues import Indicator
-from bastion.conversations.lexicon import LANGUAGES
+from bastion.conversations.lexicon import PATTERN_SETS
 from bastion.conversations.text import Normalised, normalise
 
 
@@ -35,7 +35,7 @@ class Cue:
 
 def _compile() -> list[tuple[Indicator, str, re.Pattern[str]]]:
     compiled = []
-    for code, module in LANGUAGES.items():
+    for code, module in PATTERN_SETS.items():
         for indicator, patterns in module.PATTERNS.items():
             joined = "|".join(f"(?:{p})" for p in patterns)
             compiled.append((indicator, code, re.compile(joined)))

@@ -241,6 +241,197 @@ SETTINGS: dict[str, dict[str, tuple[list[str], list[str]]]] = {
             ["pas encore", "je deteste les fractions", "ok merci", "les decimales", "youpi", "ok"],
         ),
     },
+    "de": {
+        "spiele": (
+            [
+                "gg die runde war krass",
+                "welchen rang hast du jetzt",
+                "hast du die neue map schon",
+                "dein build ist echt gut",
+                "noch eine runde später",
+                "der boss hat ewig gedauert",
+            ],
+            [
+                "lol ja",
+                "nur silber",
+                "noch nicht",
+                "danke hab ich aus nem video",
+                "vielleicht nach dem essen",
+                "ja der war schwer",
+            ],
+        ),
+        "musik": (
+            [
+                "hast du das neue album gehört",
+                "welcher song ist dein liebster",
+                "ich spiel auch gitarre",
+                "dein cover war mega",
+                "ich kann dir die noten schicken",
+                "hast du das musikvideo gesehen",
+            ],
+            [
+                "ja voll gut",
+                "der zweite glaub ich",
+                "cool seit wann",
+                "danke!!",
+                "ok",
+                "noch nicht",
+            ],
+        ),
+        "zeichnen": (
+            [
+                "deine fuchs zeichnung ist der hammer",
+                "welche pinsel benutzt du",
+                "ich liebe die farben",
+                "nimmst du auch wünsche an",
+                "hast du schon mal digital probiert",
+                "poste mehr von deinen bildern",
+            ],
+            [
+                "dankeee",
+                "die normalen",
+                "selbst gemischt",
+                "manchmal",
+                "ich will ein tablet",
+                "mach ich",
+            ],
+        ),
+        "sport": (
+            [
+                "starkes spiel am samstag",
+                "auf welcher position spielst du",
+                "euer team war stark",
+                "trainierst du jede woche",
+                "ich hab früher mal trainiert",
+                "bleib dran an deinem schuss",
+            ],
+            [
+                "wir haben 3:1 gewonnen",
+                "mittelfeld",
+                "wir trainieren viel",
+                "zweimal die woche",
+                "cool",
+                "mach ich",
+            ],
+        ),
+        "haustiere": (
+            [
+                "dein welpe ist so süß",
+                "was für eine rasse ist das",
+                "wie alt ist sie",
+                "kann sie tricks",
+                "ich hatte auch so einen hund",
+                "poste mehr bilder von ihr",
+            ],
+            [
+                "sie heißt keks",
+                "ein beagle mix",
+                "fast zwei",
+                "sitz und rolle",
+                "aww",
+                "ok mach ich",
+            ],
+        ),
+        "hausaufgaben": (
+            [
+                "hast du das matheblatt fertig",
+                "brüche sind leichter als sie aussehen",
+                "ich kann es dir erklären",
+                "was ist das nächste thema",
+                "das hast du gut gemacht",
+                "lies die aufgabe zweimal",
+            ],
+            ["noch nicht", "ich hasse brüche", "ok danke", "dezimalzahlen glaub ich", "yay", "ok"],
+        ),
+    },
+    "it": {
+        "giochi": (
+            [
+                "gg quel round era assurdo",
+                "che rank sei adesso",
+                "hai gia la mappa nuova",
+                "la tua build e fortissima",
+                "rifacciamo una partita dopo",
+                "quel boss mi ha fatto impazzire",
+            ],
+            [
+                "ahah si",
+                "solo argento",
+                "non ancora",
+                "grazie l'ho vista in un video",
+                "forse dopo cena",
+                "uguale era difficilissimo",
+            ],
+        ),
+        "musica": (
+            [
+                "hai sentito il loro nuovo album",
+                "qual e la tua canzone preferita",
+                "anche io suono la chitarra",
+                "la tua cover era bellissima",
+                "posso mandarti gli accordi",
+                "hai visto il video del concerto",
+            ],
+            ["si bellissimo", "la seconda credo", "figo da quanto", "grazie!!", "ok", "non ancora"],
+        ),
+        "disegno": (
+            [
+                "il tuo disegno della volpe e stupendo",
+                "che pennelli usi",
+                "adoro i colori",
+                "accetti richieste",
+                "hai mai provato in digitale",
+                "posta altri lavori",
+            ],
+            [
+                "graziee",
+                "quelli base",
+                "li ho mischiati io",
+                "a volte",
+                "vorrei una tavoletta",
+                "ok",
+            ],
+        ),
+        "sport": (
+            [
+                "bella partita sabato",
+                "in che ruolo giochi",
+                "la tua squadra era forte",
+                "ti alleni ogni settimana",
+                "anni fa facevo l'allenatore",
+                "continua a lavorare sul tiro",
+            ],
+            [
+                "abbiamo vinto 3-1",
+                "centrocampo",
+                "ci alleniamo tanto",
+                "due volte a settimana",
+                "ok",
+            ],
+        ),
+        "animali": (
+            [
+                "il tuo cucciolo e troppo carino",
+                "che razza e",
+                "quanti anni ha",
+                "sa fare qualche trucco",
+                "avevo un cane cosi",
+                "posta altre foto di lei",
+            ],
+            ["si chiama biscotto", "un incrocio beagle", "quasi due", "sa sedersi", "aww", "ok"],
+        ),
+        "compiti": (
+            [
+                "hai finito la scheda di mate",
+                "le frazioni sono piu facili di come sembrano",
+                "te lo posso spiegare",
+                "qual e il prossimo argomento",
+                "quello ti e venuto benissimo",
+                "rileggi bene la consegna",
+            ],
+            ["non ancora", "odio le frazioni", "ok grazie", "i decimali credo", "evvai", "ok"],
+        ),
+    },
 }
 
 #: Paraphrases of each cue, one per family (index = the family's position in SETTINGS).
@@ -447,6 +638,186 @@ CUES: dict[str, dict[Indicator, list[str]]] = {
             "t'es vraiment mature pour ton age",
         ],
     },
+    "de": {
+        Indicator.AGE: [
+            "wie alt bist du eigentlich",
+            "in welche klasse gehst du",
+            "wie alt biste",
+            "biste 13?",
+            "was ist dein alter",
+            "sag mal wie alt du bist",
+        ],
+        Indicator.SCHOOL: [
+            "auf welche schule gehst du",
+            "wo gehst du zur schule",
+            "wie heißt deine schule",
+            "welche schule besuchst du",
+            "auf welches gymnasium gehste",
+            "wo gehste zur schule",
+        ],
+        Indicator.LOCATION: [
+            "wo wohnst du",
+            "in welcher stadt wohnst du",
+            "wo wohnste eigentlich",
+            "was ist deine adresse",
+            "schick mir deinen standort",
+            "woher kommst du genau",
+        ],
+        Indicator.SUPERVISION: [
+            "bist du gerade allein zu hause",
+            "sind deine eltern da",
+            "haste heute sturmfrei",
+            "checken deine eltern dein handy",
+            "ist jemand zu hause",
+            "wann kommen deine eltern nach hause",
+        ],
+        Indicator.SECRECY: [
+            "sag es niemandem",
+            "das ist unser kleines geheimnis",
+            "lösch den chat danach",
+            "erzähl deinen eltern nichts davon",
+            "das bleibt unter uns",
+            "deine eltern dürfen das nicht wissen",
+        ],
+        Indicator.CHANNEL: [
+            "adde mich auf snap",
+            "haste discord?",
+            "lass uns auf telegram weiterschreiben",
+            "schreib mir ne pn",
+            "was ist dein insta",
+            "gib mir mal deine nummer",
+        ],
+        Indicator.ISOLATION: [
+            "nur ich verstehe dich",
+            "deine eltern verstehen dich einfach nicht",
+            "du kannst mir vertrauen",
+            "keiner versteht dich so wie ich",
+            "du brauchst nur mich",
+            "ich bin der einzige der dich wirklich versteht",
+        ],
+        Indicator.GIFTS: [
+            "ich kauf dir robux",
+            "ich kann dir eine geschenkkarte kaufen",
+            "ich schick dir geld",
+            "ich schenk dir den neuen skin",
+            "vbucks gratis für dich",
+            "ich überweis dir 20 euro",
+        ],
+        Indicator.IMAGES: [
+            "schick mir ein bild",
+            "mach mal deine kamera an",
+            "zeig mal ein foto von dir",
+            "lass uns videochatten",
+            "schick mal ein selfie",
+            "was hast du gerade an",
+        ],
+        Indicator.MEETING: [
+            "lass uns mal treffen",
+            "ich kann dich nach der schule abholen",
+            "wollen wir uns am wochenende treffen",
+            "komm doch zu mir",
+            "treffen wir uns morgen im park?",
+            "ich komm bei dir vorbei",
+        ],
+        Indicator.FLATTERY: [
+            "du bist so reif für dein alter",
+            "du wirkst viel älter",
+            "du bist nicht wie die anderen in deinem alter",
+            "du redest nicht wie ein kind",
+            "du bist echt reif für dein alter",
+            "du klingst so erwachsen",
+        ],
+    },
+    "it": {
+        Indicator.AGE: [
+            "quanti anni hai?",
+            "qnt anni c'hai",
+            "ke classe fai",
+            "fai le medie?",
+            "in che classe sei",
+            "hai tipo 13 anni?",
+        ],
+        Indicator.SCHOOL: [
+            "a che scuola vai",
+            "che scuola fai",
+            "dove vai a scuola",
+            "come si chiama la tua scuola",
+            "che liceo frequenti",
+            "qual e la tua scuola",
+        ],
+        Indicator.LOCATION: [
+            "dove abiti",
+            "in che citta vivi",
+            "dv abiti di preciso",
+            "dimmi il tuo indirizzo",
+            "mandami la tua posizione",
+            "di dove sei precisamente",
+        ],
+        Indicator.SUPERVISION: [
+            "sei da sola a casa?",
+            "i tuoi sono a casa?",
+            "c'e qualcuno con te",
+            "i tuoi ti controllano il telefono?",
+            "quando tornano i tuoi",
+            "dove sono i tuoi genitori",
+        ],
+        Indicator.SECRECY: [
+            "nn dirlo a nessuno",
+            "e il nostro piccolo segreto",
+            "cancella la chat dopo",
+            "non dire niente ai tuoi",
+            "resta tra noi ok",
+            "i tuoi non devono saperlo",
+        ],
+        Indicator.CHANNEL: [
+            "aggiungimi su snap",
+            "hai telegram?",
+            "passiamo su whatsapp",
+            "scrivimi in privato",
+            "qual e il tuo insta",
+            "dammi il tuo numero",
+        ],
+        Indicator.ISOLATION: [
+            "solo io ti capisco",
+            "i tuoi non ti capiscono",
+            "puoi fidarti di me",
+            "nessuno ti capisce come me",
+            "ti basto io",
+            "sono l'unico che ti capisce",
+        ],
+        Indicator.GIFTS: [
+            "ti compro i robux",
+            "ti regalo una gift card",
+            "ti mando dei soldi",
+            "posso regalarti la skin nuova",
+            "vbucks gratis per te",
+            "ti faccio una ricarica, ti ricarico io",
+        ],
+        Indicator.IMAGES: [
+            "mandami una foto",
+            "accendi la cam",
+            "fammi vedere una foto di te",
+            "facciamo una videochiamata",
+            "mandami un selfie",
+            "cosa hai addosso",
+        ],
+        Indicator.MEETING: [
+            "vediamoci sabato",
+            "ti vengo a prendere dopo scuola",
+            "dovremmo vederci",
+            "quando ci vediamo?",
+            "vieni da me",
+            "usciamo insieme noi due",
+        ],
+        Indicator.FLATTERY: [
+            "sei cosi matura per la tua eta",
+            "sembri piu grande",
+            "non sei come le altre della tua eta",
+            "nn sembri una ragazzina",
+            "sei davvero matura per la tua eta",
+            "dimostri molto piu grande",
+        ],
+    },
 }
 
 #: What the child says back: neutral, whatever was asked.
@@ -455,6 +826,10 @@ REPLIES: dict[str, list[str]] = {
            "i dont know", "k"],
     "fr": ["jsp", "ok", "peut-etre", "mdr", "pourquoi", "d'accord", "bof", "ah ok", "hmm", "oui",
            "je sais pas", "ouais"],
+    "de": ["weiß nicht", "ok", "vielleicht", "haha", "warum", "klar", "keine ahnung", "lol ok",
+           "hmm", "ja", "kp", "jo"],
+    "it": ["boh", "ok", "forse", "ahah", "perche", "certo", "nn so", "lol ok", "mmh", "si",
+           "non lo so", "vabbe"],
 }  # fmt: skip
 
 #: Everyday exchanges that hold one or two cues in an innocent setting: ([(line, reply, the
@@ -565,6 +940,116 @@ HARD_NEGATIVES: dict[
                 ("on se retrouve a la bibliotheque apres les cours ?", "oui", Indicator.MEETING),
                 ("tu as quel age deja ? 13 ?", "14", Indicator.AGE),
             ],
+            ("minor", "minor"),
+        ),
+    ],
+    "de": [
+        (
+            [
+                (
+                    "wir machen ne überraschungsparty für mama, sag es niemandem",
+                    "versprochen",
+                    Indicator.SECRECY,
+                ),
+                (
+                    "lass uns im einkaufszentrum treffen wegen dem geschenk",
+                    "ok nach der schule",
+                    Indicator.MEETING,
+                ),
+            ],
+            ("minor", "minor"),
+        ),
+        (
+            [
+                ("in welche klasse gehst du dieses jahr?", "in die 8.", Indicator.AGE),
+                (
+                    "schick mir ein foto von deinem arbeitsblatt, ich schau drüber",
+                    "ok",
+                    Indicator.IMAGES,
+                ),
+            ],
+            ("teacher", "minor"),
+        ),
+        (
+            [
+                ("bist du allein zu hause? ich bin um 18 uhr da", "ja", Indicator.SUPERVISION),
+                ("schließ die tür ab", "ok mama", None),
+            ],
+            ("parent", "minor"),
+        ),
+        (
+            [
+                ("ich geb dir 500 robux für deinen drachenskin", "deal", Indicator.GIFTS),
+                ("adde mich auf discord zum tauschen", "ok", Indicator.CHANNEL),
+            ],
+            ("minor", "minor"),
+        ),
+        (
+            [
+                (
+                    "wollen wir uns nach dem unterricht in der bibliothek treffen?",
+                    "klar",
+                    Indicator.MEETING,
+                ),
+                (
+                    "auf welche schule gehst du nochmal? das quiz ist bei uns",
+                    "gesamtschule nord",
+                    Indicator.SCHOOL,
+                ),
+            ],
+            ("minor", "minor"),
+        ),
+        (
+            [("wie alt bist du?", "14, und du?", Indicator.AGE), ("gleich!", "cool", None)],
+            ("minor", "minor"),
+        ),
+    ],
+    "it": [
+        (
+            [
+                (
+                    "facciamo una festa a sorpresa per la mamma, non dirlo a nessuno",
+                    "promesso",
+                    Indicator.SECRECY,
+                ),
+                (
+                    "vediamoci al centro commerciale per il regalo",
+                    "ok dopo scuola",
+                    Indicator.MEETING,
+                ),
+            ],
+            ("minor", "minor"),
+        ),
+        (
+            [
+                ("in che classe sei quest'anno?", "in seconda", Indicator.AGE),
+                ("mandami una foto della scheda e te la correggo", "ok", Indicator.IMAGES),
+            ],
+            ("teacher", "minor"),
+        ),
+        (
+            [
+                ("sei da sola a casa? torno alle sei", "si", Indicator.SUPERVISION),
+                ("chiudi bene la porta", "ok mamma", None),
+            ],
+            ("parent", "minor"),
+        ),
+        (
+            [
+                ("ti do 500 robux per la tua skin del drago", "affare", Indicator.GIFTS),
+                ("aggiungimi su discord per lo scambio", "ok", Indicator.CHANNEL),
+            ],
+            ("minor", "minor"),
+        ),
+        (
+            [
+                ("dove ci vediamo per studiare, in biblioteca?", "si", Indicator.MEETING),
+                ("a che scuola vai tu? la gara e da noi", "al volta", Indicator.SCHOOL),
+            ],
+            ("minor", "minor"),
+        ),
+        (
+            [("quanti anni hai?", "14, tu?", Indicator.AGE), ("uguale!", "figo", None)],
             ("minor", "minor"),
         ),
     ],
