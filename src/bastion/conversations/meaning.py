@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from bastion.conversations.cues import Indicator
+from bastion.conversations.cues import Indicator, Stage
 from bastion.conversations.detect import Cue
 from bastion.conversations.lexicon import LANGUAGES
 from bastion.conversations.text import Normalised, normalise
@@ -44,10 +44,13 @@ WEIGHTS_FILE = ("weights", "l2_supercat_256.safetensors")
 #: The weights the examples' threshold and margin were measured with: other weights (a
 #: future wheel) would read differently, so they are refused rather than used unmeasured.
 WEIGHTS_SHA256 = "64b47a2dc493cb8e85944076601189739852d7b64e0e1eedcb1937a251cd9fd5"
-#: A clause reads as an indicator from this cosine similarity to its nearest examples...
-THRESHOLD = 0.62
+#: A clause is evidence of an indicator from this cosine similarity to its nearest
+#: examples...
+THRESHOLD = 0.6
 #: ...when that is at least this much above its similarity to the nearest everyday lines.
-MARGIN = 0.08
+#: Both are set for precision (benchmarks/meaning.py): below them a clause still adds its
+#: soft `Reading.strength`.
+MARGIN = 0.1
 #: How many nearest examples of a kind are averaged (one lucky neighbour is not enough).
 NEAREST = 2
 #: Clauses shorter than this (in normalised characters) carry too little to read.
@@ -122,6 +125,18 @@ def _safetensors_matrix(data: bytes) -> npt.NDArray[np.float32]:
 
 
 @dataclass(frozen=True)
+class Reading:
+    """What the layer made of one message."""
+
+    #: The indicators it clearly reads as (evidence a reviewer sees).
+    cues: list[Cue]
+    #: Per stage, how much nearer the message's closest clause is to that stage's examples
+    #: than to the everyday lines (0 when not nearer): a soft signal the learned layer
+    #: weighs, below the bar for evidence.
+    strength: dict[Stage, float]
+
+
+@dataclass(frozen=True)
 class Example:
     indicator: Indicator | None  # None: an everyday line
     language: str
@@ -167,24 +182,31 @@ class Meaning:
         ).reshape(len(self._kinds), width)
         self._everyday = self._kinds[0] is None if self._kinds else False
 
-    def cues(
+    def read(
         self, text: str, normalised: Normalised | None = None, skip: Iterable[Indicator] = ()
-    ) -> list[Cue]:
-        """The indicators `text` reads as, beyond those in `skip` (already found by the
-        lexicon), at most one per indicator: its best clause."""
+    ) -> Reading:
+        """How strongly `text` reads as each stage, and the indicators it clearly reads as
+        beyond those in `skip` (already found by the lexicon): at most one cue per
+        indicator, its best clause."""
         normalised = normalised or normalise(text)
         clauses = [
             m for m in _CLAUSE.finditer(normalised.text) if len(m.group().strip()) >= MIN_CLAUSE
         ][:MAX_CLAUSES]
-        if not clauses or all(kind is None for kind in self._kinds):
-            return []
+        first = 1 if self._everyday else 0
+        if not clauses or len(self._kinds) == first:
+            return Reading([], {})
         similarity = self.encoder.encode([m.group() for m in clauses]) @ self._matrix.T
         similarity = np.hstack([similarity, np.full((len(clauses), 1), -1.0, np.float32)])
         by_kind = similarity[:, self._rows]  # clauses x kinds x examples
         k = min(NEAREST, by_kind.shape[2])
         nearest = np.partition(by_kind, by_kind.shape[2] - k, axis=2)[:, :, -k:].mean(axis=2)
-        everyday = nearest[:, 0] if self._everyday else np.zeros(len(clauses), np.float32)
-        first = 1 if self._everyday else 0
+        everyday = nearest[:, :1] if self._everyday else np.zeros((len(clauses), 1), np.float32)
+        # How far each clause is nearer an indicator's examples than the everyday lines.
+        lead = (nearest[:, first:] - everyday).max(axis=0)
+        strength: dict[Stage, float] = {}
+        for column, kind in enumerate(self._kinds[first:]):
+            if kind is not None and lead[column] > strength.get(kind.stage, 0.0):
+                strength[kind.stage] = float(lead[column])
         skipped = set(skip)
         best: dict[Indicator, tuple[float, int, int]] = {}
         for row in range(len(clauses)):
@@ -196,26 +218,32 @@ class Meaning:
                 indicator is None
                 or indicator in skipped
                 or score < self.threshold
-                or score - float(everyday[row]) < self.margin
+                or score - float(everyday[row, 0]) < self.margin
             ):
                 continue
             if indicator not in best or score > best[indicator][0]:
                 closest = int(self._rows[first + top][int(by_kind[row, first + top].argmax())])
                 best[indicator] = (score, row, closest)
-        out = []
-        for indicator, (_, row, nearest) in best.items():
+        cues = []
+        for indicator, (_, row, closest) in best.items():
             clause = clauses[row]
             begin = clause.start() + len(clause.group()) - len(clause.group().lstrip())
             finish = clause.start() + len(clause.group().rstrip())
             start, end = normalised.span(begin, finish)
-            example = self.examples[nearest]
-            out.append(
+            example = self.examples[closest]
+            cues.append(
                 Cue(
                     indicator, example.language, start, end, text[start:end],
                     source="meaning", reads_like=example.text,
                 )
             )  # fmt: skip
-        return out
+        return Reading(cues, strength)
+
+    def cues(
+        self, text: str, normalised: Normalised | None = None, skip: Iterable[Indicator] = ()
+    ) -> list[Cue]:
+        """`read(...).cues`."""
+        return self.read(text, normalised, skip).cues
 
 
 @functools.cache
