@@ -1,5 +1,5 @@
-"""Indicators found in messages, in English and French, through obfuscation, with the exact
-characters as evidence."""
+"""Indicators found in messages, in every language bastion reads, through obfuscation, with
+the exact characters as evidence."""
 
 from __future__ import annotations
 
@@ -43,6 +43,21 @@ def shows(text: str) -> dict[str, str]:
         ("allume ta caméra", Indicator.IMAGES, "allume ta caméra"),
         ("on se voit demain ?", Indicator.MEETING, "on se voit"),
         ("t'es très mature pour ton âge", Indicator.FLATTERY, "t'es très mature pour ton âge"),
+        ("¿cuántos años tenés?", Indicator.AGE, "cuántos años tenés"),
+        ("y q edad tienes", Indicator.AGE, "q edad tienes"),
+        ("a qué cole vas", Indicator.SCHOOL, "a qué cole vas"),
+        ("¿dónde vives?", Indicator.LOCATION, "dónde vives"),
+        ("tas sola?", Indicator.SUPERVISION, "tas sola"),
+        ("tus papás te revisan el celu?", Indicator.SUPERVISION, "tus papás te revisan el celu"),
+        ("no le digas a nadie", Indicator.SECRECY, "no le digas a nadie"),
+        ("borra los mensajes xfa", Indicator.SECRECY, "borra los mensajes"),
+        ("tenes wsp?", Indicator.CHANNEL, "tenes wsp"),
+        ("solo yo te entiendo", Indicator.ISOLATION, "solo yo te entiendo"),
+        ("te compro robux", Indicator.GIFTS, "te compro robux"),
+        ("mandame una foto", Indicator.IMAGES, "mandame una foto"),
+        ("prendé la cámara", Indicator.IMAGES, "prendé la cámara"),
+        ("te paso a buscar a la salida", Indicator.MEETING, "te paso a buscar a la salida"),
+        ("sos re madura para tu edad", Indicator.FLATTERY, "sos re madura para tu edad"),
     ],
 )
 def test_each_indicator_in_each_language(text: str, indicator: Indicator, excerpt: str) -> None:
@@ -81,6 +96,11 @@ def test_obfuscated_cues_are_found_and_point_at_what_was_typed(
         "meet at 2pm for the bus",
         "my cam broke lol",
         "the old school building is closed",
+        "cuántos años tiene tu perro",
+        "nos vemos mañana en clase",
+        "mandame la foto de la tarea",
+        "avisame cuando llegues a casa",
+        "¿a qué edad empezaste a tocar la guitarra?",
         "",
     ],
 )

@@ -241,6 +241,95 @@ SETTINGS: dict[str, dict[str, tuple[list[str], list[str]]]] = {
             ["pas encore", "je deteste les fractions", "ok merci", "les decimales", "youpi", "ok"],
         ),
     },
+    "es": {
+        "juegos": (
+            [
+                "gg esa partida estuvo buenisima",
+                "que rango tienes ahora",
+                "ya tienes el mapa nuevo",
+                "tu build esta muy bien",
+                "jugamos otra mas tarde",
+                "ese jefe me costo un monton",
+            ],
+            [
+                "jaja si",
+                "solo plata",
+                "todavia no",
+                "la copie de un video",
+                "despues de cenar",
+                "a mi tmb",
+            ],
+        ),
+        "musica": (
+            [
+                "escuchaste el disco nuevo",
+                "cual es tu cancion favorita",
+                "yo tambien toco la guitarra",
+                "tu cover estuvo genial",
+                "te puedo pasar unas tablaturas",
+                "viste el videoclip",
+            ],
+            ["si es buenisimo", "la segunda creo", "que guay desde cuando", "gracias", "ok", "no"],
+        ),
+        "dibujo": (
+            [
+                "tu dibujo del zorro es increible",
+                "que pinceles usas",
+                "me encantan los colores",
+                "aceptas pedidos",
+                "probaste dibujar en digital",
+                "sube mas dibujos",
+            ],
+            ["graciasss", "los normales", "los mezclo yo", "a veces", "quiero una tableta", "vale"],
+        ),
+        "deportes": (
+            [
+                "que buen partido el sabado",
+                "en que posicion juegas",
+                "tu equipo se veia fuerte",
+                "entrenas todas las semanas",
+                "yo entrene un equipo hace años",
+                "sigue practicando ese tiro",
+            ],
+            [
+                "ganamos 3 a 1",
+                "de medio",
+                "entrenamos mucho",
+                "dos veces por semana",
+                "que bien",
+                "dale",
+            ],
+        ),
+        "mascotas": (
+            [
+                "tu perrito es muy lindo",
+                "de que raza es",
+                "cuantos años tiene",
+                "sabe hacer trucos",
+                "yo tenia un perro asi",
+                "sube mas fotos de ella",
+            ],
+            [
+                "se llama galleta",
+                "es mezcla de beagle",
+                "casi dos",
+                "se sienta y da la pata",
+                "aww",
+                "ok",
+            ],
+        ),
+        "tareas": (
+            [
+                "terminaste la hoja de mate",
+                "las fracciones son mas faciles de lo que parecen",
+                "te lo puedo explicar",
+                "cual es el siguiente tema",
+                "te salio muy bien ese",
+                "lee bien el enunciado",
+            ],
+            ["todavia no", "odio las fracciones", "ok gracias", "decimales creo", "bien", "ok"],
+        ),
+    },
 }
 
 #: Paraphrases of each cue, one per family (index = the family's position in SETTINGS).
@@ -447,6 +536,96 @@ CUES: dict[str, dict[Indicator, list[str]]] = {
             "t'es vraiment mature pour ton age",
         ],
     },
+    "es": {
+        Indicator.AGE: [
+            "cuantos años tienes?",
+            "y vos cuantos años tenes",
+            "en que curso estas",
+            "q edad tienes",
+            "tas en secundaria?",
+            "tienes 13?",
+        ],
+        Indicator.SCHOOL: [
+            "a que cole vas",
+            "en q escuela estudias",
+            "como se llama tu colegio",
+            "donde estudias",
+            "a que insti vas",
+            "cual es tu escuela",
+        ],
+        Indicator.LOCATION: [
+            "donde vives",
+            "en que barrio vivis",
+            "pasame tu ubicacion",
+            "cual es tu direccion",
+            "dnd vives exactamente",
+            "comparte tu ubicacion",
+        ],
+        Indicator.SUPERVISION: [
+            "estas sola en casa?",
+            "hay alguien en tu casa",
+            "tus papas te revisan el celu?",
+            "a que hora llegan tus papas",
+            "tas solita ahora?",
+            "donde estan tus padres",
+        ],
+        Indicator.SECRECY: [
+            "no le digas a nadie",
+            "es nuestro secreto",
+            "borra los mensajes despues",
+            "no se lo cuentes a tus papas",
+            "esto queda entre tu y yo",
+            "nadie tiene que saberlo",
+        ],
+        Indicator.CHANNEL: [
+            "agregame en insta",
+            "tenes wsp?",
+            "hablemos por privado",
+            "pasame tu numero",
+            "tienes discord?",
+            "sigamos por telegram",
+        ],
+        Indicator.ISOLATION: [
+            "solo yo te entiendo",
+            "tus papas no te entienden",
+            "puedes confiar en mi",
+            "nadie te entiende como yo",
+            "soy el unico que te entiende",
+            "confia en mi",
+        ],
+        Indicator.GIFTS: [
+            "te compro robux",
+            "te puedo regalar una tarjeta de regalo",
+            "te paso plata si quieres",
+            "te regalo la skin nueva",
+            "te mando 1000 pavos",
+            "te recargo el saldo",
+        ],
+        Indicator.IMAGES: [
+            "mandame una foto",
+            "prende la camara",
+            "pasame una selfie",
+            "hacemos videollamada?",
+            "q llevas puesto",
+            "enviame una foto tuya",
+        ],
+        Indicator.MEETING: [
+            "podriamos vernos",
+            "te paso a buscar a la salida",
+            "donde quedamos",
+            "nos juntamos este finde?",
+            "vente a mi casa",
+            "quieres que nos veamos? podemos vernos el sabado",
+        ],
+        Indicator.FLATTERY: [
+            "eres muy madura para tu edad",
+            "pareces mucho mayor",
+            "no sos como las otras",
+            "no hablas como una nena",
+            "sos re madura para tu edad",
+            "aparentas mas edad",
+        ],
+    },
 }
 
 #: What the child says back: neutral, whatever was asked.
@@ -455,6 +634,8 @@ REPLIES: dict[str, list[str]] = {
            "i dont know", "k"],
     "fr": ["jsp", "ok", "peut-etre", "mdr", "pourquoi", "d'accord", "bof", "ah ok", "hmm", "oui",
            "je sais pas", "ouais"],
+    "es": ["nose", "ok", "puede ser", "jaja", "por?", "vale", "supongo", "jaja ok", "mmm", "si",
+           "no se", "dale"],
 }  # fmt: skip
 
 #: Everyday exchanges that hold one or two cues in an innocent setting: ([(line, reply, the
@@ -566,6 +747,59 @@ HARD_NEGATIVES: dict[
                 ("tu as quel age deja ? 13 ?", "14", Indicator.AGE),
             ],
             ("minor", "minor"),
+        ),
+    ],
+    "es": [
+        (
+            [
+                (
+                    "le hacemos una fiesta sorpresa a mama, no le digas a nadie",
+                    "vale",
+                    Indicator.SECRECY,
+                ),
+                (
+                    "quedamos el sabado en el centro para comprarle el regalo",
+                    "ok",
+                    Indicator.MEETING,
+                ),
+            ],
+            ("minor", "minor"),
+        ),
+        (
+            [
+                ("en que curso estas este año?", "en 2 de la eso", Indicator.AGE),
+                ("mandame una foto del ejercicio y lo corrijo", "ok", Indicator.IMAGES),
+            ],
+            ("teacher", "minor"),
+        ),
+        (
+            [
+                ("estas sola en casa? llego a las 6", "si", Indicator.SUPERVISION),
+                ("cierra bien la puerta", "ok ma", None),
+            ],
+            ("parent", "minor"),
+        ),
+        (
+            [
+                ("te doy 500 robux por tu skin de dragon", "trato", Indicator.GIFTS),
+                ("agregame en discord para el cambio", "ok", Indicator.CHANNEL),
+            ],
+            ("minor", "minor"),
+        ),
+        (
+            [
+                (
+                    "nos juntamos despues de clase en la biblioteca para estudiar?",
+                    "si",
+                    Indicator.MEETING,
+                ),
+                ("cuantos años tienes? 13?", "14", Indicator.AGE),
+            ],
+            ("minor", "minor"),
+        ),
+        (
+            [("donde vives? te llevo la chaqueta", "al lado de la panaderia", Indicator.LOCATION)],
+            ("parent", "minor"),
         ),
     ],
 }
