@@ -330,6 +330,102 @@ SETTINGS: dict[str, dict[str, tuple[list[str], list[str]]]] = {
             ["todavia no", "odio las fracciones", "ok gracias", "decimales creo", "bien", "ok"],
         ),
     },
+    "pt": {
+        "jogos": (
+            [
+                "gg essa partida foi insana",
+                "qual teu rank agora",
+                "ja pegou o mapa novo",
+                "tua build ta muito boa",
+                "bora jogar mais tarde",
+                "esse chefao demorou demais",
+            ],
+            [
+                "kkk sim",
+                "so prata",
+                "ainda nao",
+                "copiei de um video",
+                "depois da janta",
+                "pra mim tb",
+            ],
+        ),
+        "musica": (
+            [
+                "ouviu o album novo",
+                "qual tua musica preferida",
+                "eu tambem toco violao",
+                "teu cover ficou incrivel",
+                "posso te passar umas cifras",
+                "viu o clipe",
+            ],
+            ["sim e mt bom", "a segunda acho", "que legal desde quando", "obg", "ok", "nao"],
+        ),
+        "desenho": (
+            [
+                "teu desenho da raposa ta lindo",
+                "que pinceis vc usa",
+                "amei as cores",
+                "vc aceita encomendas",
+                "ja tentou desenhar no digital",
+                "posta mais desenhos",
+            ],
+            [
+                "brigadaaa",
+                "os normais",
+                "eu misturo",
+                "as vezes",
+                "quero uma mesa digitalizadora",
+                "ok",
+            ],
+        ),
+        "esportes": (
+            [
+                "que jogo bom no sabado",
+                "vc joga em que posicao",
+                "teu time tava forte",
+                "vc treina toda semana",
+                "eu treinei um time faz tempo",
+                "continua treinando esse chute",
+            ],
+            [
+                "ganhamos de 3 a 1",
+                "meio campo",
+                "a gente treina muito",
+                "duas vezes",
+                "legal",
+                "blz",
+            ],
+        ),
+        "animais": (
+            [
+                "teu cachorrinho e muito fofo",
+                "qual a raca dela",
+                "quantos anos ela tem",
+                "ela faz truques",
+                "eu tinha um cachorro assim",
+                "posta mais fotos dela",
+            ],
+            [
+                "o nome dela e bolacha",
+                "mistura de beagle",
+                "quase dois",
+                "ela senta e da a pata",
+                "own",
+                "ok",
+            ],
+        ),
+        "licao": (
+            [
+                "terminou a lista de matematica",
+                "fracao e mais facil do que parece",
+                "posso te explicar",
+                "qual e a proxima materia",
+                "vc foi bem nessa",
+                "le o enunciado com calma",
+            ],
+            ["ainda nao", "odeio fracao", "ok valeu", "decimais acho", "eba", "ok"],
+        ),
+    },
 }
 
 #: Paraphrases of each cue, one per family (index = the family's position in SETTINGS).
@@ -626,6 +722,96 @@ CUES: dict[str, dict[Indicator, list[str]]] = {
             "aparentas mas edad",
         ],
     },
+    "pt": {
+        Indicator.AGE: [
+            "quantos anos vc tem?",
+            "tu tens quantos anos",
+            "qual a sua idade",
+            "em que ano vc ta",
+            "ta no 7 ano?",
+            "vc tem 13?",
+        ],
+        Indicator.SCHOOL: [
+            "em qual escola vc estuda",
+            "onde vc estuda",
+            "como chama sua escola",
+            "qual e o teu colegio",
+            "tu andas em que escola",
+            "vc estuda onde",
+        ],
+        Indicator.LOCATION: [
+            "onde vc mora",
+            "onde moras",
+            "me passa seu endereco",
+            "compartilha sua localizacao",
+            "vc mora em que bairro",
+            "qual a tua morada",
+        ],
+        Indicator.SUPERVISION: [
+            "vc ta sozinha em casa?",
+            "tem alguem em casa",
+            "seus pais olham seu celular?",
+            "que horas teus pais chegam",
+            "tas sozinha agora?",
+            "cade seus pais",
+        ],
+        Indicator.SECRECY: [
+            "n conta pra ngm",
+            "e o nosso segredinho",
+            "apaga as mensagens depois",
+            "nao contes aos teus pais",
+            "fica so entre a gente",
+            "ninguem pode saber",
+        ],
+        Indicator.CHANNEL: [
+            "me chama no zap",
+            "vc tem insta?",
+            "bora conversar no pv",
+            "me passa teu numero",
+            "tens discord?",
+            "adiciona-me no snap",
+        ],
+        Indicator.ISOLATION: [
+            "so eu te entendo",
+            "teus pais nao te entendem",
+            "pode confiar em mim",
+            "ninguem te entende como eu",
+            "sou o unico que te entende",
+            "confia em mim",
+        ],
+        Indicator.GIFTS: [
+            "te compro robux",
+            "posso te dar um cartao presente",
+            "te faco um pix",
+            "te dou a skin nova",
+            "te mando 1000 v-bucks",
+            "posso te recarregar o saldo",
+        ],
+        Indicator.IMAGES: [
+            "me manda uma foto",
+            "liga a camera",
+            "manda uma selfie",
+            "bora fazer chamada de video?",
+            "oq vc ta vestindo",
+            "envia-me uma foto tua",
+        ],
+        Indicator.MEETING: [
+            "a gente podia se encontrar",
+            "posso te buscar na saida",
+            "onde a gente se encontra",
+            "vamos nos ver pessoalmente",
+            "vem pra minha casa",
+            "que tal a gente se conhecer ao vivo",
+        ],
+        Indicator.FLATTERY: [
+            "vc e muito madura pra sua idade",
+            "vc parece bem mais velha",
+            "vc nao e igual as outras",
+            "vc nao fala como uma crianca",
+            "tu es tao madura para a tua idade",
+            "tu pareces mais velha",
+        ],
+    },
 }
 
 #: What the child says back: neutral, whatever was asked.
@@ -636,6 +822,8 @@ REPLIES: dict[str, list[str]] = {
            "je sais pas", "ouais"],
     "es": ["nose", "ok", "puede ser", "jaja", "por?", "vale", "supongo", "jaja ok", "mmm", "si",
            "no se", "dale"],
+    "pt": ["sei la", "ok", "talvez", "kkk", "pq?", "blz", "acho que sim", "kkk ok", "hmm", "sim",
+           "nao sei", "ata"],
 }  # fmt: skip
 
 #: Everyday exchanges that hold one or two cues in an innocent setting: ([(line, reply, the
@@ -799,6 +987,55 @@ HARD_NEGATIVES: dict[
         ),
         (
             [("donde vives? te llevo la chaqueta", "al lado de la panaderia", Indicator.LOCATION)],
+            ("parent", "minor"),
+        ),
+    ],
+    "pt": [
+        (
+            [
+                (
+                    "vamos fazer uma festa surpresa pra mae, nao conta pra ninguem",
+                    "prometo",
+                    Indicator.SECRECY,
+                ),
+                (
+                    "a gente se encontra no shopping pra comprar o presente",
+                    "ok depois da aula",
+                    Indicator.MEETING,
+                ),
+            ],
+            ("minor", "minor"),
+        ),
+        (
+            [
+                ("em que ano vc ta esse ano?", "no 8 ano", Indicator.AGE),
+                ("me manda uma foto da tua redacao que eu corrijo", "ok", Indicator.IMAGES),
+            ],
+            ("teacher", "minor"),
+        ),
+        (
+            [
+                ("ta sozinha em casa? chego as 6", "sim", Indicator.SUPERVISION),
+                ("tranca bem a porta", "ok mae", None),
+            ],
+            ("parent", "minor"),
+        ),
+        (
+            [
+                ("te dou 500 robux pela tua skin de dragao", "fechado", Indicator.GIFTS),
+                ("me add no discord pra gente trocar", "ok", Indicator.CHANNEL),
+            ],
+            ("minor", "minor"),
+        ),
+        (
+            [
+                ("onde a gente se encontra pra estudar? na biblioteca?", "sim", Indicator.MEETING),
+                ("quantos anos vc tem mesmo? 13?", "14", Indicator.AGE),
+            ],
+            ("minor", "minor"),
+        ),
+        (
+            [("onde vc mora? levo teu casaco", "do lado da padaria", Indicator.LOCATION)],
             ("parent", "minor"),
         ),
     ],

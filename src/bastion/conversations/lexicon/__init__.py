@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from bastion.conversations.lexicon import en, es, fr
+from bastion.conversations.lexicon import en, es, fr, pt
 
 #: Every language bastion reads, by code.
-LANGUAGES: dict[str, ModuleType] = {"en": en, "fr": fr, "es": es}
+LANGUAGES: dict[str, ModuleType] = {"en": en, "fr": fr, "es": es, "pt": pt}
 
 __all__ = ["LANGUAGES"]

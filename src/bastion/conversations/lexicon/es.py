@@ -20,9 +20,14 @@ APPS = (
     r"|signal|skype|facetime)"
 )
 PHONE = r"(?:celu(?:lar)?|cel|movil|telefono|mensajes|msjs?|chats?|whats|wsp|conversaciones)"
+#: What follows "a photo" when it is of schoolwork, not of the person.
+NOT_HOMEWORK = (
+    r"(?! de (?:la |el |los |las |tu |tus )?(?:tarea|deberes|ejercicio|examen|apuntes|libro"
+    r"|cuaderno|trabajo|pizarra))"
+)
 MONEY = r"(?:dinero|plata|lana|pasta|guita|pesos|euros|bizum)"
 ITEMS = (
-    r"(?:robux|pavos|v ?bucks|skins?|regalos?|regalitos?|tarjetas? (?:de )?regalo|gift ?cards?"
+    r"(?:robux|pavos|v[ -]?bucks|skins?|regalos?|regalitos?|tarjetas? (?:de )?regalo|gift ?cards?"
     r"|nitro|gemas|diamantes|monedas|recarga|saldo|lo (?:que|q) quieras)"
 )
 
@@ -92,13 +97,13 @@ PATTERNS: dict[Indicator, list[str]] = {
     Indicator.GIFTS: [
         rf"\bte (?:compro|comprare|regalo|regalare|mando|envio|paso|doy|recargo|consigo) (?:un |una |unos |unas |el |la |los |las |mas )?(?:\d+ )?{ITEMS}\b",
         rf"\bte (?:puedo|voy a|podria|quieres que te) (?:comprar|regalar|mandar|enviar|pasar|dar|pagar|recargar|conseguir) (?:un |una |unos |unas |el |la |los |las |mas )?(?:\d+ )?(?:{ITEMS}|{MONEY}|algo)\b",
-        r"\b(?:robux|pavos|v ?bucks|vbucks|nitro|gemas|diamantes|tarjetas? de regalo|gift ?cards?)\b.*\b(?:gratis|para ti|pa ti|para vos|te (?:los|las|lo|la) (?:compro|regalo|doy|paso|mando))\b",
-        r"\b(?:gratis|regalo)\b.*\b(?:robux|v ?bucks|vbucks|nitro|pavos)\b",
+        r"\b(?:robux|pavos|v[ -]?bucks|nitro|gemas|diamantes|tarjetas? de regalo|gift ?cards?)\b.*\b(?:gratis|para ti|pa ti|para vos|te (?:los|las|lo|la) (?:compro|regalo|doy|paso|mando))\b",
+        r"\b(?:gratis|regalo)\b.*\b(?:robux|v[ -]?bucks|nitro|pavos)\b",
         rf"\bte (?:mando|envio|paso|deposito|transfiero|hago) (?:un poco de |algo de |un )?{MONEY}\b",
         rf"\b{Q} te compre (?:algo|lo (?:que|q) quieras)\b",
     ],
     Indicator.IMAGES: [
-        r"\b(?:mandame|enviame|pasame|manda|envia|mostrame|muestrame|ensename) (?:una |un |unas |unos |otra |mas |tu |tus )?(?:fotos?|fotitos?|pics?|selfies?|snaps?|imagen(?:es)?)\b",
+        rf"\b(?:(?:mandame|enviame|pasame|mostrame|muestrame|ensename) (?:una |un |unas |unos |otra |mas |tu |tus )?|(?:manda|envia) (?:una |un |unas |unos |otra |mas |tu |tus ))(?:fotos?|fotitos?|pics?|selfies?|snaps?|imagen(?:es)?)\b{NOT_HOMEWORK}",
         r"\b(?:prende|enciende|activa|pon|pone|abre|abri|prendes|enciendes|pones) (?:la|tu) (?:cam|camara|webcam|camarita)\b",
         r"\b(?:hacemos|hagamos|quieres hacer|queres hacer|te hago) (?:una )?(?:videollamada|video ?llamada|facetime|llamada de video)\b",
         rf"\b{Q} (?:llevas|tienes|tenes|traes) puesto\b",
