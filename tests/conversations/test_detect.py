@@ -122,7 +122,7 @@ def test_obfuscated_cues_are_found_and_point_at_what_was_typed(
         "avisame cuando llegues a casa",
         "¿a qué edad empezaste a tocar la guitarra?",
         "quantos anos tem seu cachorro?",
-        "manda foto do dever de casa",
+        "me manda a foto do dever de casa",
         "a gente se vê amanhã na aula",
         "vem pra casa que o almoço tá pronto",
         "que série vc tá vendo",

@@ -14,7 +14,7 @@ TIENES = r"(?:tienes|tenes|tenis|teni|tiene usted)"
 ESTAS = r"(?:estas|tas|stas|estai|esta usted)"
 PADRES = r"(?:padres|papas|papa|mama|mami|papi|madre|padre|jefes|viejos|vieja|viejo|familia)"
 TUS = r"(?:tus|tu)"
-SCHOOLS = r"(?:cole|colegio|escuela|insti|instituto|liceo|prepa|secundaria|secu|prepa)"
+SCHOOLS = r"(?:cole|colegio|escuela|insti|instituto|liceo|prepa|secundaria|secu)"
 APPS = (
     r"(?:snap(?:chat)?|insta(?:gram)?|ig|discord|telegram|whats ?app|wasap|guasap|wsp|wpp|kik"
     r"|signal|skype|facetime)"
@@ -71,7 +71,7 @@ PATTERNS: dict[Indicator, list[str]] = {
         r"\bnuestro (?:pequeno |peque )?secreto\b",
         r"\b(?:queda|que quede|quede|sea) entre (?:nosotros|nosotras|tu y yo|vos y yo)\b",
         r"\bentre (?:tu y yo|vos y yo|nosotros dos)\b",
-        r"\b(?:borra|borras|borra|elimina|eliminas|borremos|borrar) (?:los|nuestros|estos|el|este|nuestro|la|esta|todos los|todo el|las|estas) (?:mensajes?|msjs?|mensajitos|chats?|conversacion|conver|historial|fotos?)\b",
+        r"\b(?:borra|borras|elimina|eliminas|borremos|borrar) (?:los|nuestros|estos|el|este|nuestro|la|esta|todos los|todo el|las|estas) (?:mensajes?|msjs?|mensajitos|chats?|conversacion|conver|historial|fotos?)\b",
         r"\bborr(?:a|alo|alos|ala|alas|emos) (?:todo )?(?:despues|luego|al terminar)\b",
         rf"\b{TUS} {PADRES} no (?:pueden|puede|tienen que|deben|debe) (?:saber(?:lo)?|enterarse|ver esto)\b",
         r"\bnadie (?:tiene que|puede|debe|se tiene que|se puede) (?:saber(?:lo)?|enterar(?:se)?)\b",

@@ -272,7 +272,7 @@ EVERYDAY: list[str] = [
     "pq vc nao veio hj",
     "tb gosto dessa musica",
     "me avisa quando chegar em casa",
-    "manda foto do dever de casa",
+    "me manda a foto do dever de casa",
     "quantos anos tem seu cachorro",
     "vamos nos encontrar na biblioteca pro trabalho em grupo",
     "seu desenho ta incrivel",
