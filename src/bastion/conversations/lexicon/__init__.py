@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from bastion.conversations.lexicon import de, en, fr, it, neutral
+from bastion.conversations.lexicon import de, en, es, fr, it, neutral, pt
 
 #: Every language bastion reads, by code.
-LANGUAGES: dict[str, ModuleType] = {"en": en, "fr": fr, "de": de, "it": it}
+LANGUAGES: dict[str, ModuleType] = {"en": en, "fr": fr, "es": es, "pt": pt, "de": de, "it": it}
 #: What every message is read with: each language's patterns and, as "any", the cues that
 #: read the same in every language (`neutral`: the path for languages without a lexicon).
 PATTERN_SETS: dict[str, ModuleType] = {**LANGUAGES, "any": neutral}
