@@ -200,7 +200,7 @@ class Tracker:
             self.age_asked = list(to)
         if kinship(text):
             self.kin.update((min(sender, o), max(sender, o)) for o in to)
-        self.recent = [sender] + [s for s in self.recent if s != sender][:MAX_RECENT]
+        self.recent = [sender, *[s for s in self.recent if s != sender][: MAX_RECENT - 1]]
 
     def _person(self, ident: str) -> Participant:
         return self.participants.get(ident) or Participant(ident)
@@ -210,7 +210,6 @@ class Tracker:
     ) -> list[tuple[SenderState, Participant, list[Participant], str]]:
         """(state, the person scored against, the others, addressee) to score `sender` on:
         their whole history, and in a group chat each addressee's pair."""
-        me = self._person(sender)
         people = [p for p in self.people() if p != sender]
         pairs = self.pairs.get(sender, {})
 

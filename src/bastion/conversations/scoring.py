@@ -115,9 +115,9 @@ class SenderState:
         day = at.date().isoformat()
         if day not in self.days and len(self.days) < MAX_DAYS:
             self.days.append(day)
-        if any(i.stage not in EARLY_STAGES for i in indicators):
-            if self.early_day is not None and day > self.early_day:
-                self.escalations += 1
+        later = any(i.stage not in EARLY_STAGES for i in indicators)
+        if later and self.early_day is not None and day > self.early_day:
+            self.escalations += 1
         if self.early_day is None and any(i.stage in EARLY_STAGES for i in indicators):
             self.early_day = day
 
