@@ -77,7 +77,9 @@ _FAMILY: dict[str, dict[str, list[str]]] = {
             "is your brother home with you or are you alone",
         ],
         "sign": ["love, grandma", "love you lots, dad", "see you sunday, nana", "xx auntie"],
-        "reply": ["ok grandma", "thanks nana!", "love you grandma", "ok mum", "yes dad", "ok auntie"],
+        "reply": [
+            "ok grandma", "thanks nana!", "love you grandma", "ok mum", "yes dad", "ok auntie",
+        ],
     },
     "fr": {
         "ask": [
@@ -101,7 +103,9 @@ _FAMILY: dict[str, dict[str, list[str]]] = {
             "ton frere est avec toi ou t'es seule",
         ],
         "sign": ["bisous mamie", "je t'aime, papa", "a dimanche, mamie", "gros bisous, tata"],
-        "reply": ["oui mamie", "merci mamie !", "bisous papy", "d'accord maman", "oui papa", "merci tata"],
+        "reply": [
+            "oui mamie", "merci mamie !", "bisous papy", "d'accord maman", "oui papa", "merci tata",
+        ],
     },
     "es": {
         "ask": [
@@ -125,7 +129,10 @@ _FAMILY: dict[str, dict[str, list[str]]] = {
             "tu hermano esta contigo o estas solo",
         ],
         "sign": ["besos, la abuela", "te quiero, papa", "hasta el domingo, abuela", "besitos, tia"],
-        "reply": ["vale abuela", "gracias abuela!", "te quiero abuelo", "vale mama", "si papa", "gracias tia"],
+        "reply": [
+            "vale abuela", "gracias abuela!", "te quiero abuelo",
+            "vale mama", "si papa", "gracias tia",
+        ],
     },
     "de": {
         "ask": [
@@ -173,7 +180,9 @@ _FAMILY: dict[str, dict[str, list[str]]] = {
             "o teu irmao esta contigo ou estas sozinho",
         ],
         "sign": ["beijinhos, vo", "te amo, pai", "ate domingo, vovo", "beijos, tia"],
-        "reply": ["ta bem vo", "obrigado vo!", "te amo vovo", "ta bem mae", "sim pai", "obrigada tia"],
+        "reply": [
+            "ta bem vo", "obrigado vo!", "te amo vovo", "ta bem mae", "sim pai", "obrigada tia",
+        ],
     },
     "it": {
         "ask": [
@@ -197,7 +206,10 @@ _FAMILY: dict[str, dict[str, list[str]]] = {
             "tuo fratello e con te o sei solo",
         ],
         "sign": ["baci, nonna", "ti voglio bene, papa", "a domenica, nonna", "bacioni, zia"],
-        "reply": ["ok nonna", "grazie nonna!", "ti voglio bene nonno", "ok mamma", "si papa", "grazie zia"],
+        "reply": [
+            "ok nonna", "grazie nonna!", "ti voglio bene nonno",
+            "ok mamma", "si papa", "grazie zia",
+        ],
     },
 }  # fmt: skip
 
@@ -308,7 +320,8 @@ _DATING: dict[str, list[str]] = {
     ],
     "de": [
         "wie alt bist du? ich bin 34", "ich bin 31, und du?",
-        "lass uns zu whatsapp wechseln, die app ist so langsam", "lust auf einen kaffee am samstag?",
+        "lass uns zu whatsapp wechseln, die app ist so langsam",
+        "lust auf einen kaffee am samstag?",
         "schick mal ein foto von deinem hund haha", "in welchem viertel wohnst du?",
         "ich arbeite in der buchhaltung, du?", "schreib mir auf insta, ist einfacher",
         "es gibt eine nette bar am bahnhof", "ich bin 38 und spiele sonntags noch fussball",
@@ -346,7 +359,8 @@ _SURPRISE: dict[str, list[str]] = {
     ],
     "es": [
         "preparamos una sorpresa para el cumple de mama, no le digas nada",
-        "guarda el secreto vale?", "quedamos en el centro comercial despues de clase para el regalo",
+        "guarda el secreto vale?",
+        "quedamos en el centro comercial despues de clase para el regalo",
         "cuanto dinero tienes?", "tengo 12 anos asi que no puedo coger el bus solo jaja",
         "mi padre nos lleva", "borra la foto antes de que la vea jaja",
         "escondemos la tarta en tu casa",
@@ -390,26 +404,30 @@ _CLASSMATES: dict[str, list[str]] = {
         "pareil", "mdr", "ok a demain",
     ],
     "es": [
-        "alguien hizo los deberes de mates", "pagina 42 no?", "quedamos todos en el parque el sabado",
+        "alguien hizo los deberes de mates",
+        "pagina 42 no?", "quedamos todos en el parque el sabado",
         "mandad una foto de la pagina de deberes porfa", "jaja el profe estaba enfadadisimo",
         "quien tiene las diapositivas", "cuantos anos tiene tu hermano ya",
         "el examen es manana o el viernes", "otra vez se me olvido la ropa de gimnasia",
         "igual", "jaja", "vale hasta manana",
     ],
     "de": [
-        "hat jemand die mathe hausaufgaben", "seite 42 oder?", "treffen wir uns alle samstag im park",
+        "hat jemand die mathe hausaufgaben",
+        "seite 42 oder?", "treffen wir uns alle samstag im park",
         "schickt mal ein foto von der hausaufgabenseite", "lol der lehrer war so sauer",
         "wer hat die folien", "wie alt ist dein bruder jetzt", "ist der test morgen oder freitag",
         "ich hab schon wieder mein sportzeug vergessen", "same", "haha", "ok bis morgen",
     ],
     "pt": [
-        "alguem fez os trabalhos de mat", "pagina 42 certo?", "encontramo-nos todos no parque sabado",
+        "alguem fez os trabalhos de mat",
+        "pagina 42 certo?", "encontramo-nos todos no parque sabado",
         "mandem uma foto da pagina dos trabalhos pf", "haha o professor estava furioso",
         "quem tem os slides", "quantos anos tem o teu irmao agora", "o teste e amanha ou sexta",
         "esqueci-me outra vez da roupa de ed fisica", "igual", "haha", "ok ate amanha",
     ],
     "it": [
-        "qualcuno ha fatto i compiti di mate", "pagina 42 giusto?", "ci vediamo tutti al parco sabato",
+        "qualcuno ha fatto i compiti di mate",
+        "pagina 42 giusto?", "ci vediamo tutti al parco sabato",
         "mandate una foto della pagina dei compiti pls", "ahah il prof era arrabbiatissimo",
         "chi ha le slide", "quanti anni ha tuo fratello adesso", "la verifica e domani o venerdi",
         "ho dimenticato di nuovo la roba di ginnastica", "uguale", "ahah", "ok a domani",
@@ -428,7 +446,8 @@ def _lang(lang: str) -> str:
 
 def _mix(rng: random.Random, talk: tuple[list[str], list[str]], n: int) -> list[Message]:
     adult, child = talk
-    return [m for _ in range(n) for m in (Message("a", rng.choice(adult)), Message("c", rng.choice(child)))]  # fmt: skip
+    pairs = ((Message("a", rng.choice(adult)), Message("c", rng.choice(child))) for _ in range(n))
+    return [m for pair in pairs for m in pair]
 
 
 def family(
