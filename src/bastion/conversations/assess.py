@@ -189,15 +189,16 @@ class Tracker:
     def _learn(self, sender: str, text: str, to: list[str], asks_age: bool) -> None:
         """What `text` says about who is who: a self-declared age (or the answer to an age
         question), a kinship term between the sender and those it is for."""
-        if sender in self.age_asked:
+        anyone = "*" in self.age_asked and self.recent[:1] != [sender]
+        if sender in self.age_asked or anyone:
             age = answered_age(text)
-            self.age_asked.remove(sender)
+            self.age_asked = [s for s in self.age_asked if s not in (sender, "*")]
         else:
             age = self_declared_age(text)
         if age is not None:
             self.ages[sender] = age
-        if asks_age:
-            self.age_asked = list(to)
+        if asks_age:  # put to those it is for, or ("*") whoever answers next
+            self.age_asked = list(to) or ["*"]
         if kinship(text):
             self.kin.update((min(sender, o), max(sender, o)) for o in to)
         self.recent = [sender, *[s for s in self.recent if s != sender][: MAX_RECENT - 1]]

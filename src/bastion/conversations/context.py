@@ -188,7 +188,7 @@ _NEGATION = re.compile(
     r"\b(?:dont|don't|do not|never|not|no need|ne|pas|rien|jamais|no|nunca|nada|nicht|"
     r"kein|keine|nie|nao|nem|nunca|non|mai|niente)\b"
 )
-_MENTION = re.compile(r"@([\w.\-]{1,64})")
+_MENTION = re.compile(r"(?<![\w.])@([\w.\-]{1,64})")
 
 
 def kinship(text: str) -> str | None:
@@ -233,10 +233,12 @@ def includes_parents(text: str) -> bool:
 
 
 def addressees(text: str, sender: str, people: Iterable[str]) -> list[str]:
-    """The participants (other than `sender`) a message names: @mentions, or an id written
-    as a word of the message. Ids are compared case-folded."""
+    """The participants (other than `sender`) a message names: @mentions (of anyone: the
+    one mentioned may not have written yet), or a known id written as a word of the
+    message. Ids are compared case-folded."""
     known = {p.casefold(): p for p in people if p != sender}
-    named = [known[m.casefold()] for m in _MENTION.findall(text) if m.casefold() in known]
+    mentioned = (known.get(m.casefold(), m) for m in _MENTION.findall(text))
+    named = [m for m in mentioned if m.casefold() != sender.casefold()]
     if named:
         return list(dict.fromkeys(named))
     words = set(re.findall(r"[\w.\-]+", text.casefold()))

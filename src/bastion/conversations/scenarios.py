@@ -565,7 +565,7 @@ def early(
     slots = sorted(rng.sample(range(2, total), len(chosen)))
     for slot, indicator in zip(reversed(slots), reversed(chosen), strict=True):
         phrases = CUES.get(lang, CUES["en"])[indicator]
-        messages[2 * slot] = Message("a", phrases[(position + 1) % len(phrases)])
+        messages[2 * slot] = Message("a", phrases[position % len(phrases)])
     for slot, indicator in zip(slots, chosen, strict=True):
         cues.append((2 * slot, indicator))
     people = _declared(rng, [("a", "adult", (20, 60)), ("c", "minor", (10, 15))])
