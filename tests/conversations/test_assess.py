@@ -160,7 +160,8 @@ def test_a_tracker_saved_by_the_previous_version_still_loads() -> None:
         "first_warning": None,
     }  # fmt: skip
     tracker = Tracker.from_json(old, default_model())
-    assert tracker.pairs == {} and tracker.ages == {}
+    assert tracker.pairs == {}
+    assert tracker.ages == {}
     for sender, text in GROOMING[4:]:
         tracker.add(Message(sender, text))
     assert tracker.assessment().level == "high"
