@@ -140,7 +140,9 @@ def main() -> None:
 
     # Indicators -------------------------------------------------------------------------
     counts: dict[Indicator, Counter[str]] = {i: Counter() for i in Indicator}
-    for example in examples:
+    # Only these kinds list every cue they hold; the context scenarios (family, group chats,
+    # dating...) list the ones that matter to them and are measured as conversations.
+    for example in (e for e in examples if e.kind in ("grooming", "benign", "hard")):
         truth = set(example.cues)
         for index, message in enumerate(example.conversation.messages):
             found = {(index, c.indicator) for c in find_cues(message.text)}
@@ -179,9 +181,12 @@ def main() -> None:
     print(_conv_row("lexicon only (≥ 3 indicators)", lexicon, truth, None))
     negatives = Counter(e.kind for e in examples if not e.grooming)
     print(
-        f"\nfalse alerts: {kinds['benign']} of {negatives['benign']} benign, "
-        f"{kinds['hard']} of {negatives['hard']} hard negatives"
+        "\nfalse alerts: "
+        + ", ".join(f"{kinds[k]} of {n} {k}" for k, n in sorted(negatives.items()))
     )
+    caught = Counter(e.kind for e, p in zip(examples, predicted, strict=True) if e.grooming and p)
+    positives = Counter(e.kind for e in examples if e.grooming)
+    print("caught: " + ", ".join(f"{caught[k]} of {n} {k}" for k, n in sorted(positives.items())))
     print(
         f"warning latency (messages after the first cue): median {np.median(latency):.0f}, "
         f"p90 {np.percentile(latency, 90):.0f}, max {max(latency)}; "

@@ -115,3 +115,75 @@ def test_long_conversations_keep_bounded_evidence() -> None:
     result = assess(chat(lines))
     assert result.messages == 3000
     assert len(result.evidence) == 500
+
+
+def test_an_adult_in_a_busy_group_chat_scores_as_in_a_one_to_one_chat() -> None:
+    """Six people; max's cues all go to kid (by @mention), among the group's chatter, to
+    which max adds his own."""
+    model = default_model()
+    early = GROOMING[:8]  # age, flattery, home alone: not yet certain
+    alone = assess(chat(early), model)
+    rng = random.Random(5)
+    others = ["ana", "ben", "cleo", "dev"]
+    chatter = ["lol", "did anyone do the homework", "page 42", "haha", "see you tomorrow"]
+    lines: list[tuple[str, str]] = []
+    for sender, text in early:
+        for _ in range(rng.randint(1, 4)):
+            lines.append((rng.choice(others), rng.choice(chatter)))
+            lines.append(("max", f"@{rng.choice(others)} {rng.choice(chatter)}"))
+        lines.append((sender, f"@kid {text}" if sender == "max" else text))
+    busy = assess(chat(lines), model)
+    assert busy.likely_groomer == "max"
+    assert busy.senders[0].score >= alone.senders[0].score - 0.01
+    # What max wrote to kid is kept apart from what he wrote to the group.
+    tracker = Tracker(model)
+    for sender, text in lines:
+        tracker.add(Message(sender, text))
+    assert tracker.pairs["max"]["kid"].messages == 4
+    assert tracker.senders["max"].messages > 4
+
+
+def test_a_tracker_saved_by_the_previous_version_still_loads() -> None:
+    """States saved before pairs, ages and timestamps were kept (store.py persists them)."""
+    old = {
+        "participants": [{"id": "kid", "age": 12, "role": None}],
+        "senders": {
+            "max": {"messages": 2, "cue_messages": 1, "counts": {"age_question": 1},
+                    "words": [0.0] * 64},
+            "kid": {"messages": 1, "cue_messages": 0, "counts": {}, "words": [0.0] * 64},
+        },
+        "evidence": [
+            {"message": 0, "sender": "max", "indicator": "age_question", "stage": "targeting",
+             "start": 0, "end": 15, "excerpt": "how old are you", "language": "en"}
+        ],
+        "messages": 3,
+        "first_warning": None,
+    }  # fmt: skip
+    tracker = Tracker.from_json(old, default_model())
+    assert tracker.pairs == {}
+    assert tracker.ages == {}
+    for sender, text in GROOMING[4:]:
+        tracker.add(Message(sender, text))
+    assert tracker.assessment().level == "high"
+    again = Tracker.from_json(json.loads(json.dumps(tracker.to_json())), default_model())
+    assert again.assessment().to_json() == tracker.assessment().to_json()
+
+
+def test_family_and_teacher_look_alikes_stay_below_an_alert() -> None:
+    grandma = [
+        ("gran", "send grandma a photo of your school play costume"),
+        ("kid", "ok grandma"),
+        ("gran", "and dont tell your mum about the present, its a surprise"),
+        ("kid", "i wont"),
+        ("gran", "lets do a video call on sunday"),
+        ("kid", "love you grandma"),
+    ]
+    assert assess(chat(grandma)).level != "high"
+    coach = [
+        ("coach", "ask your mum to sign the permission form"),
+        ("kid", "ok"),
+        ("coach", "send me a photo of the signed form"),
+        ("kid", "ok coach"),
+        ("coach", "we meet at the field at 9, i'll email your parents the times"),
+    ]
+    assert assess(chat(coach, Participant("coach", role="coach"))).level != "high"

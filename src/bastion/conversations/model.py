@@ -23,7 +23,18 @@ MAX_SENDERS = 64
 MAX_FILE_BYTES = 32 * 1024 * 1024
 #: Roles that declare a participant a child or an adult.
 MINOR_ROLES = frozenset({"minor", "child", "teen", "student"})
-ADULT_ROLES = frozenset({"adult", "parent", "teacher", "guardian", "staff"})
+ADULT_ROLES = frozenset(
+    {"adult", "parent", "grandparent", "guardian", "teacher", "coach", "staff", "aunt", "uncle"}
+)
+#: Roles that declare a participant family of the others (siblings and cousins may be of
+#: any age, so they declare neither a child nor an adult).
+FAMILY_ROLES = frozenset(
+    {"parent", "grandparent", "guardian", "sibling", "relative", "aunt", "uncle", "cousin"}
+)
+#: Roles whose contact with a child is expected to include the child's parents.
+EDUCATOR_ROLES = frozenset({"teacher", "coach", "staff"})
+#: At most this many addressees named in one message's ``to``.
+MAX_ADDRESSEES = 64
 #: What no database stores in text: NUL, and halves of surrogate pairs (JSON can carry both).
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
@@ -38,6 +49,10 @@ class Message:
     sender: str
     text: str
     at: datetime | None = None
+    #: Whom the platform says the message is for (a group chat's direct address), if known.
+    to: tuple[str, ...] = ()
+    #: The participant whose message this one answers, if the platform says.
+    reply_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,8 +80,9 @@ class Conversation:
 
 
 def message_of(item: Any, where: str) -> Message:
-    """A message from a JSON object {"sender", "text", "timestamp"?}; `where` names it in
-    errors."""
+    """A message from a JSON object {"sender", "text", "timestamp"?, "to"?, "reply_to"?};
+    `where` names it in errors. ``to`` is a participant id or a list of them, ``reply_to``
+    the id of the participant answered: in a group chat they say whom a message is for."""
     if not isinstance(item, Mapping):
         raise ValidationError(f"{where}: expected an object with sender and text")
     sender, text = item.get("sender"), item.get("text")
@@ -76,7 +92,37 @@ def message_of(item: Any, where: str) -> Message:
         raise ValidationError(f"{where}: text must be a string")
     if len(text) > MAX_TEXT:
         raise ValidationError(f"{where}: text is {len(text):,} characters (limit {MAX_TEXT:,})")
-    return Message(clean(str(sender))[:128], clean(text), _time(item.get("timestamp"), where))
+    return Message(
+        clean(str(sender))[:128],
+        clean(text),
+        _time(item.get("timestamp"), where),
+        _addressees(item.get("to"), where),
+        _reply_to(item.get("reply_to"), where),
+    )
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, str | int) and not isinstance(value, bool) and bool(str(value).strip())
+
+
+def _addressees(value: Any, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    items = value if isinstance(value, list) else [value]
+    if len(items) > MAX_ADDRESSEES or not all(_is_id(v) for v in items):
+        raise ValidationError(
+            f"{where}: to must be a participant id or a list of at most "
+            f"{MAX_ADDRESSEES} participant ids"
+        )
+    return tuple(dict.fromkeys(clean(str(v))[:128] for v in items))
+
+
+def _reply_to(value: Any, where: str) -> str | None:
+    if value is None:
+        return None
+    if not _is_id(value):
+        raise ValidationError(f"{where}: reply_to must be the id of the participant answered")
+    return clean(str(value))[:128]
 
 
 def participant_of(item: Any, where: str) -> Participant:

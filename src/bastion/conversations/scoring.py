@@ -7,6 +7,13 @@ Features of a sender, from what they wrote so far (`SenderState`):
   either alone);
 - what is declared about them and the others (a declared minor talking with them, a
   declared adult or minor sender);
+- who they are to the person they write to (`context.Relationship`): family, a teacher or
+  coach who brings the parents in, two adults, two minors of an age, the age gap;
+- when they write, where messages carry timestamps: the share at night, over how many days,
+  how many messages a day, and escalation (risk assessment, isolation, requests or approach
+  on a later day than the first targeting or trust cue);
+- "mild cues only" (age, school, flattery, a small gift, a question about the parents, and
+  nothing else), which early-stage grooming in a long friendly chat shows;
 - a hashed bag of the words they used (an embedding that needs no model download).
 
 A logistic regression (L2, Newton's method in numpy) maps them to a score, and Platt
@@ -21,8 +28,9 @@ import json
 import math
 import random
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from importlib import resources
 from itertools import combinations, pairwise
 from pathlib import Path
@@ -31,6 +39,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from bastion.conversations.context import Relationship, includes_parents, relationship
 from bastion.conversations.cues import Indicator, Stage
 from bastion.conversations.model import Participant
 from bastion.errors import ValidationError
@@ -39,6 +48,7 @@ from bastion.errors import ValidationError
 EMBEDDING = 64
 _INDICATORS = list(Indicator)
 _STAGES = list(Stage)
+_STAGE_NAMES = frozenset(s.value for s in _STAGES)
 _PAIRS = list(combinations(_STAGES, 2))
 FEATURES = (
     ["bias"]
@@ -46,8 +56,23 @@ FEATURES = (
     + ["indicators", "stages", "cue_density", "messages", "meaning_only"]
     + [f"stages:{a.value}+{b.value}" for a, b in _PAIRS]
     + ["other_declared_minor", "self_declared_adult", "self_declared_minor"]
+    + ["rel:family", "rel:parents_in_loop", "rel:educator_with_parents", "rel:both_adults"]
+    + ["rel:peers", "age_gap:5-9", "age_gap:10+"]
+    + ["time:night_share", "time:days", "time:span", "time:per_day", "time:escalation"]
+    + ["mild:only", "mild:count", "mild:long_chat"]
+    + [f"meaning:{s.value}" for s in _STAGES]
     + [f"words:{k}" for k in range(EMBEDDING)]
 )
+#: Cues an early-stage groomer shows in a long friendly chat, and friends do too.
+MILD = frozenset(
+    {Indicator.AGE, Indicator.SCHOOL, Indicator.FLATTERY, Indicator.GIFTS, Indicator.SUPERVISION}
+)
+#: Stages that come first, and those that escalating contact reaches on later days.
+EARLY_STAGES = frozenset({Stage.TARGETING, Stage.TRUST})
+#: Hours (in the timestamp's own offset) counted as night: 22:00 to 05:59.
+NIGHT = frozenset({22, 23, 0, 1, 2, 3, 4, 5})
+#: Distinct days kept per state (the count stops growing there).
+MAX_DAYS = 1_000
 
 
 @dataclass
@@ -58,14 +83,29 @@ class SenderState:
     cue_messages: int = 0
     counts: dict[str, int] = field(default_factory=dict)
     words: list[float] = field(default_factory=lambda: [0.0] * EMBEDDING)
+    #: Messages that brought the other's parents in (`context.includes_parents`).
+    parents: int = 0
+    #: Messages with a timestamp, and those of them written at night.
+    timed: int = 0
+    night: int = 0
+    #: The distinct days (ISO dates, in each timestamp's own offset) written on.
+    days: list[str] = field(default_factory=list)
+    #: The day of the first targeting or trust cue.
+    early_day: str | None = None
+    #: Later-stage cues on a day after `early_day`.
+    escalations: int = 0
     #: Of `counts`, those the meaning layer found (not the lexicon).
     meant: dict[str, int] = field(default_factory=dict)
+    #: Per stage, the strongest soft reading of the meaning layer (`meaning.Reading`).
+    strength: dict[str, float] = field(default_factory=dict)
 
     def add(
         self,
         normalised_text: str,
         indicators: Sequence[Indicator],
+        at: datetime | None = None,
         meant: Sequence[Indicator] = (),
+        strength: Mapping[Stage, float] | None = None,
     ) -> None:
         self.messages += 1
         if indicators:
@@ -74,9 +114,28 @@ class SenderState:
             self.counts[indicator.value] = self.counts.get(indicator.value, 0) + 1
         for indicator in meant:
             self.meant[indicator.value] = self.meant.get(indicator.value, 0) + 1
+        for stage, value in (strength or {}).items():
+            if value > self.strength.get(stage.value, 0.0):
+                self.strength[stage.value] = round(value, 4)
+        if includes_parents(normalised_text):
+            self.parents += 1
+        if at is not None:
+            self._timed(at, indicators)
         tokens = normalised_text.split()
         for token in tokens + [a + " " + b for a, b in pairwise(tokens)]:
             self.words[zlib.crc32(token.encode()) % EMBEDDING] += 1.0
+
+    def _timed(self, at: datetime, indicators: Sequence[Indicator]) -> None:
+        self.timed += 1
+        self.night += int(at.hour in NIGHT)
+        day = at.date().isoformat()
+        if day not in self.days and len(self.days) < MAX_DAYS:
+            self.days.append(day)
+        later = any(i.stage not in EARLY_STAGES for i in indicators)
+        if later and self.early_day is not None and day > self.early_day:
+            self.escalations += 1
+        if self.early_day is None and any(i.stage in EARLY_STAGES for i in indicators):
+            self.early_day = day
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -84,27 +143,56 @@ class SenderState:
             "cue_messages": self.cue_messages,
             "counts": self.counts,
             "words": [round(w, 3) for w in self.words],
+            "parents": self.parents,
+            "timed": self.timed,
+            "night": self.night,
+            "days": self.days,
+            "early_day": self.early_day,
+            "escalations": self.escalations,
             "meant": self.meant,
+            "strength": self.strength,
         }
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> SenderState:
+        """A state from `to_json`; states saved before parents and timestamps were kept
+        read as having none."""
+        early = doc.get("early_day")
         return cls(
             int(doc["messages"]),
             int(doc["cue_messages"]),
             {str(k): int(v) for k, v in doc["counts"].items()},
             [float(w) for w in doc["words"]],
+            int(doc.get("parents", 0)),
+            int(doc.get("timed", 0)),
+            int(doc.get("night", 0)),
+            [str(d) for d in doc.get("days", [])][:MAX_DAYS],
+            str(early) if early is not None else None,
+            int(doc.get("escalations", 0)),
             {str(k): int(v) for k, v in doc.get("meant", {}).items()},
+            {str(k): float(v) for k, v in doc.get("strength", {}).items() if k in _STAGE_NAMES},
         )
 
 
 def features(
-    state: SenderState, sender: Participant, others: Sequence[Participant]
+    state: SenderState,
+    sender: Participant,
+    others: Sequence[Participant],
+    relation: Relationship | None = None,
 ) -> npt.NDArray[np.float64]:
+    """`state`'s features; `relation` is the sender's to the person scored against (by
+    default from what is declared about the first declared minor of `others`)."""
+    if relation is None:
+        other = next((o for o in others if o.declared_minor), None) or (
+            others[0] if others else Participant("")
+        )
+        relation = relationship(sender, other, parents_in_loop=state.parents > 0)
     shown = {Indicator(k) for k in state.counts}
     stages = {i.stage for i in shown}
     words = np.asarray(state.words, np.float64)
     norm = float(np.linalg.norm(words))
+    gap = relation.age_gap
+    mild_only = bool(shown) and shown <= MILD
     return np.concatenate(
         [
             [1.0],
@@ -124,9 +212,43 @@ def features(
                 1.0 if sender.declared_adult else 0.0,
                 1.0 if sender.declared_minor else 0.0,
             ],
+            [
+                1.0 if relation.family else 0.0,
+                1.0 if relation.parents_in_loop else 0.0,
+                1.0 if relation.educator and relation.parents_in_loop else 0.0,
+                1.0 if relation.both_adults else 0.0,
+                1.0 if relation.peers else 0.0,
+                1.0 if gap is not None and 5 <= gap < 10 else 0.0,
+                1.0 if gap is not None and gap >= 10 else 0.0,
+            ],
+            _time_features(state),
+            [
+                1.0 if mild_only else 0.0,
+                len(shown & MILD) / 3,
+                min(1.0, state.messages / 40) if mild_only else 0.0,
+            ],
+            # How strongly the sender's words read like each stage's examples, at best
+            # (`meaning.Reading.strength`; the lead over everyday lines is a few tenths).
+            [min(1.0, state.strength.get(s.value, 0.0) * 4) for s in _STAGES],
             words / norm if norm else words,
         ]
     )
+
+
+def _time_features(state: SenderState) -> list[float]:
+    """Night share, days written on, the span in days, messages per active day, escalation;
+    all zero without timestamps."""
+    if not state.timed or not state.days:
+        return [0.0] * 5
+    first, last = (datetime.fromisoformat(d) for d in (min(state.days), max(state.days)))
+    span = (last - first).days
+    return [
+        state.night / state.timed,
+        math.log1p(len(state.days)) / 3,
+        math.log1p(span) / 3,
+        math.log1p(state.timed / len(state.days)) / 5,
+        min(1.0, state.escalations / 2),
+    ]
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 explicit): grooming-pattern chats whose cues come in stage order or shuffled, benign chats,
 hard negatives (a surprise party kept secret, a parent asking "are you home alone", friends
 trading game items), and obfuscated variants (look-alike characters, spaced letters, emoji,
-misspellings).
+misspellings), and the scenarios that need context (`scenarios`: family and everyday
+look-alikes, dating adults, a teacher with the parents in the loop, group chats with and
+without a groomer, early-stage grooming in a long chat), a share of them timestamped.
 
 Every conversation belongs to a *template family*: a setting and the paraphrase of each cue
 it uses (`phrases.CUES`, one per family). `split` keeps each family on one side, so
@@ -11,15 +13,36 @@ evaluation measures phrasings the model never saw.
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bastion.conversations.cues import Indicator, Stage
 from bastion.conversations.model import Conversation, Message, Participant
 from bastion.conversations.phrases import CUES, HARD_NEGATIVES, REPLIES, SETTINGS
+from bastion.conversations.scenarios import (
+    Scenario,
+    classmates,
+    dating,
+    early,
+    educator,
+    family,
+    group_grooming,
+    surprise,
+    timestamps,
+)
 
 STAGE_ORDER = list(Stage)
+#: The kinds `generate` cycles through (three of ten grooming).
+KINDS = (
+    "grooming", "benign", "hard", "family", "group_grooming", "educator", "early", "dating",
+    "surprise", "group",
+)  # fmt: skip
+#: The share of synthetic conversations given timestamps.
+TIMED = 0.6
+#: The share of timestamped benign chats written late at night.
+LATE_BENIGN = 0.25
 
 
 @dataclass(frozen=True)
@@ -52,19 +75,63 @@ def held_out(share: float = 0.25, seed: int = 11) -> set[str]:
 
 
 def generate(family: str, count: int, *, seed: int = 7) -> Iterator[Labelled]:
-    """`count` conversations of `family`: a third grooming, a third benign, a third hard
-    negatives."""
+    """`count` conversations of `family`, cycling through `KINDS` (three in ten grooming: a
+    one-to-one chat, a group chat, an early-stage long chat); a share timestamped."""
     lang, setting = family.split("/")
     rng = random.Random(f"{seed}/{family}")
     position = sorted(SETTINGS[lang]).index(setting)
     for i in range(count):
-        kind = ("grooming", "benign", "hard")[i % 3]
-        if kind == "grooming":
-            yield _grooming(rng, lang, setting, position, family)
-        elif kind == "benign":
-            yield _benign(rng, lang, setting, family)
-        else:
-            yield _hard(rng, lang, setting, family)
+        example = _one(KINDS[i % len(KINDS)], rng, lang, setting, position, family)
+        if rng.random() < TIMED:
+            style = "late" if example.grooming else "day"
+            if not example.grooming and rng.random() < LATE_BENIGN:
+                style = "night"
+            messages = timestamps(rng, example.conversation.messages, style)
+            example = replace(
+                example, conversation=replace(example.conversation, messages=messages)
+            )
+        yield example
+
+
+def _one(
+    kind: str, rng: random.Random, lang: str, setting: str, position: int, family_name: str
+) -> Labelled:
+    if kind == "grooming":
+        return _grooming(rng, lang, setting, position, family_name)
+    if kind == "benign":
+        return _benign(rng, lang, setting, family_name)
+    if kind == "hard":
+        return _hard(rng, lang, setting, family_name)
+    talk = SETTINGS[lang][setting]
+    held = family_name in _held_out()
+    scenario: Scenario
+    if kind == "family":
+        scenario = family(rng, lang, talk, held)
+    elif kind == "group_grooming":
+        scenario = group_grooming(rng, lang, talk, position, held)
+    elif kind == "educator":
+        scenario = educator(rng, lang, talk, held)
+    elif kind == "early":
+        scenario = early(rng, lang, talk, position)
+    elif kind == "dating":
+        scenario = dating(rng, lang, held)
+    elif kind == "surprise":
+        scenario = surprise(rng, lang, held)
+    else:
+        scenario = classmates(rng, lang, held)
+    return Labelled(
+        scenario.conversation,
+        scenario.grooming,
+        scenario.groomer,
+        family_name,
+        scenario.cues,
+        scenario.kind,
+    )
+
+
+@functools.cache
+def _held_out() -> frozenset[str]:
+    return frozenset(held_out())
 
 
 def _participants(rng: random.Random, roles: tuple[str | None, str | None]) -> list[Participant]:
