@@ -103,13 +103,21 @@ def train(
         "--meaning/--no-meaning",
         help="Count the meaning layer's cues (a model is read with the layer it was trained with).",
     ),
+    calibrate_on: list[Path] | None = typer.Option(
+        None,
+        "--calibrate-on",
+        metavar="FILE",
+        help="Labelled conversations like those the model will read (repeatable): they set "
+        "the probabilities and the alert threshold, and count more in the fit.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the evaluation as JSON."),
 ) -> None:
     """Fit and calibrate the learned layer on a platform's own labelled conversations (and
     with --synthetic, bastion's); use it with --model or the `conversation_model` setting.
 
-    Before the final fit on everything, a model fitted the same way on four fifths is
-    measured on the fifth it never saw: those are the figures printed."""
+    The figures printed are from conversations the model that read them was not fitted on:
+    with --calibrate-on, each calibration conversation read by a model fitted without its
+    fold; otherwise the fifth held out of a trial fit on the rest."""
     from bastion.conversations.model import MAX_FILE_BYTES
     from bastion.conversations.training import read_labelled, synthetic_examples
     from bastion.conversations.training import train as fit_model
@@ -122,15 +130,23 @@ def train(
     for path in data or []:
         examples += read_labelled(_read(path, MAX_FILE_BYTES * 8), path.name)
         sources.append(path.name)
+    calibration = [
+        e
+        for path in calibrate_on or []
+        for e in read_labelled(_read(path, MAX_FILE_BYTES * 8), path.name)
+    ]
+    if calibrate_on:
+        sources.append("calibrated on " + ", ".join(str(p) for p in calibrate_on))
     from bastion.conversations.evaluation import summarise
 
     with _progress(cli) as progress:
-        task = progress.add_task("reading conversations", total=len(examples))
+        task = progress.add_task("reading conversations", total=len(examples) + len(calibration))
         model, checked = fit_model(
             examples,
             description=" and ".join(sources),
             seed=seed,
             meaning=meaning,
+            calibration=calibration,
             progress=lambda n: progress.advance(task, n),
         )
     model.save(out)
@@ -141,7 +157,12 @@ def train(
         markup=False,
     )
     if checked:
-        _report(cli, summarise(checked), "on the fifth held out of training", as_json)
+        where = (
+            "on the calibration conversations, each read by a model fitted without it"
+            if calibration
+            else "on the fifth held out of training"
+        )
+        _report(cli, summarise(checked), where, as_json)
     else:
         cli.err.print("too few conversations of each kind to hold some out for figures")
 

@@ -340,24 +340,29 @@ def fit(
     train, held = order[:cut], order[cut:] or order[:1]
     x = np.stack([samples[i][0] for i in train])
     y = np.array([1.0 if samples[i][1] else 0.0 for i in train])
-    weights = _logistic(x, y, l2)
+    weights = logistic(x, y, l2)
     raw = np.array([float(samples[i][0] @ weights) for i in held])
     truth = np.array([1.0 if samples[i][1] else 0.0 for i in held])
-    a, b = _platt(raw, truth)
+    a, b = platt(raw, truth)
     calibrated = 1 / (1 + np.exp(-(a * raw + b)))
-    return Model(weights, (a, b), _best_threshold(calibrated, truth), description, meaning)
+    return Model(weights, (a, b), best_threshold(calibrated, truth), description, meaning)
 
 
-def _logistic(
-    x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], l2: float
+def logistic(
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    l2: float,
+    weight: npt.NDArray[np.float64] | None = None,
 ) -> npt.NDArray[np.float64]:
+    """L2-regularised logistic regression by Newton's method; `weight` per sample."""
     w = np.zeros(x.shape[1])
+    c = np.ones(len(y)) if weight is None else weight
     penalty = np.full(x.shape[1], l2)
     penalty[0] = 0.0  # the bias is not shrunk
     for _ in range(50):
         p = 1 / (1 + np.exp(-(x @ w)))
-        gradient = x.T @ (p - y) + penalty * w
-        hessian = (x * (p * (1 - p))[:, None]).T @ x + np.diag(penalty + 1e-9)
+        gradient = x.T @ (c * (p - y)) + penalty * w
+        hessian = (x * (c * p * (1 - p))[:, None]).T @ x + np.diag(penalty + 1e-9)
         step = np.linalg.solve(hessian, gradient)
         w -= step
         if float(np.abs(step).max()) < 1e-8:
@@ -365,16 +370,16 @@ def _logistic(
     return w
 
 
-def _platt(raw: npt.NDArray[np.float64], truth: npt.NDArray[np.float64]) -> tuple[float, float]:
+def platt(raw: npt.NDArray[np.float64], truth: npt.NDArray[np.float64]) -> tuple[float, float]:
     x = np.stack([raw, np.ones_like(raw)], axis=1)
     # Platt's targets keep the fit finite on separable data.
     positives, negatives = truth.sum(), len(truth) - truth.sum()
     target = np.where(truth > 0, (positives + 1) / (positives + 2), 1 / (negatives + 2))
-    ab = _logistic(x, target, 1e-3)
+    ab = logistic(x, target, 1e-3)
     return float(ab[0]), float(ab[1])
 
 
-def _best_threshold(p: npt.NDArray[np.float64], truth: npt.NDArray[np.float64]) -> float:
+def best_threshold(p: npt.NDArray[np.float64], truth: npt.NDArray[np.float64]) -> float:
     best, chosen = -1.0, 0.5
     for t in np.unique(np.round(p, 3)):
         if not 0.05 <= t <= 0.99:
