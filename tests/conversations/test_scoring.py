@@ -8,17 +8,56 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bastion.conversations.scoring import FEATURES, Model, default_model
+from bastion.conversations.labelled import Example
+from bastion.conversations.scoring import FEATURES, Model, best_threshold, default_model
+from bastion.conversations.synthetic import generate
 from bastion.conversations.training import read_labelled, synthetic_examples, train
 from bastion.errors import ValidationError
 
+DEVELOPMENT = Path(__file__).resolve().parents[2] / "benchmarks" / "data" / "conversations-dev"
 
-def test_the_shipped_model_is_what_training_on_the_synthetic_families_makes() -> None:
+
+def development() -> list[Example]:
+    return [
+        e
+        for f in sorted(DEVELOPMENT.glob("*.jsonl"))
+        for e in read_labelled(f.read_bytes(), f.name)
+    ]
+
+
+def test_the_shipped_model_is_what_its_recipe_makes() -> None:
+    """The default model: the synthetic training families, calibrated on the development
+    set (`bastion conversation train --synthetic --calibrate-on ...`, docs/conversations.md)."""
     shipped = default_model()
-    again, _ = train(synthetic_examples(training=True), description=shipped.description)
+    assert shipped.meaning
+    again, _ = train(
+        synthetic_examples(training=True), description=shipped.description,
+        calibration=development(),
+    )  # fmt: skip
     assert np.allclose(np.round(again.weights, 6), shipped.weights, atol=2e-6)
     assert again.platt == pytest.approx(shipped.platt)
     assert again.alert_threshold == shipped.alert_threshold
+
+
+def test_calibration_conversations_set_the_threshold_and_are_read_out_of_fold() -> None:
+    fitted = [
+        Example(c.conversation, c.grooming, c.groomer, "en")
+        for c in generate("en/gaming", 40, seed=1)
+    ]
+    calibration = [
+        Example(c.conversation, c.grooming, c.groomer, "fr", (c.kind,))
+        for c in generate("fr/jeux", 40, seed=2)
+    ]
+    model, outcomes = train(fitted, description="t", calibration=calibration, meaning=False)
+    assert sorted(id(o.example) for o in outcomes) == sorted(id(e) for e in calibration)
+    assert all(o.alerted == (o.score >= model.alert_threshold) for o in outcomes)
+    scores = np.array([o.score for o in outcomes])
+    truth = np.array([1.0 if o.example.grooming else 0.0 for o in outcomes])
+    assert model.alert_threshold == best_threshold(scores, truth)
+    assert not model.meaning
+    one_class = [e for e in calibration if not e.grooming]
+    with pytest.raises(ValidationError, match="calibration needs both"):
+        train(fitted, description="t", calibration=one_class, meaning=False)
 
 
 def test_models_round_trip_and_bad_ones_are_refused(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from bastion.errors import ValidationError
 Features = npt.NDArray[np.float64]
 
 #: Conversations per synthetic family used to fit the default model.
-SYNTHETIC_PER_FAMILY = 300
+SYNTHETIC_PER_FAMILY = 120
 #: Without calibration conversations, the share held out of a trial fit for the figures.
 CHECK_SHARE = 0.2
 #: How many times a calibration conversation counts in the weights' fit (they are few, and
