@@ -51,12 +51,12 @@ def test_the_embeddings_load_from_the_installed_wheel_without_the_network(
 
 def test_a_paraphrase_no_pattern_holds_reads_as_its_indicator(encoder: Encoder) -> None:
     layer = small(encoder)
-    text = "lol ok. does your dad ever look through your phone?"
+    text = "lol ok. does ur dad ever look through ur phone?"  # chat shorthand spelled out
     (cue,) = layer.cues(text)
     assert cue.indicator is Indicator.SUPERVISION
     assert cue.source == "meaning"
     assert cue.reads_like in {e.text for e in layer.examples}
-    assert cue.excerpt == "does your dad ever look through your phone"
+    assert cue.excerpt == "does ur dad ever look through ur phone"
     assert text[cue.start : cue.end] == cue.excerpt
 
 
