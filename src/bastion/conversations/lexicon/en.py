@@ -161,8 +161,8 @@ PATTERNS: dict[Indicator, list[str]] = {
         rf"\b(?:ahead of|beyond|older than) {UR} age\b",
         rf"\b(?:than|like) most (?:kids|ppl|people|students|girls|boys) {UR} age\b",
         r"\b(?:feels|it'?s) like talking to an adult\b",
-        rf"\b(?:too|so|really|way too) (?:mature|grown ?up) for (?:year|grade) \d+\b",
-        rf"\b(?:so much |way |much )?more grown(?: ?up)? than (?:the )?other\b",
+        r"\b(?:too|so|really|way too) (?:mature|grown ?up) for (?:year|grade) \d+\b",
+        r"\b(?:so much |way |much )?more grown(?: ?up)? than (?:the )?other\b",
         rf"\b(?:good|smart|clever|talented|grown ?up|wise|advanced) (?:\w+ ){{0,3}}for {UR} age\b",
     ],
 }
