@@ -30,7 +30,7 @@ PATTERNS: dict[Indicator, list[str]] = {
         r"\bwhat (?:year|grade)\s*(?:\?|$)",
         rf"\b{U_ARE} (?:in )?(?:middle|elementary|junior high|primary) school\b",
         rf"\b{U} (?:sound|look|seem) (?:so |really |kinda |pretty )?young\b",
-        r"(?:,|\blike|\bmaybe|\baround) 1[0-7]\s*\?",
+        r"\b(?:like|maybe|around) 1[0-7]\s*\?",
     ],
     Indicator.SCHOOL: [
         rf"\b(?:what|which) school (?:do|d) {U} (?:go to|attend)\b",
