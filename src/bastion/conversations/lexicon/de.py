@@ -222,6 +222,10 @@ EXAMPLES: dict[Indicator, list[str]] = {
         "sitzt gerade wer neben dir",
         "müssen deine eltern wissen mit wem du schreibst",
         "wie lange arbeitet dein papa heute",
+        "schauen die mods eigentlich in die privaten chats",
+        "hat dein bruder zugriff auf dein handy",
+        "bist du gerade in deinem zimmer allein",
+        "kommst du ohne deine eltern",
     ],
     Indicator.SECRECY: [
         "mach den verlauf danach am besten weg",
@@ -271,6 +275,9 @@ EXAMPLES: dict[Indicator, list[str]] = {
         "für dich mach ich das, kostet dich nix",
         "ich hab robux übrig, soll ich die dir geben",
         "ich bezahl dir das spiel, kein ding",
+        "ich hab dir was von deiner wunschliste geholt",
+        "die alte konsole kannst du haben, schick ich dir",
+        "hab dir ein paar geschenke im stream geschickt",
     ],
     Indicator.IMAGES: [
         "hab dich noch nie gesehen, wie siehst du aus",
@@ -296,6 +303,10 @@ EXAMPLES: dict[Indicator, list[str]] = {
         "ich bin in der nähe, kannst du kurz raus",
         "lass irl mal chillen",
         "ich kann dich bei der haltestelle einsammeln",
+        "ich nehm dich mit dem auto mit",
+        "sag zuhause du pennst bei ner freundin",
+        "kletter einfach aus dem fenster wenn alle schlafen",
+        "ich warte an der bushaltestelle auf dich",
     ],
     Indicator.FLATTERY: [
         "für dein alter bist du echt krass weit",
@@ -308,6 +319,9 @@ EXAMPLES: dict[Indicator, list[str]] = {
         "andere in deinem alter sind so cringe, du nicht",
         "du denkst schon wie ne große",
         "die jungs in deiner klasse sind zu kindisch für dich",
+        "du bist viel weiter als die aus deiner klasse",
+        "mit dir kann man reden als wärst du schon erwachsen",
+        "für 13 bist du echt vernünftig",
     ],
 }
 

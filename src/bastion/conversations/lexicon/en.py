@@ -225,6 +225,10 @@ EXAMPLES: dict[Indicator, list[str]] = {
         "does anyone check what apps u have",
         "are your folks strict about screen time",
         "can your mom see your screen right now",
+        "can the server admins see what we send each other",
+        "will you have the house to yourself this weekend",
+        "is your laptop in your bedroom or downstairs",
+        "does your mom or your brother ever scroll through your chats",
     ],
     Indicator.SECRECY: [
         "wipe this chat after ok",
@@ -239,6 +243,10 @@ EXAMPLES: dict[Indicator, list[str]] = {
         "the mods dont need to see this",
         "lets keep this on the down low",
         "dont mention me to ur friends",
+        "no need to bring this up with your mom",
+        "keep the gift thing quiet ok",
+        "clear our chat history before bed",
+        "i wont tell if you wont",
     ],
     Indicator.CHANNEL: [
         "let's move this somewhere more private",
@@ -253,6 +261,9 @@ EXAMPLES: dict[Indicator, list[str]] = {
         "just text my cell instead",
         "drop ur handle and ill find u",
         "lets go 1 on 1 somewhere else",
+        "this site saves everything, text my cell",
+        "download telegram and we can talk properly",
+        "i set up a private group just for us two",
     ],
     Indicator.ISOLATION: [
         "the kids at your school dont deserve you",
@@ -281,6 +292,8 @@ EXAMPLES: dict[Indicator, list[str]] = {
         "ill cover the game for you no problem",
         "i can top up your account",
         "want me to gift you nitro",
+        "i gifted you a few subs, you earned them",
+        "got an old console i dont need, want it",
     ],
     Indicator.IMAGES: [
         "i've never seen you, what do you look like",
@@ -309,6 +322,10 @@ EXAMPLES: dict[Indicator, list[str]] = {
         "lets chill in person",
         "i can grab you from the bus stop",
         "we should finally see each other face to face",
+        "i can give you a lift after practice",
+        "tell your mom youre sleeping at a friends house",
+        "could you climb out the window after dark",
+        "ill be waiting by the back gate",
     ],
     Indicator.FLATTERY: [
         "ur so grown up fr",
@@ -323,6 +340,9 @@ EXAMPLES: dict[Indicator, list[str]] = {
         "the boys in your class are too young for you",
         "you're an old soul",
         "you're wise beyond your years",
+        "you play like someone twice your age",
+        "way more sensible than most people your age",
+        "feels like chatting with a grown up honestly",
     ],
 }
 

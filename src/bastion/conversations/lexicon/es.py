@@ -211,6 +211,10 @@ EXAMPLES: dict[Indicator, list[str]] = {
         "los moderadores leen los privados aqui?",
         "tu hermano esta cerca o puedes hablar tranquila",
         "tus papas trabajan hasta tarde?",
+        "los moderadores leen los privados aqui?",
+        "tu hermano mayor mira tu movil?",
+        "este finde tienes la casa libre?",
+        "tienes el portatil en tu cuarto?",
     ],
     Indicator.SECRECY: [
         "esto queda entre tu y yo",
@@ -223,6 +227,9 @@ EXAMPLES: dict[Indicator, list[str]] = {
         "tus amigas no tienen por que saber",
         "elimina la conver despues de leerla",
         "ni se te ocurra decirle a tus papas",
+        "no hace falta que tu madre lo sepa",
+        "tu no vayas contando lo de los regalos",
+        "borra lo que te mande cuando lo leas",
     ],
     Indicator.CHANNEL: [
         "aqui no se puede hablar bien, pasate a otra app",
@@ -283,6 +290,10 @@ EXAMPLES: dict[Indicator, list[str]] = {
         "tomemos algo juntos algun dia",
         "escapate un rato esta noche",
         "cuando nos vemos en la vida real",
+        "dile a tu madre que duermes en casa de una amiga",
+        "sal por la puerta de atras sin hacer ruido",
+        "te espero en la parada del bus a las diez",
+        "ven tu sola, sin nadie",
     ],
     Indicator.FLATTERY: [
         "eres muy madura para tu edad",
@@ -295,6 +306,9 @@ EXAMPLES: dict[Indicator, list[str]] = {
         "no pareces de tu edad para nada",
         "los chicos de tu edad no te merecen",
         "eres diferente a las demas, mas madura",
+        "hablas como alguien de veintitantos",
+        "tienes la cabeza mas madura que mis amigos",
+        "para tu edad eres muy espabilado",
     ],
 }
 
