@@ -135,6 +135,7 @@ def test_each_indicator_in_each_language(text: str, indicator: Indicator, excerp
         ),
         ("jump on a video call with me", Indicator.IMAGES, "jump on a video call"),
         ("so clever for your age", Indicator.FLATTERY, "clever for your age"),
+        ("most girls your age cant do that", Indicator.FLATTERY, "most girls your age"),
         ("tu padre revisa lo q escribes?", Indicator.SUPERVISION, "tu padre revisa lo q escribes"),
         ("los moderadores pueden leer esto?", Indicator.SUPERVISION, "los moderadores pueden leer"),
         ("no hace falta que lo sepan tus padres", Indicator.SECRECY, "no hace falta que lo sepan"),
