@@ -160,7 +160,7 @@ PATTERNS: dict[Indicator, list[str]] = {
         rf"\b{U} (?:seem|look|act|sound) (?:really |super |very )(?:older|mature|grown)\b",
         rf"\b(?:ahead of|beyond|older than) {UR} age\b",
         rf"\bmost (?:kids|ppl|people|students|girls|boys) {UR} age\b",
-        rf"\blike a (?:pro|grown ?up|adult) not a (?:1[0-7]|kid)\b",
+        r"\blike a (?:pro|grown ?up|adult) not a (?:1[0-7]|kid)\b",
         r"\b(?:feels|it'?s) like talking to an adult\b",
         r"\b(?:too|so|really|way too) (?:mature|grown ?up) for (?:year|grade) \d+\b",
         r"\b(?:so much |way |much )?more grown(?: ?up)? than (?:the )?other\b",
