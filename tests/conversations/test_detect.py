@@ -120,6 +120,48 @@ def test_each_indicator_in_each_language(text: str, indicator: Indicator, excerp
 @pytest.mark.parametrize(
     ("text", "indicator", "excerpt"),
     [
+        ("so what grade r u in now", Indicator.AGE, "what grade r u in"),
+        ("do the admins ever read our dms", Indicator.SUPERVISION, "do the admins ever read"),
+        ("does ur dad check ur insta", Indicator.SUPERVISION, "ur dad check ur insta"),
+        ("got the house to yourself tonight?", Indicator.SUPERVISION, "got the house to yourself"),
+        ("no need to tell your mom", Indicator.SECRECY, "no need to tell your mom"),
+        ("just keep it low key ok", Indicator.SECRECY, "keep it low key"),
+        ("text me on my cell instead", Indicator.CHANNEL, "text me on my cell"),
+        ("i could drive you there", Indicator.MEETING, "i could drive you"),
+        (
+            "can you sneak out without your parents noticing",
+            Indicator.MEETING,
+            "sneak out without your",
+        ),
+        ("jump on a video call with me", Indicator.IMAGES, "jump on a video call"),
+        ("so clever for your age", Indicator.FLATTERY, "clever for your age"),
+        ("most girls your age cant do that", Indicator.FLATTERY, "most girls your age"),
+        ("tu padre revisa lo q escribes?", Indicator.SUPERVISION, "tu padre revisa lo q escribes"),
+        ("los moderadores pueden leer esto?", Indicator.SUPERVISION, "los moderadores pueden leer"),
+        ("no hace falta que lo sepan tus padres", Indicator.SECRECY, "no hace falta que lo sepan"),
+        ("di que te vas con tu prima", Indicator.MEETING, "di que te vas con"),
+        ("te pago el pase de batalla", Indicator.GIFTS, "te pago el pase de batalla"),
+        ("eres lista para tener 12", Indicator.FLATTERY, "eres lista para tener 12"),
+        (
+            "liest deine mama eigentlich mit",
+            Indicator.SUPERVISION,
+            "liest deine mama eigentlich mit",
+        ),
+        ("schleich dich heute nacht raus", Indicator.MEETING, "schleich dich heute nacht raus"),
+        ("morgen hol ich dich ab", Indicator.MEETING, "hol ich dich ab"),
+        ("hab dir was schönes bestellt", Indicator.GIFTS, "hab dir was schönes bestellt"),
+        ("du klingst echt wie 19", Indicator.FLATTERY, "klingst echt wie 19"),
+    ],
+)
+def test_phrasing_families_seen_on_the_development_set(
+    text: str, indicator: Indicator, excerpt: str
+) -> None:
+    assert shows(text)[indicator.value] == excerpt
+
+
+@pytest.mark.parametrize(
+    ("text", "indicator", "excerpt"),
+    [
         ("r u h0me 4L0NE rn", Indicator.SUPERVISION, "r u h0me 4L0NE"),  # look-alikes
         ("are you a l o n e", Indicator.SUPERVISION, "are you a l o n e"),  # spaced out
         ("d.e.l.e.t.e the chat", Indicator.SECRECY, "d.e.l.e.t.e the chat"),

@@ -36,6 +36,7 @@ PATTERNS: dict[Indicator, list[str]] = {
         rf"\bwelche klasse (?:bist|biste|gehst|gehste)(?: {DU})?\b",
         rf"\b(?:bist du|biste|bisse|bisch du) (?:schon |erst |so |etwa )?{AGES}\b(?! ?(?:min|uhr|km|euro|sek|stunden|tage))",
         r"\bgehst (?:du )?(?:noch )?(?:in die|auf die|zur) (?:grundschule|\d{1,2}\. klasse|unterstufe|mittelstufe)\b",
+        rf"\b(?:bist {DU}|biste) (?:noch |schon )?(?:schuler|schulerin|in der schule)\b",
     ],
     Indicator.SCHOOL: [
         rf"\b(?:auf|in) welche(?:r|s)? {SCHOOLS} (?:gehst|gehste|bist|biste)(?: {DU})?\b",
@@ -43,6 +44,7 @@ PATTERNS: dict[Indicator, list[str]] = {
         rf"\bwo (?:gehst|gehste) (?:{DU} )?(?:zur|in die|auf die) schule\b",
         rf"\bwie (?:heisst|heist|heisst) {DEINE} {SCHOOLS}\b",
         rf"\bwas (?:ist|is|fur) (?:ne |eine )?{DEINE} {SCHOOLS}\b",
+        r"\b(?:welche|was fur ne|was fur eine) schule(?:\s*(?:\?|$)| \S+ (?:du|de)\b)",
     ],
     Indicator.LOCATION: [
         rf"\bwo (?:wohnst|wohnste|wohns|lebst|lebste)(?: {DU})?\b",
@@ -51,6 +53,7 @@ PATTERNS: dict[Indicator, list[str]] = {
         rf"\b(?:wie|was) (?:ist|is|lautet) {DEINE} (?:adresse|addresse|anschrift|plz|postleitzahl|strasse)\b",
         rf"\b(?:gib|schick|schicke|sag|schreib|nenn) mir (?:mal |bitte |doch )?{DEINE} (?:adresse|addresse|anschrift|plz|postleitzahl|standort)\b",
         r"\b(?:teil|teile|schick|schicke) (?:mir )?(?:mal |bitte |doch )?deinen (?:live ?)?standort\b",
+        rf"\b(?:gib|schick|schicke|sag|schreib|nenn) mir (?:\S+ ){{0,2}}{DEINE} (?:adresse|addresse|anschrift|plz|postleitzahl|standort)\b",
     ],
     Indicator.SUPERVISION: [
         rf"\b(?:bist {DU}|biste|bisse|bisch du) (?:gerade |grad |grade |jetzt |eigentlich |heute )?(?:ganz )?(?:allein|alleine|alleene)\b",
@@ -60,6 +63,13 @@ PATTERNS: dict[Indicator, list[str]] = {
         rf"\bwo sind {DEINE} {PARENTS}\b",
         r"\bist deine (?:tur|zimmertur) (?:zu|abgeschlossen|geschlossen)\b",
         r"\b(?:hast du|haste|hasse|hast) (?:heute |grad |gerade |jetzt |mal )?sturmfrei\b",
+        rf"\b(?:guckt|schaut|liest|kontrolliert|checkt) (?:eigentlich |da |auch )?(?:jemand|wer|irgendwer|{DEINE} {PARENTS}) (?:bei dir )?(?:auf ?s|aufs|auf dein|in dein|in deine) (?:handy|nachrichten|chats|telefon)\b",
+        rf"\b(?:lesen|liest) {DEINE} {PARENTS} (?:eigentlich |auch |immer )?mit\b",
+        r"\b(?:konnen|kann|lesen|liest|sehen|sieht) (?:die |eure |hier )?(?:admins|mods|moderatoren|das [a-z-]*team)\b",
+        r"\b(?:kann|konnen) (?:da |hier )?(?:\S+ ){0,3}mitlesen\b",
+        rf"\b(?:ganz )?allein(?:e)?\s*\?\s*(?:oder )?mit {DEINE} {PARENTS}\b",
+        rf"\b(?:bist {DU}|biste) (?:gerade |grad )?in {DEINE} zimmer\b",
+        rf"\bohne (?:{DEINE} )?eltern\b",
     ],
     Indicator.SECRECY: [
         r"\b(?:sag|sags|erzahl|erzahls|erzahle|verrat|verrats) (?:das |es |davon )?(?:bloss |bitte |ja |aber |auch )?(?:niemandem|niemanden|niemand|keinem|keinen|keiner sau)\b",
@@ -73,6 +83,10 @@ PATTERNS: dict[Indicator, list[str]] = {
         rf"\b{DEINE} {PARENTS} (?:durfen|darf|mussen|muss|sollen|soll) (?:das |davon |es )?(?:nichts|nix|nicht|nie) (?:wissen|erfahren|sehen|mitkriegen|mitbekommen)\b",
         r"\b(?:niemand|keiner) (?:darf|muss|soll) (?:das |davon |es )?(?:wissen|erfahren|mitkriegen)\b",
         r"\bbehalt(?:e)? (?:das|es) (?:bitte |aber )?fur dich\b",
+        r"\b(?:sag|sags|erzahl|verrat) (?:das |es )?(?:einfach |lieber |am besten |halt )(?:niemandem|niemanden|keinem|keinen)\b",
+        r"\b(?:losch|losche|loesch) (?:\S+ ){1,5}(?:den|die|unseren|unsere) (?:chat|chats|chatverlauf|verlauf|nachrichten)\b",
+        r"\b(?:kannst du|kannste) (?:\S+ ){0,3}(?:den|die|unseren|unsere) (?:chat|chats|chatverlauf|verlauf|nachrichten) (?:hier )?(?:loschen|leeren)\b",
+        rf"\bsag {DEINE} {PARENTS} (?:einfach |halt )?du (?:hast es gewonnen|hast das gewonnen|hast es gefunden)\b",
     ],
     Indicator.CHANNEL: [
         rf"\b(?:adde|add|adden|schreib|schreibe|text|texte|folg) (?:mich|mir) (?:mal |doch |einfach |lieber )?(?:auf|bei|uber|in|per|via) {APPS}\b",
@@ -83,6 +97,8 @@ PATTERNS: dict[Indicator, list[str]] = {
         r"\b(?:schreib|schick) (?:mir|mich) (?:mal |doch |lieber )?(?:eine |ne |n )?(?:pn|privatnachricht|dm|private nachricht)\b",
         r"\bschreib (?:mir )?(?:mal |doch |lieber )?privat\b",
         r"\b(?:gib|schick|sag|schreib) mir (?:mal |doch |bitte )?deine (?:nummer|handynummer|telefonnummer|handy ?nr|nr)\b",
+        rf"\blieber (?:auf|uber|bei|per) {APPS} (?:schreiben|reden|quatschen|chatten|callen)\b",
+        rf"\b(?:lass|lasst) (?:uns )?(?:mal )?(?:auf|uber) {APPS} (?:video)?(?:callen|telefonieren)\b",
     ],
     Indicator.ISOLATION: [
         r"\bnur ich (?:versteh|verstehe) dich\b",
@@ -93,6 +109,7 @@ PATTERNS: dict[Indicator, list[str]] = {
         r"\bdeinen (?:freunden|eltern) bist du (?:doch |eh |total )?egal\b",
         r"\bdu brauchst (?:doch |eh )?nur mich\b",
         r"\bich bin alles,? was du brauchst\b",
+        r"\bich bin (?:der|die) einzige,? (?:der|die) dich (?:\S+ ){0,2}(?:versteht|ernst nimmt|unterstutzt)\b",
     ],
     Indicator.GIFTS: [
         r"\bich (?:kauf|kaufe|schenk|schenke|spendier|spendiere) dir\b",
@@ -100,6 +117,12 @@ PATTERNS: dict[Indicator, list[str]] = {
         rf"\bich (?:geb|gebe|schick|schicke|uberweis|uberweise|lad|lade) dir (?:\S+ ){{0,2}}(?:{CURRENCY}|geld|kohle|knete|euro)\b",
         rf"\b{CURRENCY}\b.*\b(?:gratis|umsonst|fur dich|schenk|schenke|kauf|kaufe|geschenkt)\b",
         r"\b(?:gratis|umsonst|fur dich|geschenkt)\b.*\b(?:robux|v ?bucks|vbucks|nitro|paysafe(?:card)?|geschenkkarte)\b",
+        r"\b(?:schenk|schenke|kauf|kaufe|spendier) ich dir\b",
+        r"\b(?:konnte|kann|wurde) ich dir (?:schicken|schenken|geben|kaufen)\b",
+        r"\bfur dich hab ich (?:n|ein|nen|eine|noch) \S+",
+        r"\bhab(?:e)? dir (?:\S+ ){0,5}(?:bestellt|gekauft|geschenkt)\b",
+        r"\bhab(?:e)? dir (?:grad |gerade )?\d+ \S+ (?:\S+ ){0,2}geschickt\b",
+        r"\b(?:ich )?schick(?:e)? dir (?:\S+ ){0,3}geschenke\b",
     ],
     Indicator.IMAGES: [
         rf"\b(?:schick|schicke|sende|send|zeig|zeige|gib) (?:mir )?(?:mal |doch |bitte |noch )?(?:ein |eins |ne |eine |n |paar |ein paar |mehr )?{PICS}\b",
@@ -109,6 +132,10 @@ PATTERNS: dict[Indicator, list[str]] = {
         r"\b(?:wollen wir|sollen wir|kannst du|willst du|konnen wir) (?:mal )?(?:videochatten|facetimen|skypen|videotelefonieren)\b",
         rf"\bwas (?:hast {DU}|haste|hasse) (?:gerade |grad |jetzt |heute )?an\b(?!\s*[a-z])",
         r"\bzeig (?:mir )?(?:mal )?dich\b",
+        r"\b(?:mach|mache|schalt|schalte) (?:\S+ ){0,3}(?:deine|die) (?:cam|kamera|camera|webcam) (?:\S+ ){0,2}an\b",
+        r"\b(?:callen|telefonieren|anrufen|call) mit (?:kamera|cam|video)\b",
+        r"\bvideo ?callen\b",
+        rf"\b(?:schick|schicke|zeig|zeige) (?:mir )?(?:\S+ ){{0,2}}(?:ein |ne |eine )?{PICS} von dir\b",
     ],
     Indicator.MEETING: [
         r"\b(?:lass|lasst) uns (?:\S+ ){0,3}treffen\b",
@@ -118,6 +145,15 @@ PATTERNS: dict[Indicator, list[str]] = {
         r"\bich (?:komm|komme) (?:zu dir|bei dir vorbei)\b",
         r"\bkomm (?:doch |mal |einfach )?(?:zu mir|bei mir vorbei)\b",
         r"\b(?:bock|lust) (?:auf ein treffen|dich zu treffen|uns zu treffen|mich zu treffen)\b",
+        r"\bhol(?:e)? ich dich (?:\S+ ){0,2}ab\b",
+        r"\bich (?:konnte|kann|wurde) dich (?:\S+ ){0,3}mitnehmen\b",
+        r"\bkomm (?:doch |mal |einfach )?(?:zum|zur|an den|an die|in den) [a-z]+",
+        r"\bkomm um \d+",
+        r"\bschleich(?:st)? (?:dich )?(?:\S+ ){0,3}(?:raus|weg)\b",
+        r"\bich (?:wart|warte) (?:am|an der|vor dem|vor der|beim)\b",
+        r"\ballein(?:e)? vorbei(?:kommst|kommen)\b",
+        r"\bsag (?:deinen eltern |deiner mutter |deinem vater )?(?:einfach |halt )?du (?:triffst dich|bist bei|gehst zu|schlafst bei)\b",
+        r"\bbin (?:\S+ )?in deiner (?:stadt|gegend|nahe)\b",
     ],
     Indicator.FLATTERY: [
         r"\b(?:du bist )?(?:so |echt |voll |total |sehr |wirklich |richtig )?(?:reif|erwachsen) fur dein alter\b",
@@ -125,6 +161,12 @@ PATTERNS: dict[Indicator, list[str]] = {
         r"\bdu bist (?:echt |voll |total |so |viel |richtig |sehr )*(?:reifer|erwachsener) als\b",
         r"\bdu bist (?:so |voll |ganz )?(?:anders als|nicht wie|nich wie) (?:die anderen|andere) (?:in deinem alter|kinder|kids|madchen|jungs|jungen)\b",
         r"\bdu (?:wirkst|bist|redest|schreibst) (?:gar |echt )?(?:nicht|nich|net) wie (?:ein|n) (?:kind|kid)\b",
+        r"\b(?:weiter|reifer|erwachsener|schlauer|cooler|besser|besseren \S+) als (?:die anderen|die meisten|leute|andere)(?: \S+)? (?:in deinem alter|in meinem alter|hier)\b",
+        r"\breifer als die meisten\b",
+        r"\b(?:reden|sprechen) (?:kann )?wie mit (?:nem|einem) erwachsenen\b",
+        r"\b(?:reif|verantwortungsvoll|erwachsen|schlau|weit) fur (?:dein alter|1[0-7])\b",
+        r"\b(?:redest|wirkst|klingst|schreibst) (?:aber |echt )?wie (?:1[89]|2\d|ne erwachsene|ein erwachsener)\b",
+        r"\becht reif\b",
     ],
 }
 
@@ -180,6 +222,10 @@ EXAMPLES: dict[Indicator, list[str]] = {
         "sitzt gerade wer neben dir",
         "müssen deine eltern wissen mit wem du schreibst",
         "wie lange arbeitet dein papa heute",
+        "schauen die mods eigentlich in die privaten chats",
+        "hat dein bruder zugriff auf dein handy",
+        "bist du gerade in deinem zimmer allein",
+        "kommst du ohne deine eltern",
     ],
     Indicator.SECRECY: [
         "mach den verlauf danach am besten weg",
@@ -229,6 +275,9 @@ EXAMPLES: dict[Indicator, list[str]] = {
         "für dich mach ich das, kostet dich nix",
         "ich hab robux übrig, soll ich die dir geben",
         "ich bezahl dir das spiel, kein ding",
+        "ich hab dir was von deiner wunschliste geholt",
+        "die alte konsole kannst du haben, schick ich dir",
+        "hab dir ein paar geschenke im stream geschickt",
     ],
     Indicator.IMAGES: [
         "hab dich noch nie gesehen, wie siehst du aus",
@@ -254,6 +303,10 @@ EXAMPLES: dict[Indicator, list[str]] = {
         "ich bin in der nähe, kannst du kurz raus",
         "lass irl mal chillen",
         "ich kann dich bei der haltestelle einsammeln",
+        "ich nehm dich mit dem auto mit",
+        "sag zuhause du pennst bei ner freundin",
+        "kletter einfach aus dem fenster wenn alle schlafen",
+        "ich warte an der bushaltestelle auf dich",
     ],
     Indicator.FLATTERY: [
         "für dein alter bist du echt krass weit",
@@ -266,6 +319,9 @@ EXAMPLES: dict[Indicator, list[str]] = {
         "andere in deinem alter sind so cringe, du nicht",
         "du denkst schon wie ne große",
         "die jungs in deiner klasse sind zu kindisch für dich",
+        "du bist viel weiter als die aus deiner klasse",
+        "mit dir kann man reden als wärst du schon erwachsen",
+        "für 13 bist du echt vernünftig",
     ],
 }
 
