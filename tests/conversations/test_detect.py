@@ -111,6 +111,24 @@ def shows(text: str) -> dict[str, str]:
         ("liga a câmara", Indicator.IMAGES, "liga a câmara"),
         ("posso te buscar na saída", Indicator.MEETING, "posso te buscar"),
         ("vc é mt madura pra sua idade", Indicator.FLATTERY, "vc é mt madura pra sua idade"),
+        ("vous avez quel âge les filles", Indicator.AGE, "vous avez quel âge"),
+        ("les admins voient tout ici", Indicator.SUPERVISION, "les admins voient tout"),
+        ("je te paye le pass de combat", Indicator.GIFTS, "je te paye le pass"),
+        ("enregistre-moi comme Julie", Indicator.SECRECY, "enregistre-moi comme"),
+        (
+            "tu raisonnes pas comme une gamine",
+            Indicator.FLATTERY,
+            "tu raisonnes pas comme une gamine",
+        ),
+        ("grava o meu número como Tia Ana", Indicator.SECRECY, "grava o meu número como"),
+        ("tua casa fica onde mesmo", Indicator.LOCATION, "tua casa fica onde"),
+        ("liga-me por vídeo logo", Indicator.IMAGES, "liga-me por vídeo"),
+        (
+            "i tuoi controllano le ricariche?",
+            Indicator.SUPERVISION,
+            "i tuoi controllano le ricariche",
+        ),
+        ("installa telegram dai", Indicator.CHANNEL, "installa telegram"),
     ],
 )
 def test_each_indicator_in_each_language(text: str, indicator: Indicator, excerpt: str) -> None:

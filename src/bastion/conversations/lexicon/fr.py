@@ -7,11 +7,15 @@ from bastion.conversations.cues import Indicator
 
 A = r"['\s-]?"  # an apostrophe, a space or a hyphen, or nothing ("t'as", "t as", "dis-le")
 TU = rf"(?:tu|t{A})"
-PARENTS = r"(?:parents?|mere|pere|maman|papa|famille|daronne?s?|vieux)"
+PARENTS = r"(?:parents?|mere|pere|maman|papa|famille|darons?|daronnes?|vieux)"
 APPS = r"(?:snap(?:chat)?|insta(?:gram)?|discord|telegram|whats ?app|kik|signal|skype|facetime)"
 
 PATTERNS: dict[Indicator, list[str]] = {
     Indicator.AGE: [
+        rf"\bquel age (?:avez{A}vous|vous avez)\b",
+        r"\bvous (?:avez|aviez) quel age\b",
+        rf"\b(?:{TU} ?(?:es|est)|vous (?:etes|etes tou(?:te)?s)) en quelle (?:classe|annee)\b",
+        rf"\b(?:{TU} ?(?:es|est)|vous etes(?: tou(?:te)?s)?) en (?:[3-6]|a|s|e)e(?:me)?\b",
         rf"\bquel age (?:as{A}tu|{TU} ?as|{TU} ?a)\b",
         rf"\b{TU} ?(?:as|a) quel age\b",
         r"\btu as quel age\b",
@@ -24,6 +28,9 @@ PATTERNS: dict[Indicator, list[str]] = {
         r"\bquel(?:le)? (?:ecole|college|lycee)\b.*\?",
     ],
     Indicator.LOCATION: [
+        rf"\b{TU} ?(?:passes?|rentres?) par ou\b",
+        rf"\bpar ou {TU} ?(?:passes?|rentres?)\b",
+        r"\b(?:note|noter|dis|dire|file|filer|passe|passer|envoie|envoyer|donne|donner|ecris|ecrire)(?: moi)? ton adresse\b(?! (?:e ?mail|mail))",
         rf"\b{TU} ?habites? (?:ou|dans quelle ville|quel quartier)\b",
         rf"\bou (?:est{A}ce que {TU} ?habites|{TU} ?habites|{TU} ?vis)\b",
         rf"\b{TU} ?vis ou\b",
@@ -31,14 +38,24 @@ PATTERNS: dict[Indicator, list[str]] = {
         r"\bpartage ta (?:position|localisation)\b",
     ],
     Indicator.SUPERVISION: [
+        rf"\b(?:tes|ta|ton) {PARENTS} (?:ils |elles? )?(?:regarde(?:nt)?|(?:lit|lisent)|checke(?:nt)?|fouille(?:nt)?|verifie(?:nt)?|surveille(?:nt)?|controle(?:nt)?) (?:(?:des fois|parfois|souvent|jamais|meme) )?(?:ce que {TU} ?fais|ton (?:tel|telephone|portable|compte|ordi|pc)|tes (?:messages|conv|comptes|achats))\b",
+        r"\b(?:ils|elles?) (?:regardent|lisent|checkent|fouillent|verifient|surveillent|controlent) (?:ton (?:tel|telephone|portable|compte|ordi)|tes (?:messages|conv|achats))\b",
+        rf"\b(?:sont|est) (?:couches?|partis?|sortis?|au travail)(?: la)? (?:tes|ta|ton) {PARENTS}\b",
+        r"\bles (?:modos?|moderateurs?|admins?|modes) (?:\w+ )?(?:lisent|voient|regardent|checkent|surveillent) (?:tout|les (?:mp|messages|conv)|nos messages)\b",
         rf"\b{TU} ?(?:es|est) (?:tout(?:e)? )?seul(?:e)?\b",
         rf"\b{TU} ?(?:es|est) seul(?:e)? (?:a la maison|chez toi)\b",
         rf"\b(?:tes|ta|ton) {PARENTS} (?:sont|est) (?:la|a la maison|chez toi|couches?|partis?)\b",
         rf"\b(?:il y a|y{A}a) quelqu{A}un (?:chez toi|a la maison|avec toi)\b",
-        rf"\b(?:tes|ta|ton) {PARENTS} (?:regardent?|lisent?|checkent?|fouillent?) (?:ton telephone|tes messages|ton portable)\b",
-        rf"\b(?:quand|a quelle heure) (?:tes|ta|ton) {PARENTS} (?:rentrent?|partent?|se couchent?)\b",
+        rf"\b(?:tes|ta|ton) {PARENTS} (?:regarde(?:nt)?|(?:lit|lisent)|checke(?:nt)?|fouille(?:nt)?) (?:ton telephone|tes messages|ton portable)\b",
+        rf"\b(?:quand|a quelle heure) (?:tes|ta|ton) {PARENTS} (?:rentre(?:nt)?|(?:part|partent)|se couche(?:nt)?)\b",
     ],
     Indicator.SECRECY: [
+        rf"\b(?:ne )?(?:dis|dites|raconte|demande|en parle) (?:rien|pas|rien de tout ca) (?:a |aux )(?:autres|potes|{PARENTS}|(?:tes|ta|ton) (?:{PARENTS}|potes|amis?|copines?))\b",
+        rf"\bpas (?:la peine|besoin) (?:de |d{A})(?:prevenir|le dire|en parler|le raconter|leur dire|demander)\b",
+        rf"\bpas besoin que (?:tes|ta|ton|les) {PARENTS}\b",
+        r"\b(?:efface|supprime|supprimes|effaces) (?:cette|ce|toute la|tout ce) (?:messages?|conversation|discussion|conv|chat)\b",
+        r"\b(?:ils|elles|personne|tes parents) (?:ne )?(?:le )?sauront (?:pas|rien|jamais)\b",
+        rf"\b(?:renomme|enregistre|sauvegarde|mets){A}moi (?:en|comme|sous)\b",
         r"\b(?:ne )?(?:le |la |lui )?dis (?:rien |ca |le )?a personne\b",
         r"\b(?:ne )?dis rien a (?:tes|ta|ton) (?:parents?|mere|pere|maman|papa|amis?|copines?)\b",
         rf"\bc{A}est (?:notre|un) (?:petit )?secret\b",
@@ -49,6 +66,11 @@ PATTERNS: dict[Indicator, list[str]] = {
         r"\bpersonne (?:ne doit|doit) (?:le )?savoir\b",
     ],
     Indicator.CHANNEL: [
+        rf"\bje (?:te |t{A})(?:ajoute|add|ecris) sur {APPS}\b",
+        rf"\b(?:telecharge|installe|prends|va sur) {APPS}\b",
+        r"\bon (?:se parle|parle|continue|discute|passe)\b.*\b(?:sur|dans|vers) (?:un autre|une autre) (?:truc|appli|app|application|site|reseau|serveur|endroit)\b",
+        rf"\b(?:je (?:te |t{A})(?:montre|explique|ecris|envoie|parle|dis)|repondu|reponds|on parle|on continue|on discute)\b(?: \S+){{0,4}}? en (?:prive|mp|dm|perso)\b",
+        r"\b(?:msg|message|mp) (?:perso|prive)\b",
         rf"\b(?:ajoute{A}moi|ecris{A}moi|parle{A}moi|viens) sur {APPS}\b",
         rf"\b{TU} ?(?:as|a) {APPS}\b",
         rf"\b(?:on continue|on parle|parlons|on passe|continuons) (?:sur|en) (?:{APPS}|prive|mp|dm)\b",
@@ -56,19 +78,30 @@ PATTERNS: dict[Indicator, list[str]] = {
         rf"\bdonne{A}moi ton (?:numero|06|07|portable)\b",
     ],
     Indicator.ISOLATION: [
+        r"\b(?:comprend|comprennent) (?:pas|rien)\b[^.?!]*\bmoi (?:si|oui|je)\b",
+        r"\bte merite(?:nt)? pas\b",
+        r"\bje (?:te |ne te )?(?:lacherai|laisserai|abandonnerai) jamais\b",
+        rf"\b{TU} ?(?:as|a) (?:besoin (?:que )?de moi|que moi)\b",
+        rf"\b(?:les trucs|ce) que {TU} ?(?:dis|racontes) pas (?:chez toi|a tes parents|a personne)\b",
         r"\b(?:personne ne te comprend|je suis le seul (?:qui|a) te comprend(?:re|s)?|moi seul te comprends?)\b",
-        rf"\b(?:tes|ta|ton) {PARENTS} ne te comprennent? pas\b",
+        rf"\b(?:tes|ta|ton) {PARENTS} ne te (?:comprend|comprennent) pas\b",
         rf"\b{TU} ?peux me faire confiance\b",
         rf"\bpersonne (?:d{A}autre )?ne (?:tient|fait attention) a toi comme moi\b",
-        rf"\btes amis? (?:ne )?(?:s{A}en fichent?|te comprennent? pas)\b",
+        rf"\btes amis? (?:ne )?(?:s{A}en fiche(?:nt)?|te (?:comprend|comprennent) pas)\b",
     ],
     Indicator.GIFTS: [
+        rf"\bje (?:te |t{A})(?:prends|paie|paye|offre|achete|recharge) (?:le|la|les|un|une|des|ton|ta|tes) (?:pass|passe|skins?|abonnement|forfait|recharge|carte|jeu|place|billet|robux|gemmes)\b",
+        rf"\bj(?:e )?{A}(?:te |t{A})ai (?:pris|achete|offert|paye|envoye|vire|transfere) (?:la|le|les|un|une|des|\d+)\b",
+        rf"\bje (?:te |t{A})?(?:paie|paye|paierai|payerai) (?:tout|\d+)",
+        rf"\bc{A}est (?:offert|cadeau|mon cadeau|un cadeau(?= *(?:,|\.|!|$)))",
         rf"\bje (?:peux|vais) (?:t{A}|te )(?:acheter|offrir|payer)\b",
         rf"\bje t{A}(?:offre|achete) (?:un|une|des|de l{A}|\d+)\b",
         r"\b(?:carte cadeau|des robux|des v[ -]?bucks|du nitro|des gemmes|des skins?)\b",
         rf"\bje t{A}envoie de l{A}argent\b",
     ],
     Indicator.IMAGES: [
+        r"\b(?:allumer|allumes|activer|actives|mettre|ouvre|ouvrir) (?:ta|la) (?:cam|camera|webcam)\b",
+        rf"\b(?:envoie|envoi|montre){A}(?:moi )?(?:quelques|[\d-]+|deux|trois) (?:photos?|pics?|selfies?|snaps?)\b",
         rf"\b(?:envoie|envoi|montre){A}(?:moi )?(?:une|des|ta|tes) (?:photos?|pics?|selfies?|snaps?)\b",
         rf"\b(?:envoie|montre){A}moi (?:une |des )?(?:photos?|pics?|selfies?) de toi\b",
         rf"\bmontre{A}toi\b",
@@ -77,6 +110,8 @@ PATTERNS: dict[Indicator, list[str]] = {
         rf"\b{TU} ?portes? quoi\b",
     ],
     Indicator.MEETING: [
+        r"\bje (?:passe|peux passer|vais passer|pourrais passer|passerai) te (?:chercher|prendre|voir)\b",
+        rf"\bje (?:peux |vais |pourrais )?(?:t{A}|te )(?:attendre|attends|attendrai) (?:a|devant|apres|au|pres|en bas)\b",
         r"\bon (?:pourrait |peut |devrait )?se (?:voir|voit|rencontrer|rencontre|retrouver|retrouve|rejoindre|rejoint)\b",
         rf"\bon se (?:voit|retrouve|rejoint) (?:ou|quand|demain|ce soir|ce week{A}end|apres)\b",
         r"\bje (?:peux |vais )?(?:viens|venir) te (?:chercher|prendre)\b",
@@ -85,6 +120,10 @@ PATTERNS: dict[Indicator, list[str]] = {
         r"\b(?:viens|passe) chez moi\b",
     ],
     Indicator.FLATTERY: [
+        rf"\b{TU} ?(?:parles?|raisonnes?|penses?|ecris|reagis) comme (?:quelqu{A}un de plus (?:grand|age|vieux|mature)|une? (?:adulte|grande?))\b",
+        rf"\b{TU} ?(?:parles?|raisonnes?|penses?|reagis|agis|ecris)(?: vraiment| meme)? pas comme une? (?:enfant|gamine?|petite?|bebe)\b",
+        r"\bplus (?:adulte|mature|mure?) que (?:beaucoup|les autres|ton age|la plupart)\b",
+        rf"\b{TU} ?(?:as|a) l{A}air (?:bien |beaucoup |vraiment )?plus (?:grande?|vieille|vieux|agee?|mature) (?:que|pour)\b",
         rf"\b{TU} ?(?:es|est|fais) (?:tres |si |trop |vraiment )?mature pour ton age\b",
         rf"\b{TU} ?fais (?:beaucoup )?plus (?:vieux|vieille|grand|grande|age|agee) que ton age\b",
         rf"\b{TU} ?(?:es|est) pas comme (?:les autres|les filles|les garcons) de ton age\b",

@@ -29,6 +29,8 @@ CURRENCY = (
 
 PATTERNS: dict[Indicator, list[str]] = {
     Indicator.AGE: [
+        r"\bsei (?:alle|in) (?:medie|prima media|seconda media|terza media|elementari)\b",
+        r"\b(?:che|ke|quanti) anni avete\b",
         rf"\b(?:quanti|qnt|quant|qnti|quanti') anni {HAI}\b",
         rf"\bqnt {HAI}\b",
         rf"\b{HAI} quanti anni\b",
@@ -49,6 +51,7 @@ PATTERNS: dict[Indicator, list[str]] = {
         r"\bqual(?:e|'e| e) la tua scuola\b",
     ],
     Indicator.LOCATION: [
+        r"\b(?:dimmi|dammi|mandami|scrivimi) l'?indirizzo\b",
         r"\bdove (?:abiti|vivi|stai di casa|abbiti)\b",
         r"\b(?:di |da )?dove (?:sei|stai) (?:di preciso|precisamente|esattamente)\b",
         r"\b(?:in (?:che|ke|quale) (?:citta|paese|zona|quartiere|via)) (?:abiti|vivi|stai)\b",
@@ -57,6 +60,11 @@ PATTERNS: dict[Indicator, list[str]] = {
         r"\b(?:dv|dove) abiti\b",
     ],
     Indicator.SUPERVISION: [
+        r"\b(?:vai|esci|stai|resti) (?:a \w+ )?da sol[oa]\b",
+        rf"\bi tuoi {NON} ti dicono (?:niente|nulla)\b",
+        r"\bqualcuno (?:guarda|legge|controlla|vede) (?:le |la |i )?(?:chat|messaggi|cell|telefono)\b",
+        r"\bi tuoi (?:vedono|controllano|guardano|leggono) (?:gli |le |i )?(?:acquisti|chat|messaggi|ricariche)\b",
+        r"\bchiudi la porta\b",
         r"\bsei (?:da sol[aoe]|sol[aoe] (?:a casa|in casa|in camera)|a casa da sol[ao]|sol[ao] adesso|sol[ao] ora|sol[ao] in questo momento)\b",
         rf"\b(?:ci sono|ce|c'e|c e) (?:i tuoi|{TUOI} {PARENTS}|qualcuno|qualcun altro) (?:a casa|in casa|li|con te|svegli)\b",
         rf"\b(?:i tuoi|{TUOI} {PARENTS}) (?:sono|e) (?:a casa|in casa|usciti|uscita|uscito|fuori|svegli|a letto|via)\b",
@@ -67,6 +75,12 @@ PATTERNS: dict[Indicator, list[str]] = {
         r"\bla (?:tua )?porta e chiusa\b",
     ],
     Indicator.SECRECY: [
+        r"\b(?:non|nn) (?:farlo|lo far|lo fare) sapere\b",
+        r"\b(?:non|nn) serve (?:dire|dirlo|raccontare) (?:niente|nulla)\b",
+        r"\bi messaggi (?:spariscono|si cancellano|si autodistruggono)\b",
+        r"\b(?:salvami|segnami|registrami) (?:come|con il nome)\b",
+        r"\b(?:digli|dille|di ai tuoi) che vai da\b",
+        r"\b(?:non|nn) lo (?:verranno|verra|sapranno|sapra) mai\b",
         rf"\b{NON} (?:lo |gli |le )?(?:dire|dirlo|dirla|dirglielo|raccontare|raccontarlo)(?: niente| nulla)? (?:a )?(?:nessuno|i tuoi|ai tuoi|a tua madre|a tuo padre|a tua mamma|a tuo papa|ai tuoi genitori|ai tuoi amici|alle tue amiche|tua madre|tua mamma)\b",
         r"\b(?:e |sara |rimane )?il nostro (?:piccolo )?segreto\b",
         r"\b(?:rimane|resta|solo) tra (?:noi|me e te|di noi)\b",
@@ -78,6 +92,8 @@ PATTERNS: dict[Indicator, list[str]] = {
         r"\b(?:tienilo|tienitelo|tenerlo) per te\b",
     ],
     Indicator.CHANNEL: [
+        r"\bti scrivo (?:in|su) (?:privato|pvt|priv|dm|direct)\b",
+        r"\b(?:scarica|installa|scaricati) (?:snap(?:chat)?|telegram|whatsapp|discord|insta(?:gram)?|signal|kik)\b",
         rf"\b(?:aggiungimi|scrivimi|seguimi|addami|contattami|sentiamoci) (?:su|in|sul|su ?l) {APPS}\b",
         rf"\b(?:hai|ai|c{A}hai) {APPS}\b",
         rf"\b(?:qual(?:e|'e| e)|dimmi|dammi) (?:il )?(?:tuo )?{APPS}\b",
@@ -86,6 +102,10 @@ PATTERNS: dict[Indicator, list[str]] = {
         r"\b(?:dammi|mandami|passami|lasciami) (?:il )?tuo (?:numero|numero di telefono|cell|cellulare|num)\b",
     ],
     Indicator.ISOLATION: [
+        r"\b(?:non|nn) ti (?:merita|meritano|capisce|capiscono)\b",
+        r"\bio (?:non|nn) ti (?:lascero|abbandonero|mollero) mai\b",
+        r"\ba me puoi dire tutto\b",
+        r"\bio ci sono sempre\b",
         r"\bsolo io ti capisco\b",
         r"\b(?:sono|so) l'?unic[oa] (?:che|ke|k) ti capisce\b",
         r"\bnessuno ti capisce (?:come|cm) (?:me|faccio io)\b",
@@ -96,6 +116,9 @@ PATTERNS: dict[Indicator, list[str]] = {
         r"\bti basto io\b",
     ],
     Indicator.GIFTS: [
+        r"\bti (?:offro|pago) io\b",
+        r"\bti ho (?:mandato|regalato|comprato|ricaricato|preso) (?:la skin|il pass|una gift ?card|un regalo|dei soldi|(?:una|un|dei|delle) (?:ricarica|robux|vbucks|gift ?card))|\bti ho regalato\b",
+        r"\bti do (?:il|la|lo|un|una) \w+(?: \w+)? gratis\b",
         r"\bti (?:compro|regalo|pago|ricarico|mando dei soldi|mando soldi|do dei soldi|do soldi)\b",
         r"\b(?:posso|potrei|voglio|vuoi che) (?:comprarti|regalarti|pagarti|ricaricarti|ti compri|ti regali)\b",
         rf"\bti (?:mando|do|regalo|passo) (?:\S+ ){{0,2}}(?:{CURRENCY}|soldi|euro|€)\b",
@@ -103,6 +126,9 @@ PATTERNS: dict[Indicator, list[str]] = {
         r"\b(?:gratis|per te|in regalo)\b.*\b(?:robux|v ?bucks|vbucks|nitro|gift ?card|paysafe(?:card)?)\b",
     ],
     Indicator.IMAGES: [
+        r"\b(?:mandami|inviami) una tua (?:foto|pic|selfie)\b",
+        r"\b(?:fammi|facciamo|famo) una (?:videochiamata|video ?chiamata)\b",
+        r"\b(?:lezioni|ripetizioni|aiuto)\b.*\bin videochiamata\b",
         rf"\b(?:mandami|inviami|fammi vedere|mostrami|manda|invia|mandamene) (?:una |un |delle |qualche |altre |un'?)?{PICS}\b",
         rf"\b(?:mandami|inviami|fammi vedere) (?:una |un )?{PICS} (?:di te|tua|tue)\b",
         r"\b(?:accendi|attiva|apri) (?:la )?(?:cam|camera|webcam|telecamera|videocamera)\b",
@@ -112,6 +138,8 @@ PATTERNS: dict[Indicator, list[str]] = {
         r"\bfatti vedere\b(?! (?:da|dal|dalla|dallo))",
     ],
     Indicator.MEETING: [
+        r"\bposso passare (?:io )?da te\b",
+        r"\bci vediamo (?:li|dietro|davanti)\b",
         r"\b(?:vediamoci|incontriamoci|becchiamoci)\b",
         r"\b(?:dovremmo|potremmo|possiamo|vorrei|voglio|dobbiamo|ti va di|ti andrebbe di) (?:vederci|incontrarci|beccarci|uscire insieme)\b",
         r"\b(?:quando|dove) ci (?:vediamo|incontriamo|becchiamo|troviamo)\b",
@@ -124,6 +152,9 @@ PATTERNS: dict[Indicator, list[str]] = {
         r"\b(?:usciamo|uscire) (?:insieme|noi due)\b",
     ],
     Indicator.FLATTERY: [
+        r"\bragioni (?:come|gia da) (?:un(?:a|\x27)? )?(?:adult[oa]|grande)\b",
+        r"\bsei (?:piu|molto piu) matur[oa] di\b",
+        r"\bsei troppo avanti per\b",
         r"\b(?:sei |sembri )?(?:molto |cosi |proprio |davvero |troppo |super )?matur[ao] per la tua eta\b",
         r"\b(?:sembri|dimostri) (?:molto |cosi |molto piu |piu |decisamente )?(?:piu grande|piu matura|piu maturo|piu grandicella|piu grandicello)\b",
         r"\bsei (?:molto |cosi |davvero )?grande per la tua eta\b",

@@ -31,6 +31,9 @@ ARTICLE = r"(?:um |uma |uns |umas |o |a |os |as |mais )?"
 
 PATTERNS: dict[Indicator, list[str]] = {
     Indicator.AGE: [
+        rf"\b(?:{VC} )?(?:esta|ta|tas|estas|andas|anda|e|es|eh) (?:em|no|na|de) (?:que|q|qual|ql) (?:ano|serie)\b(?! (?:vendo|assistindo|a ver)\b)",
+        r"(?:^|[?!.,] *)(?:tem|tens) quantos anos\b",
+        r"\b(?:me )?(?:diz|diga|digam|fala|falem|manda|mandem|passa|passem) (?:a )?(?:sua |tua |vossa )?idade\b",
         rf"\bquantos anos (?:{VC} (?:tem|tens|ja tem)|tens|tem (?:voce|vc|tu)\b|tem\s*\?)",
         rf"\b(?:{VC} tem|{VC} tens|tens) quantos anos\b",
         rf"\b(?:que|q|qual|ql) idade (?:{VC} tem|{VC} tens|tens)\b",
@@ -41,6 +44,7 @@ PATTERNS: dict[Indicator, list[str]] = {
         r"^\s*idade\s*\?",
     ],
     Indicator.SCHOOL: [
+        rf"\b(?:{VC} )?(?:esta|ta|tas|estas|andas|anda) (?:em|na|no) (?:que|q|qual|ql) {SCHOOLS}\b",
         rf"\b(?:em |de |pra |para |a )?(?:que|q|qual|ql) {SCHOOLS} (?:{VC} )?(?:estuda|estudas|vai|vais|frequenta|frequentas|anda|andas|ta|esta|estas)\b",
         rf"\b(?:onde|aonde|ond|na onde) {VC} (?:estuda|estudas)\b",
         rf"\b{VC} (?:estuda|estudas|anda|andas|vai|vais) (?:em|na|a|pra|para) (?:que|qual|ql) {SCHOOLS}\b",
@@ -50,6 +54,9 @@ PATTERNS: dict[Indicator, list[str]] = {
         rf"\bcomo (?:se )?chama {TEU} {SCHOOLS}\b",
     ],
     Indicator.LOCATION: [
+        rf"\b{TEU} casa (?:fica|e) (?:onde|aonde|em que|perto de onde)\b",
+        r"\b(?:me )?(?:diz|diga|digam|fala|falem|manda|mandem|passa|passem) (?:a )?(?:idade e a )?(?:sua |tua )?cidade\b",
+        rf"\b(?:me )?(?:passa|manda|da|diz|envia)(?:{A}me)? (?:o |a )?(?:endereco|morada|cep)\b",
         rf"\b(?:onde|aonde|ond|na onde) (?:{VC} (?:mora|moras|vive|vives)|moras|vives)\b",
         rf"\b{VC} (?:mora|moras|vive|vives) (?:onde|aonde|em que (?:cidade|bairro)|em qual (?:cidade|bairro)|perto de onde)\b",
         rf"\b(?:em )?(?:que|qual|ql|q) (?:cidade|bairro|rua|zona|freguesia) (?:{VC} (?:mora|moras|vive|vives)|moras|vives)\b",
@@ -58,6 +65,10 @@ PATTERNS: dict[Indicator, list[str]] = {
         r"\b(?:compartilha|compartilhe|partilha|partilhe) (?:a )?localizacao\b",
     ],
     Indicator.SUPERVISION: [
+        rf"\b(?:ele|ela|eles|elas) (?:olham?|mexem?|veem|ve|leem|le|checam?|controlam?|vigiam?) (?:n?o |n?a |n?os |n?as )?(?:seu |teu |sua |tua |seus |teus |suas |tuas )?{PHONE}\b",
+        rf"\b{TEU} {PAIS} (?:deixa|deixam) (?:{VC} |te )?(?:sair|ir|ficar) sozinh[oa]\b",
+        r"\b(?:costumas|costuma|vais|vai|sais|sai|ficas|fica) (?:ir |sair |ficar )?(?:la |ai |pra la )?sozinh[oa]\b",
+        rf"\b{TEU} {PAIS} {NAO} (?:brigam?|controlam?|ligam?|reclamam?|dizem nada|vigiam?)\b",
         rf"\b(?:{VC} )?(?:esta|ta|tas|estas|fica|ficas) sozinh[oa]\b",
         rf"\b(?:tem|tens|ha|esta|ta) (?:alguem|algm|alguem mais) (?:em casa|na sua casa|na tua casa|com {VC}|contigo|acordad[oa]|por perto|te vendo)\b",
         rf"\b{TEU} {PAIS} (?:olham?|mexem?|veem|ve|leem|le|checam?|controlam?|fucam?|vigiam?|revistam?) (?:n?o |n?a |n?os |n?as )?(?:seu |teu |sua |tua |seus |teus |suas |tuas )?{PHONE}\b",
@@ -68,6 +79,14 @@ PATTERNS: dict[Indicator, list[str]] = {
         rf"\b{TEU} porta (?:ta|esta|tem) (?:trancada|fechada|chave)\b",
     ],
     Indicator.SECRECY: [
+        rf"\b(?:nem|{NAO}) (?:conta|contes|conte|fala|fales|fale|comenta|comentes|comente|diz|digas)(?: nada| isso| isto| ainda)? (?:pra|para|a|com|pros|aos|pras) (?:ele|ela|eles|elas|(?:os |as )?(?:meninos|meninas|outros|outras)|ninguem|ngm|{TEU} {PAIS}|{TEU} amig[oa]s?)\b",
+        rf"\b{NAO} (?:precisas?|tens|tem|e preciso) (?:de |que )?(?:dizer|contar|falar|comentar)(?: nada)? (?:a |pra |para |com )?(?:ninguem|ngm|{TEU} {PAIS})\b",
+        rf"\b{NAO} (?:comenta|comentes|posta|postes|fala)(?: nada)? no (?:chat|grupo|servidor)\b",
+        r"\b(?:coisa|segredo) (?:so )?nossa?\b",
+        r"\b(?:e|eh) (?:um )?segredo\b",
+        r"\b(?:conversa|fala) so comigo\b",
+        rf"\b(?:diz|dizes|diga|fala|falas)(?: \S+){{0,2}} que (?:{VC} )?(?:esta|estas|ta|tas|vai|vais|foi|estava) (?:em |na |pra )?casa d[oae]\b",
+        r"\b(?:salva|grava|guarda|poe|coloca|muda) (?:o )?meu (?:contato|contacto|numero|nome) (?:como|com o nome|para)\b",
         rf"\b{NAO} (?:lhe |me )?(?:conta|contes|conte|fala|fales|fale|diz|digas|diga|comenta|comentes)(?: nada| isso| isto)? (?:pra |para |a |pros |aos |as |pras )?(?:ninguem|ngm|{TEU} {PAIS}|{TEU} amig[oa]s?)\b",
         r"\b(?:o )?nosso (?:segredinho|segredo)\b",
         r"\b(?:fica|fique|que fique|isso fica|fica so|so) entre (?:nos|a gente|nos dois|eu e voce|eu e vc|eu e tu|mim e ti)\b",
@@ -78,6 +97,7 @@ PATTERNS: dict[Indicator, list[str]] = {
         r"\bguarda (?:segredo|esse segredo|este segredo)\b",
     ],
     Indicator.CHANNEL: [
+        rf"\b(?:manda|envia|escreve)(?:{A}me)? (?:uma )?(?:mensagem|msg) (?:no|na|pelo|pela) {APPS}\b",
         rf"\b(?:me (?:adiciona|add|chama|segue|escreve|manda (?:uma )?(?:mensagem|msg))|adiciona{A}me|segue{A}me|chama{A}me|fala comigo|chama) (?:no|na|pelo|pela|por|em) {APPS}\b",
         rf"\b(?:{VC} )?(?:tem|tens|usa|usas) {APPS}\b",
         rf"\b(?:qual|ql|me passa|passa|me da|manda|me manda) (?:e |eh )?{TEU} {APPS}\b",
@@ -86,6 +106,9 @@ PATTERNS: dict[Indicator, list[str]] = {
         rf"\b(?:me (?:passa|da|manda|diz)|passa|manda|qual|ql) (?:e |eh )?{TEU} (?:numero|num|cel|celular|telemovel|telefone|contato|contacto)\b",
     ],
     Indicator.ISOLATION: [
+        rf"\b{TEU} {PAIS} (?:sao|e) (?:\w+ )?(?:duros?|chatos?|rigidos?|injustos?) contigo\b",
+        rf"\b(?:eles|ela|ele) {NAO} (?:te )?(?:entendem?|compreendem?)\b",
+        rf"\b{TEU} {PAIS} (?:iam|vao|podem|iriam) (?:atrapalhar|estragar|separar)\b",
         rf"\b(?:so eu|somente eu|apenas eu|ninguem alem de mim|sou (?:o unico|a unica) (?:que|q)) (?:realmente |de verdade )?(?:te |{VC} )?(?:entendo|entende|compreendo|compreende|percebo|percebe)\b",
         rf"\b{TEU} {PAIS} {NAO} (?:te |{VC} )?(?:entendem?|compreendem?|escutam?|ouvem?|valorizam?|percebem?)\b",
         rf"\bninguem (?:mais )?(?:te )?(?:entende|compreende|percebe|cuida|gosta|liga)(?: de {VC}| pra {VC}| de ti)? (?:como eu|igual eu|que nem eu|tanto quanto eu|tanto como eu)\b",
@@ -95,6 +118,14 @@ PATTERNS: dict[Indicator, list[str]] = {
         rf"\b(?:so precisas? de mim|eu sou tudo (?:que|q|o que) {VC} precisa|{VC} {NAO} precisa de mais ninguem)\b",
     ],
     Indicator.GIFTS: [
+        r"\b(?:oferta|presente|prenda) (?:minha|meu)\b",
+        r"\b(?:e|eh) (?:uma )?(?:prenda|oferta)(?= *(?:,|\.|!|$| pra ti| para ti| pra vc))",
+        rf"\b(?:ofereco|empresto|pago|compro|dou){A}te\b",
+        r"\b(?:te|lhe) (?:dar|mandar|enviar|comprar|oferecer) (?:um|uma) \w+ (?:nov[oa]|de presente)\b",
+        r"\b(?:moedas|robux|gemas|diamantes|v ?bucks|skins?|coins) (?:gratis|de graca)\b",
+        r"\bte \w+(?: \w+){0,3} (?:de presente|gift ?card)\b",
+        rf"\b{VC} (?:ganha|ganhas|recebe|recebes|vai ganhar) (?:\d+ )?(?:reais|euros|\d+)",
+        r"\bpago (?:em|com) (?:robux|gemas|v ?bucks|dinheiro|pix)\b",
         rf"\bte (?:compro|dou|mando|envio|passo|pago|recarrego|ofereco|arranjo) {ARTICLE}(?:\d+ )?{ITEMS}\b",
         rf"\b(?:posso|vou|eu posso|eu vou|quer que eu|queres que eu) (?:te|lhe) (?:comprar|dar|mandar|enviar|passar|pagar|recarregar|oferecer|arranjar) {ARTICLE}(?:\d+ )?(?:{ITEMS}|{MONEY}|algo|alguma coisa)\b",
         rf"\b(?:compro|dou|mando|pago|ofereco|posso comprar|vou comprar|posso dar|vou dar|posso mandar) {ARTICLE}(?:\d+ )?(?:{ITEMS}|{MONEY}|algo) (?:pra|para) (?:{VC}|ti)\b",
@@ -103,7 +134,9 @@ PATTERNS: dict[Indicator, list[str]] = {
         rf"\bte (?:mando|faco|envio|passo|transfiro|dou) (?:um |uma )?{MONEY}\b",
     ],
     Indicator.IMAGES: [
-        rf"\b(?:me )?(?:manda|envia|mande|envie|passa|mostra|mostre)(?:{A}me)? (?:uma |umas |um |uns |mais |outra |sua |tua |tuas |suas )?(?:fotos?|fotinhas?|pics?|selfies?|snaps?)\b(?! d[oa]s? (?:dever|tarefa|exercicio|licao|trabalho|prova|caderno|livro|lista|materia))",
+        r"\b(?:mete|meta|liga|ligas) (?:a |tua |sua )?(?:cam|camera|camara|webcam)\b",
+        rf"\b(?:me )?(?:liga|ligue|chama|faz uma chamada)(?:{A}me)? (?:por|em|de) video\b",
+        rf"\b(?:me )?(?:manda|envia|mande|envie|mandem|enviem|passa|mostra|mostre)(?:{A}me)? (?:uma |umas |um |uns |mais |outra |sua |tua |tuas |suas )?(?:fotos?|fotinhas?|pics?|selfies?|snaps?)\b(?! d[oa]s? (?:dever|tarefa|exercicio|licao|trabalho|prova|caderno|livro|lista|materia))",
         r"\b(?:liga|ligue|ativa|ative|abre|abra|poe|bota|acende|liga ai) (?:a |tua |sua |a tua |a sua )?(?:cam|camera|webcam|camara)\b",
         r"\b(?:vamos|bora|vamo|quer|queres|faz|fazemos|faz uma|vamos fazer|bora fazer|quer fazer|queres fazer) (?:uma )?(?:chamada de video|videochamada|video ?chamada|facetime)\b",
         rf"\b(?:o )?(?:que|q|oq|oque) {VC} (?:ta|esta|tas|estas) (?:vestind[oa]|usando|a vestir)\b",
@@ -111,6 +144,8 @@ PATTERNS: dict[Indicator, list[str]] = {
         rf"\b(?:mostra{A}te|deixa eu te ver|deixa{A}me ver{A}te)\b",
     ],
     Indicator.MEETING: [
+        rf"\b(?:encontramo|vemo){A}nos\b",
+        rf"\b(?:levo{A}te|te levo|vou te levar|posso te levar)\b",
         r"\b(?:a gente )?(?:vamos|bora|vamo|podemos|podiamos|poderiamos|devemos|deviamos|quer|queres|que tal|e se|podia|devia|deveria) (?:a gente )?(?:(?:nos |se )?(?:encontrar|conhecer|encontrarmos|conhecermos)|(?:nos |se )(?:ver|vermos))(?: pessoalmente| ao vivo)?\b(?! (?:o|a|os|as|um|uma|isso|esse|essa|filme|serie|jogo|video)\b)(?! (?:na |no |pra |para )?(?:biblioteca|estudar|trabalho|aula|treino)\b)",
         r"\b(?:a gente|nos) (?:se ve|se encontra|se conhece|nos vemos|nos encontramos) (?:pessoalmente|sozinhos|a sos|este fim de semana|esse fim de semana|no fds|no fim de semana|hoje a noite|a noite|no sabado|no domingo|no shopping|no parque)\b",
         r"\b(?:onde|quando|aonde) (?:a gente )?(?:se encontra|nos encontramos|nos vemos|podemos nos ver|podemos nos encontrar|a gente pode se ver)\b",
@@ -119,6 +154,9 @@ PATTERNS: dict[Indicator, list[str]] = {
         r"\b(?:posso|vou|eu vou|eu posso) (?:ir|passar) (?:ai |la )?(?:na|a|ate a|pela|em) (?:sua|tua) casa\b",
     ],
     Indicator.FLATTERY: [
+        rf"\balem d[ae] {TEU} idade\b",
+        r"\b(?:cabeca|mente|jeito) de (?:adult[oa]|gente grande|mais velh[oa])\b",
+        r"\b(?:fala|falas|pensa|pensas|age|ages|joga|jogas) (?:tipo|como|que nem) (?:um |uma )?(?:adult[oa]|gente (?:de \d+|grande))\b",
         rf"\b(?:{VC} )?(?:e|eh|es) (?:tao |muito |mt |mto |super |bem |bastante )?madur[oa] (?:pra|para) {TEU} idade\b",
         rf"\b{VC} (?:parece|pareces|aparenta|aparentas) (?:ser )?(?:bem |muito |mt |mais |bem mais |muito mais )?(?:velh[oa]|madur[oa]|mais velh[oa]|mais madur[oa]|ter mais idade|mais idade)\b",
         rf"\b{VC} {NAO} (?:parece|pareces|fala|falas|age|ages|escreve|escreves) (?:como |que nem )?(?:uma |um )?(?:crianca|pirralh[oa]|mirud[oa]|miud[oa]|menininh[oa]|cria)\b",
