@@ -55,6 +55,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from machine import describe
 
 HELD_OUT = Path(__file__).resolve().parent / "data" / "conversations-heldout"
+DEVELOPMENT = Path(__file__).resolve().parent / "data" / "conversations-dev"
 
 
 def independent_set() -> list[Example]:
@@ -71,8 +72,17 @@ def independent_set() -> list[Example]:
 
 
 def independent(model: Model, examples: list[Example]) -> None:
+    # The same recipe as the default model's, without the meaning layer.
+    development = [
+        e
+        for f in sorted(DEVELOPMENT.glob("*.jsonl"))
+        for e in read_labelled(f.read_bytes(), f.name)
+    ]
     lexicon_only = train(
-        synthetic_examples(training=True), description="without meaning", meaning=False
+        synthetic_examples(training=True),
+        description="without meaning",
+        meaning=False,
+        calibration=development,
     )[0]
     print(
         f"\n### The independent held-out set: {len(examples)} conversations "
