@@ -119,10 +119,12 @@ def test_the_default_model_reads_with_the_layer_and_shows_its_evidence() -> None
     assert tracker.meaning is meaning.default_meaning()
     for text in (
         "hey how was the game",
-        "be honest, does your mum ever go through your phone",
+        "wipe everything we said today ok",
         "fine",
     ):
         tracker.add(Message("a", text))
-    found = [e for e in tracker.assessment().evidence if e.source == "meaning"]
-    assert found, tracker.assessment().evidence
-    assert all(e.reads_like and e.excerpt for e in found)
+    (found,) = tracker.assessment().evidence
+    assert (found.source, found.indicator, found.message) == ("meaning", "secrecy_request", 1)
+    assert found.reads_like in {e.text for e in tracker.meaning.examples}
+    assert found.excerpt == "wipe everything we said today ok"
+    assert tracker.senders["a"].strength["risk_assessment"] > 0
