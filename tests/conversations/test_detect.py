@@ -241,6 +241,14 @@ def test_one_message_can_show_several_indicators_and_every_indicator_has_a_stage
     assert {i.stage for i in Indicator} == set(Stage)
 
 
+def test_school_years_written_as_ordinals_stay_numbers() -> None:
+    assert normalise("t'es en 4e ? moi en 5eme, lui en 1er").text == (
+        "t'es en 4e ? moi en 5eme, lui en 1er"
+    )
+    assert normalise("im in 7th grade").text == "im in 7th grade"
+    assert normalise("r u 4lone").text == "r u alone"  # a letter in disguise still reads
+
+
 def test_normalised_text_maps_back_to_the_original() -> None:
     original = "Ça va? r u 4lone 📷"
     normalised = normalise(original)

@@ -37,6 +37,7 @@ EMOJI_WORDS = {
 
 _WORD_WITH_LOOKALIKES = re.compile(r"[a-z0-9@$]*[a-z][a-z0-9@$]*|[0-9@$]+[a-z][a-z0-9@$]*")
 _SPACED_LETTERS = re.compile(r"(?<![a-z])(?:[a-z][ .\-_*]){3,}[a-z](?![a-z])")
+_ORDINAL = re.compile(r"\d{1,2}(?:st|nd|rd|th|e|eme|er|ere|re|o|a|ao|ano)")
 _REPEATS = re.compile(r"([a-z])\1{2,}")
 _SPACES = re.compile(r"\s{2,}")
 
@@ -78,12 +79,14 @@ def _fold(char: str) -> str:
 
 def _lookalikes(text: str) -> str:
     """Digits and symbols in a word that also holds a letter read as letters; numbers
-    (``13``, ``2pm`` keeps its ``2``: a number then a unit) stay as they are."""
+    (``13``; ``2pm`` keeps its ``2``, a number then a unit; so do ordinals such as ``4th``,
+    ``4e``, ``6eme``, ``1er``, ``2o``: a school year is not a word in disguise) stay as
+    they are."""
 
     def read(match: re.Match[str]) -> str:
         word = match.group()
-        if word[0].isdigit() and word.rstrip("apm").isdigit():
-            return word  # 2pm, 10am
+        if word[0].isdigit() and (word.rstrip("apm").isdigit() or _ORDINAL.fullmatch(word)):
+            return word  # 2pm, 10am, 4th, 5e
         return "".join(LOOKALIKES.get(c, c) for c in word)
 
     return _WORD_WITH_LOOKALIKES.sub(read, text)

@@ -15,7 +15,7 @@ PATTERNS: dict[Indicator, list[str]] = {
         rf"\bquel age (?:avez{A}vous|vous avez)\b",
         r"\bvous (?:avez|aviez) quel age\b",
         rf"\b(?:{TU} ?(?:es|est)|vous (?:etes|etes tou(?:te)?s)) en quelle (?:classe|annee)\b",
-        rf"\b(?:{TU} ?(?:es|est)|vous etes(?: tou(?:te)?s)?) en (?:[3-6]|a|s|e)e(?:me)?\b",
+        rf"\b(?:{TU} ?(?:es|est)|vous etes(?: tou(?:te)?s)?) en [3-6]e(?:me)?\b",
         rf"\bquel age (?:as{A}tu|{TU} ?as|{TU} ?a)\b",
         rf"\b{TU} ?(?:as|a) quel age\b",
         r"\btu as quel age\b",
