@@ -97,13 +97,10 @@ def test_below_the_bar_for_evidence_a_message_still_reads_softly_as_its_stage(
     encoder: Encoder,
 ) -> None:
     strict = Meaning(encoder, small(encoder).examples, threshold=0.99, margin=0.5)
-    reading = strict.read("does ur dad ever look through ur phone")
+    reading = strict.read("does your mum ever go through your phone")
     assert reading.cues == []
-    assert max(reading.strength, key=reading.strength.__getitem__) is Stage.RISK_ASSESSMENT
-    assert (
-        strict.read("that match was so fun").strength.get(Stage.RISK_ASSESSMENT, 0)
-        < (reading.strength[Stage.RISK_ASSESSMENT])
-    )
+    assert reading.soft == {Stage.RISK_ASSESSMENT}
+    assert strict.read("that match was so fun").soft == set()
 
 
 def test_the_layer_reads_with_every_language_s_examples() -> None:
@@ -127,4 +124,4 @@ def test_the_default_model_reads_with_the_layer_and_shows_its_evidence() -> None
     assert (found.source, found.indicator, found.message) == ("meaning", "secrecy_request", 1)
     assert found.reads_like in {e.text for e in tracker.meaning.examples}
     assert found.excerpt == "wipe everything we said today ok"
-    assert tracker.senders["a"].strength["risk_assessment"] > 0
+    assert tracker.senders["a"].soft == {"risk_assessment": 1}

@@ -103,6 +103,12 @@ def train(
         "--meaning/--no-meaning",
         help="Count the meaning layer's cues (a model is read with the layer it was trained with).",
     ),
+    everyday: bool = typer.Option(
+        False,
+        "--everyday",
+        help="Also fit on real everyday chats as benign (the chitchat-dataset package's "
+        "even-numbered conversations), so that a long friendly chat is not read as risk.",
+    ),
     calibrate_on: list[Path] | None = typer.Option(
         None,
         "--calibrate-on",
@@ -119,7 +125,12 @@ def train(
     with --calibrate-on, each calibration conversation read by a model fitted without its
     fold; otherwise the fifth held out of a trial fit on the rest."""
     from bastion.conversations.model import MAX_FILE_BYTES
-    from bastion.conversations.training import read_labelled, synthetic_examples
+    from bastion.conversations.training import (
+        EVERYDAY_CHATS,
+        everyday_chats,
+        read_labelled,
+        synthetic_examples,
+    )
     from bastion.conversations.training import train as fit_model
 
     cli: CliContext = ctx.obj
@@ -127,6 +138,9 @@ def train(
         raise ValidationError("give labelled conversations, or --synthetic")
     examples = synthetic_examples(training=True, seed=seed) if synthetic else []
     sources = ["bastion's synthetic training families"] if synthetic else []
+    if everyday:
+        examples += everyday_chats(training=True, limit=EVERYDAY_CHATS)
+        sources.append(f"{EVERYDAY_CHATS} everyday chats")
     for path in data or []:
         examples += read_labelled(_read(path, MAX_FILE_BYTES * 8), path.name)
         sources.append(path.name)

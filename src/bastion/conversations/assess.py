@@ -30,7 +30,7 @@ from bastion.conversations.context import (
     relationship,
     self_declared_age,
 )
-from bastion.conversations.cues import Indicator
+from bastion.conversations.cues import Indicator, Stage
 from bastion.conversations.detect import find_cues
 from bastion.conversations.meaning import Meaning, default_meaning
 from bastion.conversations.model import Conversation, Message, Participant
@@ -149,11 +149,11 @@ class Tracker:
         self.messages += 1
         normalised = normalise(message.text)
         cues = find_cues(message.text, normalised)
-        strength = None
+        soft: frozenset[Stage] = frozenset()
         if self.meaning is not None:
             reading = self.meaning.read(message.text, normalised, skip=[c.indicator for c in cues])
             cues += reading.cues
-            strength = reading.strength
+            soft = reading.soft
         for cue in cues:
             if len(self.evidence) < MAX_EVIDENCE:
                 self.evidence.append(
@@ -167,12 +167,12 @@ class Tracker:
         meant = [c.indicator for c in cues if c.source == "meaning"]
         sender = message.sender
         state = self.senders.setdefault(sender, SenderState())
-        state.add(normalised.text, indicators, message.at, meant, strength)
+        state.add(normalised.text, indicators, message.at, meant, soft)
         to = self.addressees_of(message)
         pairs = self.pairs.setdefault(sender, {})
         for other in to:
             pairs.setdefault(other, SenderState()).add(
-                normalised.text, indicators, message.at, meant, strength
+                normalised.text, indicators, message.at, meant, soft
             )
         self._learn(sender, normalised.text, to, Indicator.AGE in indicators)
         self._score(sender)

@@ -51,8 +51,12 @@ THRESHOLD = 0.45
 #: ...when that is at least this much above its similarity to the nearest everyday lines.
 #: Both are set for precision: each example read against all the others (leave one out)
 #: is evidence of the right indicator 3 times in 4 at this bar. Below it a clause still
-#: adds its soft `Reading.strength`, which the learned layer weighs.
+#: may still read softly (`Reading.soft`), which the learned layer weighs.
 MARGIN = 0.2
+#: The lower bar of a soft reading (`Reading.soft`): set so that a clause of everyday
+#: small talk seldom clears it (a long chat must not read as risky for its length alone).
+SOFT_THRESHOLD = 0.35
+SOFT_MARGIN = 0.12
 #: How many nearest examples of a kind are averaged (one lucky neighbour is not enough).
 NEAREST = 2
 #: Clauses shorter than this (in normalised characters) carry too little to read.
@@ -133,10 +137,9 @@ class Reading:
 
     #: The indicators it clearly reads as (evidence a reviewer sees).
     cues: list[Cue]
-    #: Per stage, how much nearer the message's closest clause is to that stage's examples
-    #: than to the everyday lines (0 when not nearer): a soft signal the learned layer
-    #: weighs, below the bar for evidence.
-    strength: dict[Stage, float]
+    #: The stages some clause reads as at a lower bar (`SOFT_THRESHOLD`, `SOFT_MARGIN`): a
+    #: soft signal the learned layer weighs, below the bar for evidence.
+    soft: frozenset[Stage]
 
 
 @dataclass(frozen=True)
@@ -188,16 +191,16 @@ class Meaning:
     def read(
         self, text: str, normalised: Normalised | None = None, skip: Iterable[Indicator] = ()
     ) -> Reading:
-        """How strongly `text` reads as each stage, and the indicators it clearly reads as
-        beyond those in `skip` (already found by the lexicon): at most one cue per
-        indicator, its best clause."""
+        """The stages `text` softly reads as, and the indicators it clearly reads as beyond
+        those in `skip` (already found by the lexicon): at most one cue per indicator, its
+        best clause. Each clause reads as its nearest kind only."""
         normalised = normalised or normalise(text)
         clauses = [
             m for m in _CLAUSE.finditer(normalised.text) if len(m.group().strip()) >= MIN_CLAUSE
         ][:MAX_CLAUSES]
         first = 1 if self._everyday else 0
         if not clauses or len(self._kinds) == first:
-            return Reading([], {})
+            return Reading([], frozenset())
         similarity = self.encoder.encode([spelled_out(m.group()) for m in clauses])
         similarity = similarity @ self._matrix.T
         similarity = np.hstack([similarity, np.full((len(clauses), 1), -1.0, np.float32)])
@@ -205,12 +208,7 @@ class Meaning:
         k = min(NEAREST, by_kind.shape[2])
         nearest = np.partition(by_kind, by_kind.shape[2] - k, axis=2)[:, :, -k:].mean(axis=2)
         everyday = nearest[:, :1] if self._everyday else np.zeros((len(clauses), 1), np.float32)
-        # How far each clause is nearer an indicator's examples than the everyday lines.
-        lead = (nearest[:, first:] - everyday).max(axis=0)
-        strength: dict[Stage, float] = {}
-        for column, kind in enumerate(self._kinds[first:]):
-            if kind is not None and lead[column] > strength.get(kind.stage, 0.0):
-                strength[kind.stage] = float(lead[column])
+        soft: set[Stage] = set()
         skipped = set(skip)
         best: dict[Indicator, tuple[float, int, int]] = {}
         for row in range(len(clauses)):
@@ -218,12 +216,11 @@ class Meaning:
             top = int(scores.argmax())
             score = float(scores[top])
             indicator = self._kinds[first + top]
-            if (
-                indicator is None
-                or indicator in skipped
-                or score < self.threshold
-                or score - float(everyday[row, 0]) < self.margin
-            ):
+            lead = score - float(everyday[row, 0])
+            if indicator is None or score < SOFT_THRESHOLD or lead < SOFT_MARGIN:
+                continue
+            soft.add(indicator.stage)
+            if indicator in skipped or score < self.threshold or lead < self.margin:
                 continue
             if indicator not in best or score > best[indicator][0]:
                 closest = int(self._rows[first + top][int(by_kind[row, first + top].argmax())])
@@ -241,7 +238,7 @@ class Meaning:
                     source="meaning", reads_like=example.text,
                 )
             )  # fmt: skip
-        return Reading(cues, strength)
+        return Reading(cues, frozenset(soft))
 
     def cues(
         self, text: str, normalised: Normalised | None = None, skip: Iterable[Indicator] = ()

@@ -28,7 +28,7 @@ import json
 import math
 import random
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
@@ -96,8 +96,8 @@ class SenderState:
     escalations: int = 0
     #: Of `counts`, those the meaning layer found (not the lexicon).
     meant: dict[str, int] = field(default_factory=dict)
-    #: Per stage, the strongest soft reading of the meaning layer (`meaning.Reading`).
-    strength: dict[str, float] = field(default_factory=dict)
+    #: Per stage, the messages the meaning layer softly read as it (`meaning.Reading.soft`).
+    soft: dict[str, int] = field(default_factory=dict)
 
     def add(
         self,
@@ -105,7 +105,7 @@ class SenderState:
         indicators: Sequence[Indicator],
         at: datetime | None = None,
         meant: Sequence[Indicator] = (),
-        strength: Mapping[Stage, float] | None = None,
+        soft: Iterable[Stage] = (),
     ) -> None:
         self.messages += 1
         if indicators:
@@ -114,9 +114,8 @@ class SenderState:
             self.counts[indicator.value] = self.counts.get(indicator.value, 0) + 1
         for indicator in meant:
             self.meant[indicator.value] = self.meant.get(indicator.value, 0) + 1
-        for stage, value in (strength or {}).items():
-            if value > self.strength.get(stage.value, 0.0):
-                self.strength[stage.value] = round(value, 4)
+        for stage in soft:
+            self.soft[stage.value] = self.soft.get(stage.value, 0) + 1
         if includes_parents(normalised_text):
             self.parents += 1
         if at is not None:
@@ -150,7 +149,7 @@ class SenderState:
             "early_day": self.early_day,
             "escalations": self.escalations,
             "meant": self.meant,
-            "strength": self.strength,
+            "soft": self.soft,
         }
 
     @classmethod
@@ -170,7 +169,7 @@ class SenderState:
             str(early) if early is not None else None,
             int(doc.get("escalations", 0)),
             {str(k): int(v) for k, v in doc.get("meant", {}).items()},
-            {str(k): float(v) for k, v in doc.get("strength", {}).items() if k in _STAGE_NAMES},
+            {str(k): int(v) for k, v in doc.get("soft", {}).items() if k in _STAGE_NAMES},
         )
 
 
@@ -227,9 +226,8 @@ def features(
                 len(shown & MILD) / 3,
                 min(1.0, state.messages / 40) if mild_only else 0.0,
             ],
-            # How strongly the sender's words read like each stage's examples, at best
-            # (`meaning.Reading.strength`; the lead over everyday lines is a few tenths).
-            [min(1.0, state.strength.get(s.value, 0.0) * 4) for s in _STAGES],
+            # Messages the meaning layer softly read as each stage (two are plenty).
+            [min(1.0, state.soft.get(s.value, 0) / 2) for s in _STAGES],
             words / norm if norm else words,
         ]
     )

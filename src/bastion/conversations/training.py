@@ -11,7 +11,13 @@ import numpy.typing as npt
 
 from bastion.conversations.assess import Tracker
 from bastion.conversations.labelled import Example, Outcome
-from bastion.conversations.model import MAX_FILE_BYTES, from_json, json_lines
+from bastion.conversations.model import (
+    MAX_FILE_BYTES,
+    Conversation,
+    Message,
+    from_json,
+    json_lines,
+)
 from bastion.conversations.scoring import FEATURES, Model, best_threshold, fit, logistic, platt
 from bastion.conversations.synthetic import families, generate, held_out
 from bastion.errors import ValidationError
@@ -20,6 +26,9 @@ Features = npt.NDArray[np.float64]
 
 #: Conversations per synthetic family used to fit the default model.
 SYNTHETIC_PER_FAMILY = 120
+#: Everyday chats (`everyday_chats`) the default model is fitted with: without them a model
+#: calibrated on short look-alikes and long grooming chats reads length as risk.
+EVERYDAY_CHATS = 800
 #: Without calibration conversations, the share held out of a trial fit for the figures.
 CHECK_SHARE = 0.2
 #: How many times a calibration conversation counts in the weights' fit (they are few, and
@@ -66,6 +75,34 @@ def synthetic_examples(
         Example(c.conversation, c.grooming, c.groomer, family.split("/")[0], (c.kind,))
         for family in chosen
         for c in generate(family, per_family, seed=seed)
+    ]
+
+
+def everyday_chats(*, training: bool, limit: int | None = None) -> list[Example]:
+    """Real everyday two-party chats (the `chitchat-dataset` package, MIT), benign: its
+    even-numbered conversations for training, the odd-numbered ones for measuring false
+    alerts, so the two never meet."""
+    try:
+        import chitchat_dataset  # type: ignore[import-not-found, import-untyped, unused-ignore]
+    except ImportError:
+        raise ValidationError(
+            "everyday chats need the chitchat-dataset package "
+            "(pip install chitchat-dataset; bastion's dev and bench extras have it)"
+        ) from None
+    data = chitchat_dataset.Dataset()
+    chosen = sorted(data)[0 if training else 1 :: 2][:limit]
+    return [
+        Example(
+            Conversation(
+                tuple(
+                    Message(u["sender"], u["text"]) for turn in data[key]["messages"] for u in turn
+                )
+            ),
+            False,
+            language="en",
+            tags=("everyday",),
+        )
+        for key in chosen
     ]
 
 

@@ -52,7 +52,9 @@ PATTERNS: dict[Indicator, list[str]] = {
     Indicator.SUPERVISION: [
         rf"\b(?:are|r) {U} (?:home )?(?:alone|by {U}rself|by yourself|on {UR} own)\b",
         rf"\b(?:are|r) {U} alone (?:at home|rn|right now|now)\b",
-        rf"\b(?:is|are|r) (?:any ?one|any ?body|any1|{UR} {PARENTS}) (?:else )?(?:home|around|there|awake|watching)\b",
+        rf"\b(?:is|are|r) (?:any ?one|any ?body|any1|{UR} {PARENTS}) (?:else )?(?:home|around|awake|watching)\b",
+        # "is anyone there?" alone is how chats say hello; with "else" or "with you" it checks
+        rf"\b(?:is|are|r) (?:any ?one|any ?body|any1|{UR} {PARENTS}) (?:else there|there with {U})\b",
         rf"\b(?:do|does|d) {UR} {PARENTS} (?:check|read|look at|go through|see) {UR} (?:phone|messages|texts|chats|dms)\b",
         rf"\bwhen (?:do|does|d) {UR} {PARENTS} (?:get home|come home|leave|go to (?:bed|sleep)|go out)\b",
         rf"\b(?:is|are) {UR} door (?:locked|closed)\b",
@@ -350,6 +352,32 @@ EXAMPLES: dict[Indicator, list[str]] = {
 #: Everyday chat that must not count as a cue, near-misses included (family, teachers,
 #: classmates of the same age).
 EVERYDAY: list[str] = [
+    # Adults' small talk, whose pleasantries read close to flattery or secrecy examples
+    "nice talking to you, have a good one",
+    "thanks for chatting with me",
+    "it was fun talking, see you around",
+    "talk to you later",
+    "good chatting with you",
+    "what do you want to talk about",
+    "so what are you studying in college",
+    "are you a freshman or a senior",
+    "where are you from originally",
+    "tell me a bit about yourself",
+    "i can see that",
+    "i see what you mean",
+    "wait, wait, hold on",
+    "you tell me",
+    "we grew up in the same town",
+    "people always think i'm younger than i am",
+    "lemme check real quick",
+    "i made some money on stocks last year",
+    "that's lame",
+    "i won't end the chat, promise",
+    "how long have you been on this app",
+    "is anyone there? hello?",
+    "i moved a lot, lived in five cities so far",
+    "i'm a pretty private person honestly",
+
     "how was your day",
     "how old is your dog",
     "how old is your little sister now",
