@@ -32,10 +32,30 @@ def test_assess_a_whole_conversation(api: httpx.Client) -> None:
         evidence["excerpt"]
         == MESSAGES[evidence["message"]]["text"][evidence["start"] : evidence["end"]]
     )
+    assert (evidence["source"], evidence["reads_like"]) == ("phrase", "")
     calm = api.post(
         "/api/v1/conversations/assess", json={"messages": [{"sender": "a", "text": "hi there"}]}
     ).json()
     assert (calm["level"], calm["evidence"], calm["first_warning"]) == ("low", [], None)
+
+
+def test_the_meaning_layer_s_evidence_and_group_chat_addressees_come_through_the_api(
+    api: httpx.Client,
+) -> None:
+    group = [
+        {"sender": "sam", "text": "who is coming to practice"},
+        {"sender": "ana", "text": "me!"},
+        {"sender": "max", "text": "wipe everything we said today ok", "to": "ana"},
+        {"sender": "ana", "text": "ok", "reply_to": "max"},
+    ]
+    body = api.post("/api/v1/conversations/assess", json={"messages": group}).json()
+    (evidence,) = body["evidence"]
+    assert (evidence["source"], evidence["sender"]) == ("meaning", "max")
+    assert evidence["reads_like"]
+    for bad in ({"to": 5}, {"to": ["ana", 7]}, {"reply_to": ["ana"]}):
+        message = {"sender": "max", "text": "hi", **bad}
+        answer = api.post("/api/v1/conversations/assess", json={"messages": [message]})
+        assert answer.status_code == 422, answer.text
 
 
 def test_stream_a_conversation_until_its_alert(

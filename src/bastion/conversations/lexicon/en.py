@@ -377,7 +377,6 @@ EVERYDAY: list[str] = [
     "is anyone there? hello?",
     "i moved a lot, lived in five cities so far",
     "i'm a pretty private person honestly",
-
     "how was your day",
     "how old is your dog",
     "how old is your little sister now",

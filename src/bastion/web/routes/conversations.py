@@ -37,6 +37,13 @@ class MessageIn(BaseModel):
     sender: str = Field(min_length=1, max_length=128, examples=["u1"])
     text: str = Field(max_length=MAX_TEXT, examples=["how was practice today?"])
     timestamp: str | float | None = Field(default=None, examples=["2026-11-30T18:02:00Z"])
+    to: str | list[str] | None = Field(
+        default=None,
+        description="In a group chat, whom the message is for: a participant id, or several.",
+    )
+    reply_to: str | None = Field(
+        default=None, max_length=128, description="The id of the participant it answers."
+    )
 
 
 class ParticipantIn(BaseModel):
@@ -66,6 +73,13 @@ class EvidenceModel(BaseModel):
     end: int
     excerpt: str
     language: str
+    source: str = Field(
+        examples=["phrase"],
+        description="phrase (a lexicon pattern) or meaning (read like an example message).",
+    )
+    reads_like: str = Field(
+        default="", description="For the meaning layer: the example message it reads like."
+    )
 
 
 class SenderModel(BaseModel):
