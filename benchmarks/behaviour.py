@@ -63,7 +63,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from machine import describe
 
 HELD_OUT = Path(__file__).resolve().parent / "data" / "conversations-heldout"
-DEVELOPMENT = Path(__file__).resolve().parent / "data" / "conversations-dev"
+CALIBRATION = [
+    Path(__file__).resolve().parent / "data" / part
+    for part in ("conversations-dev", "conversations-calibration")
+]
 
 
 def independent_set() -> list[Example]:
@@ -81,16 +84,17 @@ def independent_set() -> list[Example]:
 
 def independent(model: Model, examples: list[Example]) -> None:
     # The same recipe as the default model's, without the meaning layer.
-    development = [
+    calibration = [
         e
-        for f in sorted(DEVELOPMENT.glob("*.jsonl"))
+        for part in CALIBRATION
+        for f in sorted(part.glob("*.jsonl"))
         for e in read_labelled(f.read_bytes(), f.name)
     ]
     lexicon_only = train(
         synthetic_examples(training=True) + everyday_chats(training=True, limit=EVERYDAY_CHATS),
         description="without meaning",
         meaning=False,
-        calibration=development,
+        calibration=calibration,
     )[0]
     print(
         f"\n### The independent held-out set: {len(examples)} conversations "

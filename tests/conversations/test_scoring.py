@@ -11,29 +11,40 @@ import pytest
 from bastion.conversations.labelled import Example
 from bastion.conversations.scoring import FEATURES, Model, best_threshold, default_model
 from bastion.conversations.synthetic import generate
-from bastion.conversations.training import read_labelled, synthetic_examples, train
+from bastion.conversations.training import (
+    EVERYDAY_CHATS,
+    everyday_chats,
+    read_labelled,
+    synthetic_examples,
+    train,
+)
 from bastion.errors import ValidationError
 
-DEVELOPMENT = Path(__file__).resolve().parents[2] / "benchmarks" / "data" / "conversations-dev"
+DATA = Path(__file__).resolve().parents[2] / "benchmarks" / "data"
 
 
-def development() -> list[Example]:
-    return [
-        e
-        for f in sorted(DEVELOPMENT.glob("*.jsonl"))
-        for e in read_labelled(f.read_bytes(), f.name)
+def calibration() -> list[Example]:
+    """The development and calibration sets, in the order the recipe names them."""
+    files = [
+        f
+        for part in ("conversations-dev", "conversations-calibration")
+        for f in sorted((DATA / part).glob("*.jsonl"))
     ]
+    assert len(files) == 12
+    return [e for f in files for e in read_labelled(f.read_bytes(), f.name)]
 
 
 def test_the_shipped_model_is_what_its_recipe_makes() -> None:
-    """The default model: the synthetic training families, calibrated on the development
-    set (`bastion conversation train --synthetic --calibrate-on ...`, docs/conversations.md)."""
+    """The default model: the synthetic training families and half the everyday chats,
+    calibrated on the development and calibration sets (`bastion conversation train
+    --synthetic --everyday --calibrate-on ...`, docs/conversations.md)."""
     shipped = default_model()
     assert shipped.meaning
     again, _ = train(
-        synthetic_examples(training=True), description=shipped.description,
-        calibration=development(),
-    )  # fmt: skip
+        synthetic_examples(training=True) + everyday_chats(training=True, limit=EVERYDAY_CHATS),
+        description=shipped.description,
+        calibration=calibration(),
+    )
     assert np.allclose(np.round(again.weights, 6), shipped.weights, atol=2e-6)
     assert again.platt == pytest.approx(shipped.platt)
     assert again.alert_threshold == shipped.alert_threshold
