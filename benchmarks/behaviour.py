@@ -115,7 +115,7 @@ def independent(model: Model, examples: list[Example]) -> None:
         print(
             f"| {name} | {f.conversations} | {f.grooming} | {f.precision:.3f} | {f.recall:.3f} "
             f"| {f.f05:.3f} | {f.average_precision:.3f} | {f.false_alert_rate:.1%} "
-            f"| {f.first_rate:.1%} | {g.f05:.3f} |"
+            f"| {f'{f.first_rate:.1%}' if f.known_senders else '—'} | {g.f05:.3f} |"
         )
     early, lookalike = mine.by_tag.get("early"), mine.by_tag.get("lookalike")
     print(

@@ -140,7 +140,7 @@ def train(
     sources = ["bastion's synthetic training families"] if synthetic else []
     if everyday:
         examples += everyday_chats(training=True, limit=EVERYDAY_CHATS)
-        sources.append(f"{EVERYDAY_CHATS} everyday chats")
+        sources.append(f"{EVERYDAY_CHATS:,} everyday chats")
     for path in data or []:
         examples += read_labelled(_read(path, MAX_FILE_BYTES * 8), path.name)
         sources.append(path.name)

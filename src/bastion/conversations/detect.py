@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bastion.conversations.cues import Indicator
@@ -43,10 +44,14 @@ def _compile() -> list[tuple[Indicator, str, re.Pattern[str]]]:
 
 
 _PATTERNS = _compile()
-#: The words the patterns are made of (four letters or more), which slips are corrected to.
-_VOCABULARY = frozenset(
-    word for _, _, pattern in _PATTERNS for word in re.findall(r"[a-z]{4,}", pattern.pattern)
-)
+#: Each word the patterns are made of (four letters or more) -> the patterns (by position
+#: in `_PATTERNS`) it is part of.
+_MADE_WITH: dict[str, list[int]] = {}
+for _number, _compiled in enumerate(_PATTERNS):
+    for _made in set(re.findall(r"[a-z]{4,}", _compiled[2].pattern)):
+        _MADE_WITH.setdefault(_made, []).append(_number)
+#: The words the patterns are made of, which slips are corrected to.
+_VOCABULARY = frozenset(_MADE_WITH)
 #: One deletion of each vocabulary word -> the words it comes from.
 _DELETIONS: dict[str, str] = {}
 for _word in sorted(_VOCABULARY):
@@ -79,44 +84,50 @@ def find_cues(text: str, normalised: Normalised | None = None) -> list[Cue]:
     """Every indicator `text` shows (at most one cue per indicator: the first language's);
     `normalised` is `normalise(text)` when the caller has it already."""
     normalised = normalised or normalise(text)
-    found = _search(text, normalised.text, normalised.span)
+    found = _search(text, normalised.text, normalised.span, range(len(_PATTERNS)))
     if len(found) < len(Indicator):
-        fixed, back = _with_offsets(normalised.text)
-        if fixed != normalised.text:
+        fixed, back, corrected = _with_offsets(normalised.text)
+        if corrected:
+            # Only the patterns made with a corrected word can read the corrected text
+            # differently; the others already read it as it was.
             seen = {c.indicator for c in found}
-            found += [
-                c
-                for c in _search(
-                    text, fixed, lambda a, b: normalised.span(back[a], back[b - 1] + 1)
-                )
-                if c.indicator not in seen
-            ]
+            again = sorted(
+                i for word in corrected for i in _MADE_WITH[word] if _PATTERNS[i][0] not in seen
+            )
+            found += _search(
+                text, fixed, lambda a, b: normalised.span(back[a], back[b - 1] + 1), again
+            )
     return found
 
 
-def _with_offsets(text: str) -> tuple[str, list[int]]:
-    """`text` with slips corrected, and for each of its characters the index in `text` it
-    stands for."""
+def _with_offsets(text: str) -> tuple[str, list[int], set[str]]:
+    """`text` with slips corrected, for each of its characters the index in `text` it
+    stands for, and the vocabulary words put in."""
     out: list[str] = []
     back: list[int] = []
+    corrected: set[str] = set()
     last = 0
     for match in _WORD.finditer(text):
         out.append(text[last : match.start()])
         back.extend(range(last, match.start()))
         word = _corrected(match.group())
+        if word != match.group():
+            corrected.add(word)
         out.append(word)
         n = match.end() - match.start()
         back.extend(match.start() + min(k, n - 1) for k in range(len(word)))
         last = match.end()
     out.append(text[last:])
     back.extend(range(last, len(text)))
-    return "".join(out), back
+    return "".join(out), back, corrected
 
 
-def _search(original: str, text: str, span: object) -> list[Cue]:
+def _search(original: str, text: str, span: object, which: Iterable[int]) -> list[Cue]:
+    """The cues the patterns numbered `which` (in order) find in `text`."""
     found: list[Cue] = []
     seen: set[Indicator] = set()
-    for indicator, language, pattern in _PATTERNS:
+    for number in which:
+        indicator, language, pattern = _PATTERNS[number]
         if indicator in seen:
             continue
         match = pattern.search(text)

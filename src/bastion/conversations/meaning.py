@@ -106,10 +106,10 @@ class Encoder:
             self._tokenizer.encode_batch(list(texts), add_special_tokens=False)
         ):
             if encoding.ids:
-                vector = self._vectors[encoding.ids].mean(axis=0)
-                norm = float(np.linalg.norm(vector))
-                if norm:
-                    out[row] = vector / norm
+                out[row] = self._vectors[encoding.ids].sum(axis=0)
+        # The mean's direction is the sum's: normalising the sum is enough.
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        np.divide(out, norms, out=out, where=norms > 0)
         return out
 
 
@@ -174,7 +174,9 @@ class Meaning:
         self.examples = list(known)
         self.threshold = threshold
         self.margin = margin
-        self._matrix = encoder.encode([spelled_out(normalise(e.text).text) for e in self.examples])
+        vectors = encoder.encode([spelled_out(normalise(e.text).text) for e in self.examples])
+        #: The examples' vectors, and a last row of zeros: the padding's column (below).
+        self._matrix = np.vstack([vectors, np.zeros((1, encoder.dimensions), np.float32)])
         kinds: list[Indicator | None] = [None, *Indicator]
         groups = [[i for i, e in enumerate(self.examples) if e.indicator == k] for k in kinds]
         #: The kinds that have examples (everyday lines first when there are any)...
@@ -203,7 +205,7 @@ class Meaning:
             return Reading([], frozenset())
         similarity = self.encoder.encode([spelled_out(m.group()) for m in clauses])
         similarity = similarity @ self._matrix.T
-        similarity = np.hstack([similarity, np.full((len(clauses), 1), -1.0, np.float32)])
+        similarity[:, -1] = -1.0  # the padding never counts among the nearest
         by_kind = similarity[:, self._rows]  # clauses x kinds x examples
         k = min(NEAREST, by_kind.shape[2])
         nearest = np.partition(by_kind, by_kind.shape[2] - k, axis=2)[:, :, -k:].mean(axis=2)
@@ -211,13 +213,15 @@ class Meaning:
         soft: set[Stage] = set()
         skipped = set(skip)
         best: dict[Indicator, tuple[float, int, int]] = {}
-        for row in range(len(clauses)):
-            scores = nearest[row, first:]
-            top = int(scores.argmax())
-            score = float(scores[top])
+        tops = nearest[:, first:].argmax(axis=1)
+        top_scores = nearest[np.arange(len(clauses)), first + tops]
+        leads = top_scores - everyday[:, 0]
+        # Most clauses of everyday talk clear no bar: only those that do are looked at.
+        for found in np.flatnonzero((top_scores >= SOFT_THRESHOLD) & (leads >= SOFT_MARGIN)):
+            row = int(found)
+            top, score, lead = int(tops[row]), float(top_scores[row]), float(leads[row])
             indicator = self._kinds[first + top]
-            lead = score - float(everyday[row, 0])
-            if indicator is None or score < SOFT_THRESHOLD or lead < SOFT_MARGIN:
+            if indicator is None:
                 continue
             soft.add(indicator.stage)
             if indicator in skipped or score < self.threshold or lead < self.margin:
@@ -226,8 +230,8 @@ class Meaning:
                 closest = int(self._rows[first + top][int(by_kind[row, first + top].argmax())])
                 best[indicator] = (score, row, closest)
         cues = []
-        for indicator, (_, row, closest) in best.items():
-            clause = clauses[row]
+        for indicator, (_, at, closest) in best.items():
+            clause = clauses[at]
             begin = clause.start() + len(clause.group()) - len(clause.group().lstrip())
             finish = clause.start() + len(clause.group().rstrip())
             start, end = normalised.span(begin, finish)

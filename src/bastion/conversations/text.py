@@ -54,14 +54,19 @@ class Normalised:
 
 
 def normalise(original: str) -> Normalised:
-    chars: list[str] = []
-    origin: list[int] = []
-    for index, char in enumerate(original):
-        word = EMOJI_WORDS.get(char)
-        pieces = f" {word} " if word is not None else _fold(char)
-        chars.extend(pieces)
-        origin.extend([index] * len(pieces))
-    text = _lookalikes("".join(chars))
+    if original.isascii():  # most messages: each character folds to one, in place
+        folded = original.lower().replace("`", "'")
+        origin = list(range(len(original)))
+    else:
+        chars: list[str] = []
+        origin = []
+        for index, char in enumerate(original):
+            word = EMOJI_WORDS.get(char)
+            pieces = f" {word} " if word is not None else _fold(char)
+            chars.extend(pieces)
+            origin.extend([index] * len(pieces))
+        folded = "".join(chars)
+    text = _lookalikes(folded)
     text, origin = _drop(text, origin, _SPACED_LETTERS, lambda m: [
         i for i in range(m.start(), m.end()) if not text[i].isalpha()
     ])  # fmt: skip

@@ -28,7 +28,7 @@ Features = npt.NDArray[np.float64]
 SYNTHETIC_PER_FAMILY = 120
 #: Everyday chats (`everyday_chats`) the default model is fitted with: without them a model
 #: calibrated on short look-alikes and long grooming chats reads length as risk.
-EVERYDAY_CHATS = 800
+EVERYDAY_CHATS = 2000
 #: Without calibration conversations, the share held out of a trial fit for the figures.
 CHECK_SHARE = 0.2
 #: How many times a calibration conversation counts in the weights' fit (they are few, and
