@@ -3,8 +3,10 @@ from a platform's own JSON Lines or from the synthetic training families."""
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Callable, Sequence
+from importlib import resources
 
 import numpy as np
 import numpy.typing as npt
@@ -83,13 +85,14 @@ def everyday_chats(*, training: bool, limit: int | None = None) -> list[Example]
     even-numbered conversations for training, the odd-numbered ones for measuring false
     alerts, so the two never meet."""
     try:
-        import chitchat_dataset  # type: ignore[import-not-found, import-untyped, unused-ignore]
-    except ImportError:
+        # The package's own loader leaves its file open; its data is read here instead.
+        text = resources.files("chitchat_dataset").joinpath("dataset.json").read_text("utf-8")
+    except (ModuleNotFoundError, OSError):
         raise ValidationError(
             "everyday chats need the chitchat-dataset package "
             "(pip install chitchat-dataset; bastion's dev and bench extras have it)"
         ) from None
-    data = chitchat_dataset.Dataset()
+    data = json.loads(text)
     chosen = sorted(data)[0 if training else 1 :: 2][:limit]
     return [
         Example(
