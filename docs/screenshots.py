@@ -47,6 +47,8 @@ CHAT = [
     ("kid", "yes"),
     ("max", "add me on snap and dont tell your mom"),
     ("kid", "ok"),
+    ("max", "wipe everything we said today ok"),  # found by the meaning layer
+    ("kid", "k"),
     ("max", "send me a pic"),
 ]
 
