@@ -63,7 +63,8 @@ class HashedContent:
     #: picture inside its borders (see `bastion.variants`).
     lookups: tuple[Derived, ...] = ()
     #: What an entry made from the image may store besides its hash: the picture inside
-    #: its borders, and crops and tilts when hashed with ``variants=True``.
+    #: its borders and its keypoints (when looked up for a bank with those options), and
+    #: crops and tilts when hashed with ``variants=True``.
     variants: tuple[Derived, ...] = ()
 
     def signal(self, type_name: str) -> Signal | None:
@@ -99,7 +100,7 @@ def computed_types(content: Content, names: Sequence[str]) -> list[type[SignalTy
 
 
 #: Hash with every lookup robust matching may use (for a caller that does not know the banks).
-EVERY_LOOKUP = MatchOptions(trim_borders=True, rotations=True, variants=True)
+EVERY_LOOKUP = MatchOptions(trim_borders=True, rotations=True, variants=True, keypoints=True)
 
 
 class ContentHasher:

@@ -288,6 +288,15 @@ SETTINGS: tuple[Setting, ...] = (
         range=Range(-1, 1),
     ),
     Setting(
+        "keypoint_min_inliers",
+        int,
+        12,
+        "Keypoints (banks with the `keypoints` match option): fewest keypoint pairs one "
+        "rotation, scale and shift must explain for a match. Unrelated photos reached 10 at "
+        "most in the robustness benchmark; lower it and false matches grow quickly.",
+        range=Range(8, 1024),
+    ),
+    Setting(
         "fetch_allow_networks",
         str,
         "",
@@ -534,6 +543,7 @@ class Settings:
     vpdq_bank_match_percent: float
     tmk_level1_threshold: float
     tmk_level2_threshold: float
+    keypoint_min_inliers: int
     fetch_allow_networks: str
     fetch_timeout: float
     fetch_max_redirects: int
@@ -656,6 +666,7 @@ class Settings:
             vpdq_bank_match_percent=self.vpdq_bank_match_percent,
             tmk_level1_threshold=self.tmk_level1_threshold,
             tmk_level2_threshold=self.tmk_level2_threshold,
+            keypoint_min_inliers=self.keypoint_min_inliers,
         )
 
     def fetch_policy(self) -> FetchPolicy:

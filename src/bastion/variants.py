@@ -15,7 +15,10 @@ each derived hash, of the same transformed pixels:
   of media added to a bank, stored with the entry (`variants`);
 - ``centre_70``: the middle 70% of each side, of uploads and of media added to a bank
   (`variants`): logos, watermarks and stickers go in corners and along edges, and leave
-  it as it was.
+  it as it was;
+- ``keypoints``: the image's ORB keypoints (an `orb` signal, not a hash of each image
+  type), of uploads and of media added to a bank (`keypoints`): what no global hash holds,
+  deep and off-centre crops, larger rotations, large logos (`bastion.keypoints`).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from PIL import Image
 
 from bastion.banks.model import Derived, MatchOptions
 from bastion.media.borders import picture_box
-from bastion.signals import HashingOptions, ImageHash, RgbPixels, Signal, SignalType
+from bastion.signals import HashingOptions, ImageHash, OrbSignal, RgbPixels, Signal, SignalType
 
 #: Variants are cut from the image reduced to this longest side (PDQ reduces far more).
 VARIANT_SIDE = 1024
@@ -48,11 +51,14 @@ def lookups(
     wanted: MatchOptions,
 ) -> list[Derived]:
     """The ways an upload is also looked up, of those banks with `wanted` use: its other
-    dihedral hashes (`hashes`: the upload's own, one per type of `types`), its centre, and
-    the picture inside its borders (when it has any) with that picture's eight."""
+    dihedral hashes (`hashes`: the upload's own, one per type of `types`), its centre, its
+    keypoints, and the picture inside its borders (when it has any) with that picture's
+    eight."""
     found = [d for h in hashes for d in _dihedral(h, "")] if wanted.rotations else []
     if wanted.variants:
         found += _centre(pixels, types, options)
+    if wanted.keypoints:
+        found.append(Derived(OrbSignal.compute(pixels), "keypoints"))
     box = picture_box(pixels) if wanted.trim_borders else None
     if box is not None:
         inner = [t.hash_pixels(box.crop(pixels), options) for t in types]
@@ -71,8 +77,9 @@ def bank_variants(
     extra: bool,
 ) -> list[Derived]:
     """What an entry made from this image stores besides its hashes: the picture inside its
-    borders (from `lookups_found`), and with `extra` its crops, tilts and centre."""
-    found = [d for d in lookups_found if d.how == "trimmed"]
+    borders and its keypoints (from `lookups_found`), and with `extra` its crops, tilts and
+    centre."""
+    found = [d for d in lookups_found if d.how in ("trimmed", "keypoints")]
     if not extra:
         return found
     centre = [d for d in lookups_found if d.how.startswith("centre_")]

@@ -48,6 +48,10 @@ class MatchOptions:
     #: from media, for copies cropped or tilted a little or with a logo in a corner; uploads
     #: are then also looked up by their centre. Entries added as hashes cannot have them.
     variants: bool = True
+    #: Store the ORB keypoints of each entry added from media, and look uploads up by
+    #: theirs: deep and off-centre crops, rotations of 10 degrees or more, large logos. Off
+    #: by default: about 20 KB of memory per entry and a few milliseconds per upload.
+    keypoints: bool = False
 
     @classmethod
     def of(cls, value: Mapping[str, Any], base: MatchOptions | None = None) -> MatchOptions:
@@ -89,6 +93,8 @@ def _option_of(step: str) -> str | None:
         return "trim_borders"
     if step.startswith(("crop_", "tilt_", "centre_")):
         return "variants"
+    if step == "keypoints":
+        return "keypoints"
     return "rotations" if step in DIHEDRAL_NAMES and step != "original" else None
 
 

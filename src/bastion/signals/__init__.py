@@ -33,6 +33,7 @@ from bastion.signals.base import (
 from bastion.signals.md5 import Md5Signal
 from bastion.signals.opaque import NetCleanSignal, PhotoDnaSignal, VidentifierSignal
 from bastion.signals.options import HashingOptions, MatchingOptions
+from bastion.signals.orb import OrbIndex, OrbSignal
 from bastion.signals.pdq import PdqSignal
 from bastion.signals.sha1 import Sha1Signal
 from bastion.signals.sha256 import Sha256Signal
@@ -61,6 +62,8 @@ __all__ = [
     "MatchingOptions",
     "Md5Signal",
     "NetCleanSignal",
+    "OrbIndex",
+    "OrbSignal",
     "PdqSignal",
     "PhotoDnaSignal",
     "RgbPixels",
@@ -101,6 +104,7 @@ BUILT_IN_TYPES: tuple[type[SignalType], ...] = (
     VidentifierSignal,
     UrlSignal,
     TextSignal,
+    OrbSignal,
 )
 #: Names other tools use for bastion's types (python-threatexchange's `raw_text`).
 ALIASES = {"raw_text": TextSignal.name}

@@ -51,3 +51,5 @@ class MatchingOptions:
     #: TMK+PDQF: smallest level-1 score checked further, smallest level-2 score that matches.
     tmk_level1_threshold: float = 0.7
     tmk_level2_threshold: float = 0.7
+    #: Keypoints (`orb`): fewest keypoint pairs one transform must explain for a match.
+    keypoint_min_inliers: int = 12
