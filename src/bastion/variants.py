@@ -51,20 +51,20 @@ def lookups(
     wanted: MatchOptions,
 ) -> list[Derived]:
     """The ways an upload is also looked up, of those banks with `wanted` use: its other
-    dihedral hashes (`hashes`: the upload's own, one per type of `types`), its centre, its
-    keypoints, and the picture inside its borders (when it has any) with that picture's
-    eight."""
+    dihedral hashes (`hashes`: the upload's own, one per type of `types`), its centre, the
+    picture inside its borders (when it has any) with that picture's eight, and its
+    keypoints."""
     found = [d for h in hashes for d in _dihedral(h, "")] if wanted.rotations else []
     if wanted.variants:
         found += _centre(pixels, types, options)
-    if wanted.keypoints:
-        found.append(Derived(OrbSignal.compute(pixels), "keypoints"))
     box = picture_box(pixels) if wanted.trim_borders else None
     if box is not None:
         inner = [t.hash_pixels(box.crop(pixels), options) for t in types]
         found += [Derived(h.signal, "trimmed") for h in inner]
         if wanted.rotations:
             found += [d for h in inner for d in _dihedral(h, "trimmed+")]
+    if wanted.keypoints:
+        found.append(Derived(OrbSignal.compute(pixels), "keypoints"))
     return found
 
 

@@ -18,7 +18,9 @@ OTHER = "0" * 63 + "1"
 
 
 def test_options_are_checked_and_changed_one_at_a_time() -> None:
-    assert MatchOptions().as_dict() == {"trim_borders": True, "rotations": True, "variants": True}
+    assert MatchOptions().as_dict() == {
+        "trim_borders": True, "rotations": True, "variants": True, "keypoints": False
+    }  # fmt: skip
     changed = MatchOptions.of({"rotations": False}, base=ALL_OFF)
     assert changed == ALL_OFF
     assert MatchOptions.of({"variants": True}, base=ALL_OFF).as_dict()["variants"] is True

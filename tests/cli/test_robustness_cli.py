@@ -29,7 +29,9 @@ def test_banks_take_match_options_and_match_edited_copies(cli: CliRunner, tmp_pa
     assert cli("bank", "add", "tough", *sorted(photos.iterdir())).code == 0
     assert cli("bank", "add", "plain", *sorted(photos.iterdir())).code == 0
     shown = json.loads(cli("bank", "show", "tough", "--json").out)
-    assert shown["matching"] == {"trim_borders": True, "rotations": True, "variants": True}
+    assert shown["matching"] == {
+        "trim_borders": True, "rotations": True, "variants": True, "keypoints": False
+    }  # fmt: skip
     assert [d["how"] for d in shown["first_entries"][0]["derived"]] == [
         "centre_70", "crop_5", "crop_10", "tilt_-4", "tilt_4"
     ]  # fmt: skip

@@ -30,7 +30,7 @@ def with_logo(image: Image.Image) -> Image.Image:
 def test_match_options_are_set_changed_and_checked(api: httpx.Client) -> None:
     created = api.post("/api/v1/banks", json={"name": "b", "matching": {"trim_borders": True}})
     assert created.status_code == 201, created.text
-    expected = {"trim_borders": True, "rotations": True, "variants": True}
+    expected = {"trim_borders": True, "rotations": True, "variants": True, "keypoints": False}
     assert created.json()["matching"] == expected
     changed = api.patch("/api/v1/banks/b", json={"matching": {"rotations": False}})
     assert changed.json()["matching"] == {**expected, "rotations": False}

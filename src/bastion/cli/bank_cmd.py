@@ -47,13 +47,15 @@ def _options(
     trim_borders: bool | None,
     rotations: bool | None,
     variants: bool | None,
+    keypoints: bool | None = None,
 ) -> MatchOptions | None:
     """The match options the flags ask for, the others as in `base`; None when no flag is
     given and `base` is None (keep them as they are)."""
     given = {
         name: on
         for name, on in (
-            ("trim_borders", trim_borders), ("rotations", rotations), ("variants", variants)
+            ("trim_borders", trim_borders), ("rotations", rotations), ("variants", variants),
+            ("keypoints", keypoints),
         )
         if on is not None
     }  # fmt: skip
@@ -76,6 +78,10 @@ TRIM_HELP = "Also match the picture inside flat borders (padding, bars, a screen
 ROTATIONS_HELP = "Also match uploads rotated a quarter/half turn or mirrored."
 VARIANTS_HELP = (
     "Store hashes of 5%/10% crops and ±4° tilts with entries added from media (4 more hashes each)."
+)
+KEYPOINTS_HELP = (
+    "Store the ORB keypoints of entries added from media and look uploads up by theirs: deep "
+    "and off-centre crops, larger rotations, large logos (about 20 KB of memory per entry)."
 )
 
 
@@ -119,6 +125,12 @@ def create(
         help=VARIANTS_HELP + " Default: on.",
         rich_help_panel=MATCHING,
     ),
+    keypoints: bool | None = typer.Option(
+        None,
+        "--keypoints/--no-keypoints",
+        help=KEYPOINTS_HELP + " Default: off.",
+        rich_help_panel=MATCHING,
+    ),
 ) -> None:
     """Create an empty bank."""
     from bastion.audit import cli_actor
@@ -129,7 +141,7 @@ def create(
         description=description,
         enabled=not disabled,
         thresholds=_thresholds(threshold),
-        matching=_options(None, trim_borders, rotations, variants),
+        matching=_options(None, trim_borders, rotations, variants, keypoints),
         actor=cli_actor(),
     )
     cli.out.print(
@@ -160,18 +172,22 @@ def update(
     variants: bool | None = typer.Option(
         None, "--variants/--no-variants", help=VARIANTS_HELP, rich_help_panel=MATCHING
     ),
+    keypoints: bool | None = typer.Option(
+        None, "--keypoints/--no-keypoints", help=KEYPOINTS_HELP, rich_help_panel=MATCHING
+    ),
 ) -> None:
     """Change a bank's description, thresholds, match options or enabled state.
 
     Switching an option on applies to uploads at once; the hashes an option stores with
-    entries (the picture inside borders, crops and tilts) exist only for media added after.
+    entries (the picture inside borders, crops and tilts, keypoints) exist only for media
+    added after.
     """
     from bastion.audit import cli_actor
 
     cli: CliContext = ctx.obj
     thresholds = {} if clear_thresholds else _thresholds(threshold)
     current = cli.store.get_bank(name)
-    matching = _options(current.matching, trim_borders, rotations, variants)
+    matching = _options(current.matching, trim_borders, rotations, variants, keypoints)
     bank = cli.store.update_bank(
         name,
         description=description,
@@ -186,6 +202,7 @@ def update(
     gained = matching is not None and (
         (matching.variants and not current.matching.variants)
         or (matching.trim_borders and not current.matching.trim_borders)
+        or (matching.keypoints and not current.matching.keypoints)
     )
     if gained and current.entry_count:
         cli.out.print(

@@ -131,7 +131,7 @@ def score(
     hasher's configurations. `on_image` is called after each image is hashed."""
     bank: list[list[Code]] = []
     for photo in photos.references:
-        bank.append(hasher.bank_codes(_png(photo.image)))
+        bank.append(hasher.bank_codes(png(photo.image)))
         if on_image is not None:
             on_image()
     rng = np.random.default_rng(seed)
@@ -202,8 +202,8 @@ def _summarise(
                 transform.family,
                 transform.mild,
                 len(own),
-                _share(own, hasher.default_threshold),
-                _share(own, threshold),
+                share_within(own, hasher.default_threshold),
+                share_within(own, threshold),
                 own,
             )
         )
@@ -216,8 +216,8 @@ def _summarise(
         default_threshold=hasher.default_threshold,
         precision_threshold=precise,
         operating_threshold=threshold,
-        recall_default=_share(matching, hasher.default_threshold),
-        recall_operating=_share(matching, threshold),
+        recall_default=share_within(matching, hasher.default_threshold),
+        recall_operating=share_within(matching, threshold),
         micro_ap=_micro_ap(rows, hasher.bits),
         false_matches_at_bank=tail * bank_size,
         unrelated_pairs=len(unrelated),
@@ -242,7 +242,7 @@ def _operating_threshold(matching: list[int], unrelated: list[int], bits: int) -
     return best
 
 
-def _share(distances: list[int], threshold: int | None) -> float:
+def share_within(distances: list[int], threshold: int | None) -> float:
     if not distances or threshold is None:
         return 0.0
     return sum(1 for d in distances if d <= threshold) / len(distances)
@@ -310,7 +310,7 @@ def _distances(
     return out
 
 
-def _png(image: Image.Image) -> bytes:
+def png(image: Image.Image) -> bytes:
     out = io.BytesIO()
     image.save(out, "PNG")
     return out.getvalue()

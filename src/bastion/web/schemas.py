@@ -138,6 +138,10 @@ class MatchOptionsModel(BaseModel):
     variants: StrictBool = Field(
         description="Store hashes of crops and small rotations with entries added from media."
     )
+    keypoints: StrictBool = Field(
+        description="Store the keypoints of entries added from media and look uploads up by "
+        "theirs (deep and off-centre crops, larger rotations, large logos)."
+    )
 
     @classmethod
     def of(cls, options: MatchOptions) -> MatchOptionsModel:

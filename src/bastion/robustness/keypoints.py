@@ -1,0 +1,157 @@
+"""Scoring the keypoints option: "all + keypoints", where a query matches its reference
+when bastion's default PDQ configuration does or the keypoint check passes.
+
+Keypoints are found through the real pipeline (`ContentHasher` with the `keypoints` match
+option) for every reference and query, the references are put in a `KeypointIndex`, and
+each query's best-voted candidates are checked under the configured `Policy`, as the
+matcher does.
+
+The false-match estimate for a bank of `BANK_SIZE` is a product: the unrelated candidates
+a query's check meets there (the share of unrelated entries with at least `MIN_VOTES`
+votes, times the bank size, at most `MAX_CANDIDATES`), times the probability that an
+unrelated candidate passes the check, measured on unrelated pairs (each query against
+`UNRELATED_PER_QUERY` other references); where none passes, the rule of three bounds it
+(3 / pairs). The verification of an unrelated pair is taken as independent of its votes,
+which the few hundred photos here cannot show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bastion.banks.model import MatchOptions
+from bastion.hashing import ContentHasher
+from bastion.keypoints import KeypointIndex, Keypoints, Policy, agreement
+from bastion.keypoints.index import MAX_CANDIDATES, MIN_VOTES
+from bastion.robustness.evaluate import (
+    BANK_SIZE,
+    HasherScore,
+    TransformScore,
+    png,
+    share_within,
+)
+from bastion.robustness.photos import PhotoSet
+from bastion.robustness.transforms import Transform
+from bastion.signals import OrbSignal
+
+#: Only keypoints are looked up (PDQ's part comes from its own score).
+ONLY_KEYPOINTS = MatchOptions(trim_borders=False, rotations=False, variants=False, keypoints=True)
+#: Unrelated references each query is checked against, for the pass rate.
+UNRELATED_PER_QUERY = 8
+
+
+@dataclass(frozen=True)
+class KeypointFigures:
+    """What the keypoint check did on unrelated images, for the report."""
+
+    #: Unrelated pairs checked, their inlier counts, and how many passed the policy.
+    unrelated_pairs: int
+    unrelated_inliers: list[int]
+    unrelated_passed: int
+    #: Share of unrelated entries with enough votes to be checked.
+    candidate_share: float
+    candidates_at_bank: float
+    pass_probability: float
+    false_matches_at_bank: float
+
+
+def score_keypoints(
+    hasher: ContentHasher,
+    policy: Policy,
+    photos: PhotoSet,
+    pdq: HasherScore,
+    *,
+    transforms: Sequence[Transform],
+    seed: int,
+    bank_size: int = BANK_SIZE,
+    on_image: Callable[[], None] | None = None,
+) -> tuple[HasherScore, KeypointFigures]:
+    """The "all + keypoints" row built on `pdq` (bastion's default configuration, scored
+    with the same `transforms` and `seed`), and the keypoint figures behind it."""
+
+    def keypoints(data: bytes) -> Keypoints:
+        content = hasher.hash_bytes(data, options=ONLY_KEYPOINTS)
+        if on_image is not None:
+            on_image()
+        (derived,) = [d for d in content.lookups if d.how == "keypoints"]
+        return OrbSignal.decode(derived.signal.value)
+
+    references = [keypoints(png(p.image)) for p in photos.references]
+    index = KeypointIndex()
+    index.add(list(range(len(references))), references)
+    rng = np.random.default_rng(seed)
+    subjects = [*enumerate(photos.references), *((None, p) for p in photos.distractors)]
+    inliers: list[int] = []
+    passed = voted = entries = 0
+    found: dict[int, list[bool]] = {}
+    for t_index, transform in enumerate(transforms):
+        for truth, photo in subjects:
+            query = keypoints(transform.encode(photo.image, rng))
+            votes = index.votes(query)
+            confirmed = {
+                i for i, _ in index.candidates(query)
+                if policy.passes(agreement(query, references[i]))
+            }  # fmt: skip
+            if truth is not None:
+                found.setdefault(t_index, []).append(truth in confirmed)
+            others = [i for i in range(len(references)) if i != truth]
+            voted += sum(1 for i in others if votes.get(i, 0) >= MIN_VOTES)
+            entries += len(others)
+            start = (truth or 0) + 1 + t_index
+            for i in (others[(start + k) % len(others)] for k in range(UNRELATED_PER_QUERY)):
+                checked = agreement(query, references[i])
+                inliers.append(checked.inliers)
+                passed += policy.passes(checked)
+    share = voted / entries if entries else 0.0
+    candidates = min(float(MAX_CANDIDATES), share * bank_size)
+    probability = (passed if passed else 3) / max(1, len(inliers))
+    figures = KeypointFigures(
+        len(inliers), inliers, passed, share, candidates, probability, candidates * probability
+    )
+    return _combined(pdq, transforms, found, figures), figures
+
+
+def _combined(
+    pdq: HasherScore,
+    transforms: Sequence[Transform],
+    found: dict[int, list[bool]],
+    figures: KeypointFigures,
+) -> HasherScore:
+    """`pdq` with each query also matched where the keypoint check found its reference: its
+    distance then counts as 0 (matched at any threshold)."""
+    rows = []
+    for t_index, (transform, scored) in enumerate(zip(transforms, pdq.transforms, strict=True)):
+        both = [0 if kp else d for d, kp in zip(scored.distances, found[t_index], strict=True)]
+        rows.append(
+            TransformScore(
+                transform.name,
+                transform.family,
+                transform.mild,
+                len(both),
+                share_within(both, pdq.default_threshold),
+                share_within(both, pdq.operating_threshold),
+                both,
+            )
+        )
+    matching = [d for row in rows for d in row.distances]
+    return HasherScore(
+        hasher=pdq.hasher,
+        configuration=pdq.configuration + " + keypoints",
+        bits=pdq.bits,
+        default_threshold=pdq.default_threshold,
+        precision_threshold=pdq.precision_threshold,
+        operating_threshold=pdq.operating_threshold,
+        recall_default=share_within(matching, pdq.default_threshold),
+        recall_operating=share_within(matching, pdq.operating_threshold),
+        micro_ap=pdq.micro_ap,
+        false_matches_at_bank=pdq.false_matches_at_bank + figures.false_matches_at_bank,
+        unrelated_pairs=pdq.unrelated_pairs + figures.unrelated_pairs,
+        unrelated_within=pdq.unrelated_within + figures.unrelated_passed,
+        transforms=rows,
+        matching=matching,
+        unrelated=pdq.unrelated,
+        code_pairs=pdq.code_pairs,
+    )
