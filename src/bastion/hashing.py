@@ -99,8 +99,9 @@ def computed_types(content: Content, names: Sequence[str]) -> list[type[SignalTy
     return [known[name] for name in names]
 
 
-#: Hash with every lookup robust matching may use (for a caller that does not know the banks).
-EVERY_LOOKUP = MatchOptions(trim_borders=True, rotations=True, variants=True, keypoints=True)
+#: Hash with every lookup of PDQ that robust matching may use (for a caller that does not
+#: know the banks); keypoints, off by default and dearer, only for a caller that asks.
+EVERY_LOOKUP = MatchOptions(trim_borders=True, rotations=True, variants=True)
 
 
 class ContentHasher:
