@@ -16,7 +16,10 @@
    - hashes stored per entry, and looking an upload up in a bank of ``--bank-size``
      entries at radius 31: one code (no options) against every lookup (rotations, centre,
      the trimmed picture and its rotations), in a bank holding each entry's own hash and,
-     for `variants`, its five derived hashes.
+     for `variants`, its five derived hashes;
+   - the `keypoints` option: ms per upload and per entry added (finding the keypoints),
+     bytes per entry in the store and in the matcher's memory, and ms per look-up (votes
+     and geometric checks) in a bank of ``--keypoint-bank`` entries.
 """
 
 from __future__ import annotations
@@ -36,11 +39,14 @@ from bastion.banks import ALL_OFF, MatchOptions
 from bastion.hashing import ContentHasher
 from bastion.index import MultiIndexHammingIndex
 from bastion.index.codes import hex_to_words
+from bastion.keypoints import KeypointIndex, agreement
 from bastion.pdq import hash_image
 from bastion.robustness import bench, report
 from bastion.robustness.photos import default_photos
 from bastion.samples import sample_pixels
 from bastion.settings import Settings
+from bastion.signals import OrbSignal
+from bastion.signals.orb import policy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from machine import describe
@@ -126,6 +132,53 @@ def lookup_costs(settings: Settings, bank_size: int, queries: int) -> list[str]:
     return lines
 
 
+def keypoint_costs(settings: Settings, bank_size: int, queries: int) -> list[str]:
+    """What the keypoints option costs: hashing with and without it, the value's size, the
+    index's memory per entry, and looking uploads up in a bank of `bank_size` generated
+    images' keypoints (unrelated to the uploads, as nearly every entry is)."""
+    hasher = ContentHasher(settings.hashing_options())
+    with_keypoints = MatchOptions(keypoints=True)
+    lines = [
+        "| image | upload, default options ms | with keypoints ms | keypoints alone ms |",
+        "|---|---:|---:|---:|",
+    ]
+    for width, height, repeat in ((640, 480, 15), (4000, 3000, 5)):
+        data = jpeg(width, height)
+        pixels = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+        plain = timed(lambda d=data: hasher.hash_bytes(d, options=MatchOptions()), repeat)
+        both = timed(lambda d=data: hasher.hash_bytes(d, options=with_keypoints), repeat)
+        alone = timed(lambda p=pixels: OrbSignal.compute(p), repeat)
+        lines.append(
+            f"| {width}x{height} JPEG | {plain * 1e3:.0f} | {both * 1e3:.0f} | {alone * 1e3:.0f} |"
+        )
+    values = [OrbSignal.compute(sample_pixels(seed, 640, 480)).value for seed in range(bank_size)]
+    index = KeypointIndex()
+    index.add(list(range(bank_size)), [OrbSignal.decode(v) for v in values])
+    uploads = [
+        OrbSignal.decode(OrbSignal.compute(sample_pixels(seed, 640, 480)).value)
+        for seed in range(10_000_000, 10_000_000 + queries)
+    ]
+    index.votes(uploads[0])  # builds the postings
+    checking = policy(settings.matching_options())
+    per_upload, checked = [], []
+    for upload in uploads:
+        started = time.perf_counter()
+        found = index.candidates(upload)
+        for entry_id, _ in found:
+            checking.passes(agreement(upload, index.keypoints(entry_id)))
+        per_upload.append(time.perf_counter() - started)
+        checked.append(len(found))
+    lines += [
+        "",
+        f"Per entry: {np.mean([len(v) for v in values]):,.0f} characters stored (base64); "
+        f"{index.__sizeof__() / bank_size:,.0f} bytes of arrays in the matcher's memory.",
+        f"Looking up an upload in {bank_size:,} entries: {np.median(per_upload) * 1e3:.1f} ms "
+        f"median, {np.percentile(per_upload, 99) * 1e3:.1f} ms p99, "
+        f"{np.mean(checked):.1f} candidates checked on average.",
+    ]
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--photos", type=Path, action="append", default=[])
@@ -133,6 +186,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("robustness-report"))
     parser.add_argument("--bank-size", type=int, default=1_000_000)
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--keypoint-bank", type=int, default=5_000)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
@@ -153,6 +207,8 @@ def main() -> None:
         print("\n".join(hashing_costs(settings)))
         print("\n## Cost: looking up an upload\n")
         print("\n".join(lookup_costs(settings, args.bank_size, args.queries)))
+        print("\n## Cost: the keypoints option\n")
+        print("\n".join(keypoint_costs(settings, args.keypoint_bank, args.queries)))
 
 
 if __name__ == "__main__":

@@ -58,7 +58,7 @@ class Agreement:
 class Policy:
     """When an agreement counts as the same picture (settings `keypoint_min_inliers`...)."""
 
-    min_inliers: int = 16
+    min_inliers: int = 14
     min_share: float = 0.25
     min_cells: int = 3
     #: The plausible scales, query over bank: a copy at a quarter to four times the size.
@@ -79,16 +79,15 @@ def pairs(query: Keypoints, bank: Keypoints) -> Pairs:
     distance bound, mutual nearest)."""
     if len(query) < 2 or len(bank) < 2:
         return np.empty((0, 2), np.int32)
-    distances = _hamming(query.descriptors, bank.descriptors)
-    nearest = np.argsort(distances, axis=1, kind="stable")[:, :2]
-    rows = np.arange(len(query))
-    best = distances[rows, nearest[:, 0]]
-    second = distances[rows, nearest[:, 1]]
-    back = np.argmin(distances, axis=0)
-    keep = (
-        (best <= MAX_DESCRIPTOR_DISTANCE) & (best < RATIO * second) & (back[nearest[:, 0]] == rows)
-    )
-    return np.stack([rows[keep], nearest[keep, 0]], axis=1).astype(np.int32)
+    matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
+    forward = matcher.knnMatch(query.descriptors, bank.descriptors, k=2)
+    nearest = np.array([m[0].trainIdx for m in forward], np.int32)
+    best = np.array([m[0].distance for m in forward], np.float32)
+    second = np.array([m[1].distance for m in forward], np.float32)
+    back = np.array([m.trainIdx for m in matcher.match(bank.descriptors, query.descriptors)])
+    rows = np.arange(len(query), dtype=np.int32)
+    keep = (best <= MAX_DESCRIPTOR_DISTANCE) & (best < RATIO * second) & (back[nearest] == rows)
+    return np.stack([rows[keep], nearest[keep]], axis=1)
 
 
 def agreement(query: Keypoints, bank: Keypoints) -> Agreement:
@@ -126,11 +125,3 @@ def _cells(points: npt.NDArray[np.float32], width: int, height: int) -> int:
     column = np.minimum(SPREAD_GRID - 1, (points[:, 0] * SPREAD_GRID / width).astype(int))
     row = np.minimum(SPREAD_GRID - 1, (points[:, 1] * SPREAD_GRID / height).astype(int))
     return len(np.unique(row * SPREAD_GRID + column))
-
-
-def _hamming(a: npt.NDArray[np.uint8], b: npt.NDArray[np.uint8]) -> npt.NDArray[np.int32]:
-    """Bit distances between every descriptor of `a` and every one of `b` (len(a) x len(b));
-    `np.bitwise_count` is numpy 2's, which the OpenCV wheels require."""
-    xor = np.bitwise_xor(a.view(np.uint64)[:, None, :], b.view(np.uint64)[None, :, :])
-    distances: npt.NDArray[np.int32] = np.bitwise_count(xor).sum(axis=2, dtype=np.int32)
-    return distances

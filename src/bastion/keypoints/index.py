@@ -34,7 +34,7 @@ CHUNKS = 8
 MIN_VOTES = 6
 #: Most candidates checked geometrically per query (the best voted): bounds the cost of a
 #: query and the chances of a false match, however large the bank.
-MAX_CANDIDATES = 32
+MAX_CANDIDATES = 16
 #: A chunk value held by more than this share of the entries (and more than
 #: `COMMON_MIN_ENTRIES`) is skipped.
 COMMON_SHARE = 0.05

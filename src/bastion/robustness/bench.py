@@ -7,12 +7,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bastion.errors import ValidationError
+from bastion.hashing import ContentHasher
 from bastion.robustness.evaluate import Hasher, score
-from bastion.robustness.hashers import bastion_pdq, perception_hashers
+from bastion.robustness.hashers import DEFAULT_CONFIGURATION, bastion_pdq, perception_hashers
+from bastion.robustness.keypoints import score_keypoints
 from bastion.robustness.photos import Photo, default_photos, folder_photos, split
 from bastion.robustness.report import Run
 from bastion.robustness.transforms import BY_NAME, TRANSFORMS, Transform
 from bastion.settings import Settings
+from bastion.signals.orb import policy
 
 #: Fewer references than this cannot say much about precision.
 MIN_REFERENCES = 4
@@ -58,12 +61,14 @@ def run(
     unreadable: Sequence[str] = (),
     transforms: Sequence[Transform] = TRANSFORMS,
     perception: bool = True,
+    keypoints: bool = True,
     seed: int = 7,
     on_start: Callable[[int], None] | None = None,
     on_image: Callable[[], None] | None = None,
 ) -> Run:
     """Score bastion's pipeline (and perception's hashers when installed and `perception`)
-    on `photos`, after `split` (`unreadable` files are reported with the dropped ones).
+    on `photos`, after `split` (`unreadable` files are reported with the dropped ones);
+    with `keypoints`, also bastion's default configuration with the keypoints option.
     `on_start(total)` gets the number of images to hash; `on_image` is called after each."""
     started = time.perf_counter()
     chosen = split(photos, seed=seed, min_quality=settings.pdq_min_quality, unreadable=unreadable)
@@ -79,11 +84,23 @@ def run(
         len(chosen.references) + len(chosen.distractors)
     )
     if on_start is not None:
-        on_start(per_hasher * len(hashers))
+        on_start(per_hasher * (len(hashers) + keypoints))
     scores = [
         s
         for hasher in hashers
         for s in score(hasher, chosen, transforms=transforms, seed=seed, on_image=on_image)
     ]
+    if keypoints:
+        default = next(s for s in scores if s.configuration == DEFAULT_CONFIGURATION)
+        combined, _ = score_keypoints(
+            ContentHasher(settings.hashing_options()),
+            policy(settings.matching_options()),
+            chosen,
+            default,
+            transforms=transforms,
+            seed=seed,
+            on_image=on_image,
+        )
+        scores.insert(scores.index(default) + 1, combined)
     versions = list(dict.fromkeys(h.version for h in hashers))
     return Run(chosen, scores, versions, time.perf_counter() - started, seed)

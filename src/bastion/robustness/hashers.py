@@ -23,6 +23,8 @@ from bastion.robustness.evaluate import Code, Configuration, Hasher
 from bastion.settings import Settings
 from bastion.signals import PdqSignal, Signal
 
+#: The name of the configuration new banks get.
+DEFAULT_CONFIGURATION = "all (the default)"
 #: The bank configurations scored for bastion, by name.
 CONFIGURATIONS: dict[str, MatchOptions] = {
     "off": ALL_OFF,
@@ -30,7 +32,7 @@ CONFIGURATIONS: dict[str, MatchOptions] = {
     "rotations": MatchOptions(trim_borders=False, rotations=True, variants=False),
     "variants": MatchOptions(trim_borders=False, rotations=False, variants=True),
     "trim_borders+rotations": MatchOptions(variants=False),
-    "all (the default)": MatchOptions(),
+    DEFAULT_CONFIGURATION: MatchOptions(),
 }
 
 

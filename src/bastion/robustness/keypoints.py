@@ -9,10 +9,9 @@ matcher does.
 The false-match estimate for a bank of `BANK_SIZE` is a product: the unrelated candidates
 a query's check meets there (the share of unrelated entries with at least `MIN_VOTES`
 votes, times the bank size, at most `MAX_CANDIDATES`), times the probability that an
-unrelated candidate passes the check, measured on unrelated pairs (each query against
-`UNRELATED_PER_QUERY` other references); where none passes, the rule of three bounds it
-(3 / pairs). The verification of an unrelated pair is taken as independent of its votes,
-which the few hundred photos here cannot show.
+unrelated candidate passes the check, measured on every unrelated (query, reference)
+pair; where none passes, the rule of three bounds it (3 / pairs). An unrelated pair's check
+is taken as independent of its votes, which the few hundred photos here cannot show.
 """
 
 from __future__ import annotations
@@ -39,8 +38,6 @@ from bastion.signals import OrbSignal
 
 #: Only keypoints are looked up (PDQ's part comes from its own score).
 ONLY_KEYPOINTS = MatchOptions(trim_borders=False, rotations=False, variants=False, keypoints=True)
-#: Unrelated references each query is checked against, for the pass rate.
-UNRELATED_PER_QUERY = 8
 
 
 @dataclass(frozen=True)
@@ -100,8 +97,7 @@ def score_keypoints(
             others = [i for i in range(len(references)) if i != truth]
             voted += sum(1 for i in others if votes.get(i, 0) >= MIN_VOTES)
             entries += len(others)
-            start = (truth or 0) + 1 + t_index
-            for i in (others[(start + k) % len(others)] for k in range(UNRELATED_PER_QUERY)):
+            for i in others:
                 checked = agreement(query, references[i])
                 inliers.append(checked.inliers)
                 passed += policy.passes(checked)

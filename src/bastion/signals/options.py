@@ -52,4 +52,4 @@ class MatchingOptions:
     tmk_level1_threshold: float = 0.7
     tmk_level2_threshold: float = 0.7
     #: Keypoints (`orb`): fewest keypoint pairs one transform must explain for a match.
-    keypoint_min_inliers: int = 12
+    keypoint_min_inliers: int = 14
