@@ -11,11 +11,14 @@ with black, white, another colour, a blurred copy of the picture or its mirror i
 
 Either way the picture's edges are four straight lines at a known place for each θ. On a
 copy reduced to `PROBE_SIDE`, each candidate θ and geometry is scored by how many points
-along those lines look like the boundary of a picture: the luma steps across the line more
-than it does a few pixels either side (a filled corner), or the line is a mirror across
-which the luma reflects (a mirrored fill). A candidate is taken only when every one of
-its four edges says so; an ordinary photo's straight lines (a road, a roof, stripes) meet
-one or two of them at best. The fill colour plays no part.
+along those lines look like the boundary of a picture: the colour steps across the line
+more than it does a few pixels either side (a filled corner), or the line is a mirror
+across which the colour reflects (a mirrored fill). A candidate is taken only when its
+edges agree (three at least: a picture as dark as a black fill along one edge hides that
+one); an ordinary photo's straight lines (a road, a roof, stripes) meet one or two of them
+at best. No fill colour is assumed: black, white or blue corners are found alike. A blurred
+copy of the picture or its mirror image behind it hides most of its edge, and is found only
+where the edge shows (`benchmarks/tilt.py` measures each).
 """
 
 from __future__ import annotations
