@@ -8,6 +8,12 @@ each derived hash, of the same transformed pixels:
 
 - ``trimmed``: the picture inside flat borders (`bastion.media.borders.picture_box`),
   for uploads and for media added to a bank (`trim_borders`);
+- ``untilted``: the picture inside a tilted frame, turned straight and cut out
+  (`bastion.media.tilt`: turned a few degrees inside a canvas grown to hold it, or inside
+  its own, the opened corners filled), for uploads and for media added to a bank
+  (`trim_borders`); with `variants`, uploads are also looked up by its centre
+  (``untilted+centre_70``), which meets a bank's ``centre_70`` when the cut corners are
+  large;
 - the seven other dihedral hashes (``rotate90``, ``flipx``, ...; PDQ computes all eight
   from one pass), for uploads only (`rotations`), of the types that derive them
   (`ImageHash.dihedral`);
@@ -30,6 +36,7 @@ from PIL import Image
 
 from bastion.banks.model import Derived, MatchOptions
 from bastion.media.borders import picture_box
+from bastion.media.tilt import Tilt, find_tilt, straightened
 from bastion.signals import HashingOptions, ImageHash, OrbSignal, RgbPixels, Signal, SignalType
 
 #: Variants are cut from the image reduced to this longest side (PDQ reduces far more).
@@ -52,12 +59,20 @@ def lookups(
 ) -> list[Derived]:
     """The ways an upload is also looked up, of those banks with `wanted` use: its other
     dihedral hashes (`hashes`: the upload's own, one per type of `types`), its centre, the
-    picture inside its borders (when it has any) with that picture's eight, and its
-    keypoints."""
+    picture inside a tilted frame (with its centre) or else inside its borders (when it has
+    any, with that picture's eight), and its keypoints."""
     found = [d for h in hashes for d in _dihedral(h, "")] if wanted.rotations else []
     if wanted.variants:
         found += _centre(pixels, types, options)
-    box = picture_box(pixels) if wanted.trim_borders else None
+    tilt = find_tilt(pixels) if wanted.trim_borders else None
+    if tilt is not None:  # the tilt explains the frame: no flat borders are looked for
+        upright = _untilted(pixels, tilt)
+        found += _hashed(upright, types, options, "untilted")
+        if wanted.variants:
+            found += [
+                Derived(d.signal, f"untilted+{d.how}") for d in _centre(upright, types, options)
+            ]
+    box = picture_box(pixels) if wanted.trim_borders and tilt is None else None
     if box is not None:
         inner = [t.hash_pixels(box.crop(pixels), options) for t in types]
         found += [Derived(h.signal, "trimmed") for h in inner]
@@ -77,9 +92,9 @@ def bank_variants(
     extra: bool,
 ) -> list[Derived]:
     """What an entry made from this image stores besides its hashes: the picture inside its
-    borders and its keypoints (from `lookups_found`), and with `extra` its crops, tilts and
-    centre."""
-    found = [d for d in lookups_found if d.how in ("trimmed", "keypoints")]
+    borders or its tilted frame and its keypoints (from `lookups_found`), and with `extra`
+    its crops, tilts and centre."""
+    found = [d for d in lookups_found if d.how in ("trimmed", "untilted", "keypoints")]
     if not extra:
         return found
     centre = [d for d in lookups_found if d.how.startswith("centre_")]
@@ -96,6 +111,15 @@ def bank_variants(
         turned = image.rotate(degrees, Image.Resampling.BICUBIC, fillcolor=(0, 0, 0))
         found += _hashed(np.asarray(turned), types, options, f"tilt_{degrees}")
     return found
+
+
+def _untilted(pixels: RgbPixels, tilt: Tilt) -> RgbPixels:
+    """The picture inside the tilted frame of `pixels`, turned straight, from the image
+    reduced to `VARIANT_SIDE`."""
+    image = Image.fromarray(pixels)
+    if max(image.size) > VARIANT_SIDE:
+        image.thumbnail((VARIANT_SIDE, VARIANT_SIDE), Image.Resampling.BOX)
+    return straightened(np.asarray(image), tilt)
 
 
 def _centre(pixels: RgbPixels, types: ImageTypes, options: HashingOptions) -> list[Derived]:

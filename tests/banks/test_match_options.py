@@ -43,6 +43,9 @@ def test_a_derived_hash_counts_only_when_every_step_is_switched_on() -> None:
     assert MatchOptions().allows("trimmed+flipx")
     assert MatchOptions().allows("crop_10")
     assert MatchOptions().allows("centre_70")
+    assert MatchOptions(rotations=False, variants=False).allows("untilted")
+    assert not MatchOptions(variants=False).allows("untilted+centre_70")
+    assert MatchOptions().allows("untilted+centre_70")
     assert not MatchOptions().allows("original")  # not a derivation
     assert not MatchOptions().allows("sharpened")  # one bastion does not make
 

@@ -13,6 +13,7 @@ from bastion.exchange.formats import HashListFormat
 from bastion.exchange.transfer import export_bank
 from bastion.hashing import ContentHasher
 from bastion.matching import Matcher
+from bastion.pdq import hamming_distance
 from bastion.samples import sample_pixels
 from bastion.settings import Settings
 
@@ -44,6 +45,10 @@ def tilted(image: Image.Image) -> Image.Image:
     return image.rotate(4, Image.Resampling.BICUBIC, fillcolor=(0, 0, 0))
 
 
+def tilted_on_a_larger_canvas(image: Image.Image) -> Image.Image:  # as phone apps tilt
+    return image.rotate(-6, Image.Resampling.BICUBIC, expand=True, fillcolor=(255, 255, 255))
+
+
 EDITS = {
     "quarter turn": lambda i: i.transpose(Image.Transpose.ROTATE_90),
     "mirrored": lambda i: i.transpose(Image.Transpose.FLIP_LEFT_RIGHT),
@@ -51,6 +56,7 @@ EDITS = {
     "padded and turned": lambda i: padded(i).transpose(Image.Transpose.ROTATE_270),
     "cropped": cropped,
     "tilted": tilted,
+    "tilted on a larger canvas": tilted_on_a_larger_canvas,
 }
 
 
@@ -87,6 +93,8 @@ def test_each_option_matches_the_edits_it_is_for_and_only_in_its_banks(
         "mirrored": ("flipy", None),
         "padded": ("trimmed", None),
         "padded and turned": ("trimmed+rotate90", None),
+        "tilted": ("untilted", None),
+        "tilted on a larger canvas": ("untilted", None),
     }
     for seed in SEEDS:
         for name, edit in EDITS.items():
@@ -95,14 +103,32 @@ def test_each_option_matches_the_edits_it_is_for_and_only_in_its_banks(
             if name in expected_how:
                 assert found["default"] == (default[seed], *expected_how[name]), (seed, name)
                 assert found["every"][0] == every[seed], (seed, name)
-            else:  # crops and tilts need the hashes stored with the entry
+            else:  # crops need the hashes stored with the entry
                 assert "default" not in found, (seed, name)
                 assert found["every"][0] == every[seed], (seed, name)
-                assert found["every"][2] in ("crop_5", "crop_10", "tilt_-4", "tilt_4", "centre_70")
+                assert found["every"][2] in ("crop_5", "crop_10", "centre_70")
         unchanged = hows(matcher, hasher, jpeg(original(seed)))
         assert {b: v[1:] for b, v in unchanged.items()} == {
             "plain": (None, None), "default": (None, None), "every": (None, None)
         }  # fmt: skip
+
+
+def test_a_tilted_upload_is_looked_up_by_the_picture_it_holds(hasher: ContentHasher) -> None:
+    for seed in SEEDS:
+        own = hasher.hash_bytes(jpeg(original(seed))).signals[0]
+        upload = hasher.hash_bytes(jpeg(tilted_on_a_larger_canvas(original(seed))))
+        assert hamming_distance(upload.signals[0].value, own.value) > 31
+        untilted = {d.how: d.signal for d in upload.lookups if d.signal.type == "pdq"}
+        assert hamming_distance(untilted["untilted"].value, own.value) <= 31, seed
+        assert "untilted+centre_70" in untilted
+        assert "trimmed" not in untilted  # the tilt explains the frame
+        without = hasher.hash_bytes(
+            jpeg(tilted_on_a_larger_canvas(original(seed))),
+            options=MatchOptions(trim_borders=False),
+        )
+        assert not [d for d in without.lookups if d.how.startswith("untilted")]
+    plain = hasher.hash_bytes(jpeg(original(SEEDS[0])))
+    assert not [d for d in plain.lookups if d.how.startswith("untilted")]
 
 
 def test_unrelated_images_match_nothing_with_every_option_on(

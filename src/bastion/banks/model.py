@@ -39,7 +39,8 @@ class MatchOptions:
     """
 
     #: Also match the picture inside flat borders (padding, letterboxes, caption bars, a
-    #: screenshot's page), of uploads and of the media added to the bank.
+    #: screenshot's page) or inside a tilted frame (a picture turned a few degrees, its
+    #: corners filled), of uploads and of the media added to the bank.
     trim_borders: bool = True
     #: Also match uploads turned a quarter, half or three quarters, or mirrored (PDQ's
     #: eight dihedral hashes, from one hashing pass).
@@ -89,7 +90,7 @@ class MatchOptions:
 
 def _option_of(step: str) -> str | None:
     """The option a derivation step needs (None for a step bastion does not know)."""
-    if step == "trimmed":
+    if step in ("trimmed", "untilted"):
         return "trim_borders"
     if step.startswith(("crop_", "tilt_", "centre_")):
         return "variants"
