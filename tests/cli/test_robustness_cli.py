@@ -71,13 +71,15 @@ def test_bench_robustness_writes_a_report_with_charts(cli: CliRunner, tmp_path: 
     assert "| bastion PDQ | all (the default) |" in report
     rows = {line.split("|")[1].strip(): line for line in report.splitlines() if "| yes |" in line}
     assert set(rows) == {"jpeg_q50"}
-    cells = [c.strip() for c in rows["jpeg_q50"].split("|")[3:-1]]
+    cells = [c.strip() for c in rows["jpeg_q50"].split("|")[4:-1]]
     assert cells
     assert all(c.startswith("100%") for c in cells)
     turned = next(line for line in report.splitlines() if line.startswith("| rotate90 |"))
-    off, *rest = [c.strip() for c in turned.split("|")[3:-1]]
+    off, *rest = [c.strip() for c in turned.split("|")[4:-1]]
     assert off == "0% (0%)"  # a global hash alone never finds a quarter turn
     assert rest[1].startswith("100%")  # rotations
+    family = next(line for line in report.splitlines() if line.startswith("| dihedral |"))
+    assert family.split("|")[2].strip() == "1"  # the one member chosen
     for chart in ("recall.png", "distances.png"):
         with Image.open(out / chart) as image:
             assert image.format == "PNG"
@@ -88,6 +90,7 @@ def test_bench_robustness_writes_a_report_with_charts(cli: CliRunner, tmp_path: 
     ("args", "message"),
     [
         (["-t", "squish"], "unknown transform(s) squish"),
+        (["-f", "tilts"], "unknown transform family or families tilts; known: jpeg, resize"),
         (["--photos", "nowhere"], "not a folder of photos"),
     ],
 )

@@ -34,6 +34,14 @@ def robustness(
         metavar="NAME",
         help="Only this transform (repeatable; default: all).",
     ),
+    family: list[str] | None = typer.Option(
+        None,
+        "--family",
+        "-f",
+        metavar="NAME",
+        help="Every member of this family: jpeg, resize, crop, pad, tilt, dihedral, filter, "
+        "colour, overlay, screenshot, chain (repeatable; default: all).",
+    ),
     out: Path = typer.Option(
         Path("robustness-report"),
         "--out",
@@ -50,9 +58,10 @@ def robustness(
     ),
     seed: int = typer.Option(7, "--seed", help="Seed for the split and the transforms."),
 ) -> None:
-    """Edit benign photos (crops, pads, rotations, captions, JPEG, ...), hash them through
-    the real pipeline, and report recall at 99.99% precision per transform and per bank
-    configuration, with µAP, distance histograms and expected false matches at 10M."""
+    """Edit benign photos (each edit a family of members: crops, pads, tilts, screenshots,
+    JPEG, ...), hash them through the real pipeline, and report recall at 99.99% precision
+    per transform, per family and per bank configuration, with µAP, distance histograms and
+    expected false matches at 10M."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -64,7 +73,7 @@ def robustness(
     from bastion.robustness import bench, report
 
     cli: CliContext = ctx.obj
-    chosen = bench.choose_transforms(transform)
+    chosen = bench.choose_transforms(transform, family)
     candidates, unreadable = bench.candidates(cli.settings, photos or [], fixtures)
     for problem in unreadable:
         cli.err.print(f"skipped {problem}", markup=False)

@@ -13,7 +13,7 @@ from bastion.robustness.hashers import DEFAULT_CONFIGURATION, bastion_pdq, perce
 from bastion.robustness.keypoints import score_keypoints
 from bastion.robustness.photos import Photo, default_photos, folder_photos, split
 from bastion.robustness.report import Run
-from bastion.robustness.transforms import BY_NAME, TRANSFORMS, Transform
+from bastion.robustness.transforms import BY_NAME, FAMILIES, TRANSFORMS, Transform
 from bastion.settings import Settings
 from bastion.signals.orb import policy
 
@@ -21,15 +21,26 @@ from bastion.signals.orb import policy
 MIN_REFERENCES = 4
 
 
-def choose_transforms(names: Sequence[str] | None) -> list[Transform]:
-    if not names:
+def choose_transforms(
+    names: Sequence[str] | None, families: Sequence[str] | None = None
+) -> list[Transform]:
+    """The transforms named and every member of the families named, in report order; all
+    of them when neither is given. Raises `ValidationError` for an unknown name."""
+    if not names and not families:
         return list(TRANSFORMS)
-    unknown = [n for n in names if n not in BY_NAME]
+    unknown = [n for n in names or () if n not in BY_NAME]
     if unknown:
         raise ValidationError(
             f"unknown transform(s) {', '.join(unknown)}; known: {', '.join(BY_NAME)}"
         )
-    return [BY_NAME[n] for n in names]
+    unknown = [f for f in families or () if f not in FAMILIES]
+    if unknown:
+        raise ValidationError(
+            f"unknown transform family or families {', '.join(unknown)}; "
+            f"known: {', '.join(FAMILIES)}"
+        )
+    wanted = set(names or ()) | {t.name for f in families or () for t in FAMILIES[f]}
+    return [t for t in TRANSFORMS if t.name in wanted]
 
 
 def candidates(
