@@ -252,8 +252,9 @@ def _straighten(degrees: float) -> Edit:
         scale = min(w / (w * c + h * s), h / (w * s + h * c))
         cw, ch = w * scale, h * scale
         turned = image.rotate(degrees, Image.Resampling.BICUBIC)
-        box = ((w - cw) / 2, (h - ch) / 2, (w + cw) / 2, (h + ch) / 2)
-        return turned.crop(tuple(round(v) for v in box)).resize((w, h), Image.Resampling.BICUBIC)
+        left, top = round((w - cw) / 2), round((h - ch) / 2)
+        inside = turned.crop((left, top, left + round(cw), top + round(ch)))
+        return inside.resize((w, h), Image.Resampling.BICUBIC)
 
     return edit
 
