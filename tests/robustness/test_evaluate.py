@@ -113,9 +113,9 @@ def test_the_precision_threshold_stops_before_the_first_close_unrelated_pair() -
 def test_the_false_match_model_is_the_binomial_for_independent_bits() -> None:
     unrelated = [120, 136] * 50  # mean 128, variance 64: fair, independent bits
     expected = sum(math.comb(256, k) for k in range(101)) / 2**256
-    assert evaluate._tail(unrelated, 256, 100, 1.0) == pytest.approx(expected, rel=1e-9)
-    assert evaluate._tail(unrelated, 256, 100, 3.0) == pytest.approx(3 * expected, rel=1e-9)
+    assert evaluate.tail(unrelated, 256, 100, 1.0) == pytest.approx(expected, rel=1e-9)
+    assert evaluate.tail(unrelated, 256, 100, 3.0) == pytest.approx(3 * expected, rel=1e-9)
     # Correlated bits (a wider spread) make close distances far likelier.
     wide = [108, 148] * 50
-    assert evaluate._tail(wide, 256, 60, 1.0) > 1e6 * evaluate._tail(unrelated, 256, 60, 1.0)
-    assert math.isnan(evaluate._tail(unrelated, 256, None, 1.0))
+    assert evaluate.tail(wide, 256, 60, 1.0) > 1e6 * evaluate.tail(unrelated, 256, 60, 1.0)
+    assert math.isnan(evaluate.tail(unrelated, 256, None, 1.0))

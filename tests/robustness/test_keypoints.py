@@ -6,15 +6,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bastion.hashing import ContentHasher
 from bastion.keypoints import Policy
-from bastion.robustness.evaluate import score
+from bastion.robustness import keypoints as scoring
+from bastion.robustness.evaluate import (
+    MAX_FALSE_MATCHES,
+    HasherScore,
+    TransformScore,
+    score,
+    tail,
+)
 from bastion.robustness.hashers import DEFAULT_CONFIGURATION, bastion_pdq
 from bastion.robustness.keypoints import score_keypoints
 from bastion.robustness.photos import PhotoSet, default_photos, split
-from bastion.robustness.transforms import BY_NAME
+from bastion.robustness.transforms import BY_NAME, Transform
 from bastion.settings import Settings
 
 
@@ -42,3 +50,24 @@ def test_keypoints_find_off_centre_crops_that_pdq_misses(tmp_path: Path) -> None
     assert figures.pass_probability == 3 / figures.unrelated_pairs
     assert figures.false_matches_at_bank == figures.candidates_at_bank * figures.pass_probability
     assert row.false_matches_at_bank > default.false_matches_at_bank
+
+
+def test_pdq_and_keypoints_share_one_false_match_budget() -> None:
+    rng = np.random.default_rng(3)
+    unrelated = [int(d) for d in rng.binomial(256, 0.5, 20_000)]
+    # The largest threshold PDQ alone may use, as `score` finds it.
+    alone = max(t for t in range(120) if tail(unrelated, 256, t, 1.0) * 1e7 <= MAX_FALSE_MATCHES)
+    transform = Transform("t", "f", False, lambda image, rng: image)
+    pdq = HasherScore(
+        "h", "all", 256, 31, alone, alone, 0.5, 0.5, 1.0, 0.0, len(unrelated), 0,
+        [TransformScore("t", "f", False, 2, 0.5, 0.5, [alone, 200])], [alone, 200], unrelated, 1.0,
+    )  # fmt: skip
+    spent = MAX_FALSE_MATCHES * 0.9
+    figures = scoring.KeypointFigures(100, [0] * 100, 0, 0.1, 16.0, spent / 16, spent)
+    row = scoring._combined(pdq, [transform], {0: [False, True]}, figures, 10_000_000)
+    assert row.operating_threshold is not None
+    assert row.operating_threshold < alone
+    assert row.false_matches_at_bank <= MAX_FALSE_MATCHES
+    # The query PDQ held only at the old threshold is lost; the keypoint match stays.
+    assert row.transforms[0].recall_operating == 0.5
+    assert row.transforms[0].distances == [alone, 0]

@@ -190,7 +190,7 @@ def _summarise(
     threshold = precise
     while (
         threshold is not None
-        and _tail(unrelated, hasher.bits, threshold, pairs) * bank_size > MAX_FALSE_MATCHES
+        and tail(unrelated, hasher.bits, threshold, pairs) * bank_size > MAX_FALSE_MATCHES
     ):
         threshold = threshold - 1 if threshold > 0 else None
     per_transform: list[TransformScore] = []
@@ -208,7 +208,7 @@ def _summarise(
             )
         )
     within = sum(1 for d in unrelated if threshold is not None and d <= threshold)
-    tail = _tail(unrelated, hasher.bits, threshold, pairs)
+    chance = tail(unrelated, hasher.bits, threshold, pairs)
     return HasherScore(
         hasher=hasher.name,
         configuration=configuration,
@@ -219,7 +219,7 @@ def _summarise(
         recall_default=share_within(matching, hasher.default_threshold),
         recall_operating=share_within(matching, threshold),
         micro_ap=_micro_ap(rows, hasher.bits),
-        false_matches_at_bank=tail * bank_size,
+        false_matches_at_bank=chance * bank_size,
         unrelated_pairs=len(unrelated),
         unrelated_within=within,
         transforms=per_transform,
@@ -264,7 +264,7 @@ def _micro_ap(rows: list[tuple[int, int | None, npt.NDArray[np.int64]]], bits: i
     return ap / positives
 
 
-def _tail(unrelated: list[int], bits: int, threshold: int | None, pairs: float) -> float:
+def tail(unrelated: list[int], bits: int, threshold: int | None, pairs: float) -> float:
     """P(an unrelated reference is within the threshold of a query), from a beta-binomial
     fitted to the unrelated distances, times the code pairs one comparison makes."""
     if threshold is None or len(unrelated) < 2:

@@ -27,10 +27,12 @@ from bastion.keypoints import KeypointIndex, Keypoints, Policy, agreement
 from bastion.keypoints.index import MAX_CANDIDATES, MIN_VOTES
 from bastion.robustness.evaluate import (
     BANK_SIZE,
+    MAX_FALSE_MATCHES,
     HasherScore,
     TransformScore,
     png,
     share_within,
+    tail,
 )
 from bastion.robustness.photos import PhotoSet
 from bastion.robustness.transforms import Transform
@@ -107,7 +109,7 @@ def score_keypoints(
     figures = KeypointFigures(
         len(inliers), inliers, passed, share, candidates, probability, candidates * probability
     )
-    return _combined(pdq, transforms, found, figures), figures
+    return _combined(pdq, transforms, found, figures, bank_size), figures
 
 
 def _combined(
@@ -115,9 +117,32 @@ def _combined(
     transforms: Sequence[Transform],
     found: dict[int, list[bool]],
     figures: KeypointFigures,
+    bank_size: int,
 ) -> HasherScore:
-    """`pdq` with each query also matched where the keypoint check found its reference: its
-    distance then counts as 0 (matched at any threshold)."""
+    """`pdq` with each query also matched where the keypoint check found its reference (its
+    distance then counts as 0: matched at any threshold). The two share one false-match
+    budget: PDQ's operating threshold is lowered until its expected false matches and the
+    keypoints' together stay within `MAX_FALSE_MATCHES` (None when the keypoints alone
+    spend it)."""
+    threshold = pdq.operating_threshold
+
+    def pdq_false(t: int | None) -> float:
+        return 0.0 if t is None else tail(pdq.unrelated, pdq.bits, t, pdq.code_pairs) * bank_size
+
+    while threshold is not None and pdq_false(threshold) + figures.false_matches_at_bank > (
+        MAX_FALSE_MATCHES
+    ):
+        threshold = threshold - 1 if threshold > 0 else None
+
+    def recall(distances: list[int]) -> float:
+        if threshold is not None:
+            return share_within(distances, threshold)
+        return (
+            share_within(distances, 0)
+            if figures.false_matches_at_bank <= MAX_FALSE_MATCHES
+            else 0.0
+        )
+
     rows = []
     for t_index, (transform, scored) in enumerate(zip(transforms, pdq.transforms, strict=True)):
         both = [0 if kp else d for d, kp in zip(scored.distances, found[t_index], strict=True)]
@@ -128,24 +153,25 @@ def _combined(
                 transform.mild,
                 len(both),
                 share_within(both, pdq.default_threshold),
-                share_within(both, pdq.operating_threshold),
+                recall(both),
                 both,
             )
         )
     matching = [d for row in rows for d in row.distances]
+    within = sum(1 for d in pdq.unrelated if threshold is not None and d <= threshold)
     return HasherScore(
         hasher=pdq.hasher,
         configuration=pdq.configuration + " + keypoints",
         bits=pdq.bits,
         default_threshold=pdq.default_threshold,
         precision_threshold=pdq.precision_threshold,
-        operating_threshold=pdq.operating_threshold,
+        operating_threshold=threshold,
         recall_default=share_within(matching, pdq.default_threshold),
-        recall_operating=share_within(matching, pdq.operating_threshold),
+        recall_operating=recall(matching),
         micro_ap=pdq.micro_ap,
-        false_matches_at_bank=pdq.false_matches_at_bank + figures.false_matches_at_bank,
+        false_matches_at_bank=pdq_false(threshold) + figures.false_matches_at_bank,
         unrelated_pairs=pdq.unrelated_pairs + figures.unrelated_pairs,
-        unrelated_within=pdq.unrelated_within + figures.unrelated_passed,
+        unrelated_within=within + figures.unrelated_passed,
         transforms=rows,
         matching=matching,
         unrelated=pdq.unrelated,
