@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -85,6 +86,56 @@ def hashing_costs(settings: Settings) -> list[str]:
             f"| {width}x{height} JPEG | {anchor * 1e3:.0f} | {upload * 1e3:.0f} | "
             f"{upload * 1e3:.0f} | {variants * 1e3:.0f} |"
         )
+    return lines
+
+
+BASELINE_TIMER = """
+import io, sys, time
+import numpy as np
+from bastion.hashing import ContentHasher
+hasher = ContentHasher()
+for path, repeat in zip(sys.argv[1::2], sys.argv[2::2]):
+    data = open(path, "rb").read()
+    times = []
+    for _ in range(int(repeat)):
+        started = time.perf_counter()
+        hasher.hash_bytes(data)
+        times.append(time.perf_counter() - started)
+    print(float(np.median(times)))
+"""
+
+
+def every_option_costs(settings: Settings, baseline: Path | None) -> list[str]:
+    """An upload hashed with every option on (keypoints too) beside the same upload hashed
+    by the bastion source tree `baseline` (an earlier release: "today's" cost), in a
+    subprocess on the same core."""
+    hasher = ContentHasher(settings.hashing_options())
+    every = MatchOptions(keypoints=True)
+    sizes = ((640, 480, 15), (4000, 3000, 5))
+    before: list[float | None] = [None] * len(sizes)
+    with tempfile.TemporaryDirectory() as folder:
+        files = []
+        for width, height, repeat in sizes:
+            path = Path(folder) / f"{width}x{height}.jpg"
+            path.write_bytes(jpeg(width, height))
+            files += [str(path), str(repeat)]
+        if baseline is not None:
+            env = {**os.environ, "PYTHONPATH": str(baseline)}
+            done = subprocess.run(
+                [sys.executable, "-c", BASELINE_TIMER, *files],
+                env=env, capture_output=True, text=True, check=True,
+            )  # fmt: skip
+            before = [float(line) for line in done.stdout.split()]
+        lines = [
+            "| image | before (baseline tree) ms | every option on, keypoints too ms | ratio |",
+            "|---|---:|---:|---:|",
+        ]
+        for (width, height, repeat), old in zip(sizes, before, strict=True):
+            data = Path(folder, f"{width}x{height}.jpg").read_bytes()
+            now = timed(lambda d=data: hasher.hash_bytes(d, options=every), repeat)
+            ratio = f"{now / old:.2f}" if old else "—"
+            shown = f"{old * 1e3:.0f}" if old else "—"
+            lines.append(f"| {width}x{height} JPEG | {shown} | {now * 1e3:.0f} | {ratio} |")
     return lines
 
 
@@ -188,6 +239,12 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--keypoint-bank", type=int, default=5_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--baseline-src",
+        type=Path,
+        help="an earlier bastion's src folder, to time its upload hashing beside this one's",
+    )
+    parser.add_argument("--cost-only", action="store_true", help="skip the robustness run")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
@@ -198,11 +255,15 @@ def main() -> None:
         if args.photos:
             extra, unreadable = bench.candidates(settings, args.photos, 0)
             photos += extra
-        run = bench.run(settings, photos, unreadable=unreadable, seed=args.seed)
-        path = report.write(run, args.out)
-        print(f"robustness report: {path}")
-        print(f"{len(run.photos.references)} refs, {len(run.photos.distractors)} distractors")
-        print("\n".join(report.markdown(run).split("## Recall per transform")[0].splitlines()[12:]))
+        if not args.cost_only:
+            run = bench.run(settings, photos, unreadable=unreadable, seed=args.seed)
+            path = report.write(run, args.out)
+            print(f"robustness report: {path}")
+            print(f"{len(run.photos.references)} refs, {len(run.photos.distractors)} distractors")
+            summary = report.markdown(run).split("## Recall per transform")[0]
+            print("\n".join(summary.splitlines()[12:]))
+        print("\n## Cost: an upload with every option on, beside the baseline (one core)\n")
+        print("\n".join(every_option_costs(settings, args.baseline_src)))
         print("\n## Cost: hashing (one core)\n")
         print("\n".join(hashing_costs(settings)))
         print("\n## Cost: looking up an upload\n")
