@@ -185,7 +185,7 @@ def test_signal_normalisation_errors() -> None:
     with pytest.raises(InvalidSignalError, match="64 hex"):
         normalize_signal("pdq", PDQ_A[:-1])
     # Every known type is named, an installed plugin's too (the test plugin's dhash).
-    with pytest.raises(UnknownSignalTypeError, match=r"known: (.+, )?md5, netclean, pdq"):
+    with pytest.raises(UnknownSignalTypeError, match=r"known: (.+, )?md5, netclean, orb, pdq"):
         normalize_signal("facehash", "abc")
 
 
