@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bastion.keypoints.index import MAX_CANDIDATES
 from bastion.robustness.evaluate import BANK_SIZE, MAX_FALSE_MATCHES, PRECISION, HasherScore
 from bastion.robustness.photos import PhotoSet
 from bastion.robustness.transforms import FAMILIES, TILT_MEMBERS
@@ -99,6 +100,7 @@ def markdown(run: Run, charts: Sequence[str] = ()) -> str:
         f"query against a bank of {BANK_SIZE:,} stay ≤ {MAX_FALSE_MATCHES} (a beta-binomial "
         "fitted to the unrelated pairs, times the code pairs each comparison makes). The "
         "default threshold is what a bank uses unless told otherwise.",
+        *_keypoint_note(run.scores),
         "",
         "## Summary",
         "",
@@ -167,6 +169,23 @@ def markdown(run: Run, charts: Sequence[str] = ()) -> str:
     else:
         lines += ["", "Charts need matplotlib: `pip install 'bastion[bench]'`."]
     return "\n".join(lines) + "\n"
+
+
+def _keypoint_note(scores: Sequence[HasherScore]) -> list[str]:
+    if not any(s.configuration.endswith("+ keypoints") for s in scores):
+        return []
+    return [
+        f"- **Keypoints:** PDQ and the keypoint check share the budget. The check's part is "
+        f"an upper bound: the {MAX_CANDIDATES} candidates a query's check meets in a large "
+        "bank times the share of measured unrelated pairs that passed, or where none did, "
+        f"3 over the pairs measured (the rule of three); it takes about {_pairs_needed():,} "
+        "unrelated pairs with none passing to show the budget holds, so a small run reports "
+        "no operating point for it."
+    ]
+
+
+def _pairs_needed() -> int:
+    return round(3 * MAX_CANDIDATES / MAX_FALSE_MATCHES)
 
 
 def _label(score: HasherScore) -> str:
