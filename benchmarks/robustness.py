@@ -4,10 +4,11 @@
                                     [--bank-size 1000000] [--queries 200]
 
 1. The robustness run of `bastion bench robustness` (the same code): benign photos edited
-   by the transform ladder, hashed through bastion's pipeline under each bank
+   by the families of transforms, hashed through bastion's pipeline under each bank
    configuration, beside perception's PDQ and pHash (the anchor, same photos, same run;
-   install it with ``pip install 'bastion[bench]'``). Default photos: those shipped with
-   scikit-image, perception and matplotlib, and generated fixtures; ``--photos`` adds
+   ``pip install 'bastion[bench]'``, then ``pip install --no-deps perception``). Default
+   photos: those shipped with scikit-image, perception and matplotlib, and generated
+   fixtures; ``--photos`` adds
    folders (each image in them). The report goes to ``--out`` (report.md and charts).
 2. The cost of each bank configuration, on one core:
    - hashing an upload (640x480 and 12 MP JPEG) as the service does, with the lookups
