@@ -2,14 +2,15 @@
 
     python benchmarks/robustness.py [--photos DIR ...] [--fixtures 60] [--out DIR]
                                     [--bank-size 1000000] [--queries 200]
+                                    [--keypoint-bank 5000] [--baseline-src DIR] [--cost-only]
 
 1. The robustness run of `bastion bench robustness` (the same code): benign photos edited
    by the families of transforms, hashed through bastion's pipeline under each bank
    configuration, beside perception's PDQ and pHash (the anchor, same photos, same run;
    ``pip install 'bastion[bench]'``, then ``pip install --no-deps perception``). Default
    photos: those shipped with scikit-image, perception and matplotlib, and generated
-   fixtures; ``--photos`` adds
-   folders (each image in them). The report goes to ``--out`` (report.md and charts).
+   fixtures; ``--photos`` adds folders (each image in them). The report goes to ``--out``
+   (report.md and charts).
 2. The cost of each bank configuration, on one core:
    - hashing an upload (640x480 and 12 MP JPEG) as the service does, with the lookups
      robust matching uses, beside PDQ alone (the anchor);
@@ -20,7 +21,10 @@
      for `variants`, its five derived hashes;
    - the `keypoints` option: ms per upload and per entry added (finding the keypoints),
      bytes per entry in the store and in the matcher's memory, and ms per look-up (votes
-     and geometric checks) in a bank of ``--keypoint-bank`` entries.
+     and geometric checks) in a bank of ``--keypoint-bank`` entries;
+   - an upload hashed with every option on, keypoints too, beside the same upload hashed
+     by an earlier bastion (``--baseline-src``: its ``src`` folder, e.g. from ``git
+     archive``), in a subprocess on the same core: what the options cost over "today".
 """
 
 from __future__ import annotations
