@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from bastion.robustness.evaluate import HasherScore, TransformScore
+from bastion.robustness.hashers import perception_hashers, perception_problem
 from bastion.robustness.report import families, targets
 from bastion.robustness.transforms import TRANSFORMS
 
@@ -55,3 +58,12 @@ def test_targets_only_cover_what_a_run_measured() -> None:
     score = scored({})
     score.transforms[:] = [t for t in score.transforms if t.family == "jpeg"]
     assert set(targets(score)) == {"every mild transform", "false matches per query at 10M"}
+
+
+def test_a_missing_anchor_is_named_with_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "perception", None)  # as if it could not be imported
+    problem = perception_problem()
+    assert problem is not None
+    assert problem.startswith("perception not scored: ")
+    assert "perception" in problem.removeprefix("perception not scored: ")
+    assert perception_hashers() == []

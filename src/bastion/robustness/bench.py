@@ -9,7 +9,12 @@ from pathlib import Path
 from bastion.errors import ValidationError
 from bastion.hashing import ContentHasher
 from bastion.robustness.evaluate import Hasher, score
-from bastion.robustness.hashers import DEFAULT_CONFIGURATION, bastion_pdq, perception_hashers
+from bastion.robustness.hashers import (
+    DEFAULT_CONFIGURATION,
+    bastion_pdq,
+    perception_hashers,
+    perception_problem,
+)
 from bastion.robustness.keypoints import score_keypoints
 from bastion.robustness.photos import Photo, default_photos, folder_photos, split
 from bastion.robustness.report import Run
@@ -114,4 +119,7 @@ def run(
         )
         scores.insert(scores.index(default) + 1, combined)
     versions = list(dict.fromkeys(h.version for h in hashers))
+    problem = perception_problem() if perception else None
+    if problem is not None:  # the anchor is missing: the report says so, and why
+        versions.append(problem)
     return Run(chosen, scores, versions, time.perf_counter() - started, seed)

@@ -63,8 +63,19 @@ def bastion_pdq(settings: Settings) -> Hasher:
     )
 
 
+def perception_problem() -> str | None:
+    """Why perception's hashers cannot be scored here (None when they can): not installed,
+    or installed without something it imports."""
+    try:
+        from perception import hashers  # type: ignore[import-not-found, unused-ignore]  # noqa: F401
+    except ImportError as e:
+        return f"perception not scored: {e}"
+    return None
+
+
 def perception_hashers() -> list[Hasher]:
-    """perception's PDQ and pHash as its benchmark set them up; [] when it is missing."""
+    """perception's PDQ and pHash as its benchmark set them up; [] when it cannot be
+    imported (`perception_problem` says why)."""
     try:
         from perception import hashers  # type: ignore[import-not-found, unused-ignore]
     except ImportError:
