@@ -17,8 +17,10 @@ from bastion.samples import sample_pixels
 
 #: PDQ's match threshold.
 THRESHOLD = 31
-#: Real photographs (scikit-image's and perception's samples) and a generated fixture.
+#: Real photographs (matplotlib's sample, installed with the dev tools; scikit-image's and
+#: perception's where the bench extra is installed) and generated fixtures.
 NAMES = (
+    "matplotlib:grace_hopper.jpg",
     "skimage:astronaut.png",
     "skimage:chelsea.png",
     "skimage:coffee.png",
