@@ -564,6 +564,8 @@ class JobRow(Base):
     decided_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")
+    #: The triage policy's assessment: its level and the rules that set it.
+    triage: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)
 
 
 class CommentRow(Base):
@@ -800,3 +802,53 @@ class MatchTallyRow(Base):
     #: ``local``, ``federation`` or the exchange's kind (``ncmec``...).
     source_kind: Mapped[str] = mapped_column(String(32), default="local")
     matches: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class TriageFindingRow(Base):
+    """Something known about content beyond a bank match (a classifier's label, an outside
+    matcher's answer, a near miss...), and the job that stands on it, for the feedback loop."""
+
+    __tablename__ = "triage_findings"
+    __table_args__ = (
+        Index("ix_triage_findings_media", "media_sha256", "id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    #: SHA-256 of the media it is about (None: about a user or a conversation only).
+    media_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    content_id: Mapped[int | None] = mapped_column(
+        ForeignKey("review_content.id"), nullable=True, index=True
+    )
+    #: The job it raised or joined; None until one does.
+    job_id: Mapped[int | None] = mapped_column(
+        ForeignKey("review_jobs.id"), nullable=True, index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(255), default="")
+    label: Mapped[str] = mapped_column(String(255), default="")
+    score: Mapped[float] = mapped_column(Float, default=1.0)
+    detail: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class TriageRunRow(Base):
+    """One classifier's or outside service's run over a piece of content, and how it ended."""
+
+    __tablename__ = "triage_runs"
+    __table_args__ = (
+        Index("ix_triage_runs_media", "media_sha256", "id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    media_sha256: Mapped[str] = mapped_column(String(64))
+    #: The classifier's or the service's name.
+    source: Mapped[str] = mapped_column(String(255))
+    #: ``classifier`` or ``outside``.
+    source_kind: Mapped[str] = mapped_column(String(16))
+    #: ``classified``, ``matched``, ``no_match``, ``timeout``, ``rate_limited``...
+    state: Mapped[str] = mapped_column(String(32))
+    error: Mapped[str] = mapped_column(Text, default="")
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
