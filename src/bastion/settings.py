@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from bastion.errors import ConfigurationError, ValidationError
 from bastion.pdq import PdqMode
+from bastion.triage.policy import DEFAULT_RULES, Policy
 
 if TYPE_CHECKING:
     # What the builder methods make; imported where they are made, so that reading settings
@@ -518,6 +519,83 @@ SETTINGS: tuple[Setting, ...] = (
         "With an `s3://` `evidence_url`: the bucket's region, e.g. `eu-west-1`. Empty: the "
         "AWS configuration's.",
     ),
+    Setting(
+        "classifiers",
+        str,
+        "",
+        "Classifiers that triage runs on checked content, comma-separated: `opennsfw` (with "
+        "`pip install 'bastion[classifiers]'`) or a plugin's name. They run after the match "
+        "answer, never before it ([triage.md](triage.md)). Empty: none.",
+        listed=True,
+    ),
+    Setting(
+        "triage_rules",
+        str,
+        DEFAULT_RULES,
+        "The triage policy: rules that give each review job one of five levels from what is "
+        "known about its content and user, one per line (or separated by `;`): "
+        "`KIND[:SOURCE[/LABEL]] [OP NUMBER] -> LEVEL` or `... -> raise N`. The job takes the "
+        "highest level its rules give, raised by each raise rule that fires; the queue is "
+        "worked by it. See [triage.md](triage.md#priority) for the kinds and the default "
+        "table.",
+        shown_default="the table in triage.md",
+    ),
+    Setting(
+        "triage_workers",
+        int,
+        1,
+        "Threads per process that run classifiers and outside services on checked content, "
+        "off the match answer's path.",
+        range=Range(1, 64),
+    ),
+    Setting(
+        "triage_backlog",
+        int,
+        256,
+        "Checked items that may wait for triage in one process; past it, new items are not "
+        "triaged (counted and logged) rather than held in memory.",
+        range=Range(1, 100_000),
+    ),
+    Setting(
+        "triage_budget_seconds",
+        float,
+        30.0,
+        "The most time triage spends on one item (classifiers and outside services "
+        "together); a service is asked with what is left of it.",
+        range=Range(0, 600, open_low=True),
+        unit="seconds",
+    ),
+    Setting(
+        "triage_open_level",
+        str,
+        "high",
+        "Checked content no job covers gets a `triage` review job when the triage policy "
+        "puts it at this level or above.",
+        choices=("very_low", "low", "medium", "high", "very_high"),
+    ),
+    Setting(
+        "near_miss_margin",
+        int,
+        12,
+        "Triage: a PDQ distance up to this far past a bank's threshold is a near miss, which "
+        "the triage policy weighs (the default rules: medium). 0: no near misses.",
+        range=Range(0, 128),
+    ),
+    Setting(
+        "classifier_frame_seconds",
+        float,
+        5.0,
+        "Triage: seconds between the video frames a classifier looks at.",
+        range=Range(0.1, 3600),
+        unit="seconds",
+    ),
+    Setting(
+        "classifier_max_frames",
+        int,
+        12,
+        "Triage: the most frames of one video a classifier looks at.",
+        range=Range(1, 1000),
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -569,6 +647,15 @@ class Settings:
     cybertipline_url: str
     evidence_s3_endpoint_url: str
     evidence_s3_region: str
+    classifiers: str
+    triage_rules: str
+    triage_workers: int
+    triage_backlog: int
+    triage_budget_seconds: float
+    triage_open_level: str
+    near_miss_margin: int
+    classifier_frame_seconds: float
+    classifier_max_frames: int
 
     @classmethod
     def load(
@@ -616,6 +703,7 @@ class Settings:
             self.fetch_policy()
         except ConfigurationError as e:  # a malformed network
             raise ConfigurationError(f"fetch_allow_networks: {e.message}") from None
+        self.triage_policy()  # a bad rule stops the start, naming its line
         if (self.evidence_s3_endpoint_url or self.evidence_s3_region) and not _is_s3(
             self.evidence_url
         ):
@@ -633,6 +721,10 @@ class Settings:
     def video_signal_types(self) -> tuple[str, ...]:
         """The video hashes to compute besides video_md5, in the configured order."""
         return tuple(name.lower() for name in listed_values(self.video_signals))
+
+    def triage_policy(self) -> Policy:
+        """The rules that set each review job's level (`triage_rules`)."""
+        return Policy.parse(self.triage_rules)
 
     def video_limits(self) -> VideoLimits:
         from bastion.media.video import VideoLimits

@@ -45,6 +45,7 @@ from bastion.validation import checked_text
 if TYPE_CHECKING:
     from bastion.exchange.secrets import CredentialBox
     from bastion.matching import Match
+    from bastion.triage.policy import Policy
 
 #: How long the set of banks with enabled rules is remembered.
 RULE_BANKS_CACHE_SECONDS = 1.0
@@ -86,12 +87,18 @@ class ActionStore:
     """Rules per bank, and `record_matches` to queue their actions."""
 
     def __init__(
-        self, db: Database, box: CredentialBox, *, clock: Callable[[], datetime] = utcnow
+        self,
+        db: Database,
+        box: CredentialBox,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        policy: Policy | None = None,
     ) -> None:
         self.db = db
         self._box = box
         self._clock = clock
-        self._desk = ReviewDesk(db, clock=clock)
+        #: Opens review rules' jobs, each at the level `policy` gives it.
+        self._desk = ReviewDesk(db, clock=clock, policy=policy)
         self._lock = threading.Lock()
         self._rule_banks: tuple[frozenset[str], datetime] | None = None  # (names, read at)
 
@@ -403,7 +410,7 @@ class ActionStore:
                     s,
                     NewJob(
                         kind=JobKind.CONVERSATION, evidence=event, rule_id=rule.id,
-                        conversation=conversation, priority=70,
+                        conversation=conversation,
                         # The likely groomer's id is the platform's id of that user: the
                         # alert joins their case.
                         user_id=event.get("likely_groomer"),

@@ -30,7 +30,7 @@ app = typer.Typer(
 #: step), written out so that declaring the options does not import the desk.
 DecisionName = Literal["confirmed", "false_positive", "escalated", "reported"]
 ClassificationName = Literal["A1", "A2", "B1", "B2"]
-KindName = Literal["match", "conversation", "user_report", "escalation"]
+KindName = Literal["match", "conversation", "user_report", "escalation", "triage"]
 StatusName = Literal["open", "decided", "all"]
 #: The queue `bastion review demo` reports to.
 DEMO_REPORTS = "user-reports"
@@ -65,12 +65,12 @@ def list_jobs(
     if not jobs:
         cli.out.print(f"no {'' if status == 'all' else status + ' '}jobs", markup=False)
         return
-    table = Table("id", "queue", "kind", "priority", "case", "about", "due (UTC)", "held by")
+    table = Table("id", "queue", "kind", "level", "case", "about", "due (UTC)", "held by")
     if status != "open":
         table.add_column("decision")
     for j in jobs:
         row = [
-            str(j.id), j.queue, j.kind.value, str(j.priority), str(j.case_id), _about(j),
+            str(j.id), j.queue, j.kind.value, j.level.label, str(j.case_id), _about(j),
             _when(j.due_at), j.claimed_by or "",
         ]  # fmt: skip
         if status != "open":
@@ -114,6 +114,7 @@ def show(
         return
     lines = {
         "job": f"{job.id} ({job.kind.value}) in queue {job.queue}, priority {job.priority}",
+        "level": job.level.label if job.triage is None else job.triage.summary(),
         "status": _decision(job) if job.decision else job.status.value,
         "case": f"{found.case.id} ({found.case.subject}, {found.case.status})",
         "due": _when(job.due_at),
@@ -258,6 +259,10 @@ def job_json(job: Job) -> dict[str, Any]:
         "queue": job.queue,
         "kind": job.kind.value,
         "priority": job.priority,
+        "level": job.level.label,
+        "triage": None
+        if job.triage is None
+        else {**job.triage.to_json(), "findings": [f.to_json() for f in job.findings]},
         "status": job.status.value,
         "content_id": job.content_id,
         "bank": job.bank,

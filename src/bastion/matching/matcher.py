@@ -39,6 +39,7 @@ from bastion.signals import (
     Deferred,
     Judge,
     MatchingOptions,
+    MatchKind,
     Signal,
     SignalType,
     Verdict,
@@ -347,6 +348,40 @@ class Matcher:
             candidates, owners, known_banks, now or utcnow(), include_disabled_entries
         )
 
+    def near_misses(
+        self,
+        signals: Iterable[Signal],
+        margin: int,
+        *,
+        lookups: Iterable[Derived] = (),
+        now: datetime | None = None,
+    ) -> list[Match]:
+        """Entries of enabled banks that `signals` (Hamming types: PDQ) miss by at most
+        `margin` past the bank's threshold: what triage calls a near miss. Each comes with
+        its distance; none is a match, so nothing acts on it."""
+        if margin <= 0:
+            return []
+        queries = [(s, None) for s in signals] + [(d.signal, d.how) for d in lookups]
+        queries = [q for q in queries if get_signal_type(q[0].type).match_kind is MatchKind.HAMMING]
+        with self._lock:
+            found = self._candidates(queries, None, False, may_read=True, margin=margin)
+            known_banks = self._banks
+        assert found is not None
+        candidates, later = found
+        for read in later:
+            candidates += read()
+        if not candidates:
+            return []
+        owners = self._owners_of({hit.id for hit, *_ in candidates})
+        widened = self._confirm(candidates, owners, known_banks, now or utcnow())
+        by_name = {b.name: b for b in known_banks.values()}
+        options = self.matching_options
+        return [
+            m
+            for m in widened
+            if m.distance > threshold_for(by_name[m.bank], get_signal_type(m.signal_type), options)
+        ]
+
     def match_signals_in_memory(
         self,
         signals: Iterable[Signal],
@@ -383,6 +418,7 @@ class Matcher:
         include_disabled_banks: bool,
         *,
         may_read: bool,
+        margin: int = 0,
     ) -> _Found | None:
         """Index hits within the largest threshold of the banks that may match, with the
         work that reads the database for more; None when `may_read` is false and finding
@@ -396,7 +432,7 @@ class Matcher:
             if index is None or not signal_type.matchable(signal.quality, options):
                 continue
             limits = {
-                b.id: threshold_for(b, signal_type, options)
+                b.id: threshold_for(b, signal_type, options) + margin
                 for b in self._banks.values()
                 if (b.enabled or include_disabled_banks)
                 and (banks is None or b.name in banks)

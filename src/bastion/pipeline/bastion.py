@@ -45,6 +45,7 @@ from bastion.media import fetch, read_media
 from bastion.pipeline.checks import Checked, signals_info
 from bastion.pipeline.live import LiveMatcher
 from bastion.pipeline.review import Review
+from bastion.pipeline.triage import Triage, TriageItem
 from bastion.reporting.figures import SharedCollaboration, filed_reports
 from bastion.reporting.sink import installed_sinks
 from bastion.reporting.tallies import CheckTally, looked_up, signal_kind
@@ -61,6 +62,7 @@ from bastion.signals import Signal, signal_types
 from bastion.store import Database
 from bastion.store.private_files import make_owner_only
 from bastion.streams import StreamRegistry
+from bastion.triage.policy import Policy
 
 if TYPE_CHECKING:
     from bastion.pipeline.reporting import Reporting
@@ -167,9 +169,20 @@ class Bastion:
     @cached_property
     def actions(self) -> ActionStore:
         """The action rules; webhook secrets an older version kept in clear are sealed."""
-        actions = ActionStore(self.db, self.box)
+        actions = ActionStore(self.db, self.box, policy=self.policy)
         actions.seal_clear_secrets()
         return actions
+
+    @cached_property
+    def triage(self) -> Triage:
+        """Classifiers, outside services and near misses on checked content, in this
+        process's triage threads (`bastion.pipeline.triage`)."""
+        return Triage(self)
+
+    @cached_property
+    def policy(self) -> Policy:
+        """The triage policy that sets each review job's level (`triage_rules`)."""
+        return self.settings.triage_policy()
 
     @cached_property
     def conversations(self) -> ConversationStore:
@@ -312,14 +325,28 @@ class Bastion:
         variants: bool = False,
     ) -> HashedContent:
         """`hash_content` of what `url` serves (public addresses only, `fetch_policy`)."""
+        return self.fetch_and_hash(
+            url, for_matching=for_matching, options=options, variants=variants
+        )[1]
+
+    def fetch_and_hash(
+        self,
+        url: str,
+        *,
+        for_matching: bool = False,
+        options: MatchOptions | None = None,
+        variants: bool = False,
+    ) -> tuple[bytes, HashedContent]:
+        """What `url` serves (public addresses only, `fetch_policy`) and its `hash_content`."""
         fetched = fetch(url, self.settings.fetch_policy())  # network time holds no slot
-        return self.hash_content(
+        hashed = self.hash_content(
             fetched.data,
             urlsplit(fetched.url).hostname or "url",
             for_matching=for_matching,
             options=options,
             variants=variants,
         )
+        return fetched.data, hashed
 
     # Checking and looking up -----------------------------------------------------------
 
@@ -332,17 +359,23 @@ class Bastion:
         include_disabled_banks: bool = False,
         act: bool = True,
         door: str | None = None,
+        media: bytes | None = None,
+        context: dict[str, Any] | None = None,
     ) -> Checked:
         """Hash `content` (bytes) with the lookups the enabled banks use, match it in every
         enabled bank (or those of `banks`; `include_disabled_banks` adds the switched-off
         ones) with each bank's options, and unless `act` is false queue the matched banks'
-        actions. Content already hashed should have been hashed `for_matching`. The check
-        is tallied as coming through `door` (default: the process's)."""
+        actions and hand the media to triage (classifiers, outside services, near misses:
+        after this returns, `bastion.pipeline.triage`). Content already hashed should have
+        been hashed `for_matching`, its bytes given as `media` for triage to see. `context`:
+        the platform's ids (``content_id``, ``user_id``) for a triage job. The check is
+        tallied as coming through `door` (default: the process's)."""
         hashed = (
             content
             if isinstance(content, HashedContent)
             else self.hash_content(content, name, for_matching=True)
         )
+        data = content if isinstance(content, bytes) else media
         signals = list(hashed.signals)
         if self.settings.match_exif_orientation and hashed.displayed_pdq is not None:
             signals.append(hashed.displayed_pdq)
@@ -355,6 +388,8 @@ class Bastion:
         self._count(matches)
         self.tally.record(hashed.kind, door or self.door, matches)
         queued = self.act(matches, content_info(hashed)) if act else 0
+        if act and data is not None:
+            self.triage.submit(TriageItem(data, hashed, context=context or {}))
         return Checked(hashed, matches, queued)
 
     def check_url(
@@ -366,9 +401,8 @@ class Bastion:
         door: str | None = None,
     ) -> Checked:
         """`check_content` of what `url` serves (public addresses only)."""
-        return self.check_content(
-            self.hash_url(url, for_matching=True), banks=banks, act=act, door=door
-        )
+        data, hashed = self.fetch_and_hash(url, for_matching=True)
+        return self.check_content(hashed, banks=banks, act=act, door=door, media=data)
 
     def look_up(
         self,
@@ -542,6 +576,8 @@ class Bastion:
             self.keys.uses.flush()
         if "tally" in self.__dict__:
             self.tally.close()
+        if "triage" in self.__dict__:
+            self.triage.close()
         if "matcher" in self.__dict__:
             self.matcher.close()
         if "reporting" in self.__dict__:

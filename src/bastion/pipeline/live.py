@@ -216,6 +216,12 @@ class LiveMatcher:
             lookups=lookups,
         )
 
+    def near_misses(
+        self, signals: Iterable[Signal], margin: int, *, lookups: Iterable[Derived] = ()
+    ) -> list[Match]:
+        """`Matcher.near_misses` on a view fresh enough for a query arriving now."""
+        return self._fresh().near_misses(signals, margin, lookups=lookups)
+
     async def match_signals_async(
         self,
         signals: list[Signal],

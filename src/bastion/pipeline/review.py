@@ -32,7 +32,8 @@ from bastion.banks.model import Opinion
 from bastion.errors import NotFoundError, ValidationError
 from bastion.hashing import HashedContent
 from bastion.matching import Match
-from bastion.pipeline.checks import Checked
+from bastion.pipeline.checks import Checked, media_type_of
+from bastion.pipeline.triage import TriageItem
 from bastion.review import (
     Classification,
     Content,
@@ -57,8 +58,10 @@ if TYPE_CHECKING:
     from bastion.banks import BankStore
     from bastion.exchange.feedback import FeedbackQueue
     from bastion.pipeline.reporting import Reporting
+    from bastion.pipeline.triage import Triage
     from bastion.review import EvidenceVault
     from bastion.store import Database
+    from bastion.triage.policy import Policy
 
 
 class Root(Protocol):
@@ -77,6 +80,10 @@ class Root(Protocol):
     def vault(self) -> EvidenceVault: ...
     @property
     def reporting(self) -> Reporting: ...
+    @property
+    def policy(self) -> Policy: ...
+    @property
+    def triage(self) -> Triage: ...
     def hash_content(
         self, data: bytes, name: str = ..., *, for_matching: bool = ...
     ) -> HashedContent: ...
@@ -144,7 +151,7 @@ class Decided:
 class Review:
     def __init__(self, bastion: Root) -> None:
         self._bastion = bastion
-        self.desk = ReviewDesk(bastion.db)
+        self.desk = ReviewDesk(bastion.db, policy=bastion.policy)
         self.exceptions = ExceptionList(bastion.db)
         self.reveals = Reveals(bastion.db)
         self.wellness = WellnessSettings(bastion.db)
@@ -159,7 +166,7 @@ class Review:
         reason: JobKind | None = None,
         report: dict[str, Any] | None = None,
         queue: str = "default",
-        priority: int = 50,
+        priority: int | None = None,
         actor: str = "api",
     ) -> Submitted:
         """Record content with its context; check its media (if sent) against the banks and
@@ -183,7 +190,7 @@ class Review:
         # Media a person must see, and media that matched (a report sends it and preserves
         # it), is kept sealed; the rest is not kept at all.
         if data is not None and hashed is not None and (reason in _KEEP_MEDIA or matches):
-            evidence_id = bastion.vault.put(data, _media_type(hashed), actor=actor).id
+            evidence_id = bastion.vault.put(data, media_type_of(hashed), actor=actor).id
         content = self.desk.submit(
             ContentSubmission(
                 platform_id=context.platform_id,
@@ -192,7 +199,7 @@ class Review:
                 url=context.url,
                 posted_at=context.posted_at,
                 name=context.name,
-                media_type=None if hashed is None else _media_type(hashed),
+                media_type=None if hashed is None else media_type_of(hashed),
                 signals=signals,
                 media_sha256=digest,
                 evidence_id=evidence_id,
@@ -200,7 +207,7 @@ class Review:
             )
         )
         queued = 0
-        if hashed is not None:
+        if data is not None and hashed is not None:
             queued = bastion.act(
                 matches, _content_info(content), content_id=content.id, media_sha256=digest
             )
@@ -214,6 +221,10 @@ class Review:
                     content_id=content.id,
                     media_sha256=digest,
                 )
+            )
+        if data is not None and hashed is not None:  # after its jobs opened: it may raise them
+            bastion.triage.submit(
+                TriageItem(data, hashed, content_id=content.id, context=_platform_ids(content))
             )
         jobs = sorted(self.desk.jobs(status=None, content_id=content.id), key=lambda j: j.id)
         if evidence_id is not None and not any(j.status is JobStatus.OPEN for j in jobs):
@@ -346,7 +357,7 @@ class Review:
                     "escalation": {"from_job": job.id, "by": who, "note": job.note},
                 },
                 queue=ESCALATIONS,
-                priority=min(100, job.priority + 20),
+                findings=job.findings,
                 content_id=job.content_id,
                 bank=job.bank,
                 entry_id=job.entry_id,
@@ -393,6 +404,11 @@ def decision_event(job: Job, content: Content | None) -> dict[str, Any]:
     }
 
 
+def _platform_ids(content: Content) -> dict[str, Any]:
+    return {"content_id": content.platform_id, "user_id": content.user_id,
+            "media_type": content.media_type}  # fmt: skip
+
+
 def _content_info(content: Content) -> dict[str, Any]:
     return {
         "id": content.id,
@@ -430,18 +446,3 @@ def _bank_signals(job: Job, content: Content | None) -> list[Signal]:
 def _sha256(hashed: HashedContent) -> str | None:
     found = hashed.signal("sha256")
     return None if found is None else found.value
-
-
-#: Media types of the containers bastion reads, by the name the decoder gives them.
-_MEDIA_TYPES = {
-    "jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "gif": "image/gif",
-    "bmp": "image/bmp", "tiff": "image/tiff", "heif": "image/heif", "avif": "image/avif",
-    "mov": "video/mp4", "matroska": "video/webm", "avi": "video/x-msvideo",
-    "mpegts": "video/mp2t", "flv": "video/x-flv",
-}  # fmt: skip
-
-
-def _media_type(hashed: HashedContent) -> str:
-    """The content's media type, for the vault and the reveal (the browser plays by it)."""
-    name = hashed.format.lower()
-    return _MEDIA_TYPES.get(name, f"{hashed.kind}/{name}")

@@ -23,6 +23,7 @@ from sqlalchemy import func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from bastion.errors import ConflictError, NotFoundError, ValidationError
+from bastion.review.assessment import Assessor, findings_of
 from bastion.review.model import (
     Case,
     Classification,
@@ -38,6 +39,8 @@ from bastion.review.model import (
 from bastion.signals import Signal
 from bastion.store.database import Database
 from bastion.store.models import CaseRow, CommentRow, ContentRow, JobRow, QueueRow, utcnow
+from bastion.triage.findings import Finding
+from bastion.triage.policy import Assessment, Policy
 from bastion.validation import checked_int, checked_object, checked_text
 
 #: The queue jobs go to when nothing names one (created on first use).
@@ -71,7 +74,9 @@ class NewJob:
     kind: JobKind
     evidence: dict[str, Any]
     queue: str = DEFAULT_QUEUE
-    priority: int = 50
+    #: The priority the platform chose (0-100), kept whatever the triage policy says; None:
+    #: the policy's level sets it.
+    priority: int | None = None
     content_id: int | None = None
     #: Gathers it with the same user's jobs (when `content_id` names no user).
     user_id: str | None = None
@@ -82,6 +87,9 @@ class NewJob:
     distance: int | None = None
     conversation: str | None = None
     media_sha256: str | None = None
+    #: What the opener knows beyond the job itself (a classifier's label, an outside
+    #: matcher's answer), for the triage policy.
+    findings: tuple[Finding, ...] = ()
 
 
 #: Called in the deciding transaction with the decided job (its effects).
@@ -89,9 +97,17 @@ DecisionHook = Callable[[Session, Job], None]
 
 
 class ReviewDesk:
-    def __init__(self, db: Database, *, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        policy: Policy | None = None,
+    ) -> None:
         self.db = db
         self._clock = clock
+        #: Sets each job's level (`bastion.review.assessment`).
+        self.assessor = Assessor(policy or Policy.default())
 
     # Content -------------------------------------------------------------------------------
 
@@ -194,6 +210,18 @@ class ReviewDesk:
                 found.append(QueueCount(_queue(queue), n, late, held))
             return found
 
+    def ensure_queue(
+        self, name: str, *, description: str, child_safety: bool, sla_minutes: int
+    ) -> Queue:
+        """The queue `name`, made with these settings when it does not exist."""
+        with self.db.session() as s:
+            return _queue(
+                self.ensure_queue_in(
+                    s, name, description=description, child_safety=child_safety,
+                    sla_minutes=sla_minutes,
+                )
+            )  # fmt: skip
+
     def ensure_queue_in(
         self,
         s: Session,
@@ -243,7 +271,8 @@ class ReviewDesk:
     def open_in(self, s: Session, job: NewJob) -> JobRow:
         """Open `job` in the caller's transaction `s`: in its queue, in the open case of its
         user (or a new case)."""
-        priority = checked_int(job.priority, "priority", low=0, high=100)
+        if job.priority is not None:
+            checked_int(job.priority, "priority", low=0, high=100)
         queue = self._default_queue(s) if job.queue == DEFAULT_QUEUE else _queue_row(s, job.queue)
         now = self._clock()
         user_id = job.user_id
@@ -256,8 +285,6 @@ class ReviewDesk:
             content_id=job.content_id,
             rule_id=job.rule_id,
             kind=job.kind.value,
-            priority=priority,
-            urgency=100 - priority,
             status=JobStatus.OPEN.value,
             bank=job.bank,
             entry_id=job.entry_id,
@@ -274,6 +301,8 @@ class ReviewDesk:
         s.flush()
         if case.subject.startswith("pending:"):  # a case of its own, named by its job
             case.subject = f"content:{job.content_id}" if job.content_id else f"job:{row.id}"
+        self.assessor.assess_in(s, row, job.findings, fixed=job.priority)
+        s.flush()
         return row
 
     def _case_for(self, s: Session, user_id: str | None, now: datetime) -> CaseRow:
@@ -504,6 +533,8 @@ class ReviewDesk:
                 raise _not_claimable(job)
             if then is not None:  # first: it may open jobs in the case (an escalation)
                 then(s, job)
+            if chosen in (Decision.CONFIRMED, Decision.REPORTED):  # the user's history grew
+                self.assessor.reassess_open_in(s, case_id=job.case_id)
             self._close_case_if_done(s, job.case_id, now)
             return job
 
@@ -647,6 +678,8 @@ def _job(row: JobRow, queue: str) -> Job:
         decided_by=row.decided_by,
         decided_at=row.decided_at,
         note=row.note,
+        triage=None if row.triage is None else Assessment.from_json(row.triage),
+        findings=tuple(findings_of(row.triage)),
     )
 
 

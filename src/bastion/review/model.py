@@ -9,6 +9,8 @@ from typing import Any
 
 from bastion.errors import ValidationError
 from bastion.signals import Signal
+from bastion.triage.findings import Finding, Level
+from bastion.triage.policy import Assessment
 
 
 class JobKind(StrEnum):
@@ -16,6 +18,7 @@ class JobKind(StrEnum):
     CONVERSATION = "conversation"  # a conversation's grooming alert
     USER_REPORT = "user_report"  # a user of the platform reported content
     ESCALATION = "escalation"  # the platform (or a person) asked for a review by hand
+    TRIAGE = "triage"  # the triage policy ranked content no bank knows high enough
 
 
 class JobStatus(StrEnum):
@@ -140,6 +143,16 @@ class Job:
     decided_by: str | None
     decided_at: datetime | None
     note: str
+    #: The triage policy's assessment: the level and the rules that set it (None for a job
+    #: of an earlier version, until assessed again).
+    triage: Assessment | None = None
+    #: The findings that assessment weighed (`bastion.review.assessment`).
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def level(self) -> Level:
+        """The review level its priority falls in (the policy's, or the platform's choice)."""
+        return Level.of_priority(self.priority)
 
     def held_by_other(self, who: str, now: datetime) -> bool:
         return (

@@ -4,6 +4,7 @@ evidence (the match event, the report) and its content by its hashes and context
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -21,6 +22,8 @@ from bastion.review import (
     Queue,
     QueueCount,
 )
+from bastion.triage.findings import Finding
+from bastion.triage.policy import Assessment
 from bastion.web.schemas import MatchModel, SignalModel
 
 #: What a queue's name may hold (`ReviewDesk.create_queue` checks it too).
@@ -68,12 +71,70 @@ class ContentModel(BaseModel):
         )
 
 
+class FindingModel(BaseModel):
+    """One thing known about the content or its user."""
+
+    kind: str = Field(examples=["bank_match", "classifier", "outside_match", "near_miss"])
+    source: str = Field(description="The bank, classifier or service; empty where none.")
+    label: str
+    score: float = Field(
+        description="A classifier's score (0-1), a distance (matches, near misses) or a count."
+    )
+    detail: dict[str, Any]
+
+    @classmethod
+    def of(cls, finding: Finding) -> FindingModel:
+        return cls(**finding.to_json())
+
+
+class ReasonModel(BaseModel):
+    rule: str = Field(description="The policy's rule, as the settings write it.")
+    effect: str = Field(examples=["sets high", "raises 1"])
+    set_level: bool = Field(description="Whether it set the job's level.")
+    finding: FindingModel
+
+
+class TriageModel(BaseModel):
+    """The triage policy's assessment of a job."""
+
+    level: str = Field(
+        description="The policy's level (the job's own differs when the platform chose its "
+        "priority)."
+    )
+    summary: str = Field(description="The rules that set it, in one line.")
+    reasons: list[ReasonModel]
+    findings: list[FindingModel] = Field(description="Everything the policy weighed.")
+
+    @classmethod
+    def of(cls, assessment: Assessment, findings: Sequence[Finding]) -> TriageModel:
+        return cls(
+            level=assessment.level.label,
+            summary=assessment.summary(),
+            reasons=[
+                ReasonModel(
+                    rule=r.rule, effect=r.effect, set_level=r.set_level,
+                    finding=FindingModel.of(r.finding),
+                )
+                for r in assessment.reasons
+            ],
+            findings=[FindingModel.of(f) for f in findings],
+        )  # fmt: skip
+
+
 class JobModel(BaseModel):
     id: int
     case_id: int
     queue: str
-    kind: str = Field(examples=["match", "conversation", "user_report", "escalation"])
+    kind: str = Field(examples=["match", "conversation", "user_report", "escalation", "triage"])
     priority: int = Field(ge=0, le=100, description="Higher first.")
+    level: str = Field(
+        description="The review level its priority falls in (very_low..very_high).",
+        examples=["high"],
+    )
+    triage: TriageModel | None = Field(
+        description="Why it has its level: the triage policy's assessment (None for a job "
+        "an earlier version opened)."
+    )
     status: str = Field(examples=["open", "decided"])
     content_id: int | None = Field(description="The submission it is about (`id` of content).")
     bank: str | None
@@ -106,6 +167,8 @@ class JobModel(BaseModel):
             queue=job.queue,
             kind=job.kind.value,
             priority=job.priority,
+            level=job.level.label,
+            triage=None if job.triage is None else TriageModel.of(job.triage, job.findings),
             status=job.status.value,
             content_id=job.content_id,
             bank=job.bank,

@@ -165,6 +165,7 @@ def job_page(
         take_break=recent >= wellness.break_after,
         wellness=wellness,
         evidence=_evidence_rows(job) + _provenance_rows(svc, job),
+        runs=[] if job.media_sha256 is None else svc.triage.runs(job.media_sha256),
         now=_now(),
     )
 

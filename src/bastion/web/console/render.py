@@ -14,6 +14,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bastion import __version__
+from bastion.triage.findings import Finding, FindingKind
 from bastion.web.pages import SECURITY_HEADERS
 
 _templates = jinja2.Environment(
@@ -40,7 +41,21 @@ def _ago(when: datetime | None, now: datetime) -> str:
     return f"in {text}" if future else f"{text} ago"
 
 
+def _finding(finding: Finding) -> str:
+    """A finding in words: "classifier opennsfw/nsfw 0.93", "bank_match ncmec (distance 4)"."""
+    name = finding.kind.value.replace("_", " ")
+    where = "/".join(part for part in (finding.source, finding.label) if part)
+    if finding.kind in (FindingKind.BANK_MATCH, FindingKind.NEAR_MISS):
+        value = f"(distance {finding.score:g})"
+    elif finding.kind in (FindingKind.CLASSIFIER, FindingKind.OUTSIDE_MATCH):
+        value = f"{finding.score:.2f}"
+    else:
+        value = f"x{finding.score:g}"
+    return " ".join(part for part in (name, where, value) if part)
+
+
 _templates.filters["ago"] = _ago
+_templates.filters["finding"] = _finding
 
 
 def page(template: str, status: int = 200, **context: Any) -> HTMLResponse:

@@ -36,6 +36,7 @@ from bastion.banks import MatchOptions
 from bastion.errors import BastionError, UnknownSignalTypeError
 from bastion.hashing import HashedContent
 from bastion.matching import Match, threshold_for
+from bastion.pipeline.triage import TriageItem
 from bastion.signals import MatchKind, Signal, SignalType, normalize_signal, signal_types
 from bastion.web.inputs import api_router
 from bastion.web.routes.uploads import read_upload
@@ -164,9 +165,10 @@ async def upload(
     *,
     for_matching: bool = False,
     options: MatchOptions | None = None,
-) -> tuple[HashedContent, dict[str, str]]:
+) -> tuple[HashedContent, dict[str, str], bytes]:
     """The one file HMA clients upload, in a multipart field named for its content type,
-    hashed (for matching, or for a bank with `options`), and the form's text fields."""
+    hashed (for matching, or for a bank with `options`), the form's text fields, and the
+    file's bytes."""
     async with request.form() as form:
         items = form.multi_items()
         files = [(name, value) for name, value in items if isinstance(value, UploadFile)]
@@ -187,7 +189,7 @@ async def upload(
             variants=options is not None and options.variants,
         )
     )
-    return _of_kind(content, content_type), fields
+    return _of_kind(content, content_type), fields, data
 
 
 def fetched(
@@ -197,17 +199,17 @@ def fetched(
     *,
     for_matching: bool = False,
     options: MatchOptions | None = None,
-) -> HashedContent:
-    """What `url` serves, hashed (public addresses only)."""
+) -> tuple[HashedContent, bytes]:
+    """What `url` serves, hashed (public addresses only), and its bytes."""
     if content_type is not None:
         content_kind(content_type)
-    content = svc.hash_url(
+    data, content = svc.fetch_and_hash(
         url,
         for_matching=for_matching,
         options=options,
         variants=options is not None and options.variants,
     )
-    return _of_kind(content, content_type)
+    return _of_kind(content, content_type), data
 
 
 def hashes(signals: Mapping[str, Signal | None]) -> dict[str, str]:
@@ -228,7 +230,7 @@ async def hma_hash_url(
     """Fetch and hash the photo or video at `url` (public addresses only):
     `{signal_type: hash}`."""
     selected = selected_types(types)
-    content = await run_in_threadpool(fetched, svc, url, content_type)
+    content, _data = await run_in_threadpool(fetched, svc, url, content_type)
     return hashes(hma_signals(svc, content, selected))
 
 
@@ -241,7 +243,7 @@ async def hma_hash(
 ) -> dict[str, str]:
     """Hash one uploaded file (multipart field `photo` or `video`): `{signal_type: hash}`."""
     selected = selected_types(types)
-    content, _fields = await upload(request, svc)
+    content, _fields, _data = await upload(request, svc)
     return hashes(hma_signals(svc, content, selected))
 
 
@@ -291,6 +293,7 @@ async def _check(
     banks: Collection[str] | None,
     *,
     include_disabled_banks: bool,
+    media: bytes,
 ) -> dict[str, dict[str, list[dict[str, Any]]]]:
     """Content checked as `/api/v1/match` checks it (the same lookups and bank options),
     acted on, answered per signal type as HMA answers: `{signal_type: {bank: [...]}}`."""
@@ -307,6 +310,7 @@ async def _check(
     )
     matches = [m for m in checked.matches if m.signal_type in names]
     await svc.act_async(matches, content_info(content))
+    svc.triage.submit(TriageItem(media, content))  # after the answer's work, never before
     return {name: _by_bank([m for m in matches if m.signal_type == name]) for name in names}
 
 
@@ -329,11 +333,11 @@ async def hma_lookup(
     include_disabled = _coinflip_banks(seed, bypass=False)
     if url:
         selected = selected_types(types)
-        content = await run_in_threadpool(
+        content, data = await run_in_threadpool(
             lambda: fetched(svc, url, content_type, for_matching=True)
         )
         by_type = await _check(
-            svc, content, selected, looked_in, include_disabled_banks=include_disabled
+            svc, content, selected, looked_in, include_disabled_banks=include_disabled, media=data
         )
         return by_type.get(signal_type, {}) if signal_type else by_type
     if not signal or not signal_type:
@@ -361,13 +365,14 @@ async def hma_lookup_upload(
     `{signal_type: {bank: [matches]}}`."""
     selected = selected_types(types)
     looked_in = readable_banks(key, _bank_filter(banks))
-    content, _fields = await upload(request, svc, for_matching=True)
+    content, _fields, data = await upload(request, svc, for_matching=True)
     return await _check(
         svc,
         content,
         selected,
         looked_in,
         include_disabled_banks=_coinflip_banks(seed, bypass=bypass_coinflip == "true"),
+        media=data,
     )
 
 

@@ -169,10 +169,12 @@ async def hma_add_content(
     selected = selected_types(types)
     if url:
         body = await json_body(request, required=False) or {}
-        content = await run_in_threadpool(lambda: fetched(svc, url, content_type, options=options))
+        content, _data = await run_in_threadpool(
+            lambda: fetched(svc, url, content_type, options=options)
+        )
         metadata, note = _metadata(body.get("metadata")), _note(body.get("note"))
     elif "multipart/form-data" in request.headers.get("content-type", ""):
-        content, fields = await upload(request, svc, options=options)
+        content, fields, _data = await upload(request, svc, options=options)
         metadata, note = _metadata(fields.get("metadata")), _note(fields.get("note"))
     else:
         raise HmaError(400, "Neither `url` nor multipart file upload was received")

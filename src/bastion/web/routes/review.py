@@ -98,7 +98,13 @@ def submit_content(
     escalate: bool = Form(False, description="Open an escalation job (a review by hand)."),
     queue: str | None = Form(None, description="The queue of the report or escalation job."),
     priority: int | None = Form(
-        None, ge=0, le=100, description="The report's or escalation's priority (default 50)."
+        None,
+        ge=0,
+        le=100,
+        description=(
+            "The report's or escalation's priority (0-100), kept whatever the triage policy "
+            "says; default: the policy's level sets it."
+        ),
     ),
     svc: Services = Depends(services),
     _key: ApiKey = Depends(submitter),
@@ -138,7 +144,7 @@ def submit_content(
         reason=reason,
         report=reported,
         queue=DEFAULT_QUEUE if queue is None else checked_text(queue, "queue", max_length=64),
-        priority=50 if priority is None else priority,
+        priority=priority,
     )
     return SubmittedModel.of(submitted)
 
