@@ -582,6 +582,14 @@ SETTINGS: tuple[Setting, ...] = (
         range=Range(0, 128),
     ),
     Setting(
+        "outside_allow_private",
+        bool,
+        False,
+        "Let an outside service's address be on a private network or loopback, over plain "
+        "HTTP there (a stand-in of your own; never for the real services, which are reached "
+        "over HTTPS).",
+    ),
+    Setting(
         "classifier_frame_seconds",
         float,
         5.0,
@@ -654,6 +662,7 @@ class Settings:
     triage_budget_seconds: float
     triage_open_level: str
     near_miss_margin: int
+    outside_allow_private: bool
     classifier_frame_seconds: float
     classifier_max_frames: int
 

@@ -30,6 +30,7 @@ from bastion.cli import (
     serve_cmd,
     stream_cmd,
     transparency_cmd,
+    triage_cmd,
     user_cmd,
 )
 from bastion.cli.params import RootGroup
@@ -58,6 +59,7 @@ app.add_typer(collab_cmd.app, name="collab")
 app.add_typer(conversation_cmd.app, name="conversation")
 app.add_typer(review_cmd.app, name="review")
 app.add_typer(report_cmd.app, name="report")
+app.add_typer(triage_cmd.app, name="triage")
 app.add_typer(bench_cmd.app, name="bench")
 app.command("hash")(hash_cmd.hash_files)
 app.command("match")(match_cmd.match_files)

@@ -62,6 +62,8 @@ from bastion.signals import Signal, signal_types
 from bastion.store import Database
 from bastion.store.private_files import make_owner_only
 from bastion.streams import StreamRegistry
+from bastion.triage.outside.guard import Guard
+from bastion.triage.outside.store import ServiceStore
 from bastion.triage.policy import Policy
 
 if TYPE_CHECKING:
@@ -178,6 +180,16 @@ class Bastion:
         """Classifiers, outside services and near misses on checked content, in this
         process's triage threads (`bastion.pipeline.triage`)."""
         return Triage(self)
+
+    @cached_property
+    def services(self) -> ServiceStore:
+        """The outside services triage asks (PhotoDNA, Arachnid Shield, Google's Content
+        Safety API...), their credentials sealed by `box`."""
+        return ServiceStore(self.db, self.box, allow_private=self.settings.outside_allow_private)
+
+    def outside_services(self) -> list[Guard]:
+        """The enabled outside services behind their guards (remembered a few seconds)."""
+        return self.services.guarded()
 
     @cached_property
     def policy(self) -> Policy:

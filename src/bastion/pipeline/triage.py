@@ -201,8 +201,10 @@ class Triage:
         if not self._slots.acquire(blocking=False):
             with self._lock:
                 self.dropped += 1
-            log.warning("triage backlog full (%d items): an item was not triaged",
-                        self._settings.triage_backlog)  # fmt: skip
+            log.warning(
+                "triage backlog full (%d items): an item was not triaged",
+                self._settings.triage_backlog,
+            )
             return None
         return self._pool().submit(self._run_held, item)
 
@@ -260,8 +262,12 @@ class Triage:
             if answer is not None:
                 findings += answer.findings
                 answers.append((service, answer))
-        outside = [m for service, a in answers if a.matched
-                   for m in [self._record_outside(service, a, item)]]  # fmt: skip
+        outside = [
+            m
+            for service, a in answers
+            if a.matched
+            for m in [self._record_outside(service, a, item)]
+        ]
         assessment = self._bastion.policy.assess(findings)
         if not findings and not runs:  # nothing ran, nothing found: nothing to write
             return Triaged(digest, (), (), assessment)
@@ -345,8 +351,9 @@ class Triage:
             [Item(item.data, item.hashed.kind, media_type, None if pdq is None else pdq.value)],
             left,
         )
-        return answer, Run(service.name, "outside", answer.state.value, answer.error,
-                           self._clock() - start)  # fmt: skip
+        return answer, Run(
+            service.name, "outside", answer.state.value, answer.error, self._clock() - start
+        )
 
     def _record_outside(self, service: Asker, answer: Answer, item: TriageItem) -> Match:
         """A service's list match, as a match like any other: an entry of the service's bank
@@ -361,12 +368,19 @@ class Triage:
                 actor="triage",
             )
         signals = [s for s in item.hashed.signals if s.type in ("pdq", "md5", "sha256")]
-        metadata = {"outside": {"service": service.name, "state": answer.state.value,
-                                "detail": answer.detail}}  # fmt: skip
+        metadata = {
+            "outside": {
+                "service": service.name,
+                "state": answer.state.value,
+                "detail": answer.detail,
+            }
+        }
         (entry_id,) = bastion.store.add_entries(
-            bank, [NewEntry(signals=tuple(signals), metadata=metadata)], source="outside",
+            bank,
+            [NewEntry(signals=tuple(signals), metadata=metadata)],
+            source="outside",
             added_by=f"outside:{service.name}",
-        )  # fmt: skip
+        )
         key = _strongest_signal(signals)
         match = Match(
             bank=bank,
@@ -379,8 +393,7 @@ class Triage:
             metadata=metadata,
         )
         info = {**content_info(item.hashed), **_platform(item.context)}
-        bastion.act([match], info, content_id=item.content_id,
-                    media_sha256=_sha256(item))  # fmt: skip
+        bastion.act([match], info, content_id=item.content_id, media_sha256=_sha256(item))
         return match
 
     # What it does ------------------------------------------------------------------------
@@ -401,17 +414,30 @@ class Triage:
         with bastion.db.session() as s:
             s.add_all(
                 TriageFindingRow(
-                    media_sha256=digest, content_id=item.content_id, job_id=None,
-                    kind=f.kind.value, source=f.source, label=f.label, score=f.score,
-                    detail=f.detail, created_at=now,
+                    media_sha256=digest,
+                    content_id=item.content_id,
+                    job_id=None,
+                    kind=f.kind.value,
+                    source=f.source,
+                    label=f.label,
+                    score=f.score,
+                    detail=f.detail,
+                    created_at=now,
                 )
                 for f in findings
-            )  # fmt: skip
+            )
             s.add_all(
-                TriageRunRow(media_sha256=digest, source=r.source, source_kind=r.source_kind,
-                             state=r.state, error=r.error[:2000], seconds=r.seconds, at=now)
+                TriageRunRow(
+                    media_sha256=digest,
+                    source=r.source,
+                    source_kind=r.source_kind,
+                    state=r.state,
+                    error=r.error[:2000],
+                    seconds=r.seconds,
+                    at=now,
+                )
                 for r in runs
-            )  # fmt: skip
+            )
             s.flush()
             rows = desk.assessor.reassess_open_in(s, media_sha256=digest)
             reassessed = tuple(r.id for r in rows)

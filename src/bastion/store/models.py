@@ -852,3 +852,38 @@ class TriageRunRow(Base):
     error: Mapped[str] = mapped_column(Text, default="")
     seconds: Mapped[float] = mapped_column(Float, default=0.0)
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class OutsideServiceRow(Base):
+    """An outside service bastion asks about content: its kind, address, sealed credentials
+    and limits."""
+
+    __tablename__ = "outside_services"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    #: ``photodna``, ``arachnid``, ``google_csai`` or a plugin's.
+    kind: Mapped[str] = mapped_column(String(32))
+    url: Mapped[str] = mapped_column(Text)
+    #: The credentials, sealed by the deployment's credential box; never in clear.
+    sealed_credentials: Mapped[str] = mapped_column(Text)
+    rate_per_second: Mapped[float] = mapped_column(Float)
+    burst: Mapped[int] = mapped_column(Integer)
+    timeout_seconds: Mapped[float] = mapped_column(Float)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    options: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class OutsideBucketRow(Base):
+    """A service's token bucket, shared by every worker: tokens left as of `updated` (Unix
+    seconds), and no token before `paused_until` (a service said to wait)."""
+
+    __tablename__ = "outside_buckets"
+
+    service: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Float)
+    updated: Mapped[float] = mapped_column(Float)
+    paused_until: Mapped[float] = mapped_column(Float, default=0.0)

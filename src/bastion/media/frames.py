@@ -1,0 +1,48 @@
+"""Frames of a video for a person or a model to look at: one every few seconds, with times.
+
+Decoding is bounded as hashing bounds it (`VideoLimits`: duration, frame size, frames and
+pixels decoded), so a hostile file fails with a clear error rather than holding a worker;
+frames are turned upright (a phone's rotation) and scaled down to at most `max_side` pixels.
+"""
+
+from __future__ import annotations
+
+from PIL import Image
+
+from bastion.media.video import VideoLimits, decoded_frames, open_video, quarter_turns
+
+#: The longest side of a sampled frame: classifiers look at 224-300 pixels.
+MAX_SIDE = 640
+
+
+def sampled_frames(
+    data: bytes,
+    *,
+    every_seconds: float,
+    max_frames: int,
+    limits: VideoLimits | None = None,
+    max_side: int = MAX_SIDE,
+) -> list[tuple[float, Image.Image]]:
+    """Up to `max_frames` frames of the video `data` (RGB), the first and then one each
+    `every_seconds`, with their times in seconds; a video too long for `max_frames` is
+    sampled at the first `max_frames` marks (the rest is not looked at)."""
+    if every_seconds <= 0 or max_frames < 1:
+        raise ValueError("every_seconds must be positive and max_frames at least 1")
+    limits = limits or VideoLimits()
+    found: list[tuple[float, Image.Image]] = []
+    next_mark = 0.0
+    with open_video(data, limits) as (container, stream):
+        for frame in decoded_frames(container, stream, limits):
+            at = float(frame.time or 0.0)
+            if at + 1e-6 < next_mark:
+                continue
+            picture = frame.to_image()
+            turns = quarter_turns(frame)
+            if turns:
+                picture = picture.rotate(90 * turns, expand=True)  # counter-clockwise
+            picture.thumbnail((max_side, max_side))
+            found.append((at, picture.convert("RGB")))
+            if len(found) == max_frames:
+                break
+            next_mark = at + every_seconds
+    return found
