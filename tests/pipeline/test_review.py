@@ -23,6 +23,7 @@ from bastion.pipeline import Bastion
 from bastion.review import Classification, ContentSubmission, Decision, JobKind
 from bastion.samples import sample_pixels
 from bastion.settings import Settings
+from bastion.triage.findings import Level
 from tests.actions.conftest import Receiver
 from tests.actions.conftest import receiver as receiver  # a fixture, used by name
 
@@ -250,7 +251,13 @@ def test_an_escalation_goes_on_to_the_escalations_queue_more_urgent(
     review.decide(job.id, "user:ada", Decision.ESCALATED, note="not sure: a lead should look")
     [escalated] = review.desk.jobs(queue="escalations")
     assert escalated.kind is JobKind.ESCALATION
-    assert (escalated.priority, escalated.case_id) == (job.priority + 20, job.case_id)
+    assert escalated.case_id == job.case_id
+    # A match is very high already; the escalation keeps the match and raises (to the cap).
+    assert (job.level, escalated.level) == (Level.VERY_HIGH, Level.VERY_HIGH)
+    assert escalated.triage is not None
+    assert [r.rule for r in escalated.triage.reasons if r.set_level] == [
+        "bank_match -> very_high", "escalation -> raise 1",
+    ]  # fmt: skip
     assert (escalated.bank, escalated.entry_id, escalated.content_id) == (
         "known", entry_id, job.content_id,
     )  # fmt: skip
@@ -259,6 +266,11 @@ def test_an_escalation_goes_on_to_the_escalations_queue_more_urgent(
     }  # fmt: skip
     assert review.desk.queue("escalations").child_safety
     assert review.desk.get(job.id).decision is Decision.ESCALATED
+    # A report (medium) escalated is more urgent: high.
+    [report] = review.submit(ContentSubmission(user_id="u2"), reason=JobKind.USER_REPORT).jobs
+    review.decide(report.id, "user:ada", Decision.ESCALATED)
+    [raised] = [j for j in review.desk.jobs(queue="escalations") if j.id != escalated.id]
+    assert (report.level, raised.level) == (Level.MEDIUM, Level.HIGH)
 
 
 def test_kept_media_is_preserved_while_needed_then_its_clock_starts(

@@ -245,3 +245,120 @@ def classifiers(ctx: typer.Context) -> None:
         cli.out.print(
             "The built-in classifier needs: pip install 'bastion[classifiers]'", markup=False
         )
+
+
+@app.command("services")
+def services(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
+    """The outside services configured: kind, address, limits, whether enabled, and the
+    names of their credentials (never the values)."""
+    cli: CliContext = ctx.obj
+    found = cli.bastion.services.all()
+    if as_json:
+        docs = [{**vars(s), "credential_names": list(s.credential_names)} for s in found]
+        cli.out.print(json.dumps(docs, indent=2), markup=False)
+        return
+    if not found:
+        cli.out.print("no outside service (add one: bastion triage service-add)", markup=False)
+        return
+    table = Table("name", "kind", "url", "rate", "timeout", "enabled", "credentials")
+    for s in found:
+        table.add_row(
+            s.name,
+            s.kind,
+            s.url,
+            f"{s.rate_per_second:g}/s (burst {s.burst})",
+            f"{s.timeout_seconds:g} s",
+            "yes" if s.enabled else "no",
+            ", ".join(s.credential_names),
+        )
+    cli.out.print(table)
+
+
+@app.command("service-add")
+def service_add(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="A name for it (lower case, digits, '_', '-')."),
+    kind: str = typer.Option(..., "--kind", help="photodna, arachnid, google_csai or a plugin's."),
+    url: str | None = typer.Option(None, "--url", help="Its address (default: the kind's own)."),
+    credential: list[str] | None = typer.Option(
+        None, "--credential", metavar="KEY=VALUE", help="A credential; repeatable."
+    ),
+    credentials_stdin: bool = typer.Option(
+        False,
+        "--credentials-stdin",
+        help="Read credentials as KEY=VALUE lines from standard input (keeps them out of the "
+        "process list and shell history).",
+    ),
+    rate: float = typer.Option(1.0, "--rate", help="Requests a second, for every worker together."),
+    burst: int = typer.Option(5, "--burst", help="Requests allowed at once after a quiet spell."),
+    timeout: float = typer.Option(10.0, "--timeout", help="Seconds to wait for an answer."),
+    option: list[str] | None = typer.Option(
+        None, "--option", metavar="KEY=VALUE", help="A kind's option (send=pdq); repeatable."
+    ),
+) -> None:
+    """Configure an outside service that triage asks about checked content. Its credentials
+    are stored encrypted (see the secret_key setting) and never shown again; missing ones
+    are asked for without echo."""
+    import sys
+
+    from bastion.audit import cli_actor
+    from bastion.errors import ValidationError
+    from bastion.triage.outside.registry import service_class
+    from bastion.triage.outside.store import ServiceConfig
+
+    cli: CliContext = ctx.obj
+    cls = service_class(kind)
+    found: dict[str, str] = {}
+    lines = sys.stdin.read().splitlines() if credentials_stdin else []
+    for pair in [*(credential or []), *(line for line in lines if line.strip())]:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ValidationError("credentials are KEY=VALUE (the value was not shown)")
+        found[key.strip()] = value
+    for field in getattr(cls, "credential_fields", ()):
+        if not found.get(field):
+            if credentials_stdin or not sys.stdin.isatty():
+                raise ValidationError(f"missing credential {field}: pass --credential {field}=...")
+            found[field] = typer.prompt(field, hide_input=True)
+    options: dict[str, str] = {}
+    for pair in option or []:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise ValidationError(f"--option expects KEY=VALUE, got {pair!r}")
+        options[key.strip()] = value.strip()
+    address = url or getattr(cls, "default_url", None)
+    if not address:
+        raise ValidationError(f"{kind} has no address of its own: pass --url")
+    info = cli.bastion.services.add(
+        ServiceConfig(name, kind, address, rate, burst, timeout, True, options, found),
+        actor=cli_actor(),
+    )
+    cli.out.print(
+        f"added outside service {info.name} ({info.kind}, {info.url}); triage asks it about "
+        "checked content from now on",
+        markup=False,
+    )
+
+
+@app.command("service-enable")
+def service_enable(
+    ctx: typer.Context,
+    name: str = typer.Argument(...),
+    off: bool = typer.Option(False, "--off", help="Disable it instead."),
+) -> None:
+    """Enable (or with --off, disable) an outside service."""
+    from bastion.audit import cli_actor
+
+    cli: CliContext = ctx.obj
+    info = cli.bastion.services.set_enabled(name, not off, actor=cli_actor())
+    cli.out.print(f"{info.name}: {'enabled' if info.enabled else 'disabled'}", markup=False)
+
+
+@app.command("service-remove")
+def service_remove(ctx: typer.Context, name: str = typer.Argument(...)) -> None:
+    """Remove an outside service and its credentials. Matches it made stay in its bank."""
+    from bastion.audit import cli_actor
+
+    cli: CliContext = ctx.obj
+    cli.bastion.services.remove(name, actor=cli_actor())
+    cli.out.print(f"removed outside service {name}", markup=False)

@@ -7,6 +7,7 @@ frames are turned upright (a phone's rotation) and scaled down to at most `max_s
 
 from __future__ import annotations
 
+import numpy as np
 from PIL import Image
 
 from bastion.media.video import VideoLimits, decoded_frames, open_video, quarter_turns
@@ -36,7 +37,7 @@ def sampled_frames(
             at = float(frame.time or 0.0)
             if at + 1e-6 < next_mark:
                 continue
-            picture = frame.to_image()
+            picture = Image.fromarray(np.asarray(frame.to_ndarray(format="rgb24"), np.uint8))
             turns = quarter_turns(frame)
             if turns:
                 picture = picture.rotate(90 * turns, expand=True)  # counter-clockwise

@@ -346,7 +346,7 @@ class Triage:
         if left <= 0:
             return None, Run(service.name, "outside", "skipped", "the triage budget ran out")
         pdq = item.hashed.signal("pdq")
-        media_type = str(item.context.get("media_type") or f"{item.hashed.kind}/*")
+        media_type = _media_type(item)
         (answer,) = service.ask(
             [Item(item.data, item.hashed.kind, media_type, None if pdq is None else pdq.value)],
             left,

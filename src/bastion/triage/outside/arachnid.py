@@ -27,6 +27,8 @@ NO_MATCH = "no-known-match"
 
 class ArachnidShield:
     kind = "arachnid"
+    credential_fields = ("username", "password")
+    default_url = "https://shield.projectarachnid.com"
     batch_size = 1
 
     def __init__(self, config: Any) -> None:

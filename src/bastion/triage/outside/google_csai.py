@@ -29,6 +29,8 @@ MAX_BATCH = 32
 
 class ContentSafety:
     kind = "google_csai"
+    credential_fields = ("api_key",)
+    default_url = "https://contentsafety.googleapis.com"
     accepts = frozenset({"image"})
     batch_size = MAX_BATCH
 

@@ -33,6 +33,8 @@ STATUS = {
 
 class PhotoDna:
     kind = "photodna"
+    credential_fields = ("subscription_key",)
+    default_url = "https://api.microsoftmoderator.com"
     accepts = frozenset({"image"})
     batch_size = 1
 

@@ -10,6 +10,7 @@ database read to learn whether triage has services to ask.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -25,13 +26,15 @@ from bastion.errors import ConflictError, NotFoundError, ValidationError
 from bastion.media.addresses import host_address
 from bastion.store.models import OutsideBucketRow, OutsideServiceRow, utcnow
 from bastion.triage.outside.guard import Breaker, Guard, TokenBucket
-from bastion.triage.outside.registry import service_kinds
+from bastion.triage.outside.registry import service_class, service_kinds
 from bastion.validation import checked_text
 
 if TYPE_CHECKING:
     from bastion.exchange.secrets import CredentialBox
     from bastion.store.database import Database
     from bastion.triage.outside import OutsideService
+
+log = logging.getLogger(__name__)
 
 #: How long the enabled services are remembered.
 CACHE_SECONDS = 5.0
@@ -198,10 +201,10 @@ class ServiceStore:
         kinds = service_kinds()
         guards = []
         for config in configs:
-            factory = kinds.get(config.kind)
-            if factory is None:  # its plugin was uninstalled: say so on every run
+            if config.kind not in kinds:  # its plugin was uninstalled since
+                log.warning("outside service %s: no kind %r installed", config.name, config.kind)
                 continue
-            guards.append(self.guard(factory(config), config))
+            guards.append(self.guard(service_class(config.kind)(config), config))
         with self._lock:
             self._cached = (now, guards)
         return guards
@@ -279,11 +282,10 @@ def _check(config: ServiceConfig, *, allow_private: bool) -> None:
         raise ValidationError(
             f"invalid service name {config.name!r}: 1-64 lower-case letters, digits, '_' or '-'"
         )
-    kinds = service_kinds()
-    if config.kind not in kinds:
-        raise ValidationError(
-            f"unknown outside service kind {config.kind!r} (one of {', '.join(sorted(kinds))})"
-        )
+    needed = getattr(service_class(config.kind), "credential_fields", ())
+    missing = [name for name in needed if not config.credentials.get(name)]
+    if missing:
+        raise ValidationError(f"{config.kind} needs the credential {', '.join(missing)}")
     checked_text(config.url, "url", max_length=2000)
     parts = urlsplit(config.url)
     try:
