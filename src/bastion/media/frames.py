@@ -1,4 +1,5 @@
-"""Frames of a video for a person or a model to look at: one every few seconds, with times.
+"""Pictures for a model to look at: an image upload at a model's scale, and a video's frames,
+one every few seconds, with their times.
 
 Decoding is bounded as hashing bounds it (`VideoLimits`: duration, frame size, frames and
 pixels decoded), so a hostile file fails with a clear error rather than holding a worker;
@@ -8,8 +9,9 @@ frames are turned upright (a phone's rotation) and scaled down to at most `max_s
 from __future__ import annotations
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
+from bastion.media.image import decoding, open_image
 from bastion.media.video import VideoLimits, decoded_frames, open_video, quarter_turns
 
 #: The longest side of a sampled frame: classifiers look at 224-300 pixels.
@@ -47,3 +49,15 @@ def sampled_frames(
                 break
             next_mark = at + every_seconds
     return found
+
+
+def still_frame(data: bytes, *, max_pixels: int, max_side: int = MAX_SIDE) -> Image.Image:
+    """An image upload as a model looks at it: decoded under `max_pixels`, upright (EXIF),
+    RGB, at most `max_side` pixels a side. A JPEG is decoded straight at a reduced scale
+    (its DCT allows 1/2 to 1/8), which makes a 12 MP photo several times cheaper to read."""
+    opened = open_image(data, max_pixels=max_pixels)
+    with opened.image as image, decoding("image"):
+        image.draft("RGB", (max_side, max_side))
+        upright = ImageOps.exif_transpose(image)
+        upright.thumbnail((max_side, max_side))
+        return upright.convert("RGB")

@@ -41,7 +41,7 @@ from bastion.banks import NewEntry
 from bastion.errors import BastionError, ConflictError
 from bastion.hashing import HashedContent
 from bastion.matching import Match
-from bastion.media.image import decoding, open_image
+from bastion.media.frames import sampled_frames, still_frame
 from bastion.pipeline.checks import media_type_of
 from bastion.review import ContentSubmission, JobKind, NewJob
 from bastion.signals import Signal
@@ -323,8 +323,6 @@ class Triage:
     def _pictures(self, item: TriageItem) -> list[tuple[float | None, Image.Image]]:
         """The image, or a video's sampled frames with their times, in RGB."""
         if item.hashed.kind == "video":
-            from bastion.media.frames import sampled_frames
-
             return [
                 (at, picture)
                 for at, picture in sampled_frames(
@@ -334,9 +332,7 @@ class Triage:
                     limits=self._settings.video_limits(),
                 )
             ]
-        opened = open_image(item.data, max_pixels=self._settings.max_image_pixels)
-        with opened.image as image, decoding("image"):
-            return [(None, image.convert("RGB"))]
+        return [(None, still_frame(item.data, max_pixels=self._settings.max_image_pixels))]
 
     def _ask(self, service: Asker, item: TriageItem, deadline: float) -> tuple[Answer | None, Run]:
         start = self._clock()
