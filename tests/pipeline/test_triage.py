@@ -251,3 +251,16 @@ def test_a_confirmation_raises_the_users_other_open_jobs(bastion: Bastion) -> No
     after = review.desk.get(second.id)
     assert after.level == Level(before.level + 1)
     assert FindingKind.CONFIRMED_BEFORE in {f.kind for f in after.findings}
+
+
+def test_a_submission_no_bank_knows_is_kept_when_triage_opens_its_job(bastion: Bastion) -> None:
+    triage = use(bastion, FixedClassifier(0.97))
+    submitted = bastion.review.submit(ContentSubmission(platform_id="p9", user_id="u9"), PHOTO)
+    assert submitted.jobs == []
+    assert submitted.content.evidence_id is None  # nothing matched: not kept at first
+    triage.close()
+    [job] = bastion.review.desk.jobs()
+    assert (job.kind, job.content_id) == (JobKind.TRIAGE, submitted.content.id)
+    kept = bastion.review.desk.content(submitted.content.id).evidence_id
+    assert kept is not None
+    assert bastion.vault.open(kept) == PHOTO

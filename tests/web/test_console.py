@@ -351,3 +351,17 @@ def test_only_roles_that_curate_add_to_a_bank(url: str, bastion: Bastion) -> Non
     assert bastion.review.desk.get(job.id).status is JobStatus.OPEN
     assert list(bastion.store.iter_entries("confirmed")) == []
     assert audited(bastion, "console.refused") == [f"user:bo job:{job.id}"]
+
+
+def test_a_job_shows_its_level_and_the_rules_that_set_it(url: str, bastion: Bastion) -> None:
+    submit_report(bastion, user="u5")
+    submit_match(bastion, user="u5")
+    report, match = sorted(bastion.review.desk.jobs(status=None), key=lambda j: j.kind.value)[::-1]
+    bastion.review.decide(match.id, "ada", Decision.CONFIRMED)
+    with signed_in(url, "ada") as ada:
+        page = ada.get(f"/jobs/{report.id}").text
+        assert "Level: high" in page
+        assert "<code>user_report -&gt; medium</code> sets medium" in page
+        assert "<code>confirmed_before &gt;= 1 -&gt; raise 1</code> raises 1" in page
+        queue = ada.get("/queues/reports").text
+        assert '<span class="level high">high</span>' in queue

@@ -449,6 +449,9 @@ class Triage:
         review = bastion.review
         hashed = item.hashed
         content_id = item.content_id
+        if content_id is not None and review.desk.content(content_id).evidence_id is None:
+            evidence = bastion.vault.put(item.data, _media_type(item), actor="triage").id
+            review.desk.keep_media(content_id, evidence)  # a person must see it to decide
         if content_id is None:
             evidence = bastion.vault.put(item.data, _media_type(item), actor="triage").id
             content_id = review.desk.submit(

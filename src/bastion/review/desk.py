@@ -135,6 +135,15 @@ class ReviewDesk:
         s.flush()
         return row
 
+    def keep_media(self, content_id: int, evidence_id: str) -> Content:
+        """Record that the content's media is now kept in the vault as `evidence_id`."""
+        with self.db.session() as s:
+            row = s.get(ContentRow, content_id)
+            if row is None:
+                raise NotFoundError(f"no content with id {content_id}")
+            row.evidence_id = evidence_id
+            return _content(row)
+
     def content(self, content_id: int) -> Content:
         with self.db.session() as s:
             row = s.get(ContentRow, content_id)
