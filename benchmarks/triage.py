@@ -27,6 +27,7 @@ import platform
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
 
@@ -41,7 +42,7 @@ from bastion.robustness.photos import default_photos, folder_photos
 from bastion.robustness.transforms import TRANSFORMS
 from bastion.samples import sample_pixels
 from bastion.settings import Settings
-from bastion.signals import HashingOptions
+from bastion.signals import HashingOptions, Signal
 from bastion.triage.opennsfw import OpenNsfw
 
 HIGH, MEDIUM = 0.9, 0.6
@@ -90,7 +91,7 @@ def false_highs(model: OpenNsfw, folders: list[Path], fixtures: int) -> None:
         )
 
 
-def median_ms(work, repeat: int) -> float:  # type: ignore[no-untyped-def]
+def median_ms(work: Callable[[], None], repeat: int) -> float:
     work()  # warm
     times = []
     for _ in range(repeat):
@@ -129,10 +130,8 @@ def throughput(uploads: int) -> None:
                 bastion.store.create_bank("known")
                 for i in range(1000):
                     bits = int.from_bytes(np.random.default_rng(i).bytes(32), "big")
-                    bastion.add_to_bank("known", [_pdq(bits)])
-                bastion.__dict__["triage"] = Triage(
-                    bastion, classifiers=classifiers, services=lambda: []
-                )
+                    bastion.add_to_bank("known", [Signal("pdq", f"{bits:064x}")])
+                bastion.__dict__["triage"] = Triage(bastion, classifiers=classifiers, services=list)
                 bastion.check_content(images[0])  # warm: the index loads
                 started = time.perf_counter()
                 for data in images:
@@ -142,12 +141,6 @@ def throughput(uploads: int) -> None:
             finally:
                 bastion.close()
         print(f"| {label} | {uploads} | {seconds:.1f} | {uploads / seconds:.1f} |")
-
-
-def _pdq(bits: int):  # type: ignore[no-untyped-def]
-    from bastion.signals import Signal
-
-    return Signal("pdq", f"{bits:064x}")
 
 
 def main() -> None:
