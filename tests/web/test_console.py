@@ -365,3 +365,17 @@ def test_a_job_shows_its_level_and_the_rules_that_set_it(url: str, bastion: Bast
         assert "<code>confirmed_before &gt;= 1 -&gt; raise 1</code> raises 1" in page
         queue = ada.get("/queues/reports").text
         assert '<span class="level high">high</span>' in queue
+
+
+def test_the_triage_page_shows_the_rules_and_how_decisions_went(url: str, bastion: Bastion) -> None:
+    submit_report(bastion, user="u6")
+    (report,) = bastion.review.desk.jobs(queue="reports")
+    bastion.review.decide(report.id, "ada", Decision.CONFIRMED)
+    with signed_in(url, "cy") as ana:
+        page = ana.get("/triage")
+        assert page.status_code == 200
+        assert "<code>user_report -&gt; medium</code></th><td>sets medium</td>" in page.text
+        assert "<td>1</td><td>1</td>\n<td>100%</td>" in page.text  # 1 job, 1 confirmed
+        assert "1 decided jobs, 1 confirmed or reported" in " ".join(page.text.split())
+    with signed_in(url, "bo") as reviewer:
+        assert reviewer.get("/triage").status_code == 403

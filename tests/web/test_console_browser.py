@@ -404,7 +404,13 @@ def test_every_console_page_passes_axe(url: str, bastion: Bastion, browser: Brow
         page.keyboard.press("v")
         page.wait_for_url(re.compile(r"/original/"))
         scan(page)
-        for path in (f"/cases/{jobs[JobKind.MATCH].case_id}", "/me", "/team", "/jobs/999999"):
+        for path in (
+            f"/cases/{jobs[JobKind.MATCH].case_id}",
+            "/me",
+            "/team",
+            "/triage",
+            "/jobs/999999",
+        ):
             visit(page, path)
         expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
 
@@ -422,7 +428,8 @@ def test_every_console_page_passes_axe(url: str, bastion: Bastion, browser: Brow
         "/", "/login", "/password", "/queues", "/queues/default",
         "/queues/reports?empty=1&status=all", f"/jobs/{match}", f"/jobs/{chat}",
         f"/jobs/{report}", f"/jobs/{report}", f"/jobs/{report}/original/…",
-        f"/cases/{jobs[JobKind.MATCH].case_id}", "/me", "/team", "/jobs/999999", f"/jobs/{report}",
+        f"/cases/{jobs[JobKind.MATCH].case_id}", "/me", "/team", "/triage", "/jobs/999999",
+        f"/jobs/{report}",
     ]  # fmt: skip
     assert findings == []
 

@@ -110,3 +110,56 @@ def test_a_hanging_service_never_answers_a_match_with_an_error(
             assert answer.status_code == 200
             assert time.monotonic() - started < 2.0
         assert api.get("/api/v1/review/jobs").json()["jobs"] == []
+
+
+def test_outside_services_through_the_api_never_show_their_credentials(
+    settings: Settings, make_key: Callable[..., str]
+) -> None:
+    with running_server(settings) as url, client(url, make_key) as api:
+        body = {"name": "csai", "kind": "google_csai", "credentials": {"api_key": "AIza-SECRET"},
+                "rate_per_second": 2}  # fmt: skip
+        created = api.post("/api/v1/triage/services", json=body)
+        assert created.status_code == 201, created.text
+        assert created.json()["url"] == "https://contentsafety.googleapis.com"
+        assert created.json()["credential_names"] == ["api_key"]
+        listed = api.get("/api/v1/triage/services")
+        assert "AIza-SECRET" not in listed.text
+        assert [s["name"] for s in listed.json()] == ["csai"]
+        again = api.post("/api/v1/triage/services", json=body)
+        assert again.status_code == 409
+        wrong = api.post("/api/v1/triage/services", json={**body, "name": "x", "kind": "nope"})
+        assert wrong.status_code == 400
+        assert "unknown outside service kind 'nope'" in wrong.text
+        missing = api.post("/api/v1/triage/services", json={**body, "name": "y", "credentials": {}})
+        assert missing.status_code == 400
+        assert "needs the credential api_key" in missing.text
+        off = api.patch("/api/v1/triage/services/csai", json={"enabled": False})
+        assert off.json()["enabled"] is False
+        rotated = api.patch(
+            "/api/v1/triage/services/csai", json={"credentials": {"api_key": "AIza-NEW"}}
+        )
+        assert rotated.status_code == 200
+        assert "AIza-NEW" not in rotated.text
+        assert api.delete("/api/v1/triage/services/csai").status_code == 204
+        assert api.get("/api/v1/triage/services").json() == []
+        assert api.delete("/api/v1/triage/services/csai").status_code == 404
+
+
+def test_rules_and_evaluation_for_reviewers_services_for_admins(
+    settings: Settings, make_key: Callable[..., str]
+) -> None:
+    reviewer = make_key(Scope.REVIEW)
+    with (
+        running_server(settings) as url,
+        httpx.Client(
+            base_url=url, headers={"Authorization": f"Bearer {reviewer}"}, timeout=30
+        ) as api,
+    ):
+        rules = api.get("/api/v1/triage/rules").json()
+        assert rules[0] == {"rule": "bank_match -> very_high", "signal": "bank_match",
+                            "source": None, "label": None, "op": None, "threshold": None,
+                            "effect": "sets very_high"}  # fmt: skip
+        evaluation = api.get("/api/v1/triage/evaluation").json()
+        assert (evaluation["decided"], evaluation["signals"]) == (0, [])
+        assert len(evaluation["rules"]) == len(rules)
+        assert api.get("/api/v1/triage/services").status_code == 403

@@ -34,7 +34,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bastion.actions import content_info
 from bastion.banks import NewEntry
@@ -242,6 +242,21 @@ class Triage:
                 .limit(limit)
             )
             return [Run(r.source, r.source_kind, r.state, r.error, r.seconds, r.at) for r in rows]
+
+    def run_counts(self, since: datetime) -> dict[tuple[str, str], dict[str, int]]:
+        """How the runs since `since` ended: per (source kind, source), a count per state."""
+        found: dict[tuple[str, str], dict[str, int]] = {}
+        with self._bastion.db.session() as s:
+            rows = s.execute(
+                select(
+                    TriageRunRow.source_kind, TriageRunRow.source, TriageRunRow.state, func.count()
+                )
+                .where(TriageRunRow.at >= since)
+                .group_by(TriageRunRow.source_kind, TriageRunRow.source, TriageRunRow.state)
+            )
+            for kind, source, state, count in rows:
+                found.setdefault((kind, source), {})[state] = int(count)
+        return found
 
     # One item ----------------------------------------------------------------------------
 

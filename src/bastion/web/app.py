@@ -29,6 +29,7 @@ from bastion.web.console import desk as console_desk
 from bastion.web.console import people as console_people
 from bastion.web.console import reports as console_reports
 from bastion.web.console import transparency as console_transparency
+from bastion.web.console import triage as console_triage
 from bastion.web.observability import RequestObserver
 from bastion.web.pages import install_pages, landing
 from bastion.web.problems import install_problem_handlers, problem
@@ -45,6 +46,7 @@ from bastion.web.routes import (
     review,
     streams,
     transparency,
+    triage,
 )
 from bastion.web.routes.metrics import router as metrics_router
 from bastion.web.security import Authenticator
@@ -114,6 +116,7 @@ def create_app(settings: Settings | None = None, *, roles: Iterable[str] | None 
         app.include_router(console_desk.router)
         app.include_router(console_reports.router)
         app.include_router(console_transparency.router)
+        app.include_router(console_triage.router)
     else:
         app.include_router(landing)
     if "hash" in enabled:
@@ -135,6 +138,7 @@ def create_app(settings: Settings | None = None, *, roles: Iterable[str] | None 
         app.include_router(review.router)
         app.include_router(reports.router)
         app.include_router(transparency.router)
+        app.include_router(triage.router)
     app.include_router(metrics_router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_media_bytes + _UPLOAD_OVERHEAD)
     # Before anything reads a body; the console's paths are left to their session check.

@@ -17,6 +17,7 @@ CONSOLE_PATHS = frozenset(
         "/reports",
         "/reporting",
         "/transparency",
+        "/triage",
     }
 )
 CONSOLE_PREFIXES = (

@@ -56,6 +56,7 @@ def _finding(finding: Finding) -> str:
 
 _templates.filters["ago"] = _ago
 _templates.filters["finding"] = _finding
+_templates.globals["zip"] = zip
 
 
 def page(template: str, status: int = 200, **context: Any) -> HTMLResponse:
