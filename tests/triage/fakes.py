@@ -31,6 +31,7 @@ class Fake:
     credentials: dict[str, str]
     known: dict[str, str] = field(default_factory=dict)  # sha256 -> classification
     known_pdq: dict[str, str] = field(default_factory=dict)  # hex -> classification
+    known_urls: dict[str, str] = field(default_factory=dict)  # url -> classification
     mode: str = "ok"
     malformed: str = "not_json"
     hang_seconds: float = 3.0
@@ -109,7 +110,16 @@ class PhotoDnaHandler(_Handler):
         if fake.mode == "error":
             return self._send(500, {"statusCode": 500, "message": "Internal error"})
         kind = self.headers.get("Content-Type", "")
-        if kind not in ("image/gif", "image/jpeg", "image/png", "image/bmp", "image/tiff"):
+        by_url = None
+        if kind == "application/json":
+            try:
+                request = json.loads(body)
+                assert request["DataRepresentation"] == "URL"
+                by_url = str(request["Value"])
+            except (ValueError, KeyError, TypeError, AssertionError):
+                self._violation("URL body")
+                return self._send(400, {"statusCode": 400, "message": "Bad request"})
+        elif kind not in ("image/gif", "image/jpeg", "image/png", "image/bmp", "image/tiff"):
             self._violation(f"content type {kind}")
             return self._send(415, {"statusCode": 415, "message": "Unsupported media type"})
         status = {"Code": 3000, "Description": "OK", "Exception": None}
@@ -121,7 +131,11 @@ class PhotoDnaHandler(_Handler):
             }
         if fake.mode == "malformed":
             return self._send(200, _broken(fake.malformed, {"Status": status, "IsMatch": "yes"}))
-        classification = fake.known.get(hashlib.sha256(body).hexdigest())
+        classification = (
+            fake.known.get(hashlib.sha256(body).hexdigest())
+            if by_url is None
+            else fake.known_urls.get(by_url)
+        )
         flags = (
             []
             if classification is None
@@ -157,7 +171,7 @@ class ArachnidHandler(_Handler):
                 f"{fake.credentials['username']}:{fake.credentials['password']}".encode()
             ).decode()
         )
-        if url.path not in ("/v1/media/", "/v1/pdq/"):
+        if url.path not in ("/v1/media/", "/v1/pdq/", "/v1/url/"):
             self._violation(f"path {url.path}")
             return self._send(404, {"detail": "Not found."})
         if self.headers.get("Authorization") != expected or fake.mode == "auth":
@@ -172,6 +186,33 @@ class ArachnidHandler(_Handler):
             return self._send(500, {"detail": "Server error"})
         if url.path == "/v1/pdq/":
             return self._pdq(body)
+        if url.path == "/v1/url/":
+            try:
+                address = json.loads(body)["url"]
+            except (ValueError, KeyError, TypeError):
+                self._violation("url body")
+                return self._send(400, {"detail": "url: a URL"})
+            classification = fake.known_urls.get(address, "no-known-match")
+            return self._send(
+                200,
+                {
+                    "sha1_base32": "B" * 32,
+                    "sha256_hex": "1" * 64,
+                    "size_bytes": 1000,
+                    "classification": classification,
+                    "match_type": None if classification == "no-known-match" else "near",
+                    "near_match_details": []
+                    if classification == "no-known-match"
+                    else [
+                        {
+                            "timestamp": 0,
+                            "sha1_base32": "C" * 32,
+                            "sha256_hex": "2" * 64,
+                            "classification": classification,
+                        }
+                    ],
+                },
+            )
         kind = self.headers.get("Content-Type", "")
         if not (kind.startswith(("image/", "video/"))):
             self._violation(f"content type {kind}")

@@ -304,3 +304,26 @@ def test_a_client_that_raises_is_a_state_not_an_error() -> None:
 
     guard = Guard(Broken(), _Bucket(5), Breaker(), timeout=5)  # type: ignore[arg-type]
     assert guard.ask([item(KNOWN)], 5)[0].state is State.UNAVAILABLE
+
+
+def test_photodna_by_url_sends_the_address_not_the_bytes(photodna: Fake) -> None:
+    photodna.known_urls["https://cdn.example/p/1.jpg"] = "csam"
+    client = PhotoDna(config(photodna, "photodna", send="url"))
+    known = Item(KNOWN, "image", "image/jpeg", url="https://cdn.example/p/1.jpg")
+    other = Item(OTHER, "image", "image/jpeg", url="https://cdn.example/p/2.jpg")
+    matched, missed, nowhere = client.ask([known, other, item(OTHER)], 5)
+    assert (matched.state, missed.state, nowhere.state) == (
+        State.MATCHED, State.NO_MATCH, State.REFUSED,
+    )  # fmt: skip
+    assert [r["headers"]["Content-Type"] for r in photodna.requests] == ["application/json"] * 2
+    assert all(r["size"] < 200 for r in photodna.requests)
+
+
+def test_arachnid_by_url(arachnid: Fake) -> None:
+    arachnid.known_urls["https://cdn.example/v.mp4"] = "csam"
+    client = ArachnidShield(config(arachnid, "arachnid", send="url"))
+    video = Item(b"...", "video", "video/mp4", url="https://cdn.example/v.mp4")
+    (answer,) = client.ask([video], 5)
+    assert answer.state is State.MATCHED
+    assert answer.detail["match_type"] == "near"
+    assert [r["path"] for r in arachnid.requests] == ["/v1/url/"]

@@ -124,3 +124,13 @@ def test_the_bucket_refills_at_its_rate_and_pauses_when_asked(
     assert bucket.take() is False
     now[0] += 1.5
     assert bucket.take() is True
+
+
+def test_a_kinds_options_are_checked(services: ServiceStore) -> None:
+    with pytest.raises(ValidationError, match="photodna has no option 'fast'"):
+        services.add(photodna(options={"fast": "yes"}))
+    with pytest.raises(ValidationError, match="option send is one of media, url, not 'pdq'"):
+        services.add(photodna(options={"send": "pdq"}))
+    assert services.add(photodna(options={"send": "url", "enhance": "true"})).options == {
+        "send": "url", "enhance": "true",
+    }  # fmt: skip

@@ -414,7 +414,9 @@ class Bastion:
     ) -> Checked:
         """`check_content` of what `url` serves (public addresses only)."""
         data, hashed = self.fetch_and_hash(url, for_matching=True)
-        return self.check_content(hashed, banks=banks, act=act, door=door, media=data)
+        return self.check_content(
+            hashed, banks=banks, act=act, door=door, media=data, context={"url": url}
+        )
 
     def look_up(
         self,

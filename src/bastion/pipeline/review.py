@@ -406,7 +406,7 @@ def decision_event(job: Job, content: Content | None) -> dict[str, Any]:
 
 def _platform_ids(content: Content) -> dict[str, Any]:
     return {"content_id": content.platform_id, "user_id": content.user_id,
-            "media_type": content.media_type}  # fmt: skip
+            "media_type": content.media_type, "url": content.url}  # fmt: skip
 
 
 def _content_info(content: Content) -> dict[str, Any]:

@@ -359,7 +359,15 @@ class Triage:
         pdq = item.hashed.signal("pdq")
         media_type = _media_type(item)
         (answer,) = service.ask(
-            [Item(item.data, item.hashed.kind, media_type, None if pdq is None else pdq.value)],
+            [
+                Item(
+                    item.data,
+                    item.hashed.kind,
+                    media_type,
+                    None if pdq is None else pdq.value,
+                    _text(item.context.get("url"), 4096),
+                )
+            ],
             left,
         )
         return answer, Run(
@@ -535,5 +543,5 @@ def _platform(context: dict[str, Any]) -> dict[str, Any]:
     return {k: context[k] for k in ("content_id", "user_id") if context.get(k) is not None}
 
 
-def _text(value: object) -> str | None:
-    return None if value is None else str(value)[:255]
+def _text(value: object, longest: int = 255) -> str | None:
+    return None if value is None else str(value)[:longest]

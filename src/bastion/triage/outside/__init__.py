@@ -70,6 +70,9 @@ class Item:
     media_type: str
     #: Its PDQ (hex), when hashed: a service that takes hashes need not see the media.
     pdq: str | None = None
+    #: Where the platform serves it publicly, when known: a service may fetch it there
+    #: instead of being sent the bytes.
+    url: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """The Canadian Centre for Child Protection's Arachnid Shield.
 
 Media is POSTed as its bytes with its media type to ``{url}/v1/media/`` (HTTP Basic with the
-account's user name and password); with the option ``send = "pdq"`` only the item's PDQ goes,
+account's user name and password); with the option ``send = "url"`` its public address goes to
+``{url}/v1/url/`` (``{"url": ...}``) for the service to fetch; with ``send = "pdq"`` only its PDQ,
 base64 in ``{"hashes": [...]}`` to ``{url}/v1/pdq/``, and the media never leaves the platform
 (near matches only: PDQ cannot match exactly). The answer's ``classification`` is ``csam``,
 ``harmful-abusive-material`` or ``no-known-match`` (more may come: any other is kept as said);
@@ -10,12 +11,14 @@ known media and, for a video, the time in it. Errors come as ``{"detail": ...}``
 refused account, 429 (with Retry-After) a rate limit.
 
 Configuration: `url` (``https://shield.projectarachnid.com``), credentials
-``{"username": ..., "password": ...}``, option ``send`` (``media``, the default, or ``pdq``).
+``{"username": ..., "password": ...}``, option ``send`` (``media``, the default, ``url`` or
+``pdq``).
 """
 
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any
 
 from bastion.triage.findings import Finding, FindingKind
@@ -29,12 +32,14 @@ class ArachnidShield:
     kind = "arachnid"
     credential_fields = ("username", "password")
     default_url = "https://shield.projectarachnid.com"
+    option_values = {"send": ("media", "url", "pdq")}
     batch_size = 1
 
     def __init__(self, config: Any) -> None:
         self.name: str = config.name
         self._base = config.url.rstrip("/")
-        self._by_pdq = config.options.get("send", "media") == "pdq"
+        self._send = config.options.get("send", "media")
+        self._by_pdq = self._send == "pdq"
         self.accepts = frozenset({"image"} if self._by_pdq else {"image", "video"})
         user = config.credentials.get("username", "")
         password = config.credentials.get("password", "")
@@ -48,6 +53,14 @@ class ArachnidShield:
         try:
             if self._by_pdq:
                 return self._by_hash(item, timeout)
+            if self._send == "url":
+                if item.url is None:
+                    return Answer(self.name, State.REFUSED, error="no public URL to send")
+                body = json.dumps({"url": item.url}).encode()
+                reply = post(f"{self._base}/v1/url/", body,
+                             {"Content-Type": "application/json", "Authorization": self._auth},
+                             timeout)  # fmt: skip
+                return self._failed(reply) or self._media(reply.json())
             reply = post(
                 f"{self._base}/v1/media/",
                 item.data,

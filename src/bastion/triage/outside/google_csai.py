@@ -31,6 +31,7 @@ class ContentSafety:
     kind = "google_csai"
     credential_fields = ("api_key",)
     default_url = "https://contentsafety.googleapis.com"
+    option_values: dict[str, tuple[str, ...]] = {}
     accepts = frozenset({"image"})
     batch_size = MAX_BATCH
 

@@ -1,7 +1,9 @@
 """Microsoft's PhotoDNA Cloud Service: the ``Match`` operation.
 
 One image per request, POSTed as its bytes with its media type (GIF, JPEG, PNG, BMP or TIFF;
-160x160 pixels to 4 MB) to ``{url}/photodna/v1.0/Match``, with the subscription key in
+160x160 pixels to 4 MB), or with the option ``send = "url"`` as the public address the
+service fetches it from (``{"DataRepresentation": "URL", "Value": ...}``), to
+``{url}/photodna/v1.0/Match``, with the subscription key in
 ``Ocp-Apim-Subscription-Key``. The answer's ``Status.Code`` says how it went: 3000 OK, 3002 a
 missing or invalid parameter, 3004 an error of the service's, 3206 not an image, 3208 an
 image too small or too large. With 3000, ``IsMatch`` and ``MatchDetails.MatchFlags`` (each a
@@ -9,11 +11,13 @@ image too small or too large. With 3000, ``IsMatch`` and ``MatchDetails.MatchFla
 (rate) and 403 (quota spent) ask to wait.
 
 Configuration: `url` (``https://api.microsoftmoderator.com``), credentials
-``{"subscription_key": ...}``, option ``enhance`` (broader matching, slower).
+``{"subscription_key": ...}``, options ``enhance`` (broader matching, slower) and ``send``
+(``media``, the default, or ``url``).
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from bastion.triage.findings import Finding, FindingKind
@@ -35,20 +39,24 @@ class PhotoDna:
     kind = "photodna"
     credential_fields = ("subscription_key",)
     default_url = "https://api.microsoftmoderator.com"
+    option_values = {"enhance": ("true", "false"), "send": ("media", "url")}
     accepts = frozenset({"image"})
     batch_size = 1
 
     def __init__(self, config: Any) -> None:
         self.name: str = config.name
         self._endpoint = config.url.rstrip("/") + "/photodna/v1.0/Match"
-        if config.options.get("enhance"):
+        if config.options.get("enhance") == "true":
             self._endpoint += "?enhance=true"
         self._key = config.credentials.get("subscription_key", "")
+        self._by_url = config.options.get("send", "media") == "url"
 
     def ask(self, items: list[Item], timeout: float) -> list[Answer]:
         return [self._one(item, timeout) for item in items]
 
     def _one(self, item: Item, timeout: float) -> Answer:
+        if self._by_url:
+            return self._at_url(item, timeout)
         if item.media_type not in MEDIA_TYPES:
             return Answer(
                 self.name,
@@ -63,6 +71,17 @@ class PhotoDna:
                 timeout,
             )
             return self._read(reply)
+        except CallFailed as e:
+            return Answer(self.name, e.state, error=e.message)
+
+    def _at_url(self, item: Item, timeout: float) -> Answer:
+        """The service fetches the image from the platform's public address."""
+        if item.url is None:
+            return Answer(self.name, State.REFUSED, error="no public URL to send (send=url)")
+        body = json.dumps({"DataRepresentation": "URL", "Value": item.url}).encode()
+        headers = {"Content-Type": "application/json", "Ocp-Apim-Subscription-Key": self._key}
+        try:
+            return self._read(post(self._endpoint, body, headers, timeout))
         except CallFailed as e:
             return Answer(self.name, e.state, error=e.message)
 

@@ -282,7 +282,19 @@ def _check(config: ServiceConfig, *, allow_private: bool) -> None:
         raise ValidationError(
             f"invalid service name {config.name!r}: 1-64 lower-case letters, digits, '_' or '-'"
         )
-    needed = getattr(service_class(config.kind), "credential_fields", ())
+    cls = service_class(config.kind)
+    allowed = getattr(cls, "option_values", None)
+    for key, value in config.options.items():
+        if allowed is None:
+            break  # a plugin that says nothing of its options takes any
+        if key not in allowed:
+            known = ", ".join(sorted(allowed)) or "none"
+            raise ValidationError(f"{config.kind} has no option {key!r} (its options: {known})")
+        if str(value) not in allowed[key]:
+            raise ValidationError(
+                f"{config.kind} option {key} is one of {', '.join(allowed[key])}, not {value!r}"
+            )
+    needed = getattr(cls, "credential_fields", ())
     missing = [name for name in needed if not config.credentials.get(name)]
     if missing:
         raise ValidationError(f"{config.kind} needs the credential {', '.join(missing)}")
