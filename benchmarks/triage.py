@@ -1,7 +1,7 @@
 """Triage's built-in classifier (open_nsfw on onnxruntime): how often it ranks benign photos
 high, what it costs beside PDQ, and uploads per second through the pipeline with it on.
 
-    python benchmarks/triage.py [--photos DIR ...] [--fixtures 60] [--uploads 200]
+    python benchmarks/triage.py [--photos DIR ...] [--fixtures 60] [--uploads 200] [--part P]
 
 Everything runs pinned to one core (onnxruntime with one thread).
 
@@ -15,7 +15,8 @@ Everything runs pinned to one core (onnxruntime with one thread).
    at a reduced scale) and classifying, beside
    decoding and PDQ-hashing the same bytes with bastion's hasher (the anchor).
 3. Uploads per second through `Bastion.check_content` (SQLite, a bank of 1,000 entries) with
-   triage's classifier off and on, counting until triage has finished every upload.
+   triage off, as it starts (near misses only), and with the classifier on, counting until
+   triage has finished every upload.
 """
 
 from __future__ import annotations
@@ -122,9 +123,14 @@ def throughput(uploads: int) -> None:
     images = [jpeg(Image.fromarray(sample_pixels(1000 + i, 640, 480))) for i in range(uploads)]
     print("\n| pipeline | uploads | seconds | uploads/s |")
     print("|---|---:|---:|---:|")
-    for label, classifiers in (("classifier off", []), ("opennsfw on", [OpenNsfw()])):
+    rows = (
+        ("triage off (no classifier, no near misses)", [], 0),
+        ("the default: near misses only", [], 12),
+        ("opennsfw on, and near misses", [OpenNsfw()], 12),
+    )
+    for label, classifiers, margin in rows:
         with tempfile.TemporaryDirectory() as tmp:
-            settings = Settings.load(env={}, data_dir=Path(tmp), near_miss_margin=0)
+            settings = Settings.load(env={}, data_dir=Path(tmp), near_miss_margin=margin)
             bastion = Bastion(settings)
             try:
                 bastion.store.create_bank("known")
@@ -148,6 +154,10 @@ def main() -> None:
     parser.add_argument("--photos", type=Path, action="append", default=[])
     parser.add_argument("--fixtures", type=int, default=60)
     parser.add_argument("--uploads", type=int, default=200)
+    parser.add_argument(
+        "--part", choices=("false-highs", "cost", "throughput"), action="append",
+        help="Run only these parts (repeatable; default all).",
+    )  # fmt: skip
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
@@ -158,12 +168,16 @@ def main() -> None:
     )
     model = OpenNsfw()
     print(f"model: {model.version}")
-    print("\n## False highs on benign photos")
-    false_highs(model, args.photos, args.fixtures)
-    print("\n## Cost per image, one core")
-    cost(model)
-    print("\n## Uploads per second through the pipeline, one core")
-    throughput(args.uploads)
+    parts = args.part or ["false-highs", "cost", "throughput"]
+    if "false-highs" in parts:
+        print("\n## False highs on benign photos")
+        false_highs(model, args.photos, args.fixtures)
+    if "cost" in parts:
+        print("\n## Cost per image, one core")
+        cost(model)
+    if "throughput" in parts:
+        print("\n## Uploads per second through the pipeline, one core")
+        throughput(args.uploads)
 
 
 if __name__ == "__main__":

@@ -277,12 +277,7 @@ class Triage:
             if answer is not None:
                 findings += answer.findings
                 answers.append((service, answer))
-        outside = [
-            m
-            for service, a in answers
-            if a.matched
-            for m in [self._record_outside(service, a, item)]
-        ]
+        outside = [self._record_outside(s, a, item) for s, a in answers if a.matched]
         assessment = self._bastion.policy.assess(findings)
         if not findings and not runs:  # nothing ran, nothing found: nothing to write
             return Triaged(digest, (), (), assessment)
