@@ -264,3 +264,13 @@ def test_a_submission_no_bank_knows_is_kept_when_triage_opens_its_job(bastion: B
     kept = bastion.review.desk.content(submitted.content.id).evidence_id
     assert kept is not None
     assert bastion.vault.open(kept) == PHOTO
+
+
+def test_media_a_person_cleared_does_not_open_another_job(bastion: Bastion) -> None:
+    triage = use(bastion, FixedClassifier(0.95))
+    first = triage.run(item(PHOTO, bastion))
+    assert first.opened is not None
+    bastion.review.decide(first.opened, "ada", Decision.FALSE_POSITIVE)
+    again = triage.run(item(PHOTO, bastion))
+    assert again.opened is None
+    assert triage.run(item(jpeg(5), bastion)).opened is not None  # other media still does

@@ -459,6 +459,8 @@ class Triage:
             return reassessed, None
         if assessment.level < Level.parse(self._settings.triage_open_level):
             return reassessed, None
+        if desk.cleared(digest):  # a person found this very media benign before
+            return reassessed, None
         return reassessed, self._open(item, digest, assessment)
 
     def _open(self, item: TriageItem, digest: str, assessment: Assessment) -> int:

@@ -404,6 +404,19 @@ class ReviewDesk:
             ).all()
             return _case(row, tuple(_job(j, name) for j, name in jobs))
 
+    def cleared(self, media_sha256: str) -> bool:
+        """Whether a person decided a job over this media a false positive."""
+        with self.db.session() as s:
+            found = s.scalar(
+                select(JobRow.id)
+                .where(
+                    JobRow.media_sha256 == media_sha256,
+                    JobRow.decision == Decision.FALSE_POSITIVE.value,
+                )
+                .limit(1)
+            )
+            return found is not None
+
     def identical_open(self, job_id: int) -> builtins.list[Job]:
         """The other open jobs whose media is byte for byte this job's (bulk decisions)."""
         with self.db.session() as s:
