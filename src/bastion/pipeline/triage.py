@@ -16,7 +16,8 @@ no classifier or outside service ever delays it. There, within `triage_budget_se
 What they found is kept about the media (its SHA-256; never the media), with how each run
 ended. Then the open jobs over the same media are assessed again with it; with none, content
 the policy puts at `triage_open_level` or above gets a `triage` job, its media kept sealed in
-the evidence vault (a person must see what no bank knows to decide it).
+the evidence vault (a person must see what no bank knows to decide it), unless a person has
+already found this very media a false positive.
 """
 
 from __future__ import annotations
