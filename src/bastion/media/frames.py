@@ -28,15 +28,19 @@ def sampled_frames(
 ) -> list[tuple[float, Image.Image]]:
     """Up to `max_frames` frames of the video `data` (RGB), the first and then one each
     `every_seconds`, with their times in seconds; a video too long for `max_frames` is
-    sampled at the first `max_frames` marks (the rest is not looked at)."""
-    if every_seconds <= 0 or max_frames < 1:
+    sampled at the first `max_frames` marks (the rest is not looked at).
+
+    Times count from the container's start, as a player's position and ``ffmpeg -ss`` do
+    (an MPEG-TS cut from a broadcast may start its clock anywhere)."""
+    if not every_seconds > 0 or max_frames < 1:  # `not >` refuses NaN too
         raise ValueError("every_seconds must be positive and max_frames at least 1")
     limits = limits or VideoLimits()
     found: list[tuple[float, Image.Image]] = []
     next_mark = 0.0
     with open_video(data, limits) as (container, stream):
+        start = (container.start_time or 0) / 1_000_000  # FFmpeg gives it in microseconds
         for frame in decoded_frames(container, stream, limits):
-            at = float(frame.time or 0.0)
+            at = max(0.0, float(frame.time or start) - start)
             if at + 1e-6 < next_mark:
                 continue
             picture = Image.fromarray(np.asarray(frame.to_ndarray(format="rgb24"), np.uint8))

@@ -97,17 +97,21 @@ def load_classifier(name: str) -> Classifier:
     """The classifier `name`, its model loaded; a clear error when it is not installed."""
     points = installed_classifiers()
     point = points.get(name)
+    hint = " (pip install 'bastion[classifiers]')" if name == "opennsfw" else ""
     if point is None:
         known = ", ".join(sorted(points)) or "none installed"
-        hint = " (pip install 'bastion[classifiers]')" if name == "opennsfw" else ""
         raise ConfigurationError(f"unknown classifier {name!r}{hint}; installed: {known}")
     try:
         factory = point.load()
         classifier = factory()
+    except BastionError:
+        raise  # the classifier's own clear error (bastion's says which extra it needs)
     except ImportError as e:
+        raise ConfigurationError(f"classifier {name!r} cannot load: {e}{hint}") from None
+    except Exception as e:  # a plugin's model that fails to load
         raise ConfigurationError(
-            f"classifier {name!r} cannot load: {e} (pip install 'bastion[classifiers]')"
-        ) from None
+            f"classifier {name!r} ({point.value}) cannot load: {type(e).__name__}: {e}"
+        ) from e
     if not isinstance(classifier, Classifier):
         raise ConfigurationError(f"classifier {name!r} ({point.value}) is not a Classifier")
     return classifier
