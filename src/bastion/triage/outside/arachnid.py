@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 from bastion.triage.findings import Finding, FindingKind
 from bastion.triage.outside import Answer, Item, State
@@ -32,7 +32,7 @@ class ArachnidShield:
     kind = "arachnid"
     credential_fields = ("username", "password")
     default_url = "https://shield.projectarachnid.com"
-    option_values = {"send": ("media", "url", "pdq")}
+    option_values: ClassVar[dict[str, tuple[str, ...]]] = {"send": ("media", "url", "pdq")}
     batch_size = 1
 
     def __init__(self, config: Any) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote
 
 from bastion.triage.findings import Finding, FindingKind
@@ -31,7 +31,7 @@ class ContentSafety:
     kind = "google_csai"
     credential_fields = ("api_key",)
     default_url = "https://contentsafety.googleapis.com"
-    option_values: dict[str, tuple[str, ...]] = {}
+    option_values: ClassVar[dict[str, tuple[str, ...]]] = {}
     accepts = frozenset({"image"})
     batch_size = MAX_BATCH
 

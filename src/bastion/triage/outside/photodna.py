@@ -18,7 +18,7 @@ Configuration: `url` (``https://api.microsoftmoderator.com``), credentials
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 from bastion.triage.findings import Finding, FindingKind
 from bastion.triage.outside import Answer, Item, State
@@ -39,7 +39,10 @@ class PhotoDna:
     kind = "photodna"
     credential_fields = ("subscription_key",)
     default_url = "https://api.microsoftmoderator.com"
-    option_values = {"enhance": ("true", "false"), "send": ("media", "url")}
+    option_values: ClassVar[dict[str, tuple[str, ...]]] = {
+        "enhance": ("true", "false"),
+        "send": ("media", "url"),
+    }
     accepts = frozenset({"image"})
     batch_size = 1
 
