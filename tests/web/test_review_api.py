@@ -162,12 +162,12 @@ def test_content_submitted_opens_jobs_that_a_key_claims_and_decides(
         content_id="post-2",
         user_id="u1",
         report={"reason": "harassment", "reporter_id": "u7", "text": "please look"},
-        priority=90,
+        priority=95,  # above a match's very_high (90)
     )
     assert reported.status_code == 201, reported.text
     [report_job] = reported.json()["jobs"]
     assert reported.json()["matches"] == []
-    assert (report_job["kind"], report_job["priority"]) == ("user_report", 90)
+    assert (report_job["kind"], report_job["priority"]) == ("user_report", 95)
     assert report_job["case_id"] == match_job["case_id"]
     assert report_job["evidence"]["report"]["reporter_id"] == "u7"
 
