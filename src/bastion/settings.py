@@ -574,6 +574,16 @@ SETTINGS: tuple[Setting, ...] = (
         choices=("very_low", "low", "medium", "high", "very_high"),
     ),
     Setting(
+        "triage_retention_days",
+        int,
+        30,
+        "Days triage keeps what it found about media no job stands on (classifiers' scores, "
+        "outside answers, near misses) and how its runs ended; what a job stands on stays "
+        "with the job.",
+        range=Range(1, 3650),
+        unit="days",
+    ),
+    Setting(
         "near_miss_margin",
         int,
         12,
@@ -661,6 +671,7 @@ class Settings:
     triage_backlog: int
     triage_budget_seconds: float
     triage_open_level: str
+    triage_retention_days: int
     near_miss_margin: int
     outside_allow_private: bool
     classifier_frame_seconds: float

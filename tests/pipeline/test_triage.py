@@ -13,16 +13,20 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from PIL import Image
+from sqlalchemy import select
 
 from bastion.pipeline import Bastion
+from bastion.pipeline.housekeeping import Housekeeping
 from bastion.pipeline.triage import TRIAGE_QUEUE, Triage, TriageItem
 from bastion.review import ContentSubmission, Decision, JobKind
 from bastion.samples import sample_pixels
 from bastion.settings import Settings
 from bastion.signals import Signal
+from bastion.store.models import TriageFindingRow, TriageRunRow
 from bastion.triage.classifiers import Label
 from bastion.triage.findings import Finding, FindingKind, Level
 from bastion.triage.outside import Answer, Item, State
@@ -274,3 +278,21 @@ def test_media_a_person_cleared_does_not_open_another_job(bastion: Bastion) -> N
     again = triage.run(item(PHOTO, bastion))
     assert again.opened is None
     assert triage.run(item(jpeg(5), bastion)).opened is not None  # other media still does
+
+
+def test_housekeeping_forgets_loose_findings_and_runs_but_not_a_jobs(bastion: Bastion) -> None:
+    triage = use(bastion, FixedClassifier(0.95))
+    kept = triage.run(item(PHOTO, bastion))  # opens a job, which keeps its findings
+    loose = use(bastion, FixedClassifier(0.1)).run(item(jpeg(7), bastion))  # opens nothing
+    assert kept.opened is not None
+    assert loose.opened is None
+    housekeeping = Housekeeping(
+        bastion.vault, bastion.sessions, bastion.triage, triage_retention=timedelta(days=30)
+    )
+    assert housekeeping.run().triage == 0  # nothing is 30 days old yet
+    assert bastion.triage.purge_before(datetime.now(UTC) + timedelta(seconds=1)) > 0
+    with bastion.db.session() as s:
+        left = s.scalars(select(TriageFindingRow)).all()
+        assert s.scalars(select(TriageRunRow)).all() == []
+    assert {(f.media_sha256, f.job_id) for f in left} == {(kept.media_sha256, kept.opened)}
+    assert bastion.review.desk.get(kept.opened).findings  # the job still shows them

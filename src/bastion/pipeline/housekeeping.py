@@ -1,7 +1,8 @@
 """`Housekeeping`: what the service's worker does now and then, besides webhooks and syncs.
 
 It purges the evidence vault's objects whose retention has run out (not those on legal hold
-or reported, `EvidenceVault.purge_due`) and the console sessions that have expired. Several
+or reported, `EvidenceVault.purge_due`), the console sessions that have expired, and what
+triage found about media no job stands on once `triage_retention_days` have passed. Several
 worker processes may run it at once: each purge is a conditional update, so an object or a
 session is purged once.
 """
@@ -12,9 +13,11 @@ import logging
 import threading
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from bastion.auth import SessionStore
 from bastion.pipeline.periodic import every
+from bastion.pipeline.triage import Triage
 from bastion.review import EvidenceVault
 
 log = logging.getLogger("bastion.housekeeping")
@@ -24,15 +27,29 @@ log = logging.getLogger("bastion.housekeeping")
 class Swept:
     evidence: int
     sessions: int
+    #: Triage's runs and loose findings forgotten.
+    triage: int = 0
 
 
 class Housekeeping:
-    def __init__(self, vault: EvidenceVault, sessions: SessionStore) -> None:
+    def __init__(
+        self,
+        vault: EvidenceVault,
+        sessions: SessionStore,
+        triage: Triage | None = None,
+        *,
+        triage_retention: timedelta = timedelta(days=30),
+    ) -> None:
         self._vault = vault
         self._sessions = sessions
+        self._triage = triage
+        self._triage_retention = triage_retention
 
     def run(self) -> Swept:
-        swept = Swept(self._vault.purge_due(), self._sessions.purge_expired())
+        forgotten = 0
+        if self._triage is not None:
+            forgotten = self._triage.purge_before(datetime.now(UTC) - self._triage_retention)
+        swept = Swept(self._vault.purge_due(), self._sessions.purge_expired(), forgotten)
         if swept.evidence:
             log.info("purged %d evidence objects past their retention", swept.evidence)
         return swept

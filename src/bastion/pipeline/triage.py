@@ -35,7 +35,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from bastion.actions import content_info
 from bastion.banks import NewEntry
@@ -258,6 +258,29 @@ class Triage:
             for kind, source, state, count in rows:
                 found.setdefault((kind, source), {})[state] = int(count)
         return found
+
+    def purge_before(self, cutoff: datetime, *, batch: int = 10_000) -> int:
+        """Forget the runs, and the findings no job stands on, from before `cutoff` (at most
+        `batch` of each per call); returns how many rows went. Findings a job stands on stay
+        with it (the feedback loop counts them)."""
+        with self._bastion.db.session() as s:
+            runs = select(TriageRunRow.id).where(TriageRunRow.at < cutoff).limit(batch)
+            gone = s.execute(
+                delete(TriageRunRow)
+                .where(TriageRunRow.id.in_(runs.scalar_subquery()))
+                .execution_options(synchronize_session=False)
+            ).rowcount  # type: ignore[attr-defined]
+            loose = (
+                select(TriageFindingRow.id)
+                .where(TriageFindingRow.job_id.is_(None), TriageFindingRow.created_at < cutoff)
+                .limit(batch)
+            )
+            gone += s.execute(
+                delete(TriageFindingRow)
+                .where(TriageFindingRow.id.in_(loose.scalar_subquery()))
+                .execution_options(synchronize_session=False)
+            ).rowcount  # type: ignore[attr-defined]
+        return int(gone)
 
     # One item ----------------------------------------------------------------------------
 

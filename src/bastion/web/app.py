@@ -17,6 +17,7 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, MutableMapping
 from contextlib import ExitStack, asynccontextmanager, suppress
+from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI
@@ -83,7 +84,12 @@ def create_app(settings: Settings | None = None, *, roles: Iterable[str] | None 
                 scheduler = SyncScheduler(services.syncer, services.exchanges, services.feedback)
                 background.enter_context(scheduler.in_background(interval=2.0))
                 # Evidence past its retention, and expired console sessions.
-                housekeeping = Housekeeping(services.vault, services.sessions)
+                housekeeping = Housekeeping(
+                    services.vault,
+                    services.sessions,
+                    services.triage,
+                    triage_retention=timedelta(days=settings.triage_retention_days),
+                )
                 background.enter_context(housekeeping.in_background(interval=60.0))
                 # Reports to hotlines, a step at a time; each report is leased.
                 background.enter_context(services.reporting.in_background(interval=5.0))
