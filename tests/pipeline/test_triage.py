@@ -296,3 +296,14 @@ def test_housekeeping_forgets_loose_findings_and_runs_but_not_a_jobs(bastion: Ba
         assert s.scalars(select(TriageRunRow)).all() == []
     assert {(f.media_sha256, f.job_id) for f in left} == {(kept.media_sha256, kept.opened)}
     assert bastion.review.desk.get(kept.opened).findings  # the job still shows them
+
+
+def test_a_classifier_that_is_not_installed_stops_the_start(settings: Settings) -> None:
+    from bastion.errors import ConfigurationError
+
+    wrong = Bastion(settings.with_overrides(classifiers="opennsfw,nope"))
+    try:
+        with pytest.raises(ConfigurationError, match="unknown classifier 'nope'"):
+            wrong.open()
+    finally:
+        wrong.close()

@@ -107,11 +107,12 @@ class Bastion:
         version made it, and webhook secrets an older version kept in clear are sealed. The
         plugins' signal types, exchange kinds and report destinations are loaded too, so that
         two plugins claiming one name stop the service here, with an error naming both, not at
-        a first upload.
+        a first upload; so do the classifiers `classifiers` names, their models loaded.
         The tallies are made here too, before requests share them."""
         signal_types()
         exchange_kinds()
         installed_sinks()
+        _ = self.triage.classifiers
         _ = self.actions
         _ = self.tally
 
