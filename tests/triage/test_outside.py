@@ -327,3 +327,15 @@ def test_arachnid_by_url(arachnid: Fake) -> None:
     assert answer.state is State.MATCHED
     assert answer.detail["match_type"] == "near"
     assert [r["path"] for r in arachnid.requests] == ["/v1/url/"]
+
+
+def test_arachnid_near_match_details_as_one_object_or_a_list(arachnid: Fake) -> None:
+    client = ArachnidShield(config(arachnid, "arachnid"))
+    near = {"timestamp": 1.5, "sha1_base32": "A" * 32, "sha256_hex": "0" * 64,
+            "classification": "csam"}  # fmt: skip
+    as_object = client._classified("csam", "near", near, {})
+    as_list = client._classified("csam", "near", [near, near], {})
+    assert as_object.state is as_list.state is State.MATCHED
+    assert as_object.detail["near_match_details"] == [near]
+    assert len(as_list.detail["near_match_details"]) == 2
+    assert client._classified("csam", "near", "none", {}).state is State.MALFORMED

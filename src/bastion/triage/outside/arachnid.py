@@ -94,24 +94,18 @@ class ArachnidShield:
             return Answer(self.name, State.NO_MATCH)
         if not isinstance(one, dict):
             return Answer(self.name, State.MALFORMED, error="a scanned hash is not an object")
-        details = one.get("near_match_details")
         return self._classified(
-            one.get("classification"),
-            one.get("match_type"),
-            [details] if details is not None else [],
-            {},
+            one.get("classification"), one.get("match_type"), one.get("near_match_details"), {}
         )
 
     def _media(self, found: Any) -> Answer:
         if not isinstance(found, dict):
             return Answer(self.name, State.MALFORMED, error="the answer is not an object")
-        details = found.get("near_match_details")
-        if details is None:
-            details = []
         extra = {k: found.get(k) for k in ("sha1_base32", "sha256_hex", "size_bytes")}
         return self._classified(
-            found.get("classification"), found.get("match_type"), details, extra
-        )
+            found.get("classification"), found.get("match_type"),
+            found.get("near_match_details"), extra,
+        )  # fmt: skip
 
     def _classified(
         self, classification: Any, match_type: Any, details: Any, extra: dict[str, Any]
@@ -120,8 +114,12 @@ class ArachnidShield:
             return Answer(self.name, State.MALFORMED, error="classification is missing")
         if match_type not in (None, "exact", "near"):
             return Answer(self.name, State.MALFORMED, error=f"unknown match_type {match_type!r}")
+        # The SDKs disagree whether a hash's details are one object or a list: take either.
+        details = [] if details is None else [details] if isinstance(details, dict) else details
         if not isinstance(details, list) or not all(isinstance(d, dict) for d in details):
-            return Answer(self.name, State.MALFORMED, error="near_match_details is not a list")
+            return Answer(
+                self.name, State.MALFORMED, error="near_match_details is not a list of objects"
+            )
         detail = {
             **extra,
             "classification": classification,
