@@ -577,9 +577,8 @@ SETTINGS: tuple[Setting, ...] = (
         "triage_retention_days",
         int,
         30,
-        "Days triage keeps what it found about media no job stands on (classifiers' scores, "
-        "outside answers, near misses) and how its runs ended; what a job stands on stays "
-        "with the job.",
+        "Days triage keeps what it found about media (classifiers' scores, outside answers, "
+        "near misses) and how its runs ended; a job keeps what it was assessed on.",
         range=Range(1, 3650),
         unit="days",
     ),

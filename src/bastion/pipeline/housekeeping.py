@@ -2,9 +2,9 @@
 
 It purges the evidence vault's objects whose retention has run out (not those on legal hold
 or reported, `EvidenceVault.purge_due`), the console sessions that have expired, and what
-triage found about media no job stands on once `triage_retention_days` have passed. Several
-worker processes may run it at once: each purge is a conditional update, so an object or a
-session is purged once.
+triage found about media once `triage_retention_days` have passed (a job keeps its own
+copy). Several worker processes may run it at once: each purge is a conditional update, so
+an object or a session is purged once.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ log = logging.getLogger("bastion.housekeeping")
 class Swept:
     evidence: int
     sessions: int
-    #: Triage's runs and loose findings forgotten.
+    #: Triage's runs and findings forgotten.
     triage: int = 0
 
 

@@ -260,27 +260,21 @@ class Triage:
         return found
 
     def purge_before(self, cutoff: datetime, *, batch: int = 10_000) -> int:
-        """Forget the runs, and the findings no job stands on, from before `cutoff` (at most
-        `batch` of each per call); returns how many rows went. Findings a job stands on stay
-        with it (the feedback loop counts them)."""
+        """Forget the runs and findings from before `cutoff` (at most `batch` of each per
+        call); returns how many rows went. A job keeps its findings in its assessment."""
+        gone = 0
         with self._bastion.db.session() as s:
-            runs = select(TriageRunRow.id).where(TriageRunRow.at < cutoff).limit(batch)
-            gone = s.execute(
-                delete(TriageRunRow)
-                .where(TriageRunRow.id.in_(runs.scalar_subquery()))
-                .execution_options(synchronize_session=False)
-            ).rowcount  # type: ignore[attr-defined]
-            loose = (
-                select(TriageFindingRow.id)
-                .where(TriageFindingRow.job_id.is_(None), TriageFindingRow.created_at < cutoff)
-                .limit(batch)
-            )
-            gone += s.execute(
-                delete(TriageFindingRow)
-                .where(TriageFindingRow.id.in_(loose.scalar_subquery()))
-                .execution_options(synchronize_session=False)
-            ).rowcount  # type: ignore[attr-defined]
-        return int(gone)
+            for table, at in (
+                (TriageRunRow, TriageRunRow.at),
+                (TriageFindingRow, TriageFindingRow.created_at),
+            ):
+                old = select(table.id).where(at < cutoff).limit(batch).scalar_subquery()
+                gone += s.execute(
+                    delete(table)
+                    .where(table.id.in_(old))
+                    .execution_options(synchronize_session=False)
+                ).rowcount  # type: ignore[attr-defined]
+        return gone
 
     # One item ----------------------------------------------------------------------------
 
@@ -454,7 +448,6 @@ class Triage:
                 TriageFindingRow(
                     media_sha256=digest,
                     content_id=item.content_id,
-                    job_id=None,
                     kind=f.kind.value,
                     source=f.source,
                     label=f.label,

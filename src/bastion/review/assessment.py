@@ -4,13 +4,13 @@ policy (`bastion.triage.policy`), in the transaction that opens or updates the j
 A job's findings are of three sorts:
 - its own: a match job's bank match, a conversation job's alert, an escalation;
 - the content's: what classifiers, outside matchers and near misses found about its media
-  (`triage_findings` rows not yet tied to a job, by the media's SHA-256);
+  (`triage_findings` rows, by the media's SHA-256);
 - its user's, counted afresh at each assessment: jobs about the user confirmed before,
   conversation alerts naming the user, reports of the same content.
 
-The assessment (the level and the rules that set it) is kept on the job, its priority set to
-the level's (unless the platform chose one when it submitted the job), and the findings are tied
-to the job, so that `bastion triage evaluate` can count how often each led to a confirmed
+The assessment (the level, the rules that set it and every finding weighed) is kept on the
+job, its priority set to the level's (unless the platform chose one when it submitted the
+job), so that `bastion triage evaluate` can count how often each finding led to a confirmed
 decision. A job is assessed again when its content gains findings (a classifier that finished
 after the match answer) or its user's history changes (a confirmation in the same case).
 """
@@ -21,11 +21,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bastion.review.model import Decision, JobKind, JobStatus
-from bastion.store.models import CaseRow, JobRow, TriageFindingRow, utcnow
+from bastion.store.models import CaseRow, JobRow, TriageFindingRow
 from bastion.triage.findings import Finding, FindingKind
 from bastion.triage.policy import Assessment, Policy
 
@@ -67,22 +67,6 @@ class Assessor:
             "findings": [f.to_json() for f in findings],
             **({"fixed": fixed} if fixed is not None else {}),
         }
-        s.execute(delete(TriageFindingRow).where(TriageFindingRow.job_id == row.id))
-        now = utcnow()
-        s.add_all(
-            TriageFindingRow(
-                media_sha256=row.media_sha256,
-                content_id=row.content_id,
-                job_id=row.id,
-                kind=f.kind.value,
-                source=f.source,
-                label=f.label,
-                score=f.score,
-                detail=f.detail,
-                created_at=now,
-            )
-            for f in findings
-        )
         return assessment
 
     def reassess_open_in(
@@ -136,7 +120,7 @@ def _of_media(s: Session, row: JobRow) -> list[Finding]:
         return []
     found = s.scalars(
         select(TriageFindingRow)
-        .where(TriageFindingRow.media_sha256 == row.media_sha256, TriageFindingRow.job_id.is_(None))
+        .where(TriageFindingRow.media_sha256 == row.media_sha256)
         .order_by(TriageFindingRow.id)
     )
     return [Finding(FindingKind(f.kind), f.source, f.label, f.score, dict(f.detail)) for f in found]
@@ -211,22 +195,10 @@ def decided_findings(
 ) -> Iterator[tuple[list[Finding], str]]:
     """Each decided job's findings (as last assessed) with its decision, oldest first: what
     the feedback loop counts (`bastion.triage.evaluate`)."""
-    query = select(JobRow.id, JobRow.decision).where(JobRow.decision.is_not(None))
+    query = select(JobRow.decision, JobRow.triage).where(JobRow.decision.is_not(None))
     if since is not None:
         query = query.where(JobRow.decided_at >= since)
     if until is not None:
         query = query.where(JobRow.decided_at < until)
-    decided = [(job_id, str(chosen)) for job_id, chosen in s.execute(query.order_by(JobRow.id))]
-    for start in range(0, len(decided), 1000):
-        yield from _with_findings(s, decided[start : start + 1000])
-
-
-def _with_findings(s: Session, page: list[tuple[int, str]]) -> Iterator[tuple[list[Finding], str]]:
-    found: dict[int, list[Finding]] = {job_id: [] for job_id, _ in page}
-    rows = s.scalars(select(TriageFindingRow).where(TriageFindingRow.job_id.in_(list(found))))
-    for row in rows:
-        found[row.job_id or 0].append(
-            Finding(FindingKind(row.kind), row.source, row.label, row.score, dict(row.detail))
-        )
-    for job_id, decided in page:
-        yield found[job_id], decided
+    for decided, triage in s.execute(query.order_by(JobRow.id)).yield_per(1000):
+        yield findings_of(triage), str(decided)

@@ -805,8 +805,9 @@ class MatchTallyRow(Base):
 
 
 class TriageFindingRow(Base):
-    """Something known about content beyond a bank match (a classifier's label, an outside
-    matcher's answer, a near miss...), and the job that stands on it, for the feedback loop."""
+    """Something triage found about media (a classifier's label, an outside matcher's answer,
+    a near miss...), kept for `triage_retention_days`; a job it raises keeps its own copy in
+    its assessment (`JobRow.triage`)."""
 
     __tablename__ = "triage_findings"
     __table_args__ = (
@@ -819,10 +820,6 @@ class TriageFindingRow(Base):
     media_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     content_id: Mapped[int | None] = mapped_column(
         ForeignKey("review_content.id"), nullable=True, index=True
-    )
-    #: The job it raised or joined; None until one does.
-    job_id: Mapped[int | None] = mapped_column(
-        ForeignKey("review_jobs.id"), nullable=True, index=True
     )
     kind: Mapped[str] = mapped_column(String(32))
     source: Mapped[str] = mapped_column(String(255), default="")

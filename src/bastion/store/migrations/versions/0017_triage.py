@@ -1,12 +1,13 @@
 """Triage: what is known about content beyond bank matches, and why each job sits where it
 does in its queue.
 
-- `triage_findings`: a classifier's label, an outside matcher's answer, a near miss, a bank
-  match... about content (by its media's SHA-256, and its submission when there is one) and,
-  once a job stands on it, that job: the feedback loop counts decisions per finding.
+- `triage_findings`: a classifier's label, an outside matcher's answer, a near miss... about
+  content (by its media's SHA-256, and its submission when there is one), kept for
+  `triage_retention_days`.
 - `triage_runs`: each classifier's and outside service's run over a piece of content and how it
   ended (answered, timed out, rate limited...), so a job shows what was asked and what failed.
-- `review_jobs.triage`: the policy's assessment: the level and the rules that set it.
+- `review_jobs.triage`: the policy's assessment: the level, the rules that set it and the
+  findings weighed (the feedback loop counts decisions per finding from it).
 
 Revision ID: 0017
 Revises: 0016
@@ -36,7 +37,6 @@ def upgrade() -> None:
         sa.Column(
             "content_id", BigId, sa.ForeignKey("review_content.id"), nullable=True, index=True
         ),
-        sa.Column("job_id", BigId, sa.ForeignKey("review_jobs.id"), nullable=True, index=True),
         sa.Column("kind", sa.String(32), nullable=False),
         sa.Column("source", sa.String(255), nullable=False),
         sa.Column("label", sa.String(255), nullable=False),
