@@ -613,6 +613,16 @@ SETTINGS: tuple[Setting, ...] = (
         "Triage: the most frames of one video a classifier looks at.",
         range=Range(1, 1000),
     ),
+    Setting(
+        "checked_retention_days",
+        int,
+        0,
+        "Days bastion keeps the signals of content it checked (never the media), with the "
+        "platform's content and user ids, so that entries a bank gains later are matched "
+        "against it (retroactive matching). 0: keep nothing.",
+        range=Range(0, 3650),
+        unit="days",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -675,6 +685,7 @@ class Settings:
     outside_allow_private: bool
     classifier_frame_seconds: float
     classifier_max_frames: int
+    checked_retention_days: int
 
     @classmethod
     def load(

@@ -334,57 +334,79 @@ class ActionStore:
         best = _nearest_per_entry(matches)
         if not best or self._rule_banks_now().isdisjoint(m.bank for m in best):
             return 0
+        with self.db.session() as s:
+            return self.record_matches_in(
+                s, best, content=content, content_id=content_id, media_sha256=media_sha256
+            )
+
+    def record_matches_in(
+        self,
+        s: Session,
+        matches: Iterable[Match],
+        *,
+        content: dict[str, Any],
+        content_id: int | None = None,
+        media_sha256: str | None = None,
+        user_id: str | None = None,
+    ) -> int:
+        """`record_matches` in the caller's transaction `s` (a scan marks its item done in
+        the same one, so a crash never leaves an item acted on and not marked, or marked and
+        not acted on). `user_id`: the platform's id of the content's user (the jobs join
+        that user's case)."""
+        best = _nearest_per_entry(matches)
+        if not best:
+            return 0
         checked = check_content(content)
         now = self._clock()
-        with self.db.session() as s:
-            rules = s.execute(
-                select(ActionRuleRow, BankRow.name)
-                .join(BankRow, BankRow.id == ActionRuleRow.bank_id)
-                .where(
-                    BankRow.name.in_(sorted({m.bank for m in best})),
-                    BankRow.enabled.is_(True),
-                    ActionRuleRow.enabled.is_(True),
-                )
-                .order_by(ActionRuleRow.id)
+        rules = s.execute(
+            select(ActionRuleRow, BankRow.name)
+            .join(BankRow, BankRow.id == ActionRuleRow.bank_id)
+            .where(
+                BankRow.name.in_(sorted({m.bank for m in best})),
+                BankRow.enabled.is_(True),
+                ActionRuleRow.enabled.is_(True),
             )
-            rules_by_bank: dict[str, builtins.list[ActionRuleRow]] = {}
-            for rule, bank_name in rules:
-                rules_by_bank.setdefault(bank_name, []).append(rule)
-            queued: builtins.list[OutboxRow] = []
-            jobs = 0
-            for match in best:
-                # One event per matched entry: every rule it triggers reports the same id.
-                event = match_event(match, checked, occurred_at=now, event_id=str(uuid.uuid4()))
-                for rule in rules_by_bank.get(match.bank, []):
-                    if rule.kind == RuleKind.WEBHOOK:
-                        queued.append(
-                            OutboxRow(
-                                rule_id=rule.id,
-                                payload=event,
-                                status="pending",
-                                attempts=0,
-                                next_attempt_at=now,
-                                created_at=now,
-                            )
+            .order_by(ActionRuleRow.id)
+        )
+        rules_by_bank: dict[str, builtins.list[ActionRuleRow]] = {}
+        for rule, bank_name in rules:
+            rules_by_bank.setdefault(bank_name, []).append(rule)
+        queued: builtins.list[OutboxRow] = []
+        jobs = 0
+        for match in best:
+            # One event per matched entry: every rule it triggers reports the same id.
+            event = match_event(match, checked, occurred_at=now, event_id=str(uuid.uuid4()))
+            for rule in rules_by_bank.get(match.bank, []):
+                if rule.kind == RuleKind.WEBHOOK:
+                    queued.append(
+                        OutboxRow(
+                            rule_id=rule.id,
+                            payload=event,
+                            status="pending",
+                            attempts=0,
+                            next_attempt_at=now,
+                            created_at=now,
                         )
-                    else:
-                        self._desk.open_in(
-                            s,
-                            NewJob(
-                                kind=JobKind.MATCH,
-                                evidence=event,
-                                content_id=content_id,
-                                rule_id=rule.id,
-                                bank=match.bank,
-                                entry_id=match.entry_id,
-                                signal_type=match.signal_type,
-                                distance=match.distance,
-                                media_sha256=media_sha256,
-                            ),
-                        )
-                        jobs += 1
-            s.add_all(queued)
-            return len(queued) + jobs
+                    )
+                else:
+                    self._desk.open_in(
+                        s,
+                        NewJob(
+                            kind=JobKind.MATCH,
+                            evidence=event,
+                            content_id=content_id,
+                            rule_id=rule.id,
+                            bank=match.bank,
+                            entry_id=match.entry_id,
+                            signal_type=match.signal_type,
+                            distance=match.distance,
+                            media_sha256=media_sha256,
+                            user_id=user_id,
+                        ),
+                    )
+                    jobs += 1
+        s.add_all(queued)
+        return len(queued) + jobs
 
     def queue_conversation_alert(self, s: Session, conversation: str, event: dict[str, Any]) -> int:
         """Queue, in the caller's transaction `s`, what the rules on conversation alerts do

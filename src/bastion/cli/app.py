@@ -27,6 +27,7 @@ from bastion.cli import (
     match_cmd,
     report_cmd,
     review_cmd,
+    scan_cmd,
     serve_cmd,
     stream_cmd,
     transparency_cmd,
@@ -60,10 +61,12 @@ app.add_typer(conversation_cmd.app, name="conversation")
 app.add_typer(review_cmd.app, name="review")
 app.add_typer(report_cmd.app, name="report")
 app.add_typer(triage_cmd.app, name="triage")
+app.add_typer(scan_cmd.app, name="scans")
 app.add_typer(bench_cmd.app, name="bench")
 app.command("hash")(hash_cmd.hash_files)
 app.command("match")(match_cmd.match_files)
 app.command("lookup")(match_cmd.lookup)
+app.command("scan")(scan_cmd.scan_source)
 app.command("audit")(audit_cmd.audit)
 app.command("transparency")(transparency_cmd.transparency)
 app.command("demo")(demo_cmd.demo)

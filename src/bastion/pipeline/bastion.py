@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from bastion.actions import ActionStore, WebhookDeliverer, content_info
@@ -41,6 +42,7 @@ from bastion.federation.publisher import CollabStore
 from bastion.federation.signing import SigningKey
 from bastion.hashing import ContentHasher, HashedContent
 from bastion.matching import Match, Matcher, SnapshotShelf
+from bastion.matching.checked import CheckedStore
 from bastion.media import fetch, read_media
 from bastion.pipeline.checks import Checked, signals_info
 from bastion.pipeline.live import LiveMatcher
@@ -57,6 +59,7 @@ from bastion.reporting.transparency import (
 )
 from bastion.review.objects import object_store
 from bastion.review.vault import EvidenceVault
+from bastion.scanning import ScanStore
 from bastion.settings import Settings
 from bastion.signals import Signal, signal_types
 from bastion.store import Database
@@ -132,6 +135,15 @@ class Bastion:
     @cached_property
     def store(self) -> BankStore:
         return BankStore(self.db)
+
+    @cached_property
+    def checked(self) -> CheckedStore:
+        """The signals of checked content, kept for retroactive matching."""
+        return CheckedStore(self.db)
+
+    @cached_property
+    def scans(self) -> ScanStore:
+        return ScanStore(self.db)
 
     @cached_property
     def keys(self) -> ApiKeyStore:
@@ -401,9 +413,48 @@ class Bastion:
         self._count(matches)
         self.tally.record(hashed.kind, door or self.door, matches)
         queued = self.act(matches, content_info(hashed)) if act else 0
+        if act and self.settings.checked_retention_days > 0:
+            ids = context or {}
+            with self.db.session() as s:
+                self.remember_in(
+                    s,
+                    hashed,
+                    matches,
+                    door=door or self.door,
+                    content_id=_id_text(ids.get("content_id")),
+                    user_id=_id_text(ids.get("user_id")),
+                    info=content_info(hashed),
+                )
         if act and data is not None:
             self.triage.submit(TriageItem(data, hashed, context=context or {}))
         return Checked(hashed, matches, queued)
+
+    def remember_in(
+        self,
+        s: Session,
+        hashed: HashedContent,
+        matches: Sequence[Match],
+        *,
+        door: str,
+        info: dict[str, Any],
+        content_id: str | None = None,
+        user_id: str | None = None,
+    ) -> None:
+        """Keep the signals of checked content, in the caller's transaction `s`, for
+        retroactive matching (`bastion.pipeline.retroactive`), when `checked_retention_days`
+        is on; the entries it matched now are not matched again later."""
+        if self.settings.checked_retention_days <= 0:
+            return
+        self.checked.record_in(
+            s,
+            signals=hashed.signals,
+            info=info,
+            door=door,
+            seq=self.matcher.seq,
+            matched=[m.entry_id for m in matches],
+            content_id=content_id,
+            user_id=user_id,
+        )
 
     def check_url(
         self,
@@ -599,3 +650,10 @@ class Bastion:
             self.reporting.close()
         if "db" in self.__dict__:
             self.db.close()
+
+
+def _id_text(value: object) -> str | None:
+    """A platform's content or user id as kept (text, at most 200 characters)."""
+    if value is None or value == "":
+        return None
+    return str(value)[:200]

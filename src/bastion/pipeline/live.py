@@ -288,6 +288,19 @@ class LiveMatcher:
             )
         return found
 
+    def catch_up(self) -> int:
+        """Apply every change committed before this call (raising what the store raised);
+        returns the change the index has applied."""
+        with self._state:
+            wait_past = self._begun
+        self._wait_past(wait_past)
+        return self._matcher.seq
+
+    @property
+    def seq(self) -> int:
+        """The bank change the index has applied (as of its last catch-up)."""
+        return self._matcher.seq
+
     def options(self) -> MatchOptions:
         """The match options any enabled bank uses (what an upload's hashing must give)."""
         return self._fresh().options()

@@ -884,3 +884,118 @@ class OutsideBucketRow(Base):
     tokens: Mapped[float] = mapped_column(Float)
     updated: Mapped[float] = mapped_column(Float)
     paused_until: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class ScanRow(Base):
+    """A bulk scan of a folder, a bucket or a manifest (`bastion scan`)."""
+
+    __tablename__ = "scans"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    source: Mapped[str] = mapped_column(Text)
+    options: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    #: ``running``, ``stopped`` (interrupted, or items failed) or ``finished``.
+    state: Mapped[str] = mapped_column(String(16))
+    started_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class ScanItemRow(Base):
+    """One item of a scan's manifest: where it is, what it was when listed, and how its check
+    ended. Marked ``done`` in the transaction that acts on its matches."""
+
+    __tablename__ = "scan_items"
+    __table_args__ = (
+        Index("ix_scan_items_status", "scan_id", "status", "id"),
+        Index("uq_scan_items_key", "scan_id", "key", unique=True),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    scan_id: Mapped[int] = mapped_column(ForeignKey("scans.id", ondelete="CASCADE"))
+    #: The item's key in its source: a path under the folder, an object key, a manifest id.
+    key: Mapped[str] = mapped_column(Text)
+    #: Where its bytes are read from: a file path, an fsspec URL or an https URL.
+    location: Mapped[str] = mapped_column(Text)
+    size: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    etag: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    content_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    user_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    #: ``pending``, ``done`` or ``failed``.
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: The signals' keys ({type: key}), once checked.
+    signals: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)
+    matches: Mapped[int] = mapped_column(Integer, default=0)
+    #: Actions queued for its matches (webhooks, review jobs).
+    queued: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str] = mapped_column(Text, default="")
+    checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class CheckedContentRow(Base):
+    """Content bastion checked, kept (its signals, never its media) for retroactive matching
+    while `checked_retention_days` last."""
+
+    __tablename__ = "checked_content"
+    __table_args__ = (
+        Index("ix_checked_content_checked_at", "checked_at"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    content_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    user_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    #: Where it was checked: ``api``, ``cli``, ``scan:<name>``...
+    door: Mapped[str] = mapped_column(String(32))
+    #: What a match event says of it (`bastion.actions.content_info`).
+    info: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    #: The entries it matched when checked (they are not matched again after the fact).
+    matched: Mapped[list[int]] = mapped_column(Json, default=list)
+    #: The bank change the matcher had applied when it was checked.
+    seq: Mapped[int] = mapped_column(BigInteger)
+    checked_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class CheckedSignalRow(Base):
+    """A signal of checked content (PDQ, MD5, SHA-256...)."""
+
+    __tablename__ = "checked_signals"
+    __table_args__ = (
+        Index("ix_checked_signals_value", "signal_type", "value"),
+        Index("ix_checked_signals_checked", "checked_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    checked_id: Mapped[int] = mapped_column(ForeignKey("checked_content.id", ondelete="CASCADE"))
+    signal_type: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str] = mapped_column(String(512))
+    quality: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class RetroMatchRow(Base):
+    """A bank entry that checked content was found to match after it was checked: once."""
+
+    __tablename__ = "retro_matches"
+
+    checked_id: Mapped[int] = mapped_column(
+        ForeignKey("checked_content.id", ondelete="CASCADE"), primary_key=True
+    )
+    entry_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    bank: Mapped[str] = mapped_column(String(255))
+    queued: Mapped[int] = mapped_column(Integer, default=0)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class RetroCursorRow(Base):
+    """How far in the bank's change log retroactive matching has looked (one row)."""
+
+    __tablename__ = "retro_cursor"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

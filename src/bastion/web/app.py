@@ -25,6 +25,7 @@ from fastapi import FastAPI
 from bastion import __version__
 from bastion.exchange.scheduler import SyncScheduler
 from bastion.pipeline.housekeeping import Housekeeping
+from bastion.pipeline.retroactive import Retroactive
 from bastion.settings import Settings
 from bastion.web.console import desk as console_desk
 from bastion.web.console import people as console_people
@@ -89,8 +90,14 @@ def create_app(settings: Settings | None = None, *, roles: Iterable[str] | None 
                     services.sessions,
                     services.triage,
                     triage_retention=timedelta(days=settings.triage_retention_days),
+                    checked=services.checked,
+                    checked_retention=timedelta(days=settings.checked_retention_days),
                 )
                 background.enter_context(housekeeping.in_background(interval=60.0))
+                if settings.checked_retention_days > 0:
+                    # Content checked before matched against the entries banks gain.
+                    retro = Retroactive(services)
+                    background.enter_context(retro.in_background(interval=10.0))
                 # Reports to hotlines, a step at a time; each report is leased.
                 background.enter_context(services.reporting.in_background(interval=5.0))
             if "match" in enabled:
