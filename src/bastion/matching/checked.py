@@ -175,9 +175,13 @@ class CheckedStore:
         }  # fmt: skip
         dialect = s.get_bind().dialect.name
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        statement = insert(RetroMatchRow).values(**values).on_conflict_do_nothing()
-        result = s.execute(statement)
-        return bool(getattr(result, "rowcount", 0))
+        statement = (
+            insert(RetroMatchRow)
+            .values(**values)
+            .on_conflict_do_nothing()
+            .returning(RetroMatchRow.checked_id)  # a row only when it was inserted
+        )
+        return s.execute(statement).first() is not None
 
     def retro_count(self) -> int:
         with self.db.session() as s:
