@@ -25,7 +25,7 @@ import logging
 import threading
 import time
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -49,6 +49,8 @@ HISTORY_PAGE = 1_000_000
 DIRECT_CODES = 32
 #: Bank changes read per step.
 STEP_CHANGES = 10_000
+#: New signals matched against the history in one pass over it.
+BATCH_SIGNALS = 250_000
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,16 @@ class RetroResult:
     matched: int = 0
     queued: int = 0
     seconds: float = 0.0
+
+    def __add__(self, other: RetroResult) -> RetroResult:
+        return RetroResult(
+            self.changes + other.changes,
+            self.new_signals + other.new_signals,
+            self.candidates + other.candidates,
+            self.matched + other.matched,
+            self.queued + other.queued,
+            self.seconds + other.seconds,
+        )
 
 
 class Retroactive:
@@ -83,27 +95,38 @@ class Retroactive:
         total = RetroResult()
         if head <= cursor:
             return total
+        # Steps are gathered until they hold `BATCH_SIGNALS` signals: each batch reads the
+        # whole history once, so 100,000 new entries cost one pass, not ten.
+        rows: list[IndexRow] = []
+        changes = 0
         for step in read_steps(store, cursor, until=head, size=STEP_CHANGES):
-            found = self._step(step.rows) if step.rows else RetroResult()
-            with self.bastion.db.session() as s:
-                checked.move_cursor_in(s, step.seq)
-            total = RetroResult(
-                total.changes + step.count,
-                total.new_signals + found.new_signals,
-                total.candidates + found.candidates,
-                total.matched + found.matched,
-                total.queued + found.queued,
-            )
+            rows += step.rows
+            changes += step.count
+            if len(rows) >= BATCH_SIGNALS or step.seq >= head:
+                total = total + self._batch(rows, changes, step.seq)
+                rows, changes = [], 0
+        if changes:  # the last steps, when the log ended before `head` (purged changes)
+            total = total + self._batch(rows, changes, head)
         if total.matched:
             log.info(
-                "retroactive matching: %d checked items matched %d new entries",
+                "retroactive matching: %d pairs of checked content and new entries matched "
+                "(%d bank changes)",
                 total.matched, total.changes,
             )  # fmt: skip
-        return RetroResult(**{**total.__dict__, "seconds": time.monotonic() - started})
+        return replace(total, seconds=time.monotonic() - started)
+
+    def _batch(self, rows: list[IndexRow], changes: int, seq: int) -> RetroResult:
+        """Match the signals `rows` against the history, act, and move the cursor to `seq`."""
+        found = self._match_rows(rows) if rows else RetroResult()
+        with self.bastion.db.session() as s:
+            self.bastion.checked.move_cursor_in(s, seq)
+        return RetroResult(
+            changes, found.new_signals, found.candidates, found.matched, found.queued
+        )
 
     # Finding candidates -------------------------------------------------------------------
 
-    def _step(self, rows: list[IndexRow]) -> RetroResult:
+    def _match_rows(self, rows: list[IndexRow]) -> RetroResult:
         new_entries = {r.entry_id for r in rows}
         by_type: dict[str, list[str]] = {}
         for row in rows:

@@ -26,13 +26,17 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from importlib.util import find_spec
 from typing import Any, Protocol
 
+from sqlalchemy.orm import Session
+
 from bastion.actions import content_info
 from bastion.errors import BastionError, ValidationError, first_line
+from bastion.hashing import HashedContent
+from bastion.matching import Match
 from bastion.pipeline.bastion import Bastion
 from bastion.scanning import (
     Scan,
@@ -55,6 +59,18 @@ DEFAULT_BATCH = 16
 IN_FLIGHT_PER_THREAD = 2
 #: The tallies' door for scanned items.
 DOOR = "scan"
+#: Dask settings of the local cluster's workers, for hashing at the speed of a plain process
+#: (docs/benchmarks.md, "Bulk scans"):
+#: - Dask starts workers with glibc's malloc told to give memory back eagerly
+#:   (MALLOC_TRIM_THRESHOLD_=65536), which keeps large arrays on fresh mmap'd pages: every
+#:   decoded image then costs page faults, and hashing ran 40% slower. Unset, malloc reuses
+#:   what it freed, as in any other process.
+#: - Its statistical profiler samples the worker's threads every 10 ms, under the GIL that
+#:   hashing needs.
+LOCAL_WORKER_CONFIG: dict[str, Any] = {
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+    "distributed.worker.profile.enabled": False,
+}
 
 
 @dataclass(frozen=True)
@@ -141,23 +157,38 @@ def check_items(
     act: bool,
     storage_options: dict[str, Any],
 ) -> BatchResult:
-    """Check `items` of `scan` through `bastion`'s pipeline, each exactly once."""
-    store = ScanStore(bastion.db)
+    """Check `items` of `scan` through `bastion`'s pipeline, each exactly once: read, hash
+    and match each, then record them all and act on their matches in one transaction (a
+    worker dying before it commits leaves the whole batch to be checked again)."""
+    checked = [_check_one(bastion, item, storage_options) for item in items]
+    if act:  # reviewers' exceptions, read before the transaction
+        checked = [
+            replace(c, acted=bastion.review.exceptions.drop_excepted(c.matches)) if c.matches else c
+            for c in checked
+        ]
     total = BatchResult()
-    for item in items:
-        total = total + _check_one(bastion, store, scan, item, act, storage_options)
+    store = ScanStore(bastion.db)
+    now = datetime.now(UTC)
+    with bastion.db.session() as s:
+        for one in checked:
+            total = total + _record_in(s, bastion, store, scan, one, act, now)
     bastion.tally.flush()
     return total
 
 
-def _check_one(
-    bastion: Bastion,
-    store: ScanStore,
-    scan: Scan,
-    item: WorkItem,
-    act: bool,
-    storage_options: dict[str, Any],
-) -> BatchResult:
+@dataclass(frozen=True)
+class _Checked:
+    """One item read, hashed and matched (or why it could not be)."""
+
+    item: WorkItem
+    hashed: HashedContent | None = None
+    matches: list[Match] = field(default_factory=list)
+    #: The matches to act on (less those reviewers found false).
+    acted: list[Match] = field(default_factory=list)
+    error: str = ""
+
+
+def _check_one(bastion: Bastion, item: WorkItem, storage_options: dict[str, Any]) -> _Checked:
     settings = bastion.settings
     try:
         data = read_item(
@@ -168,14 +199,31 @@ def _check_one(
         )
         hashed = bastion.hash_content(data, item.key, for_matching=True)
     except BastionError as e:
-        store.fail(item.id, first_line(e) or type(e).__name__, at=datetime.now(UTC))
-        return BatchResult(failed=1)
+        return _Checked(item, error=first_line(e) or type(e).__name__)
     except (MemoryError, RecursionError, OverflowError, ValueError, OSError) as e:
         # A decoder's own failure on hostile bytes: the item's error, never the scan's.
-        store.fail(item.id, f"cannot decode: {type(e).__name__}: {e}", at=datetime.now(UTC))
+        return _Checked(item, error=f"cannot decode: {type(e).__name__}: {e}")
+    matches = bastion.check_content(hashed, act=False, door=DOOR).matches
+    return _Checked(item, hashed, matches, matches)
+
+
+def _record_in(
+    s: Session,
+    bastion: Bastion,
+    store: ScanStore,
+    scan: Scan,
+    one: _Checked,
+    act: bool,
+    now: datetime,
+) -> BatchResult:
+    """Record how `one` went, and act on its matches, in the batch's transaction `s`."""
+    item, hashed = one.item, one.hashed
+    if hashed is None:
+        store.fail_in(s, item.id, one.error, at=now)
         return BatchResult(failed=1)
-    checked = bastion.check_content(hashed, act=False, door=DOOR)
-    matches = bastion.review.exceptions.drop_excepted(checked.matches) if act else []
+    signals = {sig.type: sig.key for sig in hashed.signals}
+    if not store.finish_in(s, item.id, signals=signals, matches=len(one.matches), at=now):
+        return BatchResult(skipped=1)  # another worker checked it first
     info = {
         **content_info(hashed),
         "scan": scan.name,
@@ -183,29 +231,20 @@ def _check_one(
         **({"content_id": item.content_id} if item.content_id else {}),
         **({"user_id": item.user_id} if item.user_id else {}),
     }
-    now = datetime.now(UTC)
-    with bastion.db.session() as s:
-        signals = {sig.type: sig.key for sig in hashed.signals}
-        if not store.finish_in(
-            s, item.id, signals=signals, matches=len(checked.matches), queued=0, at=now
-        ):
-            return BatchResult(skipped=1)  # another worker checked it first
-        queued = 0
-        if matches:
-            queued = bastion.actions.record_matches_in(
-                s, matches, content=info, user_id=item.user_id
-            )
-            store.set_queued_in(s, item.id, queued)
-        bastion.remember_in(
-            s,
-            hashed,
-            checked.matches,
-            door=f"{DOOR}:{scan.name}",
-            content_id=item.content_id,
-            user_id=item.user_id,
-            info=info,
-        )
-    return BatchResult(done=1, matched=int(bool(checked.matches)), queued=queued)
+    queued = 0
+    if act and one.acted:
+        queued = bastion.actions.record_matches_in(s, one.acted, content=info, user_id=item.user_id)
+        store.set_queued_in(s, item.id, queued)
+    bastion.remember_in(
+        s,
+        hashed,
+        one.matches,
+        door=f"{DOOR}:{scan.name}",
+        content_id=item.content_id,
+        user_id=item.user_id,
+        info=info,
+    )
+    return BatchResult(done=1, matched=int(bool(one.matches)), queued=queued)
 
 
 _worker_lock = threading.Lock()
@@ -222,6 +261,13 @@ def _worker_bastion(settings: Settings) -> Bastion:
             found = _worker_bastions[key] = Bastion(settings, door=DOOR)
     found.matcher.status()  # loaded (the snapshot mapped) and fresh
     return found
+
+
+def prepare_worker(settings: Settings) -> int:
+    """Run on every worker before the first task: its `Bastion` built and its index loaded
+    (the snapshot mapped), so that the first batches are not slowed by it. Returns how many
+    signals the index holds."""
+    return _worker_bastion(settings).matcher.status().signals
 
 
 def check_batch(
@@ -325,8 +371,9 @@ class Scanner:
         with self._client() as client:
             threads = sum(client.nthreads().values()) or 1
             dashboard = _dashboard_of(client) if self.dashboard else None
-            watch.started(dashboard, len(client.nthreads()))
             settings = self.bastion.settings
+            client.run(prepare_worker, settings)
+            watch.started(dashboard, len(client.nthreads()))
             submit = _submitter(client, settings, scan, plan)
             queue = _distributed().as_completed()
             limit = threads * IN_FLIGHT_PER_THREAD
@@ -374,6 +421,7 @@ class Scanner:
         workers = self.workers or max(1, os.cpu_count() or 1)
         address = ":0" if self.dashboard and find_spec("bokeh") is not None else None
         with (
+            importlib.import_module("dask").config.set(LOCAL_WORKER_CONFIG),
             dask.LocalCluster(
                 n_workers=workers,
                 threads_per_worker=1,

@@ -279,7 +279,6 @@ class ScanStore:
         *,
         signals: dict[str, str],
         matches: int,
-        queued: int,
         at: datetime,
     ) -> bool:
         """Mark the item done in the caller's transaction `s`; False when it already was (the
@@ -288,7 +287,7 @@ class ScanStore:
             update(ScanItemRow)
             .where(ScanItemRow.id == item_id, ScanItemRow.status != DONE)
             .values(
-                status=DONE, signals=signals, matches=matches, queued=queued, error="",
+                status=DONE, signals=signals, matches=matches, queued=0, error="",
                 checked_at=at, attempts=ScanItemRow.attempts + 1,
             )
         )  # fmt: skip
@@ -300,14 +299,18 @@ class ScanStore:
     def fail(self, item_id: int, error: str, *, at: datetime) -> None:
         """Record why the item could not be checked (unless it is done meanwhile)."""
         with self.db.session() as s:
-            s.execute(
-                update(ScanItemRow)
-                .where(ScanItemRow.id == item_id, ScanItemRow.status != DONE)
-                .values(
-                    status=FAILED, error=error[:MAX_ERROR], checked_at=at,
-                    attempts=ScanItemRow.attempts + 1,
-                )
-            )  # fmt: skip
+            self.fail_in(s, item_id, error, at=at)
+
+    def fail_in(self, s: Session, item_id: int, error: str, *, at: datetime) -> None:
+        """`fail` in the caller's transaction `s`."""
+        s.execute(
+            update(ScanItemRow)
+            .where(ScanItemRow.id == item_id, ScanItemRow.status != DONE)
+            .values(
+                status=FAILED, error=error[:MAX_ERROR], checked_at=at,
+                attempts=ScanItemRow.attempts + 1,
+            )
+        )  # fmt: skip
 
 
 def _scan(row: ScanRow) -> Scan:
