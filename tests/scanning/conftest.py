@@ -1,12 +1,11 @@
-"""Fixtures of the bulk scan tests: a folder of generated benign media, a bastion with a bank
-that some of it matches (a review rule and a webhook on it), and a real Dask cluster of two
-local worker processes."""
+"""Fixtures of the bulk scan tests: a folder of generated benign media, and a bastion with a
+bank that some of it matches (a review rule and a webhook on it). The Dask cluster is the
+session's (tests/conftest.py)."""
 
 from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,21 +83,6 @@ def platform_for(settings: Settings, paths: list[Path], root: Path, every: int) 
 @pytest.fixture
 def platform_settings(tmp_path: Path, database_url: str) -> Settings:
     return Settings.load(env={}, data_dir=tmp_path / "data", database_url=database_url)
-
-
-@pytest.fixture(scope="session")
-def cluster() -> Iterator[Any]:
-    """Two single-threaded worker processes and their scheduler, on 127.0.0.1."""
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        host="127.0.0.1",
-        silence_logs=40,
-    ) as local:
-        yield local
 
 
 def worker_pids(cluster: Any) -> list[int]:

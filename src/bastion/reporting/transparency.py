@@ -50,7 +50,7 @@ VERSION = 1
 
 #: Kinds of content and doors always listed (others appear when counted).
 KINDS = ("image", "video", "stream", "text", "url", "hash", "message")
-DOORS = ("api", "hma", "review", "cli", "stream")
+DOORS = ("api", "hma", "review", "cli", "stream", "scan")
 
 
 class Unit(StrEnum):
