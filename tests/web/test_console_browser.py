@@ -26,6 +26,7 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, Response
 from bastion.actions.rules import RuleKind
 from bastion.conversations.model import Message, Participant
 from bastion.pipeline import Bastion
+from bastion.pipeline.scan import Scanner, ScanPlan
 from bastion.reporting.model import ReportStatus
 from bastion.review import Decision, JobKind, JobStatus
 from bastion.settings import Settings
@@ -358,11 +359,21 @@ def axe_violations(page: Page) -> list[str]:
     ]
 
 
-def test_every_console_page_passes_axe(url: str, bastion: Bastion, browser: Browser) -> None:
+def scanned_folder(bastion: Bastion, folder: Path) -> None:
+    folder.mkdir()
+    (folder / "a.jpg").write_bytes(jpeg(41))
+    (folder / "b.jpg").write_bytes(b"not a picture")
+    Scanner(bastion, workers=0).run(ScanPlan(str(folder), "uploads"), actor="test")
+
+
+def test_every_console_page_passes_axe(
+    url: str, bastion: Bastion, browser: Browser, tmp_path: Path
+) -> None:
     generated = bastion.users.create("nat", "reviewer", actor="test").password
     submit_match(bastion, user="u1")  # the default queue (child safety)
     alert_on_a_conversation(bastion)
     submit_report(bastion, user="u1", queue="reports")  # media a lead may reveal
+    scanned_folder(bastion, tmp_path / "uploads")  # the scans page shows one, with a failure
     jobs = {j.kind: j for j in bastion.review.desk.jobs()}
     assert set(jobs) == {JobKind.MATCH, JobKind.CONVERSATION, JobKind.USER_REPORT}
     findings: list[str] = []
@@ -409,6 +420,7 @@ def test_every_console_page_passes_axe(url: str, bastion: Bastion, browser: Brow
             "/me",
             "/team",
             "/triage",
+            "/scans",
             "/jobs/999999",
         ):
             visit(page, path)
@@ -428,7 +440,8 @@ def test_every_console_page_passes_axe(url: str, bastion: Bastion, browser: Brow
         "/", "/login", "/password", "/queues", "/queues/default",
         "/queues/reports?empty=1&status=all", f"/jobs/{match}", f"/jobs/{chat}",
         f"/jobs/{report}", f"/jobs/{report}", f"/jobs/{report}/original/…",
-        f"/cases/{jobs[JobKind.MATCH].case_id}", "/me", "/team", "/triage", "/jobs/999999",
+        f"/cases/{jobs[JobKind.MATCH].case_id}", "/me", "/team", "/triage", "/scans",
+        "/jobs/999999",
         f"/jobs/{report}",
     ]  # fmt: skip
     assert findings == []

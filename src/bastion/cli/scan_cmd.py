@@ -70,7 +70,8 @@ def scan_source(
     Matches act as uploads' do (webhooks, review jobs). Each item is recorded with its
     signals or its error; an unreadable or oversized file is recorded and skipped. Run the
     same command again after a crash or Ctrl-C: what was done is skipped, what failed is
-    tried again. Exit status: 0 if every item was checked, 1 if some failed, 2 on an error."""
+    tried again. Exit status: 0 if every item this run took was checked, 1 if some failed, 2 on
+    an error."""
     from bastion.audit import cli_actor
     from bastion.pipeline.scan import Scanner, ScanPlan
     from bastion.scanning.store import default_name
@@ -101,7 +102,7 @@ def scan_source(
             raise typer.Exit(130) from None
     _summary(cli, outcome)
     _acted(cli, outcome.result.queued)
-    if outcome.counts.failed:
+    if outcome.result.failed:
         raise typer.Exit(1)
 
 

@@ -30,6 +30,7 @@ from bastion.settings import Settings
 from bastion.web.console import desk as console_desk
 from bastion.web.console import people as console_people
 from bastion.web.console import reports as console_reports
+from bastion.web.console import scans as console_scans
 from bastion.web.console import transparency as console_transparency
 from bastion.web.console import triage as console_triage
 from bastion.web.observability import RequestObserver
@@ -130,6 +131,7 @@ def create_app(settings: Settings | None = None, *, roles: Iterable[str] | None 
         app.include_router(console_reports.router)
         app.include_router(console_transparency.router)
         app.include_router(console_triage.router)
+        app.include_router(console_scans.router)
     else:
         app.include_router(landing)
     if "hash" in enabled:

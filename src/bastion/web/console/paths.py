@@ -18,6 +18,7 @@ CONSOLE_PATHS = frozenset(
         "/reporting",
         "/transparency",
         "/triage",
+        "/scans",
     }
 )
 CONSOLE_PREFIXES = (
