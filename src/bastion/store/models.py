@@ -967,6 +967,8 @@ class CheckedSignalRow(Base):
     __tablename__ = "checked_signals"
     __table_args__ = (
         Index("ix_checked_signals_value", "signal_type", "value"),
+        # A type's signals a page at a time, in id order (retroactive matching's pass).
+        Index("ix_checked_signals_type", "signal_type", "id"),
         Index("ix_checked_signals_checked", "checked_id"),
     )
 

@@ -88,6 +88,7 @@ def upgrade() -> None:
         sa.Column("quality", sa.Integer(), nullable=True),
     )
     op.create_index("ix_checked_signals_value", "checked_signals", ["signal_type", "value"])
+    op.create_index("ix_checked_signals_type", "checked_signals", ["signal_type", "id"])
     op.create_index("ix_checked_signals_checked", "checked_signals", ["checked_id"])
     op.create_table(
         "retro_matches",
