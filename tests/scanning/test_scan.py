@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from bastion.pipeline import Bastion
-from bastion.pipeline.scan import Scanner, ScanPlan
+from bastion.pipeline.scan import Scanner, ScanPlan, plain_text_is_local
 from bastion.settings import Settings
 from bastion.store.models import CaseRow, JobRow, ScanItemRow
 from tests.hostile_media import png_header_only
@@ -231,3 +231,12 @@ def test_an_unknown_source_is_refused_before_anything_is_recorded(
         scanner.run(ScanPlan(str(tmp_path / "nowhere"), "x"), actor="t")
     assert platform.bastion.scans.list() == []
     shutil.rmtree(tmp_path / "nowhere", ignore_errors=True)
+
+
+def test_settings_go_to_a_scheduler_in_clear_only_on_this_machine() -> None:
+    assert plain_text_is_local("tcp://127.0.0.1:8786")
+    assert plain_text_is_local("localhost:8786")
+    assert plain_text_is_local("tcp://[::1]:8786")
+    assert plain_text_is_local("tls://10.0.0.5:8786")
+    assert not plain_text_is_local("tcp://10.0.0.5:8786")
+    assert not plain_text_is_local("scheduler.internal:8786")

@@ -300,6 +300,12 @@ class Scanner:
     ) -> None:
         if workers is not None and workers < 0:
             raise ValidationError("workers must be 0 (this process) or more")
+        if scheduler is not None and not plain_text_is_local(scheduler):
+            log.warning(
+                "the scan's settings (the database URL, the secret key) go to the workers "
+                "at %s unencrypted: use a tls:// scheduler address (docs/scans.md)",
+                scheduler,
+            )
         self.bastion = bastion
         self.workers = workers
         self.scheduler = scheduler
@@ -326,15 +332,14 @@ class Scanner:
             # this machine then map the snapshot instead of each building its own.
             self.bastion.matcher.status()
             batches = self._batches(scan, plan)
-            if self.workers == 0 or (self.scheduler is None and find_spec("distributed") is None):
-                result, dashboard, ran_on = (
-                    self._here(scan, plan, batches, watch),
-                    None,
-                    "this process",
-                )
+            here = self.workers == 0 or (
+                self.scheduler is None and find_spec("distributed") is None
+            )
+            dashboard = None
+            if here:
+                result = self._here(scan, plan, batches, watch)
             else:
                 result, dashboard = self._on_dask(scan, plan, batches, watch)
-                ran_on = "dask"
         finally:
             ended = self.store.end(scan.id)
         return ScanOutcome(
@@ -344,7 +349,7 @@ class Scanner:
             counts=self.store.counts(scan.id),
             seconds=time.monotonic() - started,
             dashboard=dashboard,
-            ran_on=ran_on,
+            ran_on="this process" if here else "dask",
         )
 
     def _batches(self, scan: Scan, plan: ScanPlan) -> Iterator[list[WorkItem]]:
@@ -432,6 +437,18 @@ class Scanner:
             dask.Client(cluster) as client,
         ):
             yield client
+
+
+def plain_text_is_local(address: str) -> bool:
+    """Whether settings sent to the scheduler at `address` stay private: TLS, or a
+    connection that never leaves this machine."""
+    scheme, _, rest = address.partition("://")
+    if not rest:
+        scheme, rest = "tcp", address
+    if scheme in ("tls", "inproc"):
+        return True
+    host = rest.rsplit(":", 1)[0].strip("[]")
+    return host in ("127.0.0.1", "localhost", "::1")
 
 
 def _distributed() -> Any:
