@@ -321,6 +321,7 @@ class ActionStore:
         content: dict[str, Any],
         content_id: int | None = None,
         media_sha256: str | None = None,
+        user_id: str | None = None,
     ) -> int:
         """Queue the actions of `matches` in one transaction; returns how many were queued.
 
@@ -336,7 +337,12 @@ class ActionStore:
             return 0
         with self.db.session() as s:
             return self.record_matches_in(
-                s, best, content=content, content_id=content_id, media_sha256=media_sha256
+                s,
+                best,
+                content=content,
+                content_id=content_id,
+                media_sha256=media_sha256,
+                user_id=user_id,
             )
 
     def record_matches_in(

@@ -412,18 +412,24 @@ class Bastion:
         )
         self._count(matches)
         self.tally.record(hashed.kind, door or self.door, matches)
-        queued = self.act(matches, content_info(hashed)) if act else 0
+        ids = context or {}
+        content_id, user_id = _id_text(ids.get("content_id")), _id_text(ids.get("user_id"))
+        info = {
+            **content_info(hashed),
+            **({"content_id": content_id} if content_id else {}),
+            **({"user_id": user_id} if user_id else {}),
+        }
+        queued = self.act(matches, info, user_id=user_id) if act else 0
         if act and self.settings.checked_retention_days > 0:
-            ids = context or {}
             with self.db.session() as s:
                 self.remember_in(
                     s,
                     hashed,
                     matches,
                     door=door or self.door,
-                    content_id=_id_text(ids.get("content_id")),
-                    user_id=_id_text(ids.get("user_id")),
-                    info=content_info(hashed),
+                    content_id=content_id,
+                    user_id=user_id,
+                    info=info,
                 )
         if act and data is not None:
             self.triage.submit(TriageItem(data, hashed, context=context or {}))
@@ -559,18 +565,24 @@ class Bastion:
         *,
         content_id: int | None = None,
         media_sha256: str | None = None,
+        user_id: str | None = None,
     ) -> int:
         """Queue the matched banks' actions (webhooks, review jobs), with `content`
         describing what matched (`bastion.actions.content_info`); returns how many were
         queued. Matches a reviewer found false (the exception list) do not act again.
-        `content_id`, `media_sha256`: the content submitted for review that matched."""
+        `content_id`, `media_sha256`: the content submitted for review that matched;
+        `user_id`: the platform's id of who posted it (its jobs join that user's case)."""
         if not matches or self.actions.surely_idle(matches):
             return 0
         matches = self.review.exceptions.drop_excepted(matches)
         if not matches:
             return 0
         return self.actions.record_matches(
-            matches, content=content, content_id=content_id, media_sha256=media_sha256
+            matches,
+            content=content,
+            content_id=content_id,
+            media_sha256=media_sha256,
+            user_id=user_id,
         )
 
     async def act_async(self, matches: list[Match], content: dict[str, Any]) -> None:

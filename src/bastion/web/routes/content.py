@@ -8,7 +8,7 @@ actions do not run.
 
 from __future__ import annotations
 
-from fastapi import Depends, File, Query, UploadFile
+from fastapi import Depends, File, Form, Query, UploadFile
 from pydantic import BaseModel, Field
 
 from bastion.auth import ApiKey, Scope
@@ -66,12 +66,27 @@ def match_url(
 @matching.post("/match", response_model=MatchResult)
 def match_content(
     file: UploadFile = File(..., description="An image to match against every enabled bank."),
+    content_id: str | None = Form(
+        None, max_length=200, description="The platform's id of this content (in match events)."
+    ),
+    user_id: str | None = Form(
+        None,
+        max_length=200,
+        description="The platform's id of who posted it (jobs join their case).",
+    ),
     svc: Services = Depends(services),
     key: ApiKey = Depends(require(Scope.MATCH)),
 ) -> MatchResult:
-    """Hash an uploaded image and match it against every enabled bank."""
+    """Hash an uploaded image and match it against every enabled bank. The platform's
+    content and user ids, when given, go into the match events, and into what is kept for
+    retroactive matching (`checked_retention_days`)."""
     data = read_upload(file, svc.settings.max_media_bytes)
-    return _result(svc.check_content(data, file.filename or "upload", banks=readable_banks(key)))
+    context = {"content_id": content_id, "user_id": user_id}
+    return _result(
+        svc.check_content(
+            data, file.filename or "upload", banks=readable_banks(key), context=context
+        )
+    )
 
 
 @matching.get("/lookup", response_model=MatchResult)
