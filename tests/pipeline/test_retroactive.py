@@ -77,7 +77,7 @@ def test_a_new_entry_matches_one_of_a_thousand_checked_images_once(bastion: Bast
     bastion.add_to_bank(BANK, jpeg(7))  # before the checks: c7 matches at once
     check_many(bastion, CHECKED)
     assert bastion.checked.count() == CHECKED
-    assert [(c, r) for c, r, _ in jobs(bastion)] == [("-", False)]
+    assert jobs(bastion) == [("c7", False, "user:u7")]
 
     retro = Retroactive(bastion, history_page=300)  # pages of the history
     assert retro.run().matched == 0  # nothing new yet
@@ -124,7 +124,7 @@ def test_an_entry_already_matched_when_checked_is_not_matched_again(bastion: Bas
     bastion.add_to_bank(BANK, jpeg(3))
     bastion.check_content(jpeg(3), context={"content_id": "c3"})  # matches now, live
     assert retro.run().matched == 0
-    assert [(c, r) for c, r, _ in jobs(bastion)] == [("-", False)]
+    assert [(c, r) for c, r, _ in jobs(bastion)] == [("c3", False)]
 
 
 def test_two_processes_running_at_once_act_once(bastion: Bastion) -> None:
