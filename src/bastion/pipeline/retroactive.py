@@ -38,15 +38,17 @@ from bastion.matching.checked import CheckedContent
 from bastion.matching.thresholds import threshold_for
 from bastion.pipeline.bastion import Bastion
 from bastion.pipeline.periodic import every
-from bastion.signals import MatchKind, get_signal_type
+from bastion.signals import MatchKind, signal_types
 
 log = logging.getLogger("bastion.retroactive")
 
 #: Kept signals read per page of history.
 HISTORY_PAGE = 1_000_000
-#: Up to this many new codes are compared with a page directly; more are searched in an
-#: index built over the page (building it costs about as much as 30 direct comparisons).
+#: Up to this many new codes are compared with a page directly (each comparison reads the
+#: whole page); more are searched in an index built over the page.
 DIRECT_CODES = 32
+#: Candidates read from the store at a time.
+CANDIDATES_READ = 1_000
 #: Bank changes read per step.
 STEP_CHANGES = 10_000
 #: New signals matched against the history in one pass over it.
@@ -120,9 +122,7 @@ class Retroactive:
         found = self._match_rows(rows) if rows else RetroResult()
         with self.bastion.db.session() as s:
             self.bastion.checked.move_cursor_in(s, seq)
-        return RetroResult(
-            changes, found.new_signals, found.candidates, found.matched, found.queued
-        )
+        return replace(found, changes=changes)
 
     # Finding candidates -------------------------------------------------------------------
 
@@ -132,8 +132,11 @@ class Retroactive:
         for row in rows:
             by_type.setdefault(row.signal_type, []).append(row.value)
         candidates: set[int] = set()
+        installed = signal_types()
         for type_name, values in by_type.items():
-            signal_type = get_signal_type(type_name)
+            signal_type = installed.get(type_name)
+            if signal_type is None:
+                continue  # a type no longer installed: the matcher does not match it either
             if signal_type.match_kind == MatchKind.EXACT:
                 candidates |= self.bastion.checked.with_values(type_name, values)
             elif signal_type.match_kind == MatchKind.HAMMING:
@@ -141,16 +144,18 @@ class Retroactive:
                 if hex_length:
                     candidates |= self._near(type_name, values, hex_length * 4)
         matched = queued = 0
-        for item in self.bastion.checked.get(candidates).values():
-            m, q = self._act_on(item, new_entries)
-            matched, queued = matched + m, queued + q
+        ordered = sorted(candidates)
+        for start in range(0, len(ordered), CANDIDATES_READ):  # a popular hash may have many
+            for item in self.bastion.checked.get(ordered[start : start + CANDIDATES_READ]).values():
+                m, q = self._act_on(item, new_entries)
+                matched, queued = matched + m, queued + q
         signals = sum(len(v) for v in by_type.values())
         return RetroResult(0, signals, len(candidates), matched, queued)
 
     def _near(self, type_name: str, values: list[str], bits: int) -> set[int]:
         """Kept content with a `type_name` value within the largest bank threshold of one of
         `values`."""
-        signal_type = get_signal_type(type_name)
+        signal_type = signal_types()[type_name]
         options = self.bastion.settings.matching_options()
         banks = self.bastion.store.banks_by_id().values()
         radius = max(
