@@ -187,9 +187,9 @@ class _Watch:
         self.bar.update(self.task, description="checking", total=todo, completed=0)
 
     def started(self, dashboard: str | None, workers: int) -> None:
-        where = f"{workers} Dask worker(s)" if dashboard or workers > 1 else "this process"
+        where = f"on {workers} Dask worker(s)" if workers else "in this process"
         self.bar.console.print(
-            f"checking on {where}" + (f"; dashboard: {dashboard}" if dashboard else ""),
+            f"checking {where}" + (f"; dashboard: {dashboard}" if dashboard else ""),
             markup=False,
         )
 
@@ -239,11 +239,12 @@ def _progress(cli: CliContext) -> RichProgress:
 
 def _summary(cli: CliContext, outcome: ScanOutcome) -> None:
     r, c = outcome.result, outcome.counts
+    where = "on Dask" if outcome.ran_on == "dask" else "in this process"
     rate = (r.done + r.failed) / outcome.seconds if outcome.seconds > 0 else 0.0
     cli.out.print(
         f"scan {outcome.scan.name}: {outcome.scan.state}. This run: {r.done:,} checked, "
         f"{r.failed:,} failed, {r.matched:,} matched, {r.queued:,} actions queued "
-        f"({rate:,.1f} items/s on {outcome.ran_on}). In all: {c.done:,} of {c.total:,} done, "
+        f"({rate:,.1f} items/s {where}). In all: {c.done:,} of {c.total:,} done, "
         f"{c.failed:,} failed" + (f" (bastion scans show {outcome.scan.name})" if c.failed else ""),
         markup=False,
     )

@@ -129,7 +129,8 @@ class Progress(Protocol):
         """The source was listed: what it held, and how many items are to be checked."""
 
     def started(self, dashboard: str | None, workers: int) -> None:
-        """Checking began on `workers` workers (the Dask dashboard's address, if any)."""
+        """Checking began on `workers` Dask workers (0: in this process), with the Dask
+        dashboard at `dashboard` (None: none)."""
 
     def advanced(self, result: BatchResult) -> None:
         """A batch was checked."""
@@ -360,7 +361,7 @@ class Scanner:
     def _here(
         self, scan: Scan, plan: ScanPlan, batches: Iterator[list[WorkItem]], watch: Progress
     ) -> BatchResult:
-        watch.started(None, 1)
+        watch.started(None, 0)
         total = BatchResult()
         for batch in batches:
             done = check_items(
