@@ -46,6 +46,6 @@ lint: $(DEV)
 ## Benchmarks (need the bench extra: pdqhash compiles with a C++ compiler).
 bench: $(DEV)
 	$(PIP) install -c constraints.txt -e '.[dev,bench]'
-	$(PIP) install -c constraints.txt --no-deps 'perception>=0.9'
+	$(PIP) install -c constraints.txt --no-deps 'perception>=0.9' 'openmined.psi>=2.0.6'
 	$(BIN)/python benchmarks/hashing.py
 	$(BIN)/python benchmarks/import_csv.py

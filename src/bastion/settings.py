@@ -623,6 +623,38 @@ SETTINGS: tuple[Setting, ...] = (
         range=Range(0, 3650),
         unit="days",
     ),
+    Setting(
+        "private_matching",
+        bool,
+        True,
+        "Private matching for end-to-end encrypted apps (docs/private-matching.md): the "
+        "blinded table of the banks' MD5, SHA-256, video MD5 and PDQ values, and the vouchers "
+        "devices send. Nothing is built until a device asks for the table.",
+    ),
+    Setting(
+        "private_near_matching",
+        bool,
+        False,
+        "Also publish the near table (samples of PDQ bits), so vouchers find near copies. "
+        "Off by default: the service learns which samples of an item agree with the bank "
+        "(docs/private-matching.md measures what that reveals).",
+    ),
+    Setting(
+        "private_threshold",
+        int,
+        5,
+        "Matching items the service must hold from one account before it can read any of "
+        "them (the vouchers' inner threshold). Devices are told it with the table.",
+        range=Range(2, 255),
+    ),
+    Setting(
+        "private_voucher_quota",
+        int,
+        5000,
+        "Vouchers one account may send in 24 hours; more are refused (429).",
+        range=Range(1, 10_000_000),
+        unit="vouchers",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -686,6 +718,10 @@ class Settings:
     classifier_frame_seconds: float
     classifier_max_frames: int
     checked_retention_days: int
+    private_matching: bool
+    private_near_matching: bool
+    private_threshold: int
+    private_voucher_quota: int
 
     @classmethod
     def load(
@@ -824,6 +860,13 @@ class Settings:
         from bastion.exchange.secrets import CredentialBox
 
         return CredentialBox.for_settings(self.secret_key, self.data_dir)
+
+    def private_secret(self) -> bytes:
+        """What private matching's blinding keys and franking key derive from: the
+        deployment's secret key (see `secret_key`)."""
+        from bastion.exchange.secrets import deployment_secret
+
+        return deployment_secret(self.secret_key, self.data_dir)
 
     def signing_key(self) -> SigningKey:
         """What signs the feeds this instance publishes (see `federation_key`)."""

@@ -50,6 +50,9 @@ class Scope(StrEnum):
     PARTNER = "partner"  # read the collaborations it is a partner of, and give feedback
     REVIEW = "review"  # list, claim and decide review jobs, comment on them; read cases
     REPORT = "report"  # read, edit and send reports to hotlines (never approve them)
+    # end-to-end encrypted apps: fetch the blinded tables, send vouchers, tag deliveries and
+    # send franked reports (docs/private-matching.md); nothing else
+    PRIVATE = "private"
     ADMIN = "admin"  # everything, including keys
 
 

@@ -46,6 +46,7 @@ from bastion.matching.checked import CheckedStore
 from bastion.media import fetch, read_media
 from bastion.pipeline.checks import Checked, signals_info
 from bastion.pipeline.live import LiveMatcher
+from bastion.pipeline.private import PrivateMatching
 from bastion.pipeline.review import Review
 from bastion.pipeline.triage import Triage, TriageItem
 from bastion.reporting.figures import SharedCollaboration, filed_reports
@@ -298,6 +299,11 @@ class Bastion:
     def review(self) -> Review:
         """The review desk's use cases: submitting content, deciding jobs."""
         return Review(self)
+
+    @cached_property
+    def private(self) -> PrivateMatching:
+        """Detection under end-to-end encryption: blinded tables, vouchers, franked reports."""
+        return PrivateMatching(self)
 
     def deliverer(self) -> WebhookDeliverer:
         """A deliverer of the outbox's webhooks (close it after use)."""

@@ -16,9 +16,11 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -1001,3 +1003,87 @@ class RetroCursorRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class PrivateTableRow(Base):
+    """A blinded table of private matching (one per kind: exact, near): its parameters, its
+    version, and how far in the bank's change log it has followed."""
+
+    __tablename__ = "private_tables"
+
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    #: Hex of the table's 16-byte id (new on every rebuild: its blinding key changes).
+    table_id: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(BigInteger)
+    size: Mapped[int] = mapped_column(Integer)
+    seed: Mapped[str] = mapped_column(String(32))
+    tokens: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    account_threshold: Mapped[int] = mapped_column(Integer)
+    item_threshold: Mapped[int] = mapped_column(Integer)
+    lsh: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)
+    built_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class PrivateSlotRow(Base):
+    """A slot of a blinded table: its point, the token it holds (None: a random point) and
+    the table version that last changed it."""
+
+    __tablename__ = "private_slots"
+    __table_args__ = (
+        Index("ix_private_slots_version", "kind", "version"),
+        Index("ix_private_slots_token", "kind", "token"),
+    )
+
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    slot: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
+    point: Mapped[bytes] = mapped_column(LargeBinary(32))
+    version: Mapped[int] = mapped_column(BigInteger)
+
+
+class PrivateRefRow(Base):
+    """A bank signal behind a table token (a token stays while any signal holds it)."""
+
+    __tablename__ = "private_refs"
+    __table_args__ = (Index("ix_private_refs_token", "kind", "token"),)
+
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    signal_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    token: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+
+
+class PrivateVoucherRow(Base):
+    """A voucher received: its id (replays are refused) and, when its item matched, the
+    account share and the payload still sealed with the account key."""
+
+    __tablename__ = "private_vouchers"
+    __table_args__ = (
+        UniqueConstraint("account", "voucher", name="uq_private_vouchers_voucher"),
+        Index("ix_private_vouchers_received", "account", "received_at"),
+        Index("ix_private_vouchers_opened", "account", "threshold", "share_x"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account: Mapped[str] = mapped_column(String(200))
+    voucher: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(8))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    threshold: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    share_x: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    share_y: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    inner: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    revealed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class PrivateAccountRow(Base):
+    """An account whose vouchers reached the threshold (its key is not kept: it is
+    recomputed from the shares whenever a new voucher of the account opens)."""
+
+    __tablename__ = "private_accounts"
+
+    account: Mapped[str] = mapped_column(String(200), primary_key=True)
+    threshold: Mapped[int] = mapped_column(Integer, primary_key=True)
+    revealed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -45,6 +45,7 @@ from bastion.web.routes import (
     hma,
     hma_curation,
     hma_exchanges,
+    private,
     reports,
     review,
     streams,
@@ -143,6 +144,7 @@ def create_app(settings: Settings | None = None, *, roles: Iterable[str] | None 
         app.include_router(streams.router)
         app.include_router(conversations.router)
         app.include_router(review.submitting)
+        app.include_router(private.router)
     if "curate" in enabled:
         app.include_router(banks.router)
         app.include_router(hma_curation.curation)

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 
 from bastion.auth import AuthenticationError, LoginError, PermissionDeniedError, RateLimitedError
+from bastion.e2ee import QuotaExceededError
 from bastion.errors import (
     BastionError,
     ConfigurationError,
@@ -49,6 +50,7 @@ _STATUS: tuple[tuple[type[BastionError], int], ...] = (
     (LoginError, 401),
     (PermissionDeniedError, 403),
     (RateLimitedError, 429),
+    (QuotaExceededError, 429),
     (NotFoundError, 404),
     (ConflictError, 409),
     (MediaTooLargeError, 413),
