@@ -75,7 +75,13 @@ def test_numbers_past_64_bits_are_refused_by_every_route(api: httpx.Client, db: 
     } <= set(parameters)
     for method, template, location, name in parameters:
         for number in (*PAST_64_BITS, -(2**63) - 1):
-            values = {"name": "demo", "bank_name": "DEMO", "collab": "demo", "key": "c1"}
+            values = {
+                "name": "demo",
+                "bank_name": "DEMO",
+                "collab": "demo",
+                "key": "c1",
+                "kind": "exact",
+            }
             values.update(entry_id=entry, content_id=entry, watch_id=1, report_id=1, file_id=1)
             values[name] = number
             path = template.format(**values)

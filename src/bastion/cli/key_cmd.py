@@ -17,7 +17,7 @@ app = typer.Typer(help="Manage API keys for the HTTP service.", no_args_is_help=
 
 #: Every `bastion.auth.Scope` (a test keeps them in step), written out so that declaring the
 #: options does not import the key store.
-SCOPES = "hash, match, curate, metrics, partner, review, report or admin"
+SCOPES = "hash, match, curate, metrics, partner, review, report, private or admin"
 
 
 @app.command("create")

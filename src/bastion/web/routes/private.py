@@ -108,7 +108,9 @@ class ReportOut(BaseModel):
 @router.get("/private/tables/{kind}", response_model=TableModel)
 async def table(
     kind: Literal["exact", "near"] = Path(),
-    since: int | None = Query(default=None, ge=0, description="The version the device holds."),
+    since: int | None = Query(
+        default=None, ge=0, le=2**63 - 1, description="The version the device holds."
+    ),
     svc: Services = Depends(services),
     _key: ApiKey = Depends(device),
 ) -> dict[str, Any]:
