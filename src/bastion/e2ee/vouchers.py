@@ -160,13 +160,6 @@ class VoucherDesk:
         s.flush()
         return revealed
 
-    def counts(self, s: Session) -> dict[str, int]:
-        """Vouchers held, those whose item matched, and accounts past the threshold."""
-        total = s.scalar(select(func.count()).select_from(PrivateVoucherRow)) or 0
-        matched = s.scalar(select(func.count()).where(PrivateVoucherRow.inner.is_not(None))) or 0
-        accounts = s.scalar(select(func.count()).select_from(PrivateAccountRow)) or 0
-        return {"vouchers": total, "matched": matched, "accounts_revealed": accounts}
-
 
 def _check_account(account: str) -> None:
     if not isinstance(account, str) or not account.strip() or len(account) > MAX_ACCOUNT:
